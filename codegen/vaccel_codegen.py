@@ -1,0 +1,354 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""vaccel-codegen: turns the op spec (codegen/specs/ops.spec) into C.
+
+  vaccel_codegen.py ops SPEC --header OUT.h --source OUT.c
+
+The header gives the op id enum, per-op argument indices and the spec's
+named constants; the source gives the op descriptor table (argument kinds,
+types, size rules compiled to overflow-checked C, signature hashes) that the
+core, the codec and the agent's validation use. Standard library only.
+"""
+
+import argparse
+import ast
+import os
+import sys
+
+KINDS = {
+    "scalar": "VACCEL_ARGK_SCALAR",
+    "in": "VACCEL_ARGK_IN",
+    "out": "VACCEL_ARGK_OUT",
+    "inout": "VACCEL_ARGK_INOUT",
+    "string": "VACCEL_ARGK_STRING",
+    "resource": "VACCEL_ARGK_RESOURCE",
+    "args_in": "VACCEL_ARGK_ARGS_IN",
+    "args_out": "VACCEL_ARGK_ARGS_OUT",
+    "tensors_in": "VACCEL_ARGK_TENSORS_IN",
+    "tensors_out": "VACCEL_ARGK_TENSORS_OUT",
+}
+BUFFER_KINDS = ("in", "out", "inout")
+TYPES = {
+    "u8": "VACCEL_ARGT_U8",
+    "i32": "VACCEL_ARGT_I32",
+    "u32": "VACCEL_ARGT_U32",
+    "i64": "VACCEL_ARGT_I64",
+    "u64": "VACCEL_ARGT_U64",
+    "f32": "VACCEL_ARGT_F32",
+    "f64": "VACCEL_ARGT_F64",
+    "c64": "VACCEL_ARGT_C64",
+    "c128": "VACCEL_ARGT_C128",
+    "prec": "VACCEL_ARGT_PREC",
+}
+INT_TYPES = ("i32", "u32", "i64", "u64")
+FLAGS = {"idempotent": "VACCEL_OPF_IDEMPOTENT"}
+FUNCS = {"mat": 4, "vec": 2, "max": 2, "min": 2}
+
+
+class SpecError(Exception):
+    pass
+
+
+class Arg:
+    def __init__(self, name, kind, typ, size, line):
+        self.name, self.kind, self.type, self.size, self.line = (
+            name, kind, typ, size, line)
+
+
+class Op:
+    def __init__(self, name, opid, flags, line):
+        self.name, self.id, self.flags, self.line = name, opid, flags, line
+        self.args = []
+
+
+def parse_spec(path):
+    consts, ops = {}, []
+    cur = None
+    with open(path, encoding="utf-8") as f:
+        lines = f.readlines()
+    for no, raw in enumerate(lines, 1):
+        where = "%s:%d" % (path, no)
+        text = raw.split("#", 1)[0].rstrip()
+        if not text.strip():
+            continue
+        indented = text[0] in " \t"
+        words = text.split()
+        if not indented and words[0] == "const":
+            if len(words) != 3 or not words[1].isidentifier():
+                raise SpecError("%s: expected 'const NAME VALUE'" % where)
+            try:
+                consts[words[1]] = int(words[2], 0)
+            except ValueError:
+                raise SpecError("%s: constant %s is not an integer"
+                                % (where, words[1])) from None
+            cur = None
+        elif not indented and words[0] == "op":
+            if len(words) < 3 or not words[1].isidentifier():
+                raise SpecError("%s: expected 'op NAME ID [flag...]'" % where)
+            try:
+                opid = int(words[2], 0)
+            except ValueError:
+                raise SpecError("%s: op id '%s' is not an integer"
+                                % (where, words[2])) from None
+            if not 0 <= opid < 65536:
+                raise SpecError("%s: op id %d out of range 0..65535"
+                                % (where, opid))
+            for fl in words[3:]:
+                if fl not in FLAGS:
+                    raise SpecError("%s: unknown flag '%s'" % (where, fl))
+            cur = Op(words[1], opid, words[3:], where)
+            ops.append(cur)
+        elif indented and cur is not None:
+            if len(words) < 3:
+                raise SpecError("%s: expected 'ARG KIND TYPE [SIZE]'" % where)
+            name, kind, typ = words[0], words[1], words[2]
+            size = " ".join(words[3:]) or None
+            if not name.isidentifier():
+                raise SpecError("%s: bad argument name '%s'" % (where, name))
+            if kind not in KINDS:
+                raise SpecError("%s: unknown kind '%s'" % (where, kind))
+            if typ not in TYPES:
+                raise SpecError("%s: unknown type '%s'" % (where, typ))
+            if kind in BUFFER_KINDS and size is None:
+                raise SpecError("%s: buffer '%s' needs a size rule"
+                                % (where, name))
+            if kind not in BUFFER_KINDS and size is not None:
+                raise SpecError("%s: only buffers take a size rule" % where)
+            if kind == "scalar" and typ in ("prec", "u8"):
+                raise SpecError("%s: scalar '%s' cannot be of type %s"
+                                % (where, name, typ))
+            if any(a.name == name for a in cur.args):
+                raise SpecError("%s: duplicate argument '%s'" % (where, name))
+            cur.args.append(Arg(name, kind, typ, size, where))
+        else:
+            raise SpecError("%s: unexpected line" % where)
+    seen_ids, seen_names = {}, {}
+    for op in ops:
+        if op.id in seen_ids:
+            raise SpecError("%s: op id %d already used by '%s'"
+                            % (op.line, op.id, seen_ids[op.id]))
+        if op.name in seen_names:
+            raise SpecError("%s: op '%s' declared twice" % (op.line, op.name))
+        seen_ids[op.id], seen_names[op.name] = op.name, op.name
+        if any(a.type == "prec" for a in op.args) and not any(
+                a.name == "prec" and a.kind == "scalar" for a in op.args):
+            raise SpecError("%s: op '%s' uses type prec without a prec "
+                            "scalar" % (op.line, op.name))
+    return consts, ops
+
+
+class SizeCompiler(ast.NodeVisitor):
+    """Compiles one size rule to a C expression over int64_t where any
+    negative intermediate (a negative input or an overflow) poisons the
+    result to -1, so the caller only checks the sign at the end."""
+
+    def __init__(self, op, arg, consts):
+        self.op, self.arg, self.consts = op, arg, consts
+        self.scalars = {}
+        for i, a in enumerate(op.args):
+            if a.kind == "scalar" and a.type in INT_TYPES:
+                self.scalars[a.name] = i
+
+    def fail(self, msg):
+        raise SpecError("%s: size of '%s': %s" % (self.arg.line,
+                                                  self.arg.name, msg))
+
+    def compile(self, text):
+        try:
+            tree = ast.parse(text, mode="eval")
+        except SyntaxError as e:
+            self.fail("syntax error: %s" % e.msg)
+        return self.visit(tree.body)
+
+    def visit_Constant(self, node):
+        if not isinstance(node.value, int) or isinstance(node.value, bool):
+            self.fail("only integer constants are allowed")
+        return "INT64_C(%d)" % node.value
+
+    def visit_Name(self, node):
+        if node.id in self.scalars:
+            return "vsz_arg(&a[%d])" % self.scalars[node.id]
+        if node.id in self.consts:
+            return "INT64_C(%d)" % self.consts[node.id]
+        self.fail("'%s' is neither an integer scalar of the op nor a "
+                  "constant" % node.id)
+
+    def visit_BinOp(self, node):
+        ops = {ast.Add: "vsz_add", ast.Mult: "vsz_mul", ast.Sub: "vsz_sub",
+               ast.FloorDiv: "vsz_div"}
+        fn = ops.get(type(node.op))
+        if fn is None:
+            self.fail("operator not allowed")
+        return "%s(%s, %s)" % (fn, self.visit(node.left),
+                               self.visit(node.right))
+
+    def visit_Compare(self, node):
+        ops = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=",
+               ast.Gt: ">", ast.GtE: ">="}
+        parts, left = [], self.visit(node.left)
+        for op, right in zip(node.ops, node.comparators):
+            if type(op) not in ops:
+                self.fail("comparison not allowed")
+            r = self.visit(right)
+            parts.append("(%s %s %s)" % (left, ops[type(op)], r))
+            left = r
+        return "(int64_t)(%s)" % " && ".join(parts)
+
+    def visit_BoolOp(self, node):
+        j = " && " if isinstance(node.op, ast.And) else " || "
+        return "(int64_t)(%s)" % j.join("(%s)" % self.visit(v)
+                                        for v in node.values)
+
+    def visit_UnaryOp(self, node):
+        if isinstance(node.op, ast.Not):
+            return "(int64_t)!(%s)" % self.visit(node.operand)
+        self.fail("unary operator not allowed")
+
+    def visit_IfExp(self, node):
+        return "((%s) ? %s : %s)" % (self.visit(node.test),
+                                     self.visit(node.body),
+                                     self.visit(node.orelse))
+
+    def visit_Call(self, node):
+        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCS:
+            self.fail("unknown function (have %s)" % ", ".join(FUNCS))
+        if len(node.args) != FUNCS[node.func.id] or node.keywords:
+            self.fail("%s() takes %d arguments" % (node.func.id,
+                                                   FUNCS[node.func.id]))
+        return "vsz_%s(%s)" % (node.func.id,
+                               ", ".join(self.visit(a) for a in node.args))
+
+    def generic_visit(self, node):
+        self.fail("'%s' not allowed in a size rule" % type(node).__name__)
+
+
+def fnv1a64(text):
+    h = 0xcbf29ce484222325
+    for b in text.encode():
+        h ^= b
+        h = (h * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def signature(op):
+    parts = ["%s/%d" % (op.name, op.id)]
+    for a in op.args:
+        parts.append("%s:%s:%s:%s" % (a.name, a.kind, a.type,
+                                      " ".join((a.size or "").split())))
+    return ";".join(parts)
+
+
+def banner(spec):
+    return ("/* DO NOT EDIT: generated by codegen/vaccel_codegen.py from "
+            "codegen/specs/%s */\n" % os.path.basename(spec))
+
+
+def gen_header(spec, consts, ops):
+    out = [banner(spec), "/* SPDX-License-Identifier: Apache-2.0 */\n",
+           "#pragma once\n\n#include <stdint.h>\n\n"]
+    out.append("/* Named constants of the op spec. */\n")
+    for name, val in consts.items():
+        out.append("#define VACCEL_SPEC_%s %d\n" % (name, val))
+    out.append("\n/* X(name, NAME, id) for every op, in spec order. */\n")
+    out.append("#define VACCEL_OPS_LIST(X) \\\n")
+    for op in ops:
+        out.append("\tX(%s, %s, %d) \\\n" % (op.name, op.name.upper(), op.id))
+    out.append("\t/* end */\n\n")
+    out.append("enum vaccel_opid {\n")
+    for op in ops:
+        out.append("\tVACCEL_OPID_%s = %d,\n" % (op.name.upper(), op.id))
+    out.append("};\n\n#define VACCEL_OPID_LIMIT %d\n" %
+               (max(o.id for o in ops) + 1))
+    out.append("#define VACCEL_OPS_COUNT %d\n\n" % len(ops))
+    out.append("/* Argument positions, VACCEL_<OP>_<ARG>. */\n")
+    for op in ops:
+        out.append("enum {\n")
+        for i, a in enumerate(op.args):
+            out.append("\tVACCEL_%s_%s = %d,\n" % (op.name.upper(),
+                                                  a.name.upper(), i))
+        out.append("\tVACCEL_%s_NR_ARGS = %d,\n};\n" % (op.name.upper(),
+                                                       len(op.args)))
+    return "".join(out)
+
+
+def gen_source(spec, consts, ops):
+    out = [banner(spec), "/* SPDX-License-Identifier: Apache-2.0 */\n",
+           '#include "op_desc.h"\n#include "vsz.h"\n\n']
+    for op in ops:
+        for i, a in enumerate(op.args):
+            if a.kind in BUFFER_KINDS and a.size.strip() != "*":
+                expr = SizeCompiler(op, a, consts).compile(a.size)
+                out.append("static int64_t size_%s_%s(const struct "
+                           "vaccel_oparg *a)\n{\n\t(void)a;\n\treturn %s;\n}\n\n"
+                           % (op.name, a.name, expr))
+        if op.args:
+            out.append("static const struct vaccel_op_argdesc args_%s[] = {\n"
+                       % op.name)
+            for a in op.args:
+                fn = "NULL"
+                if a.kind in BUFFER_KINDS and a.size.strip() != "*":
+                    fn = "size_%s_%s" % (op.name, a.name)
+                out.append('\t{ .name = "%s", .kind = %s, .type = %s, '
+                           '.nelems = %s },\n'
+                           % (a.name, KINDS[a.kind], TYPES[a.type], fn))
+            out.append("};\n\n")
+    out.append("const struct vaccel_op_desc vaccel_op_descs[] = {\n")
+    for op in ops:
+        flags = " | ".join(FLAGS[f] for f in op.flags) or "0"
+        prec = next((i for i, a in enumerate(op.args)
+                     if a.name == "prec" and a.kind == "scalar"), -1)
+        out.append('\t{ .id = %d, .name = "%s", .nr_args = %d, .args = %s, '
+                   '.flags = %s, .prec_arg = %d,\n'
+                   '\t  .sig_hash = UINT64_C(0x%016x) },\n'
+                   % (op.id, op.name, len(op.args),
+                      ("args_%s" % op.name) if op.args else "NULL", flags,
+                      prec, fnv1a64(signature(op))))
+    out.append("};\n\nconst unsigned int vaccel_op_descs_count = %d;\n\n"
+               % len(ops))
+    out.append("const struct vaccel_op_desc *const "
+               "vaccel_op_descs_by_id[%d] = {\n" % (max(o.id for o in ops) + 1))
+    for i, op in enumerate(ops):
+        out.append("\t[%d] = &vaccel_op_descs[%d],\n" % (op.id, i))
+    out.append("};\n")
+    return "".join(out)
+
+
+def write_if_changed(path, text):
+    try:
+        with open(path, encoding="utf-8") as f:
+            if f.read() == text:
+                return
+    except OSError:
+        pass
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def main(argv):
+    p = argparse.ArgumentParser(prog="vaccel-codegen", description=__doc__,
+                                formatter_class=argparse.RawTextHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    o = sub.add_parser("ops", help="op id header and descriptor table")
+    o.add_argument("spec")
+    o.add_argument("--header", required=True)
+    o.add_argument("--source", required=True)
+    args = p.parse_args(argv)
+    try:
+        consts, ops = parse_spec(args.spec)
+        if not ops:
+            raise SpecError("%s: no op declared" % args.spec)
+        header = gen_header(args.spec, consts, ops)
+        source = gen_source(args.spec, consts, ops)
+    except OSError as e:
+        print("vaccel-codegen: %s" % e, file=sys.stderr)
+        return 1
+    except SpecError as e:
+        print("vaccel-codegen: error: %s" % e, file=sys.stderr)
+        return 1
+    write_if_changed(args.header, header)
+    write_if_changed(args.source, source)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The hot path: op id -> implementation. The table is rebuilt whole when a
+ * plugin loads and published with one atomic store, so a call reads it
+ * without a lock. Old tables are kept until the next reset, because a
+ * concurrent call may still be reading one.
+ */
+#include "internal.h"
+#include <stdlib.h>
+
+#define MAX_IMPLS 16
+
+struct dispatch_table {
+	/* precedence order: impls[op][0] serves sessions without a hint */
+	struct op_impl impls[VACCEL_OPID_LIMIT][MAX_IMPLS];
+	uint8_t count[VACCEL_OPID_LIMIT];
+	struct dispatch_table *retired;
+};
+
+static const struct dispatch_table empty_table;
+static _Atomic(const struct dispatch_table *) table = &empty_table;
+/* Tables no longer current, freed by dispatch_reset(). */
+static struct dispatch_table *retired;
+
+int dispatch_rebuild(struct plugin *const *plugins, unsigned int n)
+{
+	struct dispatch_table *t = calloc(1, sizeof(*t));
+	if (!t)
+		return VACCEL_ENOMEM;
+	for (unsigned int p = 0; p < n; p++) {
+		const struct vaccel_plugin_desc *d = plugins[p]->desc;
+		for (uint32_t op = 0; op < VACCEL_OPID_LIMIT; op++) {
+			if (!vaccel_op_desc_by_id(op) || t->count[op] == MAX_IMPLS)
+				continue;
+			vaccel_op_fn fn = NULL;
+			for (size_t i = 0; i < d->nr_ops; i++)
+				if (d->ops[i].op_id == op && d->ops[i].fn)
+					fn = d->ops[i].fn;
+			if (!fn && PLUGIN_HAS(plugins[p], any_op))
+				fn = d->any_op;
+			if (!fn)
+				continue;
+			t->impls[op][t->count[op]++] = (struct op_impl){
+				.fn = fn,
+				.priv = plugins[p]->priv,
+				.owner = plugins[p],
+			};
+		}
+	}
+	const struct dispatch_table *old = atomic_exchange(&table, t);
+	if (old != &empty_table) {
+		struct dispatch_table *o = (struct dispatch_table *)old;
+		o->retired = retired;
+		retired = o;
+	}
+	return VACCEL_OK;
+}
+
+void dispatch_reset(void)
+{
+	const struct dispatch_table *cur = atomic_exchange(&table, &empty_table);
+	if (cur != &empty_table)
+		free((void *)cur);
+	while (retired) {
+		struct dispatch_table *next = retired->retired;
+		free(retired);
+		retired = next;
+	}
+}
+
+static const struct op_impl *pick(const struct dispatch_table *t,
+				  uint32_t op, unsigned int hint)
+{
+	if (!t->count[op])
+		return NULL;
+	if (hint)
+		for (unsigned int i = 0; i < t->count[op]; i++)
+			if (t->impls[op][i].owner->desc->type & hint)
+				return &t->impls[op][i];
+	return &t->impls[op][0];
+}
+
+const char *vaccel_plugin_for_op(uint32_t op_id, unsigned int hint)
+{
+	core_ensure();
+	if (!vaccel_op_desc_by_id(op_id))
+		return NULL;
+	const struct op_impl *impl = pick(atomic_load(&table), op_id, hint);
+	return impl ? impl->owner->desc->name : NULL;
+}
+
+int op_call_trusted(struct vaccel_session *sess,
+		    const struct vaccel_op_desc *op, struct vaccel_oparg *args)
+{
+	const struct dispatch_table *t =
+		atomic_load_explicit(&table, memory_order_acquire);
+	const struct op_impl *impl;
+	if (likely(!sess->hint))
+		impl = t->count[op->id] ? &t->impls[op->id][0] : NULL;
+	else
+		impl = pick(t, op->id, sess->hint);
+	if (unlikely(!impl)) {
+		vaccel_log(VACCEL_LOG_ERROR, "dispatch",
+			   "no loaded plugin implements op '%s' (id %u); "
+			   "VACCEL_PLUGINS names the plugins to load",
+			   op->name, op->id);
+		return VACCEL_ENOTSUP;
+	}
+	return impl->fn(impl->priv, sess, op, args);
+}
+
+int vaccel_op_call(struct vaccel_session *sess, uint32_t op_id,
+		   struct vaccel_oparg *args, uint32_t nr_args)
+{
+	core_ensure();
+	if (!session_live(sess))
+		return VACCEL_EINVAL;
+	const struct vaccel_op_desc *op = vaccel_op_desc_by_id(op_id);
+	if (!op) {
+		vaccel_log(VACCEL_LOG_ERROR, "dispatch", "unknown op id %u",
+			   op_id);
+		return VACCEL_ENOTSUP;
+	}
+	if (nr_args != op->nr_args) {
+		vaccel_log(VACCEL_LOG_ERROR, "dispatch",
+			   "op '%s' takes %u arguments, got %u", op->name,
+			   op->nr_args, nr_args);
+		return VACCEL_EINVAL;
+	}
+	uint32_t bad = 0;
+	if (vaccel_op_validate(op, args, &bad) != VACCEL_OK) {
+		vaccel_log(VACCEL_LOG_ERROR, "dispatch",
+			   "op '%s': argument '%s' does not match its "
+			   "signature",
+			   op->name, op->args[bad].name);
+		return VACCEL_EINVAL;
+	}
+	return op_call_trusted(sess, op, args);
+}

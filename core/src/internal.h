@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* Cross-file internals of libvaccel. Not installed. */
+
+#include "vaccel.h"
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+#define SESSION_MAGIC 0x53455353u /* "SESS" */
+#define RESOURCE_MAGIC 0x52455352u /* "RESR" */
+
+/* ---- bootstrap.c -------------------------------------------------------- */
+extern atomic_bool vaccel_ready;
+/* Bootstrap from the environment if nobody did yet. */
+void core_auto_bootstrap(void);
+static inline void core_ensure(void)
+{
+	if (unlikely(!atomic_load_explicit(&vaccel_ready, memory_order_acquire)))
+		core_auto_bootstrap();
+}
+bool core_version_ignore(void);
+
+/* ---- log.c ------------------------------------------------------------ */
+void log_configure(vaccel_log_level_t level, const char *file);
+void log_reset(void);
+
+/* ---- prof.c ----------------------------------------------------------- */
+void prof_set_enabled(bool enabled);
+
+/* ---- plugin.c --------------------------------------------------------- */
+struct plugin {
+	const struct vaccel_plugin_desc *desc;
+	/* bytes of desc the plugin provided */
+	size_t desc_size;
+	void *dl;
+	void *priv;
+	char *path;
+};
+
+/* Does the plugin's descriptor cover member `m` (append-only ABI)? */
+#define PLUGIN_HAS(p, m)                                                   \
+	((p)->desc_size >= offsetof(struct vaccel_plugin_desc, m) +        \
+				   sizeof((p)->desc->m) &&                 \
+	 (p)->desc->m != NULL)
+
+/* Snapshot of loaded plugins in precedence order; *n set. The array stays
+ * valid until plugins_unload_all(). Callers must not free it. */
+struct plugin *const *plugins_snapshot(unsigned int *n);
+void plugins_unload_all(void);
+/* Load a ':' list without bootstrapping first; first error returned. */
+int plugins_load_list(const char *list);
+
+/* ---- dispatch.c ------------------------------------------------------- */
+struct op_impl {
+	vaccel_op_fn fn;
+	void *priv;
+	const struct plugin *owner;
+};
+/* Rebuild the per-op table from the loaded plugins. Call with plugins
+ * locked. */
+int dispatch_rebuild(struct plugin *const *plugins, unsigned int n);
+void dispatch_reset(void);
+/* Run without validating args: for wrappers that computed them. */
+/* Set every sized buffer's len from its rule; VACCEL_EINVAL if a rule
+ * fails or a non-empty buffer is NULL. */
+int op_fill_lengths(const struct vaccel_op_desc *op, struct vaccel_oparg *args);
+int op_call_trusted(struct vaccel_session *sess,
+		    const struct vaccel_op_desc *op, struct vaccel_oparg *args);
+
+/* ---- session.c / resource.c ------------------------------------------- */
+struct session_resources {
+	uint32_t magic;
+	struct vaccel_resource **res;
+	size_t nr, cap;
+};
+static inline bool session_live(const struct vaccel_session *sess)
+{
+	return sess && sess->resources &&
+	       sess->resources->magic == SESSION_MAGIC;
+}
+struct resource_priv {
+	uint32_t magic;
+};
+bool resource_live(const struct vaccel_resource *res);
+/* Guards the session and resource registries and every session's resource
+ * list. */
+extern pthread_mutex_t objects_lock;
+int sessions_live_count(void);
+int resources_live_count(void);

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "internal.h"
+#include "op_desc.h"
+#include <string.h>
+
+const struct vaccel_op_desc *vaccel_op_desc_by_id(uint32_t id)
+{
+	if (id >= VACCEL_OPID_LIMIT)
+		return NULL;
+	return vaccel_op_descs_by_id[id];
+}
+
+const struct vaccel_op_desc *vaccel_op_desc_by_name(const char *name)
+{
+	if (!name)
+		return NULL;
+	for (unsigned int i = 0; i < vaccel_op_descs_count; i++)
+		if (strcmp(vaccel_op_descs[i].name, name) == 0)
+			return &vaccel_op_descs[i];
+	return NULL;
+}
+
+const struct vaccel_op_desc *vaccel_op_desc_at(unsigned int i)
+{
+	return i < vaccel_op_descs_count ? &vaccel_op_descs[i] : NULL;
+}
+
+const char *vaccel_op_name(uint32_t id)
+{
+	const struct vaccel_op_desc *d = vaccel_op_desc_by_id(id);
+	return d ? d->name : "unknown";
+}
+
+const char *vaccel_arg_kind_to_str(enum vaccel_arg_kind kind)
+{
+	switch (kind) {
+#define X(name)               \
+	case VACCEL_ARGK_##name: \
+		return #name;
+		VACCEL_ARG_KINDS_LIST(X)
+#undef X
+	default:
+		return "?";
+	}
+}
+
+const char *vaccel_arg_type_to_str(enum vaccel_arg_type type)
+{
+	switch (type) {
+#define X(name, size)         \
+	case VACCEL_ARGT_##name: \
+		return #name;
+		VACCEL_ARG_TYPES_LIST(X)
+#undef X
+	default:
+		return "?";
+	}
+}
+
+const char *vaccel_dtype_to_str(enum vaccel_dtype dtype)
+{
+	switch (dtype) {
+#define X(name, size)          \
+	case VACCEL_DTYPE_##name: \
+		return #name;
+		VACCEL_DTYPES_LIST(X)
+#undef X
+	default:
+		return "?";
+	}
+}
+
+size_t vaccel_dtype_size(uint32_t dtype)
+{
+	switch (dtype) {
+#define X(name, size)          \
+	case VACCEL_DTYPE_##name: \
+		return size;
+		VACCEL_DTYPES_LIST(X)
+#undef X
+	default:
+		return 0;
+	}
+}
+
+static size_t type_size(enum vaccel_arg_type type)
+{
+	switch (type) {
+#define X(name, size)         \
+	case VACCEL_ARGT_##name: \
+		return size;
+		VACCEL_ARG_TYPES_LIST(X)
+#undef X
+	default:
+		return 0;
+	}
+}
+
+size_t vaccel_op_elem_size(const struct vaccel_op_desc *op,
+			   const struct vaccel_oparg *args, uint32_t idx)
+{
+	static const size_t prec_size[4] = { 4, 8, 8, 16 };
+	if (!op || !args || idx >= op->nr_args)
+		return 0;
+	enum vaccel_arg_type t = op->args[idx].type;
+	if (t != VACCEL_ARGT_PREC)
+		return type_size(t);
+	if (op->prec_arg < 0)
+		return 0;
+	int64_t p = args[op->prec_arg].v.i;
+	return (p >= 0 && p < 4) ? prec_size[p] : 0;
+}
+
+/* Expected byte length of buffer `i`, or -1 when the call is invalid. */
+static int64_t buffer_bytes(const struct vaccel_op_desc *op,
+			    const struct vaccel_oparg *args, uint32_t i)
+{
+	const struct vaccel_op_argdesc *d = &op->args[i];
+	size_t es = vaccel_op_elem_size(op, args, i);
+	if (!es)
+		return -1;
+	int64_t n = d->nelems(args);
+	int64_t bytes;
+	if (n < 0 || __builtin_mul_overflow(n, (int64_t)es, &bytes))
+		return -1;
+	return bytes;
+}
+
+int op_fill_lengths(const struct vaccel_op_desc *op, struct vaccel_oparg *args)
+{
+	for (uint32_t i = 0; i < op->nr_args; i++) {
+		const struct vaccel_op_argdesc *d = &op->args[i];
+		if (d->kind < VACCEL_ARGK_IN || d->kind > VACCEL_ARGK_INOUT ||
+		    !d->nelems)
+			continue;
+		int64_t bytes = buffer_bytes(op, args, i);
+		if (bytes < 0 || (bytes && !args[i].buf))
+			return VACCEL_EINVAL;
+		args[i].len = (uint64_t)bytes;
+	}
+	return VACCEL_OK;
+}
+
+static bool tensor_ok(const struct vaccel_tensor *t, bool input)
+{
+	if (t->dtype >= VACCEL_DTYPE_MAX || t->ndim > VACCEL_TENSOR_MAX_DIMS)
+		return false;
+	if (t->size && !t->data)
+		return false;
+	if (!input)
+		return true;
+	int64_t n = (int64_t)vaccel_dtype_size(t->dtype);
+	for (uint32_t d = 0; d < t->ndim; d++) {
+		if (t->dims[d] < 0 || __builtin_mul_overflow(n, t->dims[d], &n))
+			return false;
+	}
+	return (uint64_t)n == t->size;
+}
+
+int vaccel_op_validate(const struct vaccel_op_desc *op,
+		       const struct vaccel_oparg *args, uint32_t *bad_arg)
+{
+	if (!op || (!args && op->nr_args))
+		return VACCEL_EINVAL;
+	for (uint32_t i = 0; i < op->nr_args; i++) {
+		const struct vaccel_op_argdesc *d = &op->args[i];
+		const struct vaccel_oparg *a = &args[i];
+		bool ok = true;
+		switch (d->kind) {
+		case VACCEL_ARGK_SCALAR:
+			break;
+		case VACCEL_ARGK_IN:
+		case VACCEL_ARGK_OUT:
+		case VACCEL_ARGK_INOUT:
+			if (d->nelems) {
+				int64_t bytes = buffer_bytes(op, args, i);
+				ok = bytes >= 0 && (uint64_t)bytes == a->len;
+			}
+			ok = ok && (a->buf || !a->len);
+			break;
+		case VACCEL_ARGK_STRING:
+			ok = a->buf && !memchr(a->buf, 0, a->len) &&
+			     ((const char *)a->buf)[a->len] == '\0';
+			break;
+		case VACCEL_ARGK_RESOURCE:
+			ok = resource_live(a->buf);
+			break;
+		case VACCEL_ARGK_ARGS_IN:
+		case VACCEL_ARGK_ARGS_OUT: {
+			const struct vaccel_arg *l = a->buf;
+			ok = (l || !a->len) && a->len <= INT32_MAX;
+			for (uint64_t j = 0; ok && j < a->len; j++)
+				ok = l[j].buf || !l[j].size;
+			break;
+		}
+		case VACCEL_ARGK_TENSORS_IN:
+		case VACCEL_ARGK_TENSORS_OUT: {
+			const struct vaccel_tensor *t = a->buf;
+			ok = (t || !a->len) && a->len <= INT32_MAX;
+			for (uint64_t j = 0; ok && j < a->len; j++)
+				ok = tensor_ok(&t[j], d->kind ==
+							      VACCEL_ARGK_TENSORS_IN);
+			break;
+		}
+		default:
+			ok = false;
+		}
+		if (!ok) {
+			if (bad_arg)
+				*bad_arg = i;
+			return VACCEL_EINVAL;
+		}
+	}
+	return VACCEL_OK;
+}

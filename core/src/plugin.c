@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "internal.h"
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef VACCEL_PLUGINDIR
+#define VACCEL_PLUGINDIR "/usr/local/lib/vaccel"
+#endif
+
+#define MAX_PLUGINS 16
+
+/* Loaded plugins in precedence order. Slots are only appended while the
+ * library is up, so a snapshot (array + count) stays valid until
+ * plugins_unload_all(). */
+static struct plugin *loaded[MAX_PLUGINS];
+static atomic_uint nr_loaded;
+static pthread_mutex_t plugins_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct plugin *const *plugins_snapshot(unsigned int *n)
+{
+	*n = atomic_load_explicit(&nr_loaded, memory_order_acquire);
+	return loaded;
+}
+
+unsigned int vaccel_plugin_count(void)
+{
+	return atomic_load(&nr_loaded);
+}
+
+static bool file_exists(const char *path)
+{
+	return access(path, R_OK) == 0;
+}
+
+/* Resolve a name to a path to dlopen. Returns malloc'd; NULL when nothing
+ * was found on disk (the caller then tries the loader's own search). */
+static char *find_plugin(const char *file)
+{
+	const char *env = getenv("VACCEL_PLUGIN_PATH");
+	char *path = NULL;
+	if (env && *env) {
+		char *dirs = strdup(env), *save = NULL;
+		if (!dirs)
+			return NULL;
+		for (char *d = strtok_r(dirs, ":", &save); d;
+		     d = strtok_r(NULL, ":", &save)) {
+			if (asprintf(&path, "%s/%s", d, file) < 0) {
+				path = NULL;
+				break;
+			}
+			if (file_exists(path))
+				break;
+			free(path);
+			path = NULL;
+		}
+		free(dirs);
+		if (path)
+			return path;
+	}
+	if (asprintf(&path, "%s/%s", VACCEL_PLUGINDIR, file) < 0)
+		return NULL;
+	if (file_exists(path))
+		return path;
+	free(path);
+	return NULL;
+}
+
+static size_t min_desc_size(void)
+{
+	return offsetof(struct vaccel_plugin_desc, nr_ops) +
+	       sizeof(((struct vaccel_plugin_desc *)0)->nr_ops);
+}
+
+static int load_locked(const char *spec)
+{
+	char *path = NULL;
+	const char *what = spec;
+	if (strchr(spec, '/')) {
+		if (!file_exists(spec)) {
+			vaccel_log(VACCEL_LOG_ERROR, "plugin",
+				   "'%s': no such file", spec);
+			return VACCEL_ENOENT;
+		}
+		path = strdup(spec);
+	} else {
+		size_t len = strlen(spec);
+		char *file = NULL;
+		if (len > 3 && strcmp(spec + len - 3, ".so") == 0)
+			file = strdup(spec);
+		else if (asprintf(&file, "libvaccel-%s.so", spec) < 0)
+			file = NULL;
+		if (!file)
+			return VACCEL_ENOMEM;
+		path = find_plugin(file);
+		if (!path)
+			path = file; /* let the dynamic loader search */
+		else
+			free(file);
+	}
+	if (!path)
+		return VACCEL_ENOMEM;
+
+	int ret;
+	void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!dl) {
+		const char *err = dlerror();
+		bool missing = err && strstr(err, "No such file");
+		vaccel_log(VACCEL_LOG_ERROR, "plugin", "cannot load '%s': %s",
+			   what, err ? err : "unknown error");
+		free(path);
+		return missing ? VACCEL_ENOENT : VACCEL_ELIBBAD;
+	}
+	const struct vaccel_plugin_desc *desc =
+		dlsym(dl, VACCEL_PLUGIN_SYMBOL_STR);
+	if (!desc) {
+		vaccel_log(VACCEL_LOG_ERROR, "plugin",
+			   "'%s' is not a vAccel plugin: no '%s' symbol", path,
+			   VACCEL_PLUGIN_SYMBOL_STR);
+		ret = VACCEL_ELIBBAD;
+		goto fail_dl;
+	}
+	if (desc->abi_major != VACCEL_PLUGIN_ABI_MAJOR) {
+		vaccel_log(VACCEL_LOG_ERROR, "plugin",
+			   "'%s' was built for plugin ABI %u.%u; this "
+			   "library speaks %u.%u (major versions must match)",
+			   path, desc->abi_major, desc->abi_minor,
+			   VACCEL_PLUGIN_ABI_MAJOR, VACCEL_PLUGIN_ABI_MINOR);
+		ret = VACCEL_ENOEXEC;
+		goto fail_dl;
+	}
+	if (desc->desc_size < min_desc_size() || !desc->name ||
+	    !*desc->name) {
+		vaccel_log(VACCEL_LOG_ERROR, "plugin",
+			   "'%s': malformed descriptor (size %u, name %s)",
+			   path, desc->desc_size, desc->name ? "set" : "NULL");
+		ret = VACCEL_ELIBBAD;
+		goto fail_dl;
+	}
+	if (desc->abi_minor != VACCEL_PLUGIN_ABI_MINOR && !core_version_ignore())
+		vaccel_log(VACCEL_LOG_WARN, "plugin",
+			   "'%s' was built for plugin ABI %u.%u, this library "
+			   "is %u.%u: loading it (set VACCEL_VERSION_IGNORE=1 "
+			   "to silence)",
+			   desc->name, desc->abi_major, desc->abi_minor,
+			   VACCEL_PLUGIN_ABI_MAJOR, VACCEL_PLUGIN_ABI_MINOR);
+	unsigned int n = atomic_load(&nr_loaded);
+	for (unsigned int i = 0; i < n; i++) {
+		if (strcmp(loaded[i]->desc->name, desc->name) == 0) {
+			vaccel_log(VACCEL_LOG_ERROR, "plugin",
+				   "a plugin named '%s' is already loaded",
+				   desc->name);
+			ret = VACCEL_EEXIST;
+			goto fail_dl;
+		}
+	}
+	if (n == MAX_PLUGINS) {
+		vaccel_log(VACCEL_LOG_ERROR, "plugin",
+			   "too many plugins (at most %d)", MAX_PLUGINS);
+		ret = VACCEL_EUSERS;
+		goto fail_dl;
+	}
+
+	struct plugin *p = calloc(1, sizeof(*p));
+	if (!p) {
+		ret = VACCEL_ENOMEM;
+		goto fail_dl;
+	}
+	p->desc = desc;
+	p->desc_size = desc->desc_size;
+	p->dl = dl;
+	p->path = path;
+	if (desc->priv_size) {
+		p->priv = calloc(1, desc->priv_size);
+		if (!p->priv) {
+			ret = VACCEL_ENOMEM;
+			goto fail_plugin;
+		}
+	}
+	if (desc->init) {
+		ret = desc->init(p->priv);
+		if (ret) {
+			vaccel_log(VACCEL_LOG_ERROR, "plugin",
+				   "'%s' failed to initialize: %s", desc->name,
+				   vaccel_strerror(ret));
+			goto fail_plugin;
+		}
+	}
+	for (size_t i = 0; i < desc->nr_ops; i++)
+		if (!vaccel_op_desc_by_id(desc->ops[i].op_id))
+			vaccel_log(VACCEL_LOG_WARN, "plugin",
+				   "'%s' implements unknown op id %u: ignored",
+				   desc->name, desc->ops[i].op_id);
+	loaded[n] = p;
+	ret = dispatch_rebuild(loaded, n + 1);
+	if (ret) {
+		loaded[n] = NULL;
+		if (desc->fini)
+			desc->fini(p->priv);
+		goto fail_plugin;
+	}
+	atomic_store_explicit(&nr_loaded, n + 1, memory_order_release);
+	vaccel_log(VACCEL_LOG_INFO, "plugin", "loaded '%s' %s from %s",
+		   desc->name, desc->version ? desc->version : "", p->path);
+	return VACCEL_OK;
+
+fail_plugin:
+	free(p->priv);
+	free(p);
+fail_dl:
+	dlclose(dl);
+	free(path);
+	return ret;
+}
+
+int vaccel_plugin_load(const char *name_or_path)
+{
+	if (!name_or_path || !*name_or_path)
+		return VACCEL_EINVAL;
+	core_ensure();
+	pthread_mutex_lock(&plugins_lock);
+	int ret = load_locked(name_or_path);
+	pthread_mutex_unlock(&plugins_lock);
+	return ret;
+}
+
+/* Bootstrap's entry: core_ensure() would recurse. */
+int plugins_load_list(const char *list)
+{
+	if (!list)
+		return VACCEL_EINVAL;
+	char *copy = strdup(list);
+	if (!copy)
+		return VACCEL_ENOMEM;
+	int first = VACCEL_OK;
+	char *save = NULL;
+	pthread_mutex_lock(&plugins_lock);
+	for (char *s = strtok_r(copy, ":", &save); s;
+	     s = strtok_r(NULL, ":", &save)) {
+		int ret = load_locked(s);
+		if (ret && !first)
+			first = ret;
+	}
+	pthread_mutex_unlock(&plugins_lock);
+	free(copy);
+	return first;
+}
+
+int vaccel_plugin_parse_and_load(const char *list)
+{
+	if (!list)
+		return VACCEL_EINVAL;
+	core_ensure();
+	return plugins_load_list(list);
+}
+
+void plugins_unload_all(void)
+{
+	pthread_mutex_lock(&plugins_lock);
+	unsigned int n = atomic_load(&nr_loaded);
+	atomic_store(&nr_loaded, 0);
+	dispatch_reset();
+	while (n--) {
+		struct plugin *p = loaded[n];
+		loaded[n] = NULL;
+		if (p->desc->fini)
+			p->desc->fini(p->priv);
+		dlclose(p->dl);
+		free(p->priv);
+		free(p->path);
+		free(p);
+	}
+	pthread_mutex_unlock(&plugins_lock);
+}
