@@ -1,0 +1,1102 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * vaccel-agent: the host side. Listens on unix/tcp/vsock URLs, decodes and
+ * validates each request against the op table compiled in, runs it through
+ * libvaccel's host plugins and answers. One thread per connection serves
+ * every request it reads (no hand-off between threads). Connections that
+ * present the same client key share one table of sessions and resources;
+ * nothing a client holds can be named by another, and all of it is
+ * released when the client's last connection goes away.
+ */
+#include "client.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vaccel.h>
+
+#define TAG "agent"
+#define MAX_LISTEN 16
+
+struct opts {
+	const char *addrs[MAX_LISTEN];
+	int nr_addrs;
+	const char *plugins;
+	char *token;
+	unsigned int socket_mode;
+	struct wire_limits lim;
+	uint64_t max_memory;
+	uint32_t max_resources;
+	uint32_t max_sessions;
+};
+
+static struct opts opt;
+static uint64_t instance_id;
+
+/* ---- clients ------------------------------------------------------------ */
+
+struct obj_sess {
+	int64_t id;
+	struct vaccel_session *sess;
+};
+struct obj_res {
+	int64_t id;
+	struct vaccel_resource *res;
+	uint64_t bytes;
+};
+
+struct client {
+	uint8_t key[WIRE_KEY_SIZE];
+	/* connections attached; guarded by clients_lock */
+	unsigned int conns;
+	/* calls hold it shared, control requests exclusive */
+	pthread_rwlock_t lock;
+	struct obj_sess *sess;
+	size_t nr_sess, cap_sess;
+	struct obj_res *res;
+	size_t nr_res, cap_res;
+	int64_t next_id;
+	/* bytes of buffers and resources held now */
+	_Atomic uint64_t mem;
+	struct client *next;
+};
+
+static struct client *clients;
+static pthread_mutex_t clients_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Stop state: connection threads, and their sockets to wake on SIGTERM. */
+static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t conns_cond = PTHREAD_COND_INITIALIZER;
+static int live_fds[4096];
+static unsigned int nr_conns;
+static volatile sig_atomic_t stopping;
+static int stop_pipe[2] = { -1, -1 };
+
+static struct client *client_attach(const uint8_t *key, bool *known)
+{
+	pthread_mutex_lock(&clients_lock);
+	struct client *c;
+	for (c = clients; c; c = c->next)
+		if (memcmp(c->key, key, WIRE_KEY_SIZE) == 0)
+			break;
+	*known = c != NULL;
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (c) {
+			memcpy(c->key, key, WIRE_KEY_SIZE);
+			pthread_rwlock_init(&c->lock, NULL);
+			c->next_id = 1;
+			c->next = clients;
+			clients = c;
+		}
+	}
+	if (c)
+		c->conns++;
+	pthread_mutex_unlock(&clients_lock);
+	return c;
+}
+
+static void client_free_objects(struct client *c)
+{
+	for (size_t i = 0; i < c->nr_sess; i++)
+		vaccel_session_delete(c->sess[i].sess);
+	for (size_t i = 0; i < c->nr_res; i++)
+		vaccel_resource_delete(c->res[i].res);
+	free(c->sess);
+	free(c->res);
+}
+
+static void client_detach(struct client *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&clients_lock);
+	bool last = --c->conns == 0;
+	if (last) {
+		for (struct client **pp = &clients; *pp; pp = &(*pp)->next) {
+			if (*pp == c) {
+				*pp = c->next;
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&clients_lock);
+	if (!last)
+		return;
+	/* No connection refers to it any more: nobody else can lock it. */
+	vaccel_log(VACCEL_LOG_INFO, TAG,
+		   "client gone: releasing %zu session(s), %zu resource(s)",
+		   c->nr_sess, c->nr_res);
+	client_free_objects(c);
+	pthread_rwlock_destroy(&c->lock);
+	free(c);
+}
+
+static struct vaccel_session *find_sess(struct client *c, int64_t id,
+					size_t *idx)
+{
+	for (size_t i = 0; i < c->nr_sess; i++)
+		if (c->sess[i].id == id) {
+			if (idx)
+				*idx = i;
+			return c->sess[i].sess;
+		}
+	return NULL;
+}
+
+static struct vaccel_resource *find_res(struct client *c, int64_t id,
+					size_t *idx)
+{
+	for (size_t i = 0; i < c->nr_res; i++)
+		if (c->res[i].id == id) {
+			if (idx)
+				*idx = i;
+			return c->res[i].res;
+		}
+	return NULL;
+}
+
+static bool mem_take(struct client *c, uint64_t bytes)
+{
+	uint64_t cur = c->mem;
+	do {
+		if (bytes > opt.max_memory || cur > opt.max_memory - bytes)
+			return false;
+	} while (!__atomic_compare_exchange_n(&c->mem, &cur, cur + bytes, false,
+					      __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	return true;
+}
+
+static void mem_give(struct client *c, uint64_t bytes)
+{
+	__atomic_fetch_sub(&c->mem, bytes, __ATOMIC_RELAXED);
+}
+
+/* ---- connection ------------------------------------------------------- */
+
+struct conn {
+	int fd;
+	struct rbuf rb;
+	struct client *client;
+	uint8_t *meta;
+	size_t meta_cap;
+	struct wbuf out;
+	struct segs segs;
+	char peer[64];
+};
+
+static int send_status(struct conn *k, uint16_t kind, uint64_t req, int status,
+		       const char *msg, int64_t id)
+{
+	wbuf_reset(&k->out);
+	mp_put_array(&k->out, 3);
+	mp_put_int(&k->out, status);
+	mp_put_str(&k->out, msg, strlen(msg));
+	if (kind == WIRE_CTRL_REPLY)
+		mp_put_int(&k->out, id);
+	else
+		mp_put_array(&k->out, 0);
+	return frame_send(k->fd, kind, req, &k->out, NULL, NULL);
+}
+
+static int handle_hello(struct conn *k, const struct wire_hdr *h, size_t len)
+{
+	struct mp_reader r = { k->meta, k->meta + len };
+	uint32_t n, klen, tlen = 0, nops;
+	uint64_t ver;
+	const void *key;
+	const char *tok = NULL;
+	char msg[200];
+	if (h->version != WIRE_VERSION ||
+	    mp_get_array(&r, &n) || n != 4 || mp_get_uint(&r, &ver) ||
+	    ver != WIRE_VERSION) {
+		snprintf(msg, sizeof(msg),
+			 "protocol version %u is not supported: this agent "
+			 "speaks version %u",
+			 h->version, WIRE_VERSION);
+		goto refuse_version;
+	}
+	if (mp_get_bin(&r, &key, &klen) || klen != WIRE_KEY_SIZE) {
+		snprintf(msg, sizeof(msg), "malformed hello");
+		goto refuse;
+	}
+	if (mp_next_is_nil(&r))
+		mp_get_nil(&r);
+	else if (mp_get_str(&r, &tok, &tlen)) {
+		snprintf(msg, sizeof(msg), "malformed hello");
+		goto refuse;
+	}
+	if (opt.token) {
+		size_t want = strlen(opt.token);
+		unsigned int diff = tok ? (unsigned int)(tlen ^ want) : 1;
+		for (size_t i = 0; tok && i < tlen && i < want; i++)
+			diff |= (unsigned char)(tok[i] ^ opt.token[i]);
+		if (diff) {
+			snprintf(msg, sizeof(msg), "bad or missing token");
+			vaccel_log(VACCEL_LOG_WARN, TAG, "%s: %s", k->peer, msg);
+			send_status(k, WIRE_HELLO_REPLY, h->req_id, VACCEL_EACCES,
+				    msg, 0);
+			return -1;
+		}
+	}
+	if (mp_get_array(&r, &nops)) {
+		snprintf(msg, sizeof(msg), "malformed hello");
+		goto refuse;
+	}
+	for (uint32_t i = 0; i < nops; i++) {
+		uint64_t id, hash;
+		if (mp_get_array(&r, &n) || n != 2 || mp_get_uint(&r, &id) ||
+		    mp_get_uint(&r, &hash)) {
+			snprintf(msg, sizeof(msg), "malformed hello");
+			goto refuse;
+		}
+		const struct vaccel_op_desc *d =
+			id <= UINT32_MAX ? vaccel_op_desc_by_id((uint32_t)id) :
+					   NULL;
+		if (d && d->sig_hash != hash)
+			vaccel_log(VACCEL_LOG_WARN, TAG,
+				   "%s: op '%s' has a different signature on "
+				   "the guest; it will be refused",
+				   k->peer, d->name);
+	}
+	/* A hello starts a new conversation on this stream. */
+	client_detach(k->client);
+	bool known;
+	k->client = client_attach(key, &known);
+	if (!k->client) {
+		send_status(k, WIRE_HELLO_REPLY, h->req_id, VACCEL_ENOMEM,
+			    "out of memory", 0);
+		return -1;
+	}
+	wbuf_reset(&k->out);
+	mp_put_array(&k->out, 5);
+	mp_put_int(&k->out, VACCEL_OK);
+	mp_put_str(&k->out, "", 0);
+	mp_put_uint(&k->out, instance_id);
+	mp_put_bool(&k->out, known);
+	mp_put_array(&k->out, VACCEL_OPS_COUNT);
+	for (unsigned int i = 0; vaccel_op_desc_at(i); i++) {
+		mp_put_array(&k->out, 2);
+		mp_put_uint(&k->out, vaccel_op_desc_at(i)->id);
+		mp_put_uint(&k->out, vaccel_op_desc_at(i)->sig_hash);
+	}
+	return frame_send(k->fd, WIRE_HELLO_REPLY, h->req_id, &k->out, NULL,
+			  NULL) ?
+		       -1 :
+		       0;
+refuse_version:
+	vaccel_log(VACCEL_LOG_WARN, TAG, "%s: %s", k->peer, msg);
+	send_status(k, WIRE_HELLO_REPLY, h->req_id, VACCEL_EPROTO_VERSION, msg,
+		    0);
+	return -1;
+refuse:
+	vaccel_log(VACCEL_LOG_WARN, TAG, "%s: %s", k->peer, msg);
+	send_status(k, WIRE_HELLO_REPLY, h->req_id, VACCEL_EINVAL, msg, 0);
+	return -1;
+}
+
+static int grow(void **v, size_t *cap, size_t n, size_t elem)
+{
+	if (n < *cap)
+		return 0;
+	size_t nc = *cap ? *cap * 2 : 8;
+	void *p = realloc(*v, nc * elem);
+	if (!p)
+		return -1;
+	*v = p;
+	*cap = nc;
+	return 0;
+}
+
+/* RES_NEW: [3, type, [[name, size]...]] + file bytes. */
+static int ctrl_res_new(struct conn *k, struct mp_reader *r,
+			const struct wire_hdr *h, int64_t *id, char *msg,
+			size_t msglen)
+{
+	struct client *c = k->client;
+	uint64_t type;
+	uint32_t nfiles;
+	int ret = VACCEL_EINVAL;
+	if (mp_get_uint(r, &type) || type >= VACCEL_RESOURCE_MAX ||
+	    mp_get_array(r, &nfiles) || nfiles == 0 ||
+	    nfiles > opt.lim.max_list) {
+		snprintf(msg, msglen, "malformed resource");
+		return VACCEL_EINVAL;
+	}
+	struct vaccel_file *files = calloc(nfiles, sizeof(*files));
+	const struct vaccel_file **fp = calloc(nfiles, sizeof(*fp));
+	uint64_t total = 0;
+	bool mem_held = false;
+	if (!files || !fp) {
+		ret = VACCEL_ENOMEM;
+		goto out;
+	}
+	for (uint32_t i = 0; i < nfiles; i++) {
+		const char *name;
+		uint32_t nl, two;
+		uint64_t size;
+		if (mp_get_array(r, &two) || two != 2 ||
+		    mp_get_str(r, &name, &nl) || mp_get_uint(r, &size) ||
+		    nl == 0 || nl > 255 || memchr(name, '/', nl) ||
+		    memchr(name, 0, nl) || size > opt.lim.max_buffer ||
+		    (nl <= 2 && name[0] == '.' && (nl == 1 || name[1] == '.'))) {
+			snprintf(msg, msglen, "malformed resource file %u", i);
+			goto out;
+		}
+		files[i].name = strndup(name, nl);
+		files[i].size = size;
+		if (!files[i].name) {
+			ret = VACCEL_ENOMEM;
+			goto out;
+		}
+		fp[i] = &files[i];
+		total += size;
+	}
+	if (r->p != r->end || total != h->raw_len) {
+		snprintf(msg, msglen,
+			 "resource files declare %llu bytes, frame carries %llu",
+			 (unsigned long long)total,
+			 (unsigned long long)h->raw_len);
+		goto out;
+	}
+	if (c->nr_res >= opt.max_resources) {
+		snprintf(msg, msglen, "too many resources (limit %u)",
+			 opt.max_resources);
+		ret = VACCEL_EUSERS;
+		goto out;
+	}
+	if (!mem_take(c, total)) {
+		snprintf(msg, msglen, "memory limit reached");
+		ret = VACCEL_ENOMEM;
+		goto out;
+	}
+	mem_held = true;
+	for (uint32_t i = 0; i < nfiles; i++) {
+		files[i].data = malloc(files[i].size ? files[i].size : 1);
+		if (!files[i].data) {
+			ret = VACCEL_ENOMEM;
+			goto out;
+		}
+		if (rbuf_read(k->fd, &k->rb, files[i].data, files[i].size)) {
+			ret = -1;
+			goto out;
+		}
+	}
+	struct vaccel_resource *res = NULL;
+	ret = vaccel_resource_from_files(&res, fp, nfiles,
+					 (vaccel_resource_type_t)type);
+	if (ret) {
+		snprintf(msg, msglen, "cannot create resource: %s",
+			 vaccel_strerror(ret));
+		goto out;
+	}
+	if (grow((void **)&c->res, &c->cap_res, c->nr_res, sizeof(*c->res))) {
+		vaccel_resource_delete(res);
+		ret = VACCEL_ENOMEM;
+		goto out;
+	}
+	*id = c->next_id++;
+	c->res[c->nr_res++] = (struct obj_res){ *id, res, total };
+	mem_held = false;
+	ret = VACCEL_OK;
+out:
+	if (mem_held)
+		mem_give(c, total);
+	for (uint32_t i = 0; files && i < nfiles; i++) {
+		free(files[i].name);
+		free(files[i].data);
+	}
+	free(files);
+	free(fp);
+	return ret;
+}
+
+static int handle_ctrl(struct conn *k, const struct wire_hdr *h, size_t len)
+{
+	struct mp_reader r = { k->meta, k->meta + len };
+	struct client *c = k->client;
+	uint32_t n;
+	uint64_t op;
+	int64_t a = 0, b = 0, id = 0;
+	char msg[256] = "";
+	int ret = VACCEL_EINVAL;
+	bool drained = false;
+	pthread_rwlock_wrlock(&c->lock);
+	if (mp_get_array(&r, &n) || n < 2 || mp_get_uint(&r, &op)) {
+		snprintf(msg, sizeof(msg), "malformed control request");
+		goto reply;
+	}
+	switch (op) {
+	case WIRE_CTRL_SESS_NEW: {
+		uint64_t hint;
+		if (n != 2 || mp_get_uint(&r, &hint) || hint > UINT32_MAX)
+			break;
+		if (c->nr_sess >= opt.max_sessions) {
+			snprintf(msg, sizeof(msg), "too many sessions (limit %u)",
+				 opt.max_sessions);
+			ret = VACCEL_EUSERS;
+			break;
+		}
+		struct vaccel_session *s;
+		if (grow((void **)&c->sess, &c->cap_sess, c->nr_sess,
+			 sizeof(*c->sess))) {
+			ret = VACCEL_ENOMEM;
+			break;
+		}
+		ret = vaccel_session_new(&s, (uint32_t)hint);
+		if (ret)
+			break;
+		id = c->next_id++;
+		c->sess[c->nr_sess++] = (struct obj_sess){ id, s };
+		break;
+	}
+	case WIRE_CTRL_SESS_FREE: {
+		size_t i;
+		if (n != 2 || mp_get_int(&r, &a))
+			break;
+		struct vaccel_session *s = find_sess(c, a, &i);
+		if (!s) {
+			ret = VACCEL_ENOENT;
+			snprintf(msg, sizeof(msg), "unknown session %lld",
+				 (long long)a);
+			break;
+		}
+		ret = vaccel_session_delete(s);
+		c->sess[i] = c->sess[--c->nr_sess];
+		break;
+	}
+	case WIRE_CTRL_RES_NEW:
+		if (n != 3)
+			break;
+		drained = true;
+		ret = ctrl_res_new(k, &r, h, &id, msg, sizeof(msg));
+		if (ret < 0) {
+			pthread_rwlock_unlock(&c->lock);
+			return -1;
+		}
+		break;
+	case WIRE_CTRL_RES_FREE: {
+		size_t i;
+		if (n != 2 || mp_get_int(&r, &a))
+			break;
+		struct vaccel_resource *res = find_res(c, a, &i);
+		if (!res) {
+			ret = VACCEL_ENOENT;
+			snprintf(msg, sizeof(msg), "unknown resource %lld",
+				 (long long)a);
+			break;
+		}
+		ret = vaccel_resource_delete(res);
+		if (ret == VACCEL_OK) {
+			mem_give(c, c->res[i].bytes);
+			c->res[i] = c->res[--c->nr_res];
+		} else {
+			snprintf(msg, sizeof(msg), "resource %lld: %s",
+				 (long long)a, vaccel_strerror(ret));
+		}
+		break;
+	}
+	case WIRE_CTRL_RES_REG:
+	case WIRE_CTRL_RES_UNREG: {
+		if (n != 3 || mp_get_int(&r, &a) || mp_get_int(&r, &b))
+			break;
+		struct vaccel_resource *res = find_res(c, a, NULL);
+		struct vaccel_session *s = find_sess(c, b, NULL);
+		if (!res || !s) {
+			ret = VACCEL_ENOENT;
+			snprintf(msg, sizeof(msg), "unknown %s %lld",
+				 res ? "session" : "resource",
+				 (long long)(res ? b : a));
+			break;
+		}
+		ret = op == WIRE_CTRL_RES_REG ?
+			      vaccel_resource_register(res, s) :
+			      vaccel_resource_unregister(res, s);
+		break;
+	}
+	default:
+		snprintf(msg, sizeof(msg), "unknown control request %llu",
+			 (unsigned long long)op);
+	}
+reply:
+	pthread_rwlock_unlock(&c->lock);
+	if (!drained && h->raw_len) {
+		/* Nothing legitimate carries raw bytes here: drop the link
+		 * rather than read an arbitrary amount. */
+		send_status(k, WIRE_CTRL_REPLY, h->req_id, VACCEL_EINVAL,
+			    "unexpected raw data", 0);
+		return -1;
+	}
+	if (ret && !msg[0])
+		snprintf(msg, sizeof(msg), "%s", vaccel_strerror(ret));
+	return send_status(k, WIRE_CTRL_REPLY, h->req_id, ret, msg, id) ? -1 :
+									  0;
+}
+
+/* Drain n raw bytes of a refused request so the stream stays in sync;
+ * larger amounts close the connection instead. */
+static int drain(struct conn *k, uint64_t n)
+{
+	if (n > (64u << 20))
+		return -1;
+	return rbuf_read(k->fd, &k->rb, NULL, n) ? -1 : 0;
+}
+
+static int handle_call(struct conn *k, const struct wire_hdr *h, size_t len)
+{
+	struct client *c = k->client;
+	struct wire_call call;
+	char err[256];
+	int ret = wire_decode_call(k->meta, len, h->raw_len, &opt.lim, &call,
+				   err, sizeof(err));
+	if (ret) {
+		vaccel_log(VACCEL_LOG_WARN, TAG, "%s: refused call: %s",
+			   k->peer, err);
+		if (drain(k, h->raw_len))
+			return -1;
+		return send_status(k, WIRE_CALL_REPLY, h->req_id, ret, err, 0) ?
+			       -1 :
+			       0;
+	}
+	uint64_t total = 0;
+	for (uint32_t i = 0; i < call.nr_bufs; i++)
+		total += call.bufs[i].len;
+	void **mem = calloc(call.nr_bufs ? call.nr_bufs : 1, sizeof(void *));
+	int io = 0;
+	bool mem_held = false;
+	if (!mem) {
+		ret = VACCEL_ENOMEM;
+		snprintf(err, sizeof(err), "out of memory");
+		goto drain_out;
+	}
+	if (!mem_take(c, total)) {
+		ret = VACCEL_ENOMEM;
+		snprintf(err, sizeof(err),
+			 "op '%s': %llu bytes of buffers exceed the client's "
+			 "memory limit",
+			 call.op->name, (unsigned long long)total);
+		goto drain_out;
+	}
+	mem_held = true;
+	for (uint32_t i = 0; i < call.nr_bufs; i++) {
+		struct wire_buf *b = &call.bufs[i];
+		mem[i] = b->on_wire ? malloc(b->len ? b->len : 1) :
+				      calloc(1, b->len ? b->len : 1);
+		if (!mem[i]) {
+			ret = VACCEL_ENOMEM;
+			snprintf(err, sizeof(err), "out of memory");
+			goto drain_out;
+		}
+	}
+	for (uint32_t i = 0; i < call.nr_bufs; i++) {
+		if (call.bufs[i].on_wire &&
+		    rbuf_read(k->fd, &k->rb, mem[i], call.bufs[i].len)) {
+			io = -1;
+			goto done;
+		}
+	}
+	wire_call_bind(&call, mem);
+
+	pthread_rwlock_rdlock(&c->lock);
+	struct vaccel_session *s = find_sess(c, call.sess_id, NULL);
+	ret = VACCEL_OK;
+	if (!s) {
+		ret = VACCEL_ENOENT;
+		snprintf(err, sizeof(err), "op '%s': unknown session %lld",
+			 call.op->name, (long long)call.sess_id);
+	}
+	for (uint32_t i = 0; !ret && i < call.op->nr_args; i++) {
+		if (call.op->args[i].kind != VACCEL_ARGK_RESOURCE)
+			continue;
+		call.args[i].buf = find_res(c, call.res_ids[i], NULL);
+		if (!call.args[i].buf) {
+			ret = VACCEL_ENOENT;
+			snprintf(err, sizeof(err),
+				 "op '%s': unknown resource %lld",
+				 call.op->name, (long long)call.res_ids[i]);
+		}
+	}
+	if (!ret) {
+		ret = vaccel_op_call(s, call.op_id, call.args,
+				     call.op->nr_args);
+		if (ret)
+			snprintf(err, sizeof(err), "op '%s': %s", call.op->name,
+				 vaccel_strerror(ret));
+	}
+	pthread_rwlock_unlock(&c->lock);
+
+	wbuf_reset(&k->out);
+	segs_reset(&k->segs);
+	if (wire_encode_reply(&k->out, &k->segs, ret, ret ? err : "",
+			      call.op, call.args)) {
+		wbuf_reset(&k->out);
+		segs_reset(&k->segs);
+		wire_encode_reply(&k->out, &k->segs, VACCEL_ENOMEM,
+				  "out of memory", NULL, NULL);
+	}
+	io = frame_send(k->fd, WIRE_CALL_REPLY, h->req_id, &k->out, &k->segs,
+			NULL) ?
+		     -1 :
+		     0;
+	goto done;
+
+drain_out:
+	vaccel_log(VACCEL_LOG_WARN, TAG, "%s: %s", k->peer, err);
+	if (drain(k, h->raw_len))
+		io = -1;
+	else
+		io = send_status(k, WIRE_CALL_REPLY, h->req_id, ret, err, 0) ?
+			     -1 :
+			     0;
+done:
+	for (uint32_t i = 0; mem && i < call.nr_bufs; i++)
+		free(mem[i]);
+	free(mem);
+	if (mem_held)
+		mem_give(c, total);
+	wire_call_free(&call);
+	return io;
+}
+
+static void *conn_main(void *arg)
+{
+	struct conn *k = arg;
+	for (;;) {
+		uint8_t hb[WIRE_HDR_SIZE];
+		struct wire_hdr h;
+		char err[160];
+		if (rbuf_read(k->fd, &k->rb, hb, sizeof(hb)))
+			break;
+		int ret = wire_hdr_decode(hb, &h, &opt.lim, err, sizeof(err));
+		if (ret) {
+			vaccel_log(VACCEL_LOG_WARN, TAG, "%s: %s; closing",
+				   k->peer, err);
+			send_status(k, WIRE_CALL_REPLY, h.req_id, ret, err, 0);
+			break;
+		}
+		if (h.kind != WIRE_HELLO && h.kind != WIRE_CALL &&
+		    h.kind != WIRE_CTRL) {
+			vaccel_log(VACCEL_LOG_WARN, TAG,
+				   "%s: unexpected %s frame; closing", k->peer,
+				   wire_kind_to_str(h.kind));
+			break;
+		}
+		if (h.meta_len > k->meta_cap) {
+			uint8_t *m = realloc(k->meta, h.meta_len);
+			if (!m)
+				break;
+			k->meta = m;
+			k->meta_cap = h.meta_len;
+		}
+		if (rbuf_read(k->fd, &k->rb, k->meta, h.meta_len))
+			break;
+		if (h.kind == WIRE_HELLO) {
+			if (handle_hello(k, &h, h.meta_len))
+				break;
+			continue;
+		}
+		if (!k->client) {
+			vaccel_log(VACCEL_LOG_WARN, TAG,
+				   "%s: request before hello; closing", k->peer);
+			send_status(k, h.kind == WIRE_CTRL ? WIRE_CTRL_REPLY :
+							     WIRE_CALL_REPLY,
+				    h.req_id, VACCEL_EPERM,
+				    "hello required first", 0);
+			break;
+		}
+		if (h.version != WIRE_VERSION)
+			break;
+		ret = h.kind == WIRE_CALL ? handle_call(k, &h, h.meta_len) :
+					    handle_ctrl(k, &h, h.meta_len);
+		if (ret)
+			break;
+	}
+	client_detach(k->client);
+	pthread_mutex_lock(&conns_lock);
+	for (unsigned int i = 0; i < nr_conns; i++)
+		if (live_fds[i] == k->fd) {
+			live_fds[i] = live_fds[--nr_conns];
+			break;
+		}
+	pthread_cond_broadcast(&conns_cond);
+	pthread_mutex_unlock(&conns_lock);
+	close(k->fd);
+	rbuf_free(&k->rb);
+	free(k->meta);
+	wbuf_free(&k->out);
+	segs_free(&k->segs);
+	free(k);
+	return NULL;
+}
+
+static void start_conn(int fd, const char *where)
+{
+	struct conn *k = calloc(1, sizeof(*k));
+	if (!k || rbuf_init(&k->rb, 64 * 1024)) {
+		free(k);
+		close(fd);
+		return;
+	}
+	k->fd = fd;
+	snprintf(k->peer, sizeof(k->peer), "%s#%d", where, fd);
+	pthread_mutex_lock(&conns_lock);
+	if (nr_conns == sizeof(live_fds) / sizeof(live_fds[0])) {
+		pthread_mutex_unlock(&conns_lock);
+		vaccel_log(VACCEL_LOG_WARN, TAG, "too many connections");
+		rbuf_free(&k->rb);
+		free(k);
+		close(fd);
+		return;
+	}
+	live_fds[nr_conns++] = fd;
+	pthread_mutex_unlock(&conns_lock);
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_t t;
+	if (pthread_create(&t, &attr, conn_main, k)) {
+		pthread_mutex_lock(&conns_lock);
+		live_fds[--nr_conns] = -1;
+		pthread_mutex_unlock(&conns_lock);
+		rbuf_free(&k->rb);
+		free(k);
+		close(fd);
+	}
+	pthread_attr_destroy(&attr);
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+	if (stop_pipe[1] >= 0) {
+		ssize_t w = write(stop_pipe[1], "x", 1);
+		(void)w;
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vaccel-agent -a URL [-a URL ...] [options]\n"
+		"\n"
+		"Serves vAccel operations to remote clients (the rpc transport "
+		"plugin)\nand runs them on this host's plugins.\n"
+		"\n"
+		"  -a, --address URL      listen on URL; repeatable. unix:///path,\n"
+		"                         tcp://host:port, tcp://[v6]:port,"
+		" vsock://cid:port\n"
+		"  -p, --plugins LIST     ':'-separated plugin names or paths, as\n"
+		"                         VACCEL_PLUGINS (default: "
+		"$VACCEL_PLUGINS)\n"
+		"  -t, --token-file FILE  require clients to present the secret in"
+		" FILE\n"
+		"                         (clients set VACCEL_RPC_TOKEN)\n"
+		"  -m, --socket-mode OCT  permissions of unix sockets (default "
+		"0600)\n"
+		"      --max-meta BYTES   largest msgpack part of a frame "
+		"(default 64M)\n"
+		"      --max-buffer BYTES largest single buffer (default 16G)\n"
+		"      --max-memory BYTES buffers and resources one client may "
+		"hold\n"
+		"                         at once (default 32G)\n"
+		"      --max-resources N  resources per client (default 1024)\n"
+		"      --max-sessions N   sessions per client (default 1024)\n"
+		"  -v, --verbose          more logging (repeat for debug)\n"
+		"  -h, --help             this text\n"
+		"\n"
+		"Sizes take K, M or G suffixes. SIGTERM or SIGINT stops the "
+		"agent after\nin-flight calls finish; unix socket files are "
+		"removed.\n");
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return -1;
+	unsigned int shift = 0;
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	else if (*end)
+		return -1;
+	if (shift && *++end)
+		return -1;
+	if (v > (UINT64_MAX >> shift))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+static char *read_token(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	char buf[512];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return buf[0] ? strdup(buf) : NULL;
+}
+
+static int parse_opts(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "address", required_argument, NULL, 'a' },
+		{ "plugins", required_argument, NULL, 'p' },
+		{ "token-file", required_argument, NULL, 't' },
+		{ "socket-mode", required_argument, NULL, 'm' },
+		{ "max-meta", required_argument, NULL, 1 },
+		{ "max-buffer", required_argument, NULL, 2 },
+		{ "max-memory", required_argument, NULL, 3 },
+		{ "max-resources", required_argument, NULL, 4 },
+		{ "max-sessions", required_argument, NULL, 5 },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c, verbose = 0;
+	uint64_t v;
+	wire_limits_default(&opt.lim);
+	opt.socket_mode = 0600;
+	opt.max_memory = 32ull << 30;
+	opt.max_resources = 1024;
+	opt.max_sessions = 1024;
+	opt.plugins = getenv("VACCEL_PLUGINS");
+	while ((c = getopt_long(argc, argv, "a:p:t:m:vh", longs, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			if (opt.nr_addrs == MAX_LISTEN) {
+				fprintf(stderr, "vaccel-agent: at most %d "
+						"addresses\n",
+					MAX_LISTEN);
+				return -1;
+			}
+			opt.addrs[opt.nr_addrs++] = optarg;
+			break;
+		case 'p':
+			opt.plugins = optarg;
+			break;
+		case 't':
+			free(opt.token);
+			opt.token = read_token(optarg);
+			if (!opt.token) {
+				fprintf(stderr,
+					"vaccel-agent: cannot read a token "
+					"from '%s'\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case 'm': {
+			char *end;
+			unsigned long m = strtoul(optarg, &end, 8);
+			if (*end || m > 0777) {
+				fprintf(stderr,
+					"vaccel-agent: --socket-mode takes an "
+					"octal mode like 0600\n");
+				return -1;
+			}
+			opt.socket_mode = (unsigned int)m;
+			break;
+		}
+		case 1:
+		case 2:
+		case 3:
+			if (parse_size(optarg, &v) || v == 0 ||
+			    (c == 1 && v > UINT32_MAX)) {
+				fprintf(stderr,
+					"vaccel-agent: '%s' is not a valid "
+					"size\n",
+					optarg);
+				return -1;
+			}
+			if (c == 1)
+				opt.lim.max_meta = (uint32_t)v;
+			else if (c == 2)
+				opt.lim.max_buffer = v;
+			else
+				opt.max_memory = v;
+			break;
+		case 4:
+		case 5:
+			if (parse_size(optarg, &v) || v == 0 || v > UINT32_MAX) {
+				fprintf(stderr,
+					"vaccel-agent: '%s' is not a valid "
+					"count\n",
+					optarg);
+				return -1;
+			}
+			if (c == 4)
+				opt.max_resources = (uint32_t)v;
+			else
+				opt.max_sessions = (uint32_t)v;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vaccel-agent: unexpected argument '%s'\n",
+			argv[optind]);
+		return -1;
+	}
+	if (!opt.nr_addrs) {
+		fprintf(stderr, "vaccel-agent: no address given (-a URL)\n\n");
+		usage(stderr);
+		return -1;
+	}
+	if (opt.lim.max_raw < opt.lim.max_buffer)
+		opt.lim.max_raw = opt.lim.max_buffer;
+	return verbose;
+}
+
+int main(int argc, char **argv)
+{
+	int verbose = parse_opts(argc, argv);
+	if (verbose < 0)
+		return 2;
+	struct url urls[MAX_LISTEN];
+	int lfd[MAX_LISTEN];
+	char err[256];
+	for (int i = 0; i < opt.nr_addrs; i++) {
+		if (url_parse(opt.addrs[i], &urls[i], err, sizeof(err))) {
+			fprintf(stderr, "vaccel-agent: %s\n", err);
+			return 2;
+		}
+	}
+
+	vaccel_log_level_t level = VACCEL_LOG_WARN;
+	const char *env_level = getenv("VACCEL_LOG_LEVEL");
+	if (env_level)
+		vaccel_config_parse_log_level(env_level, &level);
+	if (verbose)
+		level = verbose > 1 ? VACCEL_LOG_DEBUG : VACCEL_LOG_INFO;
+	struct vaccel_config cfg;
+	if (vaccel_config_init(&cfg, opt.plugins, level, getenv("VACCEL_LOG_FILE"),
+			       false, false)) {
+		fprintf(stderr, "vaccel-agent: bad configuration\n");
+		return 2;
+	}
+	int ret = vaccel_bootstrap_with_config(&cfg);
+	vaccel_config_release(&cfg);
+	if (ret) {
+		fprintf(stderr,
+			"vaccel-agent: could not load plugins '%s': %s\n",
+			opt.plugins ? opt.plugins : "", vaccel_strerror(ret));
+		vaccel_cleanup();
+		return 1;
+	}
+	if (getrandom(&instance_id, sizeof(instance_id), 0) < 0)
+		instance_id = (uint64_t)getpid();
+
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	if (pipe2(stop_pipe, O_CLOEXEC) < 0)
+		return 1;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	for (int i = 0; i < opt.nr_addrs; i++) {
+		if (urls[i].kind == URL_UNIX) {
+			/* Create the socket's directory if it is missing. */
+			char dir[sizeof(urls[i].path)];
+			snprintf(dir, sizeof(dir), "%s", urls[i].path);
+			char *slash = strrchr(dir, '/');
+			if (slash && slash != dir) {
+				*slash = '\0';
+				mkdir(dir, 0755);
+			}
+		}
+		lfd[i] = url_listen(&urls[i], opt.socket_mode);
+		if (lfd[i] < 0) {
+			fprintf(stderr, "vaccel-agent: cannot listen on %s: %s\n",
+				opt.addrs[i], strerror(-lfd[i]));
+			for (int j = 0; j < i; j++) {
+				close(lfd[j]);
+				if (urls[j].kind == URL_UNIX)
+					unlink(urls[j].path);
+			}
+			vaccel_cleanup();
+			return 1;
+		}
+		vaccel_log(VACCEL_LOG_INFO, TAG, "listening on %s", opt.addrs[i]);
+	}
+	fprintf(stderr, "vaccel-agent: ready (%d address(es), plugins: %s)\n",
+		opt.nr_addrs, opt.plugins ? opt.plugins : "none");
+
+	struct pollfd pfd[MAX_LISTEN + 1];
+	while (!stopping) {
+		for (int i = 0; i < opt.nr_addrs; i++)
+			pfd[i] = (struct pollfd){ .fd = lfd[i], .events = POLLIN };
+		pfd[opt.nr_addrs] =
+			(struct pollfd){ .fd = stop_pipe[0], .events = POLLIN };
+		int n = poll(pfd, (nfds_t)opt.nr_addrs + 1, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (int i = 0; i < opt.nr_addrs && !stopping; i++) {
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			int fd = accept4(lfd[i], NULL, NULL, SOCK_CLOEXEC);
+			if (fd < 0)
+				continue;
+			if (urls[i].kind == URL_TCP) {
+				int one = 1;
+				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+					   sizeof(one));
+			}
+			start_conn(fd, opt.addrs[i]);
+		}
+	}
+
+	/* Graceful stop: no new clients, wake idle connections, let
+	 * in-flight calls finish and answer. */
+	for (int i = 0; i < opt.nr_addrs; i++) {
+		close(lfd[i]);
+		if (urls[i].kind == URL_UNIX)
+			unlink(urls[i].path);
+	}
+	pthread_mutex_lock(&conns_lock);
+	for (unsigned int i = 0; i < nr_conns; i++)
+		shutdown(live_fds[i], SHUT_RD);
+	while (nr_conns)
+		pthread_cond_wait(&conns_cond, &conns_lock);
+	pthread_mutex_unlock(&conns_lock);
+	vaccel_cleanup();
+	free(opt.token);
+	fprintf(stderr, "vaccel-agent: stopped\n");
+	return 0;
+}

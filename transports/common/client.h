@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* Frame-level helpers shared by the agent and the rpc transport. */
+
+#include "codec.h"
+#include "sock.h"
+
+/* Send header + meta + segments in one writev. 0 or -errno; *sent counts
+ * bytes written. */
+int frame_send(int fd, uint16_t kind, uint64_t req_id, const struct wbuf *meta,
+	       const struct segs *segs, uint64_t *sent);

@@ -1,0 +1,662 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * rpc: the guest-side transport plugin. It implements every op by shipping
+ * it to a vaccel-agent over unix, tcp or vsock (VACCEL_RPC_ADDRESS).
+ *
+ * Connections are per thread, opened lazily, so a multithreaded program's
+ * calls run concurrently. All connections of a process share one random
+ * client key, so the agent gives them one table of sessions and resources.
+ * When the agent does not know the key (first contact, agent restarted,
+ * or we are a forked child with a fresh key) every mirrored object is
+ * re-created before the call proceeds.
+ */
+#include "client.h"
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+#include <vaccel.h>
+
+#define TAG "rpc"
+#define DEFAULT_ADDRESS "unix:///run/vaccel/agent.sock"
+
+struct conn {
+	int fd;
+	pid_t pid;
+	uint64_t next_req;
+	struct wbuf meta;
+	struct segs segs;
+	struct rbuf rb;
+	/* reply meta storage */
+	uint8_t *rmeta;
+	size_t rmeta_cap;
+};
+
+struct reg {
+	struct vaccel_resource *res;
+	struct vaccel_session *sess;
+};
+
+static struct {
+	struct url url;
+	char address[512];
+	char *token;
+	int timeout_ms, connect_timeout_ms;
+	struct wire_limits lim;
+	pthread_key_t conn_key;
+	/* guards everything below */
+	pthread_mutex_t lock;
+	uint8_t key[WIRE_KEY_SIZE];
+	pid_t key_pid;
+	bool have_ops;
+	uint64_t agent_hash[VACCEL_OPID_LIMIT];
+	bool agent_has[VACCEL_OPID_LIMIT];
+	/* mirrored objects */
+	struct vaccel_session **sessions;
+	size_t nr_sessions, cap_sessions;
+	struct vaccel_resource **resources;
+	size_t nr_resources, cap_resources;
+	struct reg *regs;
+	size_t nr_regs, cap_regs;
+} g = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void conn_close(struct conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	rbuf_clear(&c->rb);
+}
+
+static void conn_free(void *p)
+{
+	struct conn *c = p;
+	if (!c)
+		return;
+	if (c->pid == getpid())
+		conn_close(c);
+	wbuf_free(&c->meta);
+	segs_free(&c->segs);
+	rbuf_free(&c->rb);
+	free(c->rmeta);
+	free(c);
+}
+
+static int env_int(const char *name, int def)
+{
+	const char *v = getenv(name);
+	if (!v || !*v)
+		return def;
+	char *end;
+	long n = strtol(v, &end, 10);
+	if (*end || n < 0 || n > 86400000) {
+		vaccel_log(VACCEL_LOG_ERROR, TAG,
+			   "%s='%s' is not a number of milliseconds; using %d",
+			   name, v, def);
+		return def;
+	}
+	return (int)n;
+}
+
+static int rpc_init(void *priv)
+{
+	(void)priv;
+	char err[256];
+	const char *addr = getenv("VACCEL_RPC_ADDRESS");
+	if (!addr || !*addr)
+		addr = DEFAULT_ADDRESS;
+	if (url_parse(addr, &g.url, err, sizeof(err))) {
+		vaccel_log(VACCEL_LOG_ERROR, TAG, "VACCEL_RPC_ADDRESS: %s", err);
+		return VACCEL_EINVAL;
+	}
+	snprintf(g.address, sizeof(g.address), "%s", addr);
+	const char *tok = getenv("VACCEL_RPC_TOKEN");
+	g.token = tok && *tok ? strdup(tok) : NULL;
+	g.timeout_ms = env_int("VACCEL_RPC_TIMEOUT_MS", 60000);
+	g.connect_timeout_ms = env_int("VACCEL_RPC_CONNECT_TIMEOUT_MS", 3000);
+	wire_limits_default(&g.lim);
+	if (pthread_key_create(&g.conn_key, conn_free))
+		return VACCEL_ENOMEM;
+	g.key_pid = 0;
+	vaccel_log(VACCEL_LOG_INFO, TAG, "agent at %s", g.address);
+	return VACCEL_OK;
+}
+
+static void rpc_fini(void *priv)
+{
+	(void)priv;
+	struct conn *c = pthread_getspecific(g.conn_key);
+	pthread_setspecific(g.conn_key, NULL);
+	conn_free(c);
+	pthread_key_delete(g.conn_key);
+	free(g.token);
+	free(g.sessions);
+	free(g.resources);
+	free(g.regs);
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	memset(&g, 0, sizeof(g));
+	g.lock = lock;
+}
+
+/* Read one reply frame of `kind` into c->rmeta; returns meta length via
+ * *len and the header via *h. */
+static int read_reply(struct conn *c, uint16_t kind, uint64_t req,
+		      struct wire_hdr *h, size_t *len)
+{
+	uint8_t hb[WIRE_HDR_SIZE];
+	char err[128];
+	int r = rbuf_read(c->fd, &c->rb, hb, sizeof(hb));
+	if (r)
+		return r;
+	if (wire_hdr_decode(hb, h, &g.lim, err, sizeof(err))) {
+		vaccel_log(VACCEL_LOG_ERROR, TAG, "bad reply from agent: %s",
+			   err);
+		return -EPROTO;
+	}
+	if (h->kind != kind || h->req_id != req) {
+		vaccel_log(VACCEL_LOG_ERROR, TAG,
+			   "reply out of order (kind %s, id %llu; expected "
+			   "%s, %llu)",
+			   wire_kind_to_str(h->kind),
+			   (unsigned long long)h->req_id,
+			   wire_kind_to_str(kind), (unsigned long long)req);
+		return -EPROTO;
+	}
+	if (h->meta_len > c->rmeta_cap) {
+		uint8_t *m = realloc(c->rmeta, h->meta_len);
+		if (!m)
+			return -ENOMEM;
+		c->rmeta = m;
+		c->rmeta_cap = h->meta_len;
+	}
+	r = rbuf_read(c->fd, &c->rb, c->rmeta, h->meta_len);
+	if (r)
+		return r;
+	*len = h->meta_len;
+	return 0;
+}
+
+/* Handshake on a fresh connection; *known tells whether the agent already
+ * had state for our key. Called with g.lock held. */
+static int hello(struct conn *c, bool *known)
+{
+	wbuf_reset(&c->meta);
+	mp_put_array(&c->meta, 4);
+	mp_put_uint(&c->meta, WIRE_VERSION);
+	mp_put_bin(&c->meta, g.key, sizeof(g.key));
+	if (g.token)
+		mp_put_str(&c->meta, g.token, strlen(g.token));
+	else
+		mp_put_nil(&c->meta);
+	mp_put_array(&c->meta, VACCEL_OPS_COUNT);
+	for (unsigned int i = 0; vaccel_op_desc_at(i); i++) {
+		mp_put_array(&c->meta, 2);
+		mp_put_uint(&c->meta, vaccel_op_desc_at(i)->id);
+		mp_put_uint(&c->meta, vaccel_op_desc_at(i)->sig_hash);
+	}
+	if (c->meta.failed)
+		return -ENOMEM;
+	uint64_t req = c->next_req++;
+	int r = frame_send(c->fd, WIRE_HELLO, req, &c->meta, NULL, NULL);
+	if (r)
+		return r;
+	struct wire_hdr h;
+	size_t len;
+	r = read_reply(c, WIRE_HELLO_REPLY, req, &h, &len);
+	if (r)
+		return r;
+	struct mp_reader rd = { c->rmeta, c->rmeta + len };
+	uint32_t n, nops;
+	int64_t status;
+	const char *msg;
+	uint32_t msglen;
+	uint64_t instance;
+	if (mp_get_array(&rd, &n) || n < 3 || mp_get_int(&rd, &status) ||
+	    mp_get_str(&rd, &msg, &msglen))
+		return -EPROTO;
+	if (status != VACCEL_OK) {
+		vaccel_log(VACCEL_LOG_ERROR, TAG, "agent at %s refused us: %.*s",
+			   g.address, (int)msglen, msg);
+		return -(int)status;
+	}
+	if (h.version != WIRE_VERSION || n != 5)
+		return h.version != WIRE_VERSION ? -EPROTONOSUPPORT : -EPROTO;
+	if (mp_get_uint(&rd, &instance) || mp_get_bool(&rd, known) ||
+	    mp_get_array(&rd, &nops))
+		return -EPROTO;
+	memset(g.agent_has, 0, sizeof(g.agent_has));
+	for (uint32_t i = 0; i < nops; i++) {
+		uint64_t id, hash;
+		if (mp_get_array(&rd, &n) || n != 2 || mp_get_uint(&rd, &id) ||
+		    mp_get_uint(&rd, &hash))
+			return -EPROTO;
+		if (id < VACCEL_OPID_LIMIT) {
+			g.agent_has[id] = true;
+			g.agent_hash[id] = hash;
+		}
+	}
+	g.have_ops = true;
+	return 0;
+}
+
+/* One control request on c; *id receives the returned id if any. */
+static int ctrl(struct conn *c, struct wbuf *meta, struct segs *segs,
+		int64_t *id)
+{
+	uint64_t req = c->next_req++;
+	int r = frame_send(c->fd, WIRE_CTRL, req, meta, segs, NULL);
+	if (r)
+		goto broken;
+	struct wire_hdr h;
+	size_t len;
+	r = read_reply(c, WIRE_CTRL_REPLY, req, &h, &len);
+	if (r)
+		goto broken;
+	struct mp_reader rd = { c->rmeta, c->rmeta + len };
+	uint32_t n, msglen;
+	int64_t status, rid = 0;
+	const char *msg;
+	if (mp_get_array(&rd, &n) || n != 3 || mp_get_int(&rd, &status) ||
+	    mp_get_str(&rd, &msg, &msglen) || mp_get_int(&rd, &rid)) {
+		r = -EPROTO;
+		goto broken;
+	}
+	if (status) {
+		vaccel_log(VACCEL_LOG_ERROR, TAG, "agent: %.*s", (int)msglen,
+			   msg);
+		return (int)status;
+	}
+	if (id)
+		*id = rid;
+	return VACCEL_OK;
+broken:
+	vaccel_log(VACCEL_LOG_ERROR, TAG, "lost the agent at %s: %s",
+		   g.address, strerror(-r));
+	conn_close(c);
+	return VACCEL_EREMOTEIO;
+}
+
+static int remote_sess_new(struct conn *c, struct vaccel_session *s)
+{
+	struct wbuf *m = &c->meta;
+	wbuf_reset(m);
+	mp_put_array(m, 2);
+	mp_put_uint(m, WIRE_CTRL_SESS_NEW);
+	mp_put_uint(m, s->hint);
+	return ctrl(c, m, NULL, &s->remote_id);
+}
+
+static int remote_res_new(struct conn *c, struct vaccel_resource *res)
+{
+	struct wbuf *m = &c->meta;
+	struct segs *sg = &c->segs;
+	wbuf_reset(m);
+	segs_reset(sg);
+	mp_put_array(m, 3);
+	mp_put_uint(m, WIRE_CTRL_RES_NEW);
+	mp_put_uint(m, (uint64_t)res->type);
+	mp_put_array(m, (uint32_t)res->nr_files);
+	for (size_t i = 0; i < res->nr_files; i++) {
+		size_t size = 0;
+		uint8_t *data = vaccel_file_data(res->files[i], &size);
+		if (!data) {
+			vaccel_log(VACCEL_LOG_ERROR, TAG,
+				   "cannot read resource file %s",
+				   res->files[i]->path ? res->files[i]->path :
+							 res->files[i]->name);
+			return VACCEL_EIO;
+		}
+		const char *name = res->files[i]->name;
+		mp_put_array(m, 2);
+		mp_put_str(m, name, strlen(name));
+		mp_put_uint(m, size);
+		segs_add(sg, data, size);
+	}
+	if (m->failed || sg->failed)
+		return VACCEL_ENOMEM;
+	return ctrl(c, m, sg, &res->remote_id);
+}
+
+static int remote_pair(struct conn *c, unsigned int op, int64_t a, int64_t b)
+{
+	struct wbuf *m = &c->meta;
+	wbuf_reset(m);
+	mp_put_array(m, b >= 0 ? 3 : 2);
+	mp_put_uint(m, op);
+	mp_put_int(m, a);
+	if (b >= 0)
+		mp_put_int(m, b);
+	return ctrl(c, m, NULL, NULL);
+}
+
+/* Re-create every mirrored object on a fresh agent state. g.lock held. */
+static int rebuild(struct conn *c)
+{
+	int ret;
+	for (size_t i = 0; i < g.nr_sessions; i++)
+		if ((ret = remote_sess_new(c, g.sessions[i])))
+			return ret;
+	for (size_t i = 0; i < g.nr_resources; i++)
+		if ((ret = remote_res_new(c, g.resources[i])))
+			return ret;
+	for (size_t i = 0; i < g.nr_regs; i++)
+		if ((ret = remote_pair(c, WIRE_CTRL_RES_REG,
+				       g.regs[i].res->remote_id,
+				       g.regs[i].sess->remote_id)))
+			return ret;
+	if (g.nr_sessions || g.nr_resources)
+		vaccel_log(VACCEL_LOG_INFO, TAG,
+			   "re-created %zu session(s) and %zu resource(s) on "
+			   "the agent",
+			   g.nr_sessions, g.nr_resources);
+	return VACCEL_OK;
+}
+
+/* This thread's connection, (re)connected and handshaken. g.lock must NOT
+ * be held. Returns NULL with *err set. */
+static struct conn *get_conn(int *err)
+{
+	struct conn *c = pthread_getspecific(g.conn_key);
+	pid_t pid = getpid();
+	if (c && c->pid == pid && c->fd >= 0)
+		return c;
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c || rbuf_init(&c->rb, 64 * 1024)) {
+			free(c);
+			*err = VACCEL_ENOMEM;
+			return NULL;
+		}
+		c->fd = -1;
+		c->pid = pid;
+		pthread_setspecific(g.conn_key, c);
+	}
+	if (c->pid != pid) {
+		/* Forked: the socket is the parent's conversation. Drop our
+		 * copy of the descriptor without a word on the wire. */
+		if (c->fd >= 0)
+			close(c->fd);
+		c->fd = -1;
+		c->pid = pid;
+		rbuf_clear(&c->rb);
+	}
+	pthread_mutex_lock(&g.lock);
+	if (g.key_pid != pid) {
+		if (getrandom(g.key, sizeof(g.key), 0) != sizeof(g.key)) {
+			pthread_mutex_unlock(&g.lock);
+			*err = VACCEL_EIO;
+			return NULL;
+		}
+		g.key_pid = pid;
+	}
+	int fd = url_connect(&g.url, g.connect_timeout_ms);
+	if (fd < 0) {
+		pthread_mutex_unlock(&g.lock);
+		vaccel_log(VACCEL_LOG_ERROR, TAG,
+			   "cannot reach the agent at %s: %s", g.address,
+			   strerror(-fd));
+		*err = VACCEL_EREMOTEIO;
+		return NULL;
+	}
+	sock_set_timeouts(fd, g.timeout_ms, g.timeout_ms);
+	c->fd = fd;
+	c->next_req = 1;
+	rbuf_clear(&c->rb);
+	bool known = false;
+	int r = hello(c, &known);
+	if (r) {
+		conn_close(c);
+		pthread_mutex_unlock(&g.lock);
+		if (r != -EPROTO && r != -ECONNRESET && r != -ETIMEDOUT &&
+		    r != -EPIPE && r > -4096)
+			*err = -r;
+		else
+			*err = VACCEL_EREMOTEIO;
+		if (r == -EPROTONOSUPPORT)
+			*err = VACCEL_EPROTO_VERSION;
+		return NULL;
+	}
+	if (!known) {
+		r = rebuild(c);
+		if (r) {
+			conn_close(c);
+			pthread_mutex_unlock(&g.lock);
+			*err = r;
+			return NULL;
+		}
+	}
+	pthread_mutex_unlock(&g.lock);
+	return c;
+}
+
+static int grow(void **v, size_t *cap, size_t n, size_t elem)
+{
+	if (n < *cap)
+		return 0;
+	size_t nc = *cap ? *cap * 2 : 8;
+	void *p = realloc(*v, nc * elem);
+	if (!p)
+		return -1;
+	*v = p;
+	*cap = nc;
+	return 0;
+}
+
+static int rpc_session_init(void *priv, struct vaccel_session *sess,
+			    uint32_t flags)
+{
+	(void)priv;
+	(void)flags;
+	int err;
+	struct conn *c = get_conn(&err);
+	if (!c)
+		return err;
+	pthread_mutex_lock(&g.lock);
+	int ret = remote_sess_new(c, sess);
+	if (!ret && grow((void **)&g.sessions, &g.cap_sessions, g.nr_sessions,
+			 sizeof(*g.sessions)))
+		ret = VACCEL_ENOMEM;
+	if (!ret)
+		g.sessions[g.nr_sessions++] = sess;
+	pthread_mutex_unlock(&g.lock);
+	return ret;
+}
+
+static int rpc_session_release(void *priv, struct vaccel_session *sess)
+{
+	(void)priv;
+	pthread_mutex_lock(&g.lock);
+	for (size_t i = 0; i < g.nr_sessions; i++)
+		if (g.sessions[i] == sess)
+			g.sessions[i] = g.sessions[--g.nr_sessions];
+	pthread_mutex_unlock(&g.lock);
+	/* Best effort: a dead agent has freed it already. */
+	int err;
+	struct conn *c = get_conn(&err);
+	if (c) {
+		pthread_mutex_lock(&g.lock);
+		remote_pair(c, WIRE_CTRL_SESS_FREE, sess->remote_id, -1);
+		pthread_mutex_unlock(&g.lock);
+	}
+	sess->remote_id = 0;
+	return VACCEL_OK;
+}
+
+static bool res_mirrored(const struct vaccel_resource *res)
+{
+	for (size_t i = 0; i < g.nr_resources; i++)
+		if (g.resources[i] == res)
+			return true;
+	return false;
+}
+
+static int rpc_resource_register(void *priv, struct vaccel_resource *res,
+				 struct vaccel_session *sess)
+{
+	(void)priv;
+	int err;
+	struct conn *c = get_conn(&err);
+	if (!c)
+		return err;
+	pthread_mutex_lock(&g.lock);
+	int ret = VACCEL_OK;
+	bool uploaded = false;
+	if (!res_mirrored(res)) {
+		if (grow((void **)&g.resources, &g.cap_resources,
+			 g.nr_resources, sizeof(*g.resources))) {
+			ret = VACCEL_ENOMEM;
+			goto out;
+		}
+		ret = remote_res_new(c, res);
+		if (ret)
+			goto out;
+		g.resources[g.nr_resources++] = res;
+		uploaded = true;
+	}
+	if (grow((void **)&g.regs, &g.cap_regs, g.nr_regs, sizeof(*g.regs))) {
+		ret = VACCEL_ENOMEM;
+		goto out;
+	}
+	ret = remote_pair(c, WIRE_CTRL_RES_REG, res->remote_id,
+			  sess->remote_id);
+	if (ret) {
+		if (uploaded) {
+			g.nr_resources--;
+			remote_pair(c, WIRE_CTRL_RES_FREE, res->remote_id, -1);
+		}
+		goto out;
+	}
+	g.regs[g.nr_regs++] = (struct reg){ res, sess };
+out:
+	pthread_mutex_unlock(&g.lock);
+	return ret;
+}
+
+static int rpc_resource_unregister(void *priv, struct vaccel_resource *res,
+				   struct vaccel_session *sess)
+{
+	(void)priv;
+	int err;
+	struct conn *c = get_conn(&err);
+	pthread_mutex_lock(&g.lock);
+	bool still_used = false;
+	for (size_t i = 0; i < g.nr_regs;) {
+		if (g.regs[i].res == res && g.regs[i].sess == sess) {
+			g.regs[i] = g.regs[--g.nr_regs];
+			continue;
+		}
+		still_used |= g.regs[i].res == res;
+		i++;
+	}
+	bool usable = c && c->fd >= 0;
+	if (usable)
+		remote_pair(c, WIRE_CTRL_RES_UNREG, res->remote_id,
+			    sess->remote_id);
+	if (!still_used) {
+		for (size_t i = 0; i < g.nr_resources; i++)
+			if (g.resources[i] == res)
+				g.resources[i] = g.resources[--g.nr_resources];
+		if (usable)
+			remote_pair(c, WIRE_CTRL_RES_FREE, res->remote_id, -1);
+		res->remote_id = 0;
+	}
+	pthread_mutex_unlock(&g.lock);
+	return VACCEL_OK;
+}
+
+/* Send one call and read its reply. *sent_any tells whether any request
+ * byte left us (the agent may then have run it). */
+static int roundtrip(struct conn *c, struct vaccel_session *sess,
+		     const struct vaccel_op_desc *op,
+		     struct vaccel_oparg *args, bool *sent_any, int *status)
+{
+	char msg[256];
+	wbuf_reset(&c->meta);
+	segs_reset(&c->segs);
+	*sent_any = false;
+	int r = wire_encode_call(&c->meta, &c->segs, op, args, sess->remote_id,
+				 op->sig_hash);
+	if (r)
+		return r;
+	uint64_t req = c->next_req++, sent = 0;
+	r = frame_send(c->fd, WIRE_CALL, req, &c->meta, &c->segs, &sent);
+	*sent_any = sent > 0;
+	if (r)
+		return r;
+	*sent_any = true;
+	struct wire_hdr h;
+	size_t len;
+	r = read_reply(c, WIRE_CALL_REPLY, req, &h, &len);
+	if (r)
+		return r;
+	segs_reset(&c->segs);
+	if (wire_decode_reply(c->rmeta, len, h.raw_len, op, args, status, msg,
+			      sizeof(msg), &c->segs)) {
+		vaccel_log(VACCEL_LOG_ERROR, TAG,
+			   "op '%s': malformed reply from the agent", op->name);
+		return -EPROTO;
+	}
+	for (uint32_t i = 0; i < c->segs.n; i++) {
+		r = rbuf_read(c->fd, &c->rb, c->segs.v[i].buf, c->segs.v[i].len);
+		if (r)
+			return r;
+	}
+	if (*status)
+		vaccel_log(VACCEL_LOG_ERROR, TAG, "op '%s' failed on the agent: %s",
+			   op->name, msg);
+	return 0;
+}
+
+static int rpc_any(void *priv, struct vaccel_session *sess,
+		   const struct vaccel_op_desc *op, struct vaccel_oparg *args)
+{
+	(void)priv;
+	bool retried = false;
+	int err;
+again:;
+	struct conn *c = get_conn(&err);
+	if (!c)
+		return err;
+	if (!g.agent_has[op->id]) {
+		vaccel_log(VACCEL_LOG_ERROR, TAG,
+			   "the agent does not know op '%s'", op->name);
+		return VACCEL_ENOTSUP;
+	}
+	if (g.agent_hash[op->id] != op->sig_hash) {
+		vaccel_log(VACCEL_LOG_ERROR, TAG,
+			   "op '%s' has a different signature on the agent; "
+			   "refusing to call it",
+			   op->name);
+		return VACCEL_ENOTSUP;
+	}
+	bool sent_any;
+	int status = VACCEL_OK;
+	int r = roundtrip(c, sess, op, args, &sent_any, &status);
+	if (!r)
+		return status;
+	conn_close(c);
+	if (r == -ENOMEM)
+		return VACCEL_ENOMEM;
+	bool may_retry = !sent_any || (op->flags & VACCEL_OPF_IDEMPOTENT);
+	if (!retried && may_retry && r != -ETIMEDOUT && r != -EPROTO) {
+		vaccel_log(VACCEL_LOG_WARN, TAG,
+			   "op '%s': connection lost (%s); reconnecting",
+			   op->name, strerror(-r));
+		retried = true;
+		goto again;
+	}
+	vaccel_log(VACCEL_LOG_ERROR, TAG, "op '%s': lost the agent at %s: %s",
+		   op->name, g.address, strerror(-r));
+	return VACCEL_EREMOTEIO;
+}
+
+VACCEL_PLUGIN_DEFINE(.name = "rpc", .version = "1.0",
+		     .type = VACCEL_PLUGIN_REMOTE, .init = rpc_init,
+		     .fini = rpc_fini, .any_op = rpc_any,
+		     .session_init = rpc_session_init,
+		     .session_release = rpc_session_release,
+		     .resource_register = rpc_resource_register,
+		     .resource_unregister = rpc_resource_unregister);
