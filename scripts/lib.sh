@@ -1,0 +1,163 @@
+# SPDX-License-Identifier: Apache-2.0
+# shellcheck shell=bash disable=SC2034 # variables here are used by the sourcing scripts
+#
+# Shared helpers for scripts/setup, scripts/test, scripts/run and the shell
+# tests. Source it; it defines variables and functions and runs nothing.
+#
+# Overridable from the environment:
+#   VACCEL_BUILD_DIR       the main build directory (default: build)
+#   VACCEL_ASAN_BUILD_DIR  the sanitizer build directory (default: build-asan)
+#   VACCEL_SKIP_APT=1      never call apt-get (fail if a package is missing)
+
+# The repository root: scripts/.. wherever this file is sourced from.
+VACCEL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# Every Debian package the project needs to build and test. THE one list:
+# append here when a part gains a dependency (scripts/setup installs what is
+# missing, so a rerun on a ready machine never touches the network).
+# Why each is here:
+#   meson ninja-build pkg-config gcc  the build
+#   libffi-dev                        calling into real libraries generically
+#   libopenblas-dev                   the OpenBLAS backend plugin
+#   libmsgpack-dev                    the wire codec (pkg-config: msgpack)
+#   libcriterion-dev                  unit tests
+#   clang libclang-rt-14-dev          sanitizer and fuzzing builds
+#   python3                           codegen/vaccel_codegen.py
+#   libblas-test                      netlib's BLAS testers (xblat1/2/3)
+VACCEL_APT_PACKAGES=(
+	meson
+	ninja-build
+	pkg-config
+	gcc
+	libffi-dev
+	libopenblas-dev
+	libmsgpack-dev
+	libcriterion-dev
+	clang
+	libclang-rt-14-dev
+	python3
+	libblas-test
+)
+
+# Options every configuration of the project gets: a missing dependency
+# fails the build instead of silently dropping a part.
+VACCEL_MESON_OPTIONS=(-Dauto_features=enabled)
+
+# The sanitizer build's extra options. b_lundef=false: a sanitized shared
+# object leaves the runtime's symbols to the executable.
+VACCEL_ASAN_MESON_OPTIONS=("-Db_sanitize=address,undefined" -Db_lundef=false)
+
+VACCEL_BUILD_DIR="${VACCEL_BUILD_DIR:-build}"
+VACCEL_ASAN_BUILD_DIR="${VACCEL_ASAN_BUILD_DIR:-build-asan}"
+
+# Make a build directory path absolute (relative ones are under the root).
+vaccel_abs_dir() {
+	case "$1" in
+	/*) printf '%s\n' "$1" ;;
+	*) printf '%s\n' "$VACCEL_ROOT/$1" ;;
+	esac
+}
+
+# Messages go to stderr so that a script's stdout stays its result.
+vaccel_log() { printf '[%s] %s\n' "${VACCEL_SCRIPT:-vaccel}" "$*" >&2; }
+vaccel_die() {
+	vaccel_log "ERROR: $*"
+	exit 1
+}
+
+# Run a command as root: directly when we are root, else through sudo
+# (non-interactive: in CI there is nobody to type a password).
+vaccel_as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo -n "$@" || {
+			local rc=$?
+			vaccel_log "sudo failed (exit $rc): need passwordless sudo, or run as root"
+			return "$rc"
+		}
+	else
+		vaccel_log "need root to run: $*"
+		vaccel_log "run as root or install sudo"
+		return 1
+	fi
+}
+
+# Print the packages (one a line) that dpkg does not report as installed.
+vaccel_missing_packages() {
+	local p status
+	for p in "$@"; do
+		status="$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)"
+		[ "$status" = installed ] || printf '%s\n' "$p"
+	done
+}
+
+# Install whatever of the given packages is missing; a no-op (and offline)
+# when all are installed. `apt-get update` runs at most once per call.
+vaccel_apt_ensure() {
+	local missing
+	mapfile -t missing < <(vaccel_missing_packages "$@")
+	if [ "${#missing[@]}" -eq 0 ]; then
+		vaccel_log "all ${#} packages installed"
+		return 0
+	fi
+	vaccel_log "missing packages: ${missing[*]}"
+	if [ "${VACCEL_SKIP_APT:-0}" = 1 ]; then
+		vaccel_log "VACCEL_SKIP_APT=1: not installing them"
+		return 1
+	fi
+	command -v apt-get >/dev/null 2>&1 ||
+		{ vaccel_log "no apt-get: install them by hand"; return 1; }
+	# Lock timeout: on a fresh CI machine unattended-upgrades may hold the
+	# dpkg lock for a while after boot.
+	local apt=(env DEBIAN_FRONTEND=noninteractive apt-get -q
+		-o DPkg::Lock::Timeout=300)
+	vaccel_as_root "${apt[@]}" update || return 1
+	vaccel_as_root "${apt[@]}" install -y --no-install-recommends \
+		"${missing[@]}" || return 1
+	mapfile -t missing < <(vaccel_missing_packages "$@")
+	if [ "${#missing[@]}" -ne 0 ]; then
+		vaccel_log "still missing after apt-get install: ${missing[*]}"
+		return 1
+	fi
+}
+
+# vaccel_meson_configure DIR [meson options...]
+# Configure DIR, or reconfigure it (applying the options) when it already
+# holds a configuration. Meson itself starts afresh from a configuration it
+# cannot read (another meson version, a corrupt file); a failure here is a
+# real error in the build files, so the directory is never wiped for it.
+vaccel_meson_configure() {
+	local dir
+	dir="$(vaccel_abs_dir "$1")"
+	shift
+	if [ -f "$dir/meson-private/coredata.dat" ]; then
+		meson setup --reconfigure "$dir" "$VACCEL_ROOT" "$@"
+	else
+		meson setup "$dir" "$VACCEL_ROOT" "$@"
+	fi
+}
+
+# vaccel_build DIR [meson options...]: configure (or reconfigure) and build.
+vaccel_build() {
+	local dir
+	dir="$(vaccel_abs_dir "$1")"
+	shift
+	vaccel_meson_configure "$dir" "$@"
+	ninja -C "$dir"
+}
+
+# vaccel_compile_example OUT [SRC]: compile SRC (default
+# examples/vaccel_api_example.c) into OUT with nothing but what
+# `pkg-config vaccel` gives (PKG_CONFIG_PATH / _SYSROOT_DIR are the
+# caller's to set), warnings as errors.
+vaccel_compile_example() {
+	local out="$1" src="${2:-$VACCEL_ROOT/examples/vaccel_api_example.c}"
+	local flags
+	flags="$(pkg-config --cflags --libs vaccel)" ||
+		{ vaccel_log "pkg-config cannot find vaccel (PKG_CONFIG_PATH=${PKG_CONFIG_PATH:-})"; return 1; }
+	vaccel_log "cc -std=c11 -Wall -Wextra -Werror ... $flags"
+	# shellcheck disable=SC2086 # pkg-config output is a word list
+	"${CC:-cc}" -std=c11 -Wall -Wextra -Werror -o "$out" \
+		"$src" $flags
+}
