@@ -23,6 +23,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <vaccel.h>
 
@@ -1092,8 +1093,24 @@ int main(int argc, char **argv)
 	pthread_mutex_lock(&conns_lock);
 	for (unsigned int i = 0; i < nr_conns; i++)
 		shutdown(live_fds[i], SHUT_RD);
-	while (nr_conns)
-		pthread_cond_wait(&conns_cond, &conns_lock);
+	/* A client that stops reading could hold a reply's send forever:
+	 * after a grace period, cut the write side too. */
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 10;
+	while (nr_conns) {
+		if (pthread_cond_timedwait(&conns_cond, &conns_lock,
+					   &deadline) == ETIMEDOUT) {
+			vaccel_log(VACCEL_LOG_WARN, TAG,
+				   "%u connection(s) still busy after 10 s; "
+				   "closing them",
+				   nr_conns);
+			for (unsigned int i = 0; i < nr_conns; i++)
+				shutdown(live_fds[i], SHUT_RDWR);
+			while (nr_conns)
+				pthread_cond_wait(&conns_cond, &conns_lock);
+		}
+	}
 	pthread_mutex_unlock(&conns_lock);
 	vaccel_cleanup();
 	free(opt.token);

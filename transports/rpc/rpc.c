@@ -227,16 +227,26 @@ static int hello(struct conn *c, bool *known)
 	if (mp_get_uint(&rd, &instance) || mp_get_bool(&rd, known) ||
 	    mp_get_array(&rd, &nops))
 		return -EPROTO;
-	memset(g.agent_has, 0, sizeof(g.agent_has));
+	/* Built aside and copied over: calls on other threads read these
+	 * tables without the lock, and must never see a transient "unknown"
+	 * while this thread reconnects to the same agent. */
+	bool has[VACCEL_OPID_LIMIT] = { false };
+	uint64_t hashes[VACCEL_OPID_LIMIT] = { 0 };
 	for (uint32_t i = 0; i < nops; i++) {
 		uint64_t id, hash;
 		if (mp_get_array(&rd, &n) || n != 2 || mp_get_uint(&rd, &id) ||
 		    mp_get_uint(&rd, &hash))
 			return -EPROTO;
 		if (id < VACCEL_OPID_LIMIT) {
-			g.agent_has[id] = true;
-			g.agent_hash[id] = hash;
+			has[id] = true;
+			hashes[id] = hash;
 		}
+	}
+	for (unsigned int i = 0; i < VACCEL_OPID_LIMIT; i++) {
+		if (g.agent_hash[i] != hashes[i])
+			g.agent_hash[i] = hashes[i];
+		if (g.agent_has[i] != has[i])
+			g.agent_has[i] = has[i];
 	}
 	g.have_ops = true;
 	return 0;
