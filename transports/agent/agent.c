@@ -814,7 +814,7 @@ static void usage(FILE *f)
 		"      --max-buffer BYTES largest single buffer (default 16G)\n"
 		"      --max-memory BYTES buffers and resources one client may "
 		"hold\n"
-		"                         at once (default 32G)\n"
+		"                         at once (default: half the RAM)\n"
 		"      --max-resources N  resources per client (default 1024)\n"
 		"      --max-sessions N   sessions per client (default 1024)\n"
 		"  -v, --verbose          more logging (repeat for debug)\n"
@@ -882,7 +882,13 @@ static int parse_opts(int argc, char **argv)
 	uint64_t v;
 	wire_limits_default(&opt.lim);
 	opt.socket_mode = 0600;
-	opt.max_memory = 32ull << 30;
+	/* Half the machine's memory by default: enough for a 4 GiB in+out
+	 * buffer on this kind of host, not enough for one client to starve
+	 * the others. */
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	opt.max_memory = pages > 0 && psize > 0 ?
+				 (uint64_t)pages * (uint64_t)psize / 2 :
+				 (8ull << 30);
 	opt.max_resources = 1024;
 	opt.max_sessions = 1024;
 	opt.plugins = getenv("VACCEL_PLUGINS");
