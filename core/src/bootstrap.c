@@ -11,6 +11,12 @@ static pthread_mutex_t boot_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vaccel_config current;
 static atomic_bool version_ignore;
 static char *rundir;
+/* Separate from boot_lock: a plugin's init may ask for the rundir while
+ * the bootstrap holds boot_lock. */
+static pthread_mutex_t rundir_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Set in the thread running the bootstrap while it loads plugins: their
+ * init may call back into the library, which must not wait for itself. */
+static _Thread_local bool booting;
 
 bool core_version_ignore(void)
 {
@@ -27,15 +33,20 @@ static int boot_locked(const struct vaccel_config *config)
 	prof_set_enabled(current.profiling_enabled);
 	atomic_store(&version_ignore, current.version_ignore);
 	vaccel_config_print_debug(&current);
-	/* Ready before plugins load: their init may call back into us. */
-	atomic_store_explicit(&vaccel_ready, true, memory_order_release);
+	booting = true;
 	if (current.plugins)
 		ret = plugins_load_list(current.plugins);
+	booting = false;
+	/* Ready only once the plugins are in: another thread's first use
+	 * waits on boot_lock instead of finding no plugin to serve it. */
+	atomic_store_explicit(&vaccel_ready, true, memory_order_release);
 	return ret;
 }
 
 void core_auto_bootstrap(void)
 {
+	if (booting)
+		return;
 	pthread_mutex_lock(&boot_lock);
 	if (!atomic_load(&vaccel_ready)) {
 		struct vaccel_config env;
@@ -74,14 +85,18 @@ int vaccel_bootstrap(void)
 
 static void remove_rundir(void)
 {
-	if (!rundir)
+	pthread_mutex_lock(&rundir_lock);
+	if (!rundir) {
+		pthread_mutex_unlock(&rundir_lock);
 		return;
+	}
 	if (rmdir(rundir) != 0)
 		vaccel_log(VACCEL_LOG_DEBUG, "core",
 			   "run directory %s left in place (not empty)",
 			   rundir);
 	free(rundir);
 	rundir = NULL;
+	pthread_mutex_unlock(&rundir_lock);
 }
 
 int vaccel_cleanup(void)
@@ -110,18 +125,18 @@ int vaccel_cleanup(void)
 
 bool vaccel_is_initialized(void)
 {
-	return atomic_load(&vaccel_ready);
+	return atomic_load(&vaccel_ready) || booting;
 }
 
 const struct vaccel_config *vaccel_config(void)
 {
-	return atomic_load(&vaccel_ready) ? &current : NULL;
+	return (atomic_load(&vaccel_ready) || booting) ? &current : NULL;
 }
 
 const char *vaccel_rundir(void)
 {
 	core_ensure();
-	pthread_mutex_lock(&boot_lock);
+	pthread_mutex_lock(&rundir_lock);
 	if (!rundir) {
 		const char *base = getenv("VACCEL_RUNDIR");
 		if (!base || !*base)
@@ -141,6 +156,6 @@ const char *vaccel_rundir(void)
 				   base);
 	}
 	const char *r = rundir;
-	pthread_mutex_unlock(&boot_lock);
+	pthread_mutex_unlock(&rundir_lock);
 	return r;
 }
