@@ -1,0 +1,590 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The transport conformance suite: what every transport must do, checked
+ * through a real vaccel-agent serving the noop plugin. meson runs this
+ * binary once per transport (ITEST_TRANSPORT=unix, tcp, vsock); vsock skips,
+ * saying why, where the kernel cannot connect a vsock stream locally.
+ */
+#include "client.h"
+#include "opcall.h"
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+TestSuite(conformance, .init = itest_init, .fini = itest_fini,
+	  .timeout = 300);
+
+/* Does `s` contain the number n, not as part of a longer number? */
+static bool mentions_number(const char *s, long n)
+{
+	char want[24];
+	int wl = snprintf(want, sizeof(want), "%ld", n);
+	for (const char *p = strstr(s, want); p; p = strstr(p + 1, want)) {
+		bool before = p > s && isdigit((unsigned char)p[-1]);
+		bool after = isdigit((unsigned char)p[wl]);
+		if (!before && !after)
+			return true;
+	}
+	return false;
+}
+
+static void res_from_buf(struct vaccel_resource *res, const char *name)
+{
+	static const char bytes[] = "model bytes for the agent";
+	assert_ok(vaccel_resource_init_from_buf(res, bytes, sizeof(bytes),
+						VACCEL_RESOURCE_MODEL, name));
+}
+
+Test(conformance, every_op_through_op_call)
+{
+	itest_begin(NULL);
+	struct vaccel_session sess;
+	struct vaccel_resource res;
+	assert_ok(vaccel_session_init(&sess, 0));
+	res_from_buf(&res, "model.bin");
+	assert_ok(vaccel_resource_register(&res, &sess));
+
+	unsigned int nops = 0, ncalls = 0;
+	for (const struct vaccel_op_desc *op; (op = vaccel_op_desc_at(nops));
+	     nops++) {
+		/* 8 variants: four precisions times two layouts, both
+		 * transpose and side choices */
+		for (unsigned int v = 0; v < 8; v++) {
+			struct opcall c;
+			char what[64];
+			opcall_build(&c, op, v, &res);
+			int ret = vaccel_op_call(&sess, op->id, c.args,
+						 op->nr_args);
+			cr_assert_eq(ret, VACCEL_OK,
+				     "op %s variant %u: got %s, want VACCEL_OK",
+				     op->name, v, vaccel_error_to_str(ret));
+			snprintf(what, sizeof(what), "variant %u", v);
+			opcall_check(&c, what);
+			opcall_free(&c);
+			ncalls++;
+		}
+	}
+	cr_assert_eq(nops, VACCEL_OPS_COUNT, "walked %u ops of %u", nops,
+		     VACCEL_OPS_COUNT);
+	cr_log_info("%u calls of %u ops over %s", ncalls, nops,
+		    itest_agent.client_url);
+
+	/* an unknown op id never leaves the client */
+	assert_ret(vaccel_op_call(&sess, VACCEL_OPID_LIMIT + 5, NULL, 0),
+		   VACCEL_ENOTSUP);
+	assert_ok(vaccel_resource_unregister(&res, &sess));
+	assert_ok(vaccel_resource_release(&res));
+	assert_ok(vaccel_session_release(&sess));
+	itest_end();
+}
+
+static void check_pattern(const void *buf, uint64_t len, uint32_t op,
+			  uint32_t arg, uint64_t pos, const char *what)
+{
+	uint64_t bad = pattern_find_mismatch(buf, len, op, arg, pos);
+	cr_assert_eq(bad, len, "%s: byte %llu of %llu differs from noop's",
+		     what, (unsigned long long)bad, (unsigned long long)len);
+}
+
+Test(conformance, native_wrappers)
+{
+	itest_begin(NULL);
+	struct vaccel_session sess;
+	struct vaccel_resource res;
+	assert_ok(vaccel_session_init(&sess, 0));
+	res_from_buf(&res, "model.onnx");
+	assert_ok(vaccel_resource_register(&res, &sess));
+
+	assert_ok(vaccel_noop(&sess));
+
+	/* vAccel's sgemm: column-major, A 3x5, B 5x4, C 3x4 */
+	float a[15], b[20], c[12], a0[15], b0[20];
+	for (int i = 0; i < 20; i++)
+		b[i] = b0[i] = (float)i * 0.5f;
+	for (int i = 0; i < 15; i++)
+		a[i] = a0[i] = (float)i;
+	pattern_fill((uint8_t *)c, sizeof(c), VACCEL_OPID_GEMM, VACCEL_GEMM_C,
+		     0, true);
+	assert_ok(vaccel_sgemm(&sess, 3, 4, 5, 1.0f, a, 3, b, 5, 0.0f, c, 3));
+	check_pattern(c, sizeof(c), VACCEL_OPID_GEMM, VACCEL_GEMM_C, 0,
+		      "sgemm C");
+	cr_assert_eq(memcmp(a, a0, sizeof(a)), 0, "sgemm changed A");
+	cr_assert_eq(memcmp(b, b0, sizeof(b)), 0, "sgemm changed B");
+	/* a bad leading dimension is refused before anything is sent */
+	assert_ret(vaccel_sgemm(&sess, 3, 4, 5, 1.0f, a, -1, b, 5, 0.0f, c, 3),
+		   VACCEL_EINVAL);
+
+	/* the general form, double complex, row-major, A transposed */
+	double za[2 * 4 * 3], zb[2 * 4 * 2], zc[2 * 3 * 2];
+	const double one[2] = { 1, 0 }, zero[2] = { 0, 0 };
+	memset(za, 0, sizeof(za));
+	memset(zb, 0, sizeof(zb));
+	pattern_fill((uint8_t *)zc, sizeof(zc), VACCEL_OPID_GEMM,
+		     VACCEL_GEMM_C, 0, true);
+	assert_ok(vaccel_blas_gemm(&sess, VACCEL_BLAS_Z, VACCEL_BLAS_ROW,
+				   VACCEL_BLAS_TRANS, VACCEL_BLAS_NOTRANS, 3, 2,
+				   4, one, za, 3, zb, 2, zero, zc, 2));
+	check_pattern(zc, sizeof(zc), VACCEL_OPID_GEMM, VACCEL_GEMM_C, 0,
+		      "zgemm C");
+
+	/* genop: read[0] is the vAccel op type */
+	uint32_t type = VACCEL_OP_NOOP;
+	uint8_t in[7] = "genop!", w1[6], w2[10];
+	struct vaccel_arg rd[2] = { { .size = 4, .buf = &type },
+				    { .size = sizeof(in), .buf = in } };
+	struct vaccel_arg wr[2] = { { .size = sizeof(w1), .buf = w1 },
+				    { .size = sizeof(w2), .buf = w2 } };
+	assert_ok(vaccel_genop(&sess, rd, 2, wr, 2));
+	check_pattern(w1, sizeof(w1), VACCEL_OPID_GENOP, VACCEL_GENOP_WRITE,
+		      0, "genop write[0]");
+	check_pattern(w2, sizeof(w2), VACCEL_OPID_GENOP, VACCEL_GENOP_WRITE,
+		      sizeof(w1), "genop write[1]");
+	cr_assert_eq(wr[0].size, sizeof(w1));
+	cr_assert_eq(wr[1].size, sizeof(w2));
+
+	/* exec and exec_with_resource */
+	uint8_t ew[33];
+	struct vaccel_arg ewr = { .size = sizeof(ew), .buf = ew };
+	assert_ok(vaccel_exec(&sess, "libdemo.so", "demo_fn", rd, 2, &ewr, 1));
+	check_pattern(ew, sizeof(ew), VACCEL_OPID_EXEC, VACCEL_EXEC_WRITE, 0,
+		      "exec write");
+	assert_ok(vaccel_exec_with_resource(&sess, &res, "demo_fn", rd, 2,
+					    &ewr, 1));
+	check_pattern(ew, sizeof(ew), VACCEL_OPID_EXEC_WITH_RESOURCE,
+		      VACCEL_EXEC_WITH_RESOURCE_WRITE, 0,
+		      "exec_with_resource write");
+
+	/* images */
+	uint8_t img[1000], text[64], name[32];
+	memset(img, 0x7f, sizeof(img));
+	assert_ok(vaccel_image_classification(&sess, img, text, name,
+					      sizeof(img), sizeof(text),
+					      sizeof(name)));
+	check_pattern(text, sizeof(text), VACCEL_OPID_IMAGE_CLASSIFY,
+		      VACCEL_IMAGE_CLASSIFY_OUT_TEXT, 0, "classify text");
+	check_pattern(name, sizeof(name), VACCEL_OPID_IMAGE_CLASSIFY,
+		      VACCEL_IMAGE_CLASSIFY_OUT_NAME, 0, "classify name");
+	int (*const image_ops[4])(struct vaccel_session *, const void *,
+				  unsigned char *, size_t, size_t) = {
+		vaccel_image_detection, vaccel_image_segmentation,
+		vaccel_image_pose, vaccel_image_depth,
+	};
+	const uint32_t image_ids[4] = {
+		VACCEL_OPID_IMAGE_DETECT, VACCEL_OPID_IMAGE_SEGMENT,
+		VACCEL_OPID_IMAGE_POSE, VACCEL_OPID_IMAGE_DEPTH,
+	};
+	for (int i = 0; i < 4; i++) {
+		assert_ok(image_ops[i](&sess, img, name, sizeof(img),
+				       sizeof(name)));
+		check_pattern(name, sizeof(name), image_ids[i], 1, 0,
+			      vaccel_op_name(image_ids[i]));
+	}
+
+	/* models */
+	uint64_t handle = 0;
+	assert_ok(vaccel_model_load(&sess, &res, &handle));
+	check_pattern(&handle, sizeof(handle), VACCEL_OPID_MODEL_LOAD,
+		      VACCEL_MODEL_LOAD_HANDLE, 0, "model_load handle");
+	float tin[6] = { 1, 2, 3, 4, 5, 6 };
+	struct vaccel_tensor inputs[1] = { {
+		.dtype = VACCEL_DTYPE_F32,
+		.ndim = 2,
+		.dims = { 2, 3 },
+		.data = tin,
+		.size = sizeof(tin),
+	} };
+	uint8_t o1[16], o2[100];
+	struct vaccel_tensor outputs[2] = {
+		{ .data = o1, .size = sizeof(o1) },
+		{ .data = o2, .size = sizeof(o2) },
+	};
+	assert_ok(vaccel_model_run(&sess, handle, inputs, 1, outputs, 2));
+	uint64_t pos = 0;
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(outputs[i].dtype, VACCEL_DTYPE_U8,
+			     "output %d dtype %s", i,
+			     vaccel_dtype_to_str(outputs[i].dtype));
+		cr_assert_eq(outputs[i].ndim, 1);
+		cr_assert_eq((uint64_t)outputs[i].dims[0], outputs[i].size);
+		check_pattern(outputs[i].data, outputs[i].size,
+			      VACCEL_OPID_MODEL_RUN, VACCEL_MODEL_RUN_OUTPUTS,
+			      pos, "model_run output");
+		pos += outputs[i].size;
+	}
+	/* a tensor whose size does not match its shape never leaves */
+	inputs[0].size = 5;
+	assert_ret(vaccel_model_run(&sess, handle, inputs, 1, outputs, 2),
+		   VACCEL_EINVAL);
+	assert_ok(vaccel_model_unload(&sess, handle));
+
+	assert_ok(vaccel_resource_unregister(&res, &sess));
+	assert_ok(vaccel_resource_release(&res));
+	assert_ok(vaccel_session_release(&sess));
+	itest_end();
+}
+
+Test(conformance, file_resource_with_two_sessions)
+{
+	itest_begin(NULL);
+	/* a file bigger than one read buffer (64 KiB) */
+	size_t flen = 200 * 1024 + 3;
+	uint8_t *data = malloc(flen);
+	cr_assert_not_null(data);
+	for (size_t i = 0; i < flen; i++)
+		data[i] = (uint8_t)(i * 131 + 7);
+	char *path = itest_write_file("libmodel.so", data, flen);
+	free(data);
+
+	struct vaccel_session s1, s2;
+	struct vaccel_resource res;
+	assert_ok(vaccel_session_init(&s1, 0));
+	assert_ok(vaccel_session_init(&s2, 0));
+	cr_assert_neq(s1.remote_id, s2.remote_id, "two sessions, one id");
+	assert_ok(vaccel_resource_init(&res, path, VACCEL_RESOURCE_LIB));
+	assert_ok(vaccel_resource_register(&res, &s1));
+	assert_ok(vaccel_resource_register(&res, &s2));
+	assert_ret(vaccel_resource_register(&res, &s2), VACCEL_EEXIST);
+	cr_assert_eq(vaccel_resource_refcount(&res), 2);
+	cr_assert_gt(res.remote_id, 0, "the agent gave the resource no id");
+
+	/* the agent knows it in both sessions */
+	uint8_t out[12];
+	struct vaccel_arg wr = { .size = sizeof(out), .buf = out };
+	assert_ok(vaccel_exec_with_resource(&s1, &res, "entry", NULL, 0, &wr,
+					    1));
+	check_pattern(out, sizeof(out), VACCEL_OPID_EXEC_WITH_RESOURCE,
+		      VACCEL_EXEC_WITH_RESOURCE_WRITE, 0, "exec_with_resource");
+	uint64_t handle;
+	assert_ok(vaccel_model_load(&s2, &res, &handle));
+	assert_ok(vaccel_model_unload(&s2, handle));
+	assert_ret(vaccel_resource_release(&res), VACCEL_EBUSY);
+
+	/* still registered with s2: the agent keeps it */
+	assert_ok(vaccel_resource_unregister(&res, &s1));
+	assert_ret(vaccel_resource_unregister(&res, &s1), VACCEL_ENOENT);
+	cr_assert_eq(vaccel_resource_refcount(&res), 1);
+	assert_ok(vaccel_exec_with_resource(&s2, &res, "entry", NULL, 0, &wr,
+					    1));
+
+	/* registered nowhere: the agent has let it go */
+	assert_ok(vaccel_resource_unregister(&res, &s2));
+	cr_assert_eq(vaccel_resource_refcount(&res), 0);
+	assert_ret(vaccel_exec_with_resource(&s1, &res, "entry", NULL, 0, &wr,
+					     1),
+		   VACCEL_ENOENT);
+	assert_ok(vaccel_resource_release(&res));
+	assert_ret(vaccel_resource_release(&res), VACCEL_EINVAL);
+
+	/* releasing a session unregisters what it still holds */
+	struct vaccel_resource r2;
+	res_from_buf(&r2, "second.bin");
+	assert_ok(vaccel_resource_register(&r2, &s1));
+	assert_ok(vaccel_session_release(&s1));
+	cr_assert_eq(vaccel_resource_refcount(&r2), 0);
+	assert_ok(vaccel_resource_release(&r2));
+
+	assert_ok(vaccel_session_release(&s2));
+	free(path);
+	itest_end();
+}
+
+/* 1 GiB through one inout buffer (scal: x is n floats, in and out), in
+ * the sanitized build too (about 10 s there): streamed both ways, never
+ * copied into one msgpack buffer. */
+Test(conformance, big_inout_buffer_1gib)
+{
+	uint64_t bytes = 1ull << 30;
+	itest_begin(NULL);
+	struct vaccel_session sess;
+	assert_ok(vaccel_session_init(&sess, 0));
+	uint8_t *x = malloc(bytes);
+	cr_assert_not_null(x, "cannot allocate %llu bytes",
+			   (unsigned long long)bytes);
+	pattern_fill(x, bytes, VACCEL_OPID_SCAL, VACCEL_SCAL_X, 0, true);
+	struct vaccel_oparg args[VACCEL_SCAL_NR_ARGS] = { 0 };
+	args[VACCEL_SCAL_PREC].v.i = VACCEL_BLAS_S;
+	args[VACCEL_SCAL_N].v.i = (int64_t)(bytes / sizeof(float));
+	args[VACCEL_SCAL_ALPHA].v.c128[0] = 2.0;
+	args[VACCEL_SCAL_X].buf = x;
+	args[VACCEL_SCAL_X].len = bytes;
+	args[VACCEL_SCAL_INCX].v.i = 1;
+	double t0 = itest_now_ms();
+	int ret = vaccel_op_call(&sess, VACCEL_OPID_SCAL, args,
+				 VACCEL_SCAL_NR_ARGS);
+	double t1 = itest_now_ms();
+	cr_assert_eq(ret, VACCEL_OK, "scal of %llu bytes: %s",
+		     (unsigned long long)bytes, vaccel_error_to_str(ret));
+	uint64_t bad = pattern_find_mismatch(x, bytes, VACCEL_OPID_SCAL,
+					     VACCEL_SCAL_X, 0);
+	cr_assert_eq(bad, bytes, "byte %llu of the %llu-byte buffer is not "
+				 "what the agent wrote",
+		     (unsigned long long)bad, (unsigned long long)bytes);
+	cr_log_info("%llu MiB each way over %s in %.0f ms",
+		    (unsigned long long)(bytes >> 20), itest_agent.client_url,
+		    t1 - t0);
+	free(x);
+	assert_ok(vaccel_session_release(&sess));
+	itest_end();
+}
+
+/* Send a HELLO whose header says `hver` and meta says `mver`; return the
+ * reply (caller frees). */
+static void hello_versions(struct raw *r, uint16_t hver, uint64_t mver,
+			   struct reply *rep)
+{
+	struct wbuf m = { 0 };
+	uint8_t key[WIRE_KEY_SIZE] = { 1, 2, 3 };
+	mp_put_array(&m, 4);
+	mp_put_uint(&m, mver);
+	mp_put_bin(&m, key, sizeof(key));
+	mp_put_nil(&m);
+	mp_put_array(&m, 0);
+	uint8_t hdr[WIRE_HDR_SIZE];
+	struct wire_hdr h = { .magic = WIRE_MAGIC,
+			      .version = hver,
+			      .kind = WIRE_HELLO,
+			      .req_id = 42,
+			      .meta_len = (uint32_t)m.len };
+	wire_hdr_encode(&h, hdr);
+	cr_assert_eq(raw_write(r, hdr, sizeof(hdr)), 0);
+	cr_assert_eq(raw_write(r, m.data, m.len), 0);
+	wbuf_free(&m);
+	cr_assert_eq(raw_reply(r, rep), 0, "no answer to a version %u hello",
+		     hver);
+	cr_assert_eq(rep->h.kind, WIRE_HELLO_REPLY);
+	cr_assert_eq(rep->h.req_id, 42);
+}
+
+Test(conformance, version_mismatch_is_refused_by_name)
+{
+	itest_begin(NULL);
+	struct raw r;
+	struct reply rep;
+
+	raw_open(&r, &itest_agent, 10000);
+	hello_versions(&r, 99, 99, &rep);
+	cr_assert_eq(rep.status, VACCEL_EPROTO_VERSION,
+		     "hello v99: got %s, want VACCEL_EPROTO_VERSION (%s)",
+		     vaccel_error_to_str((int)rep.status), rep.msg);
+	cr_assert(mentions_number(rep.msg, 99) &&
+			  mentions_number(rep.msg, WIRE_VERSION),
+		  "the refusal should name both versions (99 and %d): '%s'",
+		  WIRE_VERSION, rep.msg);
+	reply_free(&rep);
+	cr_assert_eq(raw_reply(&r, &rep), -ECONNRESET,
+		     "the agent should close after refusing the version");
+	raw_close(&r);
+
+	/* the header agrees, the hello's own version field does not */
+	raw_open(&r, &itest_agent, 10000);
+	hello_versions(&r, WIRE_VERSION, 99, &rep);
+	cr_assert_eq(rep.status, VACCEL_EPROTO_VERSION, "got %s (%s)",
+		     vaccel_error_to_str((int)rep.status), rep.msg);
+	cr_assert(mentions_number(rep.msg, 99) &&
+			  mentions_number(rep.msg, WIRE_VERSION),
+		  "the refusal should name both versions (99 and %d): '%s'",
+		  WIRE_VERSION, rep.msg);
+	reply_free(&rep);
+	raw_close(&r);
+
+	/* a well-behaved client is not affected */
+	struct vaccel_session sess;
+	assert_ok(vaccel_session_init(&sess, 0));
+	assert_ok(vaccel_noop(&sess));
+	assert_ok(vaccel_session_release(&sess));
+	itest_end();
+}
+
+Test(conformance, token_is_required)
+{
+	static const char token[] = "s3cret-token-of-this-test";
+	/* the agent reads the first line; a trailing newline is allowed */
+	char line[64];
+	snprintf(line, sizeof(line), "%s\n", token);
+	char *tf = itest_write_file("token", line, strlen(line));
+	const char *extra[] = { "--token-file", tf, NULL };
+	agent_start(&itest_agent, extra);
+	client_env(&itest_agent);
+
+	struct vaccel_session sess;
+	/* no token */
+	assert_ok(vaccel_bootstrap());
+	assert_ret(vaccel_session_init(&sess, 0), VACCEL_EACCES);
+	assert_ok(vaccel_cleanup());
+	/* the wrong one, and a prefix of the right one */
+	const char *wrong[] = { "not-the-token", "s3cret" };
+	for (int i = 0; i < 2; i++) {
+		setenv("VACCEL_RPC_TOKEN", wrong[i], 1);
+		assert_ok(vaccel_bootstrap());
+		assert_ret(vaccel_session_init(&sess, 0), VACCEL_EACCES);
+		assert_ok(vaccel_cleanup());
+	}
+	/* the right one */
+	setenv("VACCEL_RPC_TOKEN", token, 1);
+	assert_ok(vaccel_bootstrap());
+	assert_ok(vaccel_session_init(&sess, 0));
+	assert_ok(vaccel_noop(&sess));
+	assert_ok(vaccel_session_release(&sess));
+
+	/* on the wire: refused, then closed */
+	struct raw r;
+	struct reply rep;
+	raw_open(&r, &itest_agent, 10000);
+	assert_ret((int)raw_hello(&r, NULL, NULL), VACCEL_EACCES);
+	cr_assert_eq(raw_reply(&r, &rep), -ECONNRESET,
+		     "the agent should close after refusing a client");
+	raw_close(&r);
+	raw_open(&r, &itest_agent, 10000);
+	assert_ok((int)raw_hello(&r, token, NULL));
+	int64_t s = raw_sess_new(&r);
+	assert_ok((int)raw_noop(&r, s));
+	raw_close(&r);
+	free(tf);
+	itest_end();
+}
+
+/* Encode and send a CALL of `c` with the given signature hash; return the
+ * reply (outputs decoded into c's buffers when it succeeded). */
+static void raw_call(struct raw *r, struct opcall *c, int64_t sess,
+		     uint64_t hash, struct reply *rep)
+{
+	struct wbuf meta = { 0 };
+	struct segs segs = { 0 };
+	assert_ok(wire_encode_call(&meta, &segs, c->op, c->args, sess, hash));
+	uint64_t req = r->next_req++;
+	int ret = frame_send(r->fd, WIRE_CALL, req, &meta, &segs, NULL);
+	cr_assert_eq(ret, 0, "send: %s", strerror(-ret));
+	wbuf_free(&meta);
+	segs_free(&segs);
+	cr_assert_eq(raw_reply(r, rep), 0, "no reply to a %s call",
+		     c->op->name);
+	cr_assert_eq(rep->h.kind, WIRE_CALL_REPLY);
+	cr_assert_eq(rep->h.req_id, req, "replies out of order");
+	if (rep->status != VACCEL_OK)
+		return;
+	int st;
+	char msg[64];
+	struct segs in = { 0 };
+	assert_ok(wire_decode_reply(rep->meta, rep->meta_len, rep->raw_len,
+				    c->op, c->args, &st, msg, sizeof(msg),
+				    &in));
+	uint64_t off = 0;
+	for (uint32_t i = 0; i < in.n; i++) {
+		memcpy(in.v[i].buf, rep->raw + off, in.v[i].len);
+		off += in.v[i].len;
+	}
+	cr_assert_eq(off, rep->raw_len);
+	segs_free(&in);
+}
+
+Test(conformance, signature_mismatch_names_the_op)
+{
+	itest_begin(NULL);
+	const struct vaccel_op_desc *gemm =
+		vaccel_op_desc_by_id(VACCEL_OPID_GEMM);
+	struct raw r;
+	struct reply rep;
+	struct opcall c;
+	raw_open(&r, &itest_agent, 10000);
+	assert_ok((int)raw_hello(&r, NULL, NULL));
+	int64_t s = raw_sess_new(&r);
+
+	/* the call carries its buffers: the agent must drain them */
+	opcall_build(&c, gemm, 5, NULL);
+	raw_call(&r, &c, s, gemm->sig_hash ^ 0x100, &rep);
+	cr_assert_eq(rep.status, VACCEL_EBACKEND, "got %s (%s)",
+		     vaccel_error_to_str((int)rep.status), rep.msg);
+	cr_assert_not_null(strstr(rep.msg, "gemm"),
+			   "the refusal should name the op: '%s'", rep.msg);
+	cr_assert_not_null(strstr(rep.msg, "signature"),
+			   "the refusal should say why: '%s'", rep.msg);
+	cr_assert_eq(rep.raw_len, 0);
+	reply_free(&rep);
+
+	/* the connection is still in step */
+	assert_ok((int)raw_noop(&r, s));
+	raw_call(&r, &c, s, gemm->sig_hash, &rep);
+	assert_ok((int)rep.status);
+	reply_free(&rep);
+	opcall_check(&c, "gemm after a refused call");
+	opcall_free(&c);
+	raw_close(&r);
+	itest_end();
+}
+
+Test(conformance, unknown_op_is_not_supported)
+{
+	itest_begin(NULL);
+	struct raw r;
+	struct reply rep;
+	raw_open(&r, &itest_agent, 10000);
+	assert_ok((int)raw_hello(&r, NULL, NULL));
+	int64_t s = raw_sess_new(&r);
+	const uint64_t ids[] = { VACCEL_OPID_LIMIT, 9999, 1ull << 40 };
+	for (int i = 0; i < 3; i++) {
+		struct wbuf m = { 0 };
+		meta_call_head(&m, ids[i], 0x1234, s, 0);
+		uint64_t req = r.next_req++;
+		cr_assert_eq(raw_frame(&r, WIRE_CALL, req, &m, NULL, 0), 0);
+		wbuf_free(&m);
+		cr_assert_eq(raw_reply(&r, &rep), 0);
+		cr_assert_eq(rep.h.req_id, req);
+		cr_assert_eq(rep.status, VACCEL_ENOTSUP,
+			     "op id %llu: got %s (%s), want VACCEL_ENOTSUP",
+			     (unsigned long long)ids[i],
+			     vaccel_error_to_str((int)rep.status), rep.msg);
+		cr_assert(mentions_number(rep.msg, (long)ids[i]),
+			  "the refusal should name op id %llu: '%s'",
+			  (unsigned long long)ids[i], rep.msg);
+		reply_free(&rep);
+		assert_ok((int)raw_noop(&r, s));
+	}
+	raw_close(&r);
+	itest_end();
+}
+
+Test(conformance, sessions_are_private_to_a_client)
+{
+	itest_begin(NULL);
+	struct vaccel_session sess;
+	assert_ok(vaccel_session_init(&sess, 0));
+	cr_assert_gt(sess.remote_id, 0);
+	struct raw r;
+	raw_open(&r, &itest_agent, 10000);
+	assert_ok((int)raw_hello(&r, NULL, NULL));
+	/* another client's session id means nothing here */
+	assert_ret((int)raw_noop(&r, sess.remote_id), VACCEL_ENOENT);
+	int64_t mine = raw_sess_new(&r);
+	assert_ok((int)raw_noop(&r, mine));
+	raw_close(&r);
+	assert_ok(vaccel_noop(&sess));
+	assert_ok(vaccel_session_release(&sess));
+	itest_end();
+}
+
+Test(conformance, agent_down_fails_fast_then_recovers)
+{
+	itest_begin(NULL);
+	struct vaccel_session sess;
+	assert_ok(vaccel_session_init(&sess, 0));
+	assert_ok(vaccel_noop(&sess));
+	agent_stop_check(&itest_agent);
+
+	double t0 = itest_now_ms();
+	assert_ret(vaccel_noop(&sess), VACCEL_EREMOTEIO);
+	struct vaccel_session s2;
+	assert_ret(vaccel_session_init(&s2, 0), VACCEL_EREMOTEIO);
+	double dt = itest_now_ms() - t0;
+	cr_assert_lt(dt, 5000, "failing against a stopped agent took %.0f ms",
+		     dt);
+
+	agent_start(&itest_agent, NULL);
+	assert_ok(vaccel_noop(&sess));
+	assert_ok(vaccel_session_init(&s2, 0));
+	assert_ok(vaccel_noop(&s2));
+	assert_ok(vaccel_session_release(&s2));
+	assert_ok(vaccel_session_release(&sess));
+	itest_end();
+}

@@ -1,0 +1,835 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * End-to-end through a real agent process: many client processes and
+ * threads at once, clients killed mid-call, the agent killed and restarted
+ * under a live client, fork, and hostile frames (the hand-made ones and
+ * every file of the fuzz seed corpus) thrown at the agent while a
+ * well-behaved client keeps working. Run once per transport.
+ */
+#include "client.h"
+#include "frames.h"
+#include "opcall.h"
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+TestSuite(e2e, .init = itest_init, .fini = itest_fini, .timeout = 300);
+
+/* ---- children ------------------------------------------------------------ */
+
+static void write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		c += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Read a child's result; false if it died before writing one. */
+static bool read_result(int fd, struct child_result *r)
+{
+	size_t got = 0;
+	memset(r, 0, sizeof(*r));
+	while (got < sizeof(*r)) {
+		ssize_t n = read(fd, (char *)r + got, sizeof(*r) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		got += (size_t)n;
+	}
+	return true;
+}
+
+static void child_fail(struct child_result *r, int ret, const char *what)
+{
+	if (!r->errors++) {
+		r->first_err = ret;
+		snprintf(r->what, sizeof(r->what), "%s", what);
+	}
+}
+
+/* The body of a client process: a session of its own, n workload calls. */
+static void child_client(int out_fd, unsigned int n, unsigned int seed)
+{
+	struct child_result r = { 0 };
+	struct vaccel_session s;
+	int ret = vaccel_session_init(&s, 0);
+	if (ret) {
+		child_fail(&r, ret, "vaccel_session_init");
+	} else {
+		workload_run(&s, NULL, n, seed, &r);
+		ret = vaccel_session_release(&s);
+		if (ret)
+			child_fail(&r, ret, "vaccel_session_release");
+	}
+	write_all(out_fd, &r, sizeof(r));
+	_exit(0);
+}
+
+static pid_t fork_child(int *rfd, void (*body)(int, unsigned int,
+					      unsigned int),
+			unsigned int n, unsigned int seed)
+{
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		/* never outlive the test */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(p[0]);
+		body(p[1], n, seed);
+		_exit(0);
+	}
+	close(p[1]);
+	*rfd = p[0];
+	return pid;
+}
+
+static void reap_ok(pid_t pid, const char *who)
+{
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		cr_assert_eq(errno, EINTR, "waitpid: %s", strerror(errno));
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		  "%s ended with status 0x%x", who, st);
+}
+
+static void assert_clean(const struct child_result *r, unsigned int want,
+			 const char *who)
+{
+	cr_assert_eq(r->errors, 0,
+		     "%s: %u of %u calls failed; first: %s -> %s", who,
+		     r->errors, r->calls, r->what,
+		     r->first_err == -1 ? "wrong output" :
+					  vaccel_error_to_str(r->first_err));
+	if (want)
+		cr_assert_eq(r->calls, want, "%s made %u calls, want %u", who,
+			     r->calls, want);
+}
+
+/* Run n workload calls here and assert they all worked. */
+static void calls_ok(struct vaccel_session *s, struct vaccel_resource *res,
+		     unsigned int n, unsigned int seed, const char *who)
+{
+	struct child_result r = { 0 };
+	workload_run(s, res, n, seed, &r);
+	assert_clean(&r, n, who);
+}
+
+/* ---- many clients -------------------------------------------------------- */
+
+#define NR_CLIENTS 32
+#define CALLS_PER_CLIENT 1000
+
+Test(e2e, concurrent_clients)
+{
+	itest_begin(NULL);
+	pid_t pids[NR_CLIENTS];
+	int fds[NR_CLIENTS];
+	double t0 = itest_now_ms();
+	for (int i = 0; i < NR_CLIENTS; i++)
+		pids[i] = fork_child(&fds[i], child_client, CALLS_PER_CLIENT,
+				     (unsigned int)i * 7919);
+	for (int i = 0; i < NR_CLIENTS; i++) {
+		struct child_result r;
+		char who[32];
+		snprintf(who, sizeof(who), "client process %d", i);
+		bool got = read_result(fds[i], &r);
+		close(fds[i]);
+		reap_ok(pids[i], who);
+		cr_assert(got, "%s died before reporting", who);
+		assert_clean(&r, CALLS_PER_CLIENT, who);
+	}
+	cr_log_info("%d clients x %d calls over %s in %.0f ms", NR_CLIENTS,
+		    CALLS_PER_CLIENT, itest_agent.client_url,
+		    itest_now_ms() - t0);
+	cr_assert(agent_alive(&itest_agent));
+	itest_end();
+}
+
+#define NR_THREADS 8
+
+struct thread_arg {
+	struct vaccel_session *sess;
+	struct vaccel_resource *res;
+	unsigned int seed;
+	struct child_result r;
+};
+
+static void *thread_main(void *p)
+{
+	struct thread_arg *t = p;
+	workload_run(t->sess, t->res, 400, t->seed, &t->r);
+	return NULL;
+}
+
+Test(e2e, threads_share_sessions)
+{
+	itest_begin(NULL);
+	struct vaccel_session s[2];
+	struct vaccel_resource res;
+	assert_ok(vaccel_session_init(&s[0], 0));
+	assert_ok(vaccel_session_init(&s[1], 0));
+	assert_ok(vaccel_resource_init_from_buf(&res, "lib bytes", 9,
+						VACCEL_RESOURCE_LIB,
+						"libshared.so"));
+	assert_ok(vaccel_resource_register(&res, &s[0]));
+	assert_ok(vaccel_resource_register(&res, &s[1]));
+
+	struct thread_arg args[NR_THREADS];
+	pthread_t th[NR_THREADS];
+	for (int i = 0; i < NR_THREADS; i++) {
+		args[i] = (struct thread_arg){ .sess = &s[i % 2],
+					       .res = &res,
+					       .seed = (unsigned int)i * 1000 };
+		cr_assert_eq(pthread_create(&th[i], NULL, thread_main,
+					    &args[i]),
+			     0);
+	}
+	/* control traffic from this thread meanwhile */
+	for (int i = 0; i < 20; i++) {
+		struct vaccel_session tmp;
+		assert_ok(vaccel_session_init(&tmp, 0));
+		assert_ok(vaccel_resource_register(&res, &tmp));
+		assert_ok(vaccel_noop(&tmp));
+		assert_ok(vaccel_session_release(&tmp));
+	}
+	for (int i = 0; i < NR_THREADS; i++) {
+		char who[32];
+		cr_assert_eq(pthread_join(th[i], NULL), 0);
+		snprintf(who, sizeof(who), "thread %d", i);
+		assert_clean(&args[i].r, 400, who);
+	}
+	assert_ok(vaccel_resource_unregister(&res, &s[0]));
+	assert_ok(vaccel_resource_unregister(&res, &s[1]));
+	assert_ok(vaccel_resource_release(&res));
+	assert_ok(vaccel_session_release(&s[0]));
+	assert_ok(vaccel_session_release(&s[1]));
+	itest_end();
+}
+
+/* ---- clients killed mid-call --------------------------------------------- */
+
+#define BIG_CALL (256ull << 20)
+
+static long agent_rss_kib(pid_t pid)
+{
+	char path[64], line[256];
+	long kib = -1;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+/* A raw client that starts a 256 MiB scal, sends 1 MiB of it, says so on
+ * out_fd and waits to be killed. No Criterion asserts: it is a child. */
+static void child_partial_sender(int out_fd, unsigned int n, unsigned int seed)
+{
+	(void)n;
+	(void)seed;
+	struct url u;
+	char err[200];
+	struct wbuf m = { 0 };
+	struct rbuf rb;
+	uint8_t key[WIRE_KEY_SIZE] = { 0x5e, 0xed };
+	uint8_t hb[WIRE_HDR_SIZE];
+	if (url_parse(itest_agent.client_url, &u, err, sizeof(err)) ||
+	    rbuf_init(&rb, 1 << 16))
+		_exit(2);
+	int fd = url_connect(&u, 5000);
+	if (fd < 0)
+		_exit(3);
+	mp_put_array(&m, 4);
+	mp_put_uint(&m, WIRE_VERSION);
+	mp_put_bin(&m, key, sizeof(key));
+	mp_put_nil(&m);
+	mp_put_array(&m, 0);
+	if (frame_send(fd, WIRE_HELLO, 1, &m, NULL, NULL))
+		_exit(4);
+	wbuf_reset(&m);
+	mp_put_array(&m, 2);
+	mp_put_uint(&m, WIRE_CTRL_SESS_NEW);
+	mp_put_uint(&m, 0);
+	if (frame_send(fd, WIRE_CTRL, 2, &m, NULL, NULL))
+		_exit(5);
+	/* the two replies: skip them whole */
+	for (int i = 0; i < 2; i++) {
+		struct wire_hdr h;
+		struct wire_limits lim;
+		wire_limits_default(&lim);
+		if (rbuf_read(fd, &rb, hb, sizeof(hb)) ||
+		    wire_hdr_decode(hb, &h, &lim, NULL, 0) ||
+		    rbuf_read(fd, &rb, NULL, h.meta_len + h.raw_len))
+			_exit(6);
+	}
+	wbuf_reset(&m);
+	const struct vaccel_op_desc *op =
+		vaccel_op_desc_by_id(VACCEL_OPID_SCAL);
+	meta_call_head(&m, op->id, op->sig_hash, 1, VACCEL_SCAL_NR_ARGS);
+	mp_put_int(&m, VACCEL_BLAS_S);
+	mp_put_int(&m, (int64_t)(BIG_CALL / 4));
+	mp_put_array(&m, 2);
+	mp_put_f64(&m, 1.0);
+	mp_put_f64(&m, 0.0);
+	mp_put_uint(&m, BIG_CALL);
+	mp_put_int(&m, 1);
+	struct wire_hdr h = { .magic = WIRE_MAGIC,
+			      .version = WIRE_VERSION,
+			      .kind = WIRE_CALL,
+			      .req_id = 3,
+			      .meta_len = (uint32_t)m.len,
+			      .raw_len = BIG_CALL };
+	wire_hdr_encode(&h, hb);
+	static uint8_t chunk[1 << 20];
+	struct iovec iov[3] = { { hb, sizeof(hb) },
+				{ m.data, m.len },
+				{ chunk, sizeof(chunk) } };
+	if (io_writev_all(fd, iov, 3, NULL))
+		_exit(7);
+	write_all(out_fd, "x", 1);
+	for (;;)
+		pause();
+}
+
+/* An rpc client that calls a 256 MiB scal in a loop until killed, after
+ * saying on out_fd that it is about to start. */
+static void child_big_caller(int out_fd, unsigned int n, unsigned int seed)
+{
+	(void)n;
+	(void)seed;
+	struct vaccel_session s;
+	if (vaccel_session_init(&s, 0))
+		_exit(2);
+	uint8_t *x = malloc(BIG_CALL);
+	if (!x)
+		_exit(3);
+	memset(x, 1, BIG_CALL);
+	struct vaccel_oparg a[VACCEL_SCAL_NR_ARGS] = { 0 };
+	a[VACCEL_SCAL_PREC].v.i = VACCEL_BLAS_S;
+	a[VACCEL_SCAL_N].v.i = (int64_t)(BIG_CALL / 4);
+	a[VACCEL_SCAL_X].buf = x;
+	a[VACCEL_SCAL_X].len = BIG_CALL;
+	a[VACCEL_SCAL_INCX].v.i = 1;
+	write_all(out_fd, "x", 1);
+	for (;;)
+		if (vaccel_op_call(&s, VACCEL_OPID_SCAL, a,
+				   VACCEL_SCAL_NR_ARGS))
+			_exit(4);
+}
+
+/* Wait for the child's byte (it is in place), let it run `delay_ms`, kill
+ * it and reap it. */
+static void kill_when_ready(pid_t pid, int fd, int delay_ms, const char *who)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int n = poll(&p, 1, 60000);
+	char c = 0;
+	bool ready = n == 1 && read(fd, &c, 1) == 1;
+	close(fd);
+	if (ready && delay_ms)
+		usleep((useconds_t)delay_ms * 1000);
+	kill(pid, SIGKILL);
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	cr_assert(ready, "%s never got going (status 0x%x)", who, st);
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+		  "%s ended by itself (status 0x%x) instead of being killed",
+		  who, st);
+}
+
+Test(e2e, client_killed_mid_call)
+{
+	itest_begin(NULL);
+	struct vaccel_session s;
+	assert_ok(vaccel_session_init(&s, 0));
+	calls_ok(&s, NULL, 30, 0, "watcher before");
+	long rss0 = agent_rss_kib(itest_agent.pid);
+
+	/* killed while sending the 256 MiB buffer of a call */
+	for (int i = 0; i < 2; i++) {
+		int fd;
+		pid_t pid = fork_child(&fd, child_partial_sender, 0, 0);
+		kill_when_ready(pid, fd, 50, "the partial sender");
+		calls_ok(&s, NULL, 30, 100 + (unsigned int)i,
+			 "watcher after a sender was killed");
+	}
+	/* real rpc clients killed at some point of a 256 MiB round trip:
+	 * sending, being served, or reading the reply */
+	static const int delays[] = { 0, 15, 60, 150, 400 };
+	for (size_t i = 0; i < sizeof(delays) / sizeof(delays[0]); i++) {
+		int fd;
+		pid_t pid = fork_child(&fd, child_big_caller, 0, 0);
+		kill_when_ready(pid, fd, delays[i], "the big caller");
+		calls_ok(&s, NULL, 30, 200 + (unsigned int)i,
+			 "watcher after a caller was killed");
+	}
+	cr_assert(agent_alive(&itest_agent), "the agent died");
+
+	/* The killed clients' buffers are gone: the agent's resident memory
+	 * comes back down. (Sanitized builds keep freed memory in
+	 * quarantine; there LeakSanitizer at the agent's exit checks.) */
+	if (!itest_sanitized() && rss0 > 0) {
+		long rss = 0;
+		double until = itest_now_ms() + 10000;
+		do {
+			rss = agent_rss_kib(itest_agent.pid);
+			if (rss < rss0 + 96 * 1024)
+				break;
+			usleep(20000);
+		} while (itest_now_ms() < until);
+		cr_assert_lt(rss, rss0 + 96 * 1024,
+			     "the agent holds %ld KiB, %ld KiB before the "
+			     "killed clients",
+			     rss, rss0);
+	}
+	calls_ok(&s, NULL, 30, 300, "watcher at the end");
+	assert_ok(vaccel_session_release(&s));
+	itest_end();
+}
+
+/* ---- agent killed and restarted ------------------------------------------ */
+
+Test(e2e, agent_killed_and_restarted)
+{
+	itest_begin(NULL);
+	uint8_t blob[3000];
+	for (size_t i = 0; i < sizeof(blob); i++)
+		blob[i] = (uint8_t)i;
+	char *path = itest_write_file("model.bin", blob, sizeof(blob));
+	struct vaccel_session s, s2;
+	struct vaccel_resource res;
+	assert_ok(vaccel_session_init(&s, 0));
+	assert_ok(vaccel_session_init(&s2, 0));
+	assert_ok(vaccel_resource_init(&res, path, VACCEL_RESOURCE_MODEL));
+	assert_ok(vaccel_resource_register(&res, &s));
+	calls_ok(&s, &res, 40, 0, "before the kill");
+
+	agent_kill(&itest_agent, SIGKILL);
+
+	/* down: calls fail, and fail fast */
+	double t0 = itest_now_ms();
+	assert_ret(vaccel_noop(&s), VACCEL_EREMOTEIO);
+	uint8_t out[16];
+	struct vaccel_arg wr = { .size = sizeof(out), .buf = out };
+	assert_ret(vaccel_exec_with_resource(&s, &res, "entry", NULL, 0, &wr,
+					     1),
+		   VACCEL_EREMOTEIO);
+	double dt = itest_now_ms() - t0;
+	cr_assert_lt(dt, 5000, "failing with the agent down took %.0f ms", dt);
+
+	/* back on the same address: the next idempotent call reconnects and
+	 * re-creates the sessions and the registered resource */
+	agent_start(&itest_agent, NULL);
+	assert_ok(vaccel_noop(&s));
+	assert_ok(vaccel_exec_with_resource(&s, &res, "entry", NULL, 0, &wr,
+					    1));
+	cr_assert_eq(pattern_find_mismatch(out, sizeof(out),
+					   VACCEL_OPID_EXEC_WITH_RESOURCE,
+					   VACCEL_EXEC_WITH_RESOURCE_WRITE, 0),
+		     sizeof(out));
+	uint64_t handle;
+	assert_ok(vaccel_model_load(&s, &res, &handle));
+	assert_ok(vaccel_model_unload(&s, handle));
+	calls_ok(&s, &res, 40, 50, "after the restart");
+	calls_ok(&s2, NULL, 20, 90, "the other session after the restart");
+
+	/* and once more, this time with the first call a big one */
+	agent_kill(&itest_agent, SIGKILL);
+	agent_start(&itest_agent, NULL);
+	struct opcall c;
+	opcall_build(&c, vaccel_op_desc_by_id(VACCEL_OPID_GEMM), 6, NULL);
+	assert_ok(vaccel_op_call(&s, VACCEL_OPID_GEMM, c.args,
+				 VACCEL_GEMM_NR_ARGS));
+	opcall_check(&c, "gemm after the second restart");
+	opcall_free(&c);
+	assert_ok(vaccel_model_load(&s, &res, &handle));
+
+	assert_ok(vaccel_resource_unregister(&res, &s));
+	assert_ok(vaccel_resource_release(&res));
+	assert_ok(vaccel_session_release(&s2));
+	assert_ok(vaccel_session_release(&s));
+	free(path);
+	itest_end();
+}
+
+/* ---- fork ---------------------------------------------------------------- */
+
+static struct vaccel_session *fork_sess;
+static struct vaccel_resource *fork_res;
+
+static void child_forked_client(int out_fd, unsigned int n, unsigned int seed)
+{
+	struct child_result r = { 0 };
+	/* the parent's session and resource, through our own connection */
+	workload_run(fork_sess, fork_res, n, seed, &r);
+	write_all(out_fd, &r, sizeof(r));
+	_exit(0);
+}
+
+Test(e2e, fork_child_has_its_own_connection)
+{
+	itest_begin(NULL);
+	struct vaccel_session s;
+	struct vaccel_resource res;
+	assert_ok(vaccel_session_init(&s, 0));
+	assert_ok(vaccel_resource_init_from_buf(&res, "bytes", 5,
+						VACCEL_RESOURCE_LIB, "lib.so"));
+	assert_ok(vaccel_resource_register(&res, &s));
+	calls_ok(&s, &res, 20, 0, "parent before fork");
+	fork_sess = &s;
+	fork_res = &res;
+
+	int fd;
+	pid_t pid = fork_child(&fd, child_forked_client, 300, 1000);
+	/* both at once: replies would cross if they shared a stream */
+	calls_ok(&s, &res, 300, 2000, "parent while the child runs");
+	struct child_result r;
+	bool got = read_result(fd, &r);
+	close(fd);
+	reap_ok(pid, "the forked child");
+	cr_assert(got, "the forked child died before reporting");
+	assert_clean(&r, 300, "the forked child");
+
+	/* the child's exit released its copies, not ours */
+	calls_ok(&s, &res, 50, 3000, "parent after the child");
+	assert_ok(vaccel_resource_unregister(&res, &s));
+	assert_ok(vaccel_resource_release(&res));
+	assert_ok(vaccel_session_release(&s));
+	itest_end();
+}
+
+/* ---- hostile frames ------------------------------------------------------ */
+
+/* A client looping calls until the stop pipe is closed (or it sees 100
+ * errors); reports on out_fd. */
+static int good_stop_fd = -1, good_stop_wfd = -1;
+
+static void child_good_client(int out_fd, unsigned int n, unsigned int seed)
+{
+	(void)n;
+	struct child_result r = { 0 };
+	struct vaccel_session s;
+	struct vaccel_resource res;
+	int ret = vaccel_session_init(&s, 0);
+	if (!ret)
+		ret = vaccel_resource_init_from_buf(&res, "abc", 3,
+						    VACCEL_RESOURCE_LIB,
+						    "good.so");
+	if (!ret)
+		ret = vaccel_resource_register(&res, &s);
+	if (ret) {
+		child_fail(&r, ret, "setting up");
+		goto out;
+	}
+	char what[96];
+	close(good_stop_wfd);
+	for (unsigned int i = seed; r.errors < 100; i++) {
+		struct pollfd p = { .fd = good_stop_fd, .events = POLLIN };
+		if (poll(&p, 1, 0) != 0)
+			break;
+		r.calls++;
+		ret = workload_call(&s, &res, i, what, sizeof(what));
+		if (ret)
+			child_fail(&r, ret, what);
+	}
+out:
+	write_all(out_fd, &r, sizeof(r));
+	_exit(0);
+}
+
+/* Read replies until the agent closes; false on a timeout. */
+static bool drain_replies(struct raw *r, unsigned int *replies,
+			  unsigned int *ok_replies)
+{
+	struct reply rep;
+	int ret;
+	while ((ret = raw_reply(r, &rep)) == 0) {
+		(*replies)++;
+		*ok_replies += rep.status == VACCEL_OK;
+		reply_free(&rep);
+	}
+	return ret == -ECONNRESET;
+}
+
+/* One hand-made frame, with its exact expected outcome. */
+static void run_case(const struct fx_frame *f)
+{
+	struct raw r;
+	struct reply rep;
+	raw_open(&r, &itest_agent, 10000);
+	if (f->after_hello) {
+		cr_assert_eq(raw_hello(&r, NULL, NULL), VACCEL_OK);
+		cr_assert_eq(raw_sess_new(&r), FX_SESSION);
+	}
+	int w = raw_write(&r, f->data, f->len);
+	if (f->usable) {
+		cr_assert_eq(w, 0, "%s: write: %s", f->name, strerror(-w));
+		int ret = raw_reply(&r, &rep);
+		cr_assert_eq(ret, 0, "%s (%s): no reply: %s", f->name, f->why,
+			     strerror(-ret));
+		cr_assert_eq(rep.h.req_id, FX_REQ);
+		cr_assert_eq(rep.status, f->expect,
+			     "%s (%s): got %s (%s), want %s", f->name, f->why,
+			     vaccel_error_to_str((int)rep.status), rep.msg,
+			     vaccel_error_to_str(f->expect));
+		reply_free(&rep);
+		/* the conversation goes on */
+		int64_t sess = FX_SESSION;
+		if (!f->after_hello)
+			sess = raw_sess_new(&r);
+		cr_log_info("%s: checking the connection", f->name);
+		cr_assert_eq(raw_noop(&r, sess), VACCEL_OK,
+			     "%s: the connection is no longer usable", f->name);
+	} else {
+		shutdown(r.fd, SHUT_WR);
+		int ret = raw_reply(&r, &rep);
+		cr_assert_neq(ret, -ETIMEDOUT,
+			      "%s (%s): the agent neither answered nor closed",
+			      f->name, f->why);
+		if (f->expect == FX_CLOSE) {
+			cr_assert_neq(ret, 0,
+				      "%s (%s): got %s (%s), want the "
+				      "connection closed",
+				      f->name, f->why,
+				      vaccel_error_to_str((int)rep.status),
+				      rep.msg);
+		} else {
+			cr_assert_eq(ret, 0,
+				     "%s (%s): closed without a reply, want "
+				     "%s",
+				     f->name, f->why,
+				     vaccel_error_to_str(f->expect));
+			cr_assert_eq(rep.status, f->expect,
+				     "%s (%s): got %s (%s), want %s", f->name,
+				     f->why,
+				     vaccel_error_to_str((int)rep.status),
+				     rep.msg, vaccel_error_to_str(f->expect));
+			reply_free(&rep);
+			unsigned int n = 0, ok = 0;
+			cr_assert(drain_replies(&r, &n, &ok),
+				  "%s: the agent did not close", f->name);
+			cr_assert_eq(ok, 0, "%s: a success after the error",
+				     f->name);
+		}
+	}
+	raw_close(&r);
+}
+
+/* Any file: it must get well-formed replies or a closed connection, and
+ * nothing but a HELLO may succeed as the first frame of a connection. */
+static void replay_file(const char *name, const uint8_t *data, size_t len)
+{
+	uint16_t kind = 0;
+	if (len >= 8 && data[0] == 'V' && data[1] == 'A' && data[2] == 'C' &&
+	    data[3] == 'L')
+		kind = (uint16_t)(data[6] | data[7] << 8);
+	for (int mode = 0; mode < 2; mode++) {
+		struct raw r;
+		unsigned int n = 0, ok = 0;
+		raw_open(&r, &itest_agent, 10000);
+		if (mode == 1) {
+			cr_assert_eq(raw_hello(&r, NULL, NULL), VACCEL_OK);
+			cr_assert_eq(raw_sess_new(&r), FX_SESSION);
+		}
+		raw_write(&r, data, len);
+		shutdown(r.fd, SHUT_WR);
+		cr_assert(drain_replies(&r, &n, &ok),
+			  "corpus file %s: the agent neither answered nor "
+			  "closed",
+			  name);
+		if (mode == 0 && kind != WIRE_HELLO)
+			cr_assert_eq(ok, 0,
+				     "corpus file %s: a success before any "
+				     "HELLO",
+				     name);
+		raw_close(&r);
+	}
+}
+
+static uint8_t *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 1 << 16, n = 0, got;
+	uint8_t *buf = malloc(cap);
+	while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+		n += got;
+		if (n == cap) {
+			uint8_t *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	fclose(f);
+	*len = n;
+	return buf;
+}
+
+static int only_files(const struct dirent *d)
+{
+	return d->d_name[0] != '.';
+}
+
+Test(e2e, hostile_frames_while_a_client_works)
+{
+	itest_begin((const char *const[]){ "--max-memory", FX_MAX_MEMORY,
+					   NULL });
+	int stop[2];
+	cr_assert_eq(pipe(stop), 0);
+	good_stop_fd = stop[0];
+	good_stop_wfd = stop[1];
+	int fd;
+	pid_t pid = fork_child(&fd, child_good_client, 0, 0);
+	close(stop[0]);
+
+	unsigned int nfx = fx_count();
+	for (unsigned int i = 0; i < nfx; i++) {
+		struct fx_frame f;
+		cr_assert_eq(fx_build(&f, i), 0);
+		run_case(&f);
+		fx_free(&f);
+		cr_assert(agent_alive(&itest_agent), "the agent died");
+	}
+
+	const char *dir = itest_path("ITEST_CORPUS_DIR");
+	struct dirent **names;
+	int nfiles = scandir(dir, &names, only_files, alphasort);
+	cr_assert_geq(nfiles, 0, "%s: %s", dir, strerror(errno));
+	unsigned int replayed = 0;
+	for (int i = 0; i < nfiles; i++) {
+		char *path = NULL;
+		size_t len = 0;
+		cr_assert(asprintf(&path, "%s/%s", dir, names[i]->d_name) > 0);
+		uint8_t *data = read_file(path, &len);
+		cr_assert_not_null(data, "cannot read %s", path);
+		replay_file(names[i]->d_name, data, len);
+		replayed++;
+		free(data);
+		free(path);
+		free(names[i]);
+		cr_assert(agent_alive(&itest_agent), "the agent died");
+	}
+	free(names);
+	cr_assert_geq(replayed, nfx, "only %u files in %s", replayed, dir);
+
+	close(stop[1]);
+	struct child_result r;
+	bool got = read_result(fd, &r);
+	close(fd);
+	reap_ok(pid, "the good client");
+	cr_assert(got, "the good client died before reporting");
+	assert_clean(&r, 0, "the good client");
+	cr_assert_gt(r.calls, 0, "the good client made no calls");
+	cr_log_info("%u hand-made frames, %u corpus files replayed; the good "
+		    "client made %u calls meanwhile",
+		    nfx, replayed, r.calls);
+	itest_end();
+}
+
+/* The hand-made frames are in the seed corpus, byte for byte. */
+Test(e2e, corpus_has_the_hand_made_frames)
+{
+	const char *dir = itest_path("ITEST_CORPUS_DIR");
+	for (unsigned int i = 0; i < fx_count(); i++) {
+		struct fx_frame f;
+		char *path = NULL;
+		size_t len = 0;
+		cr_assert_eq(fx_build(&f, i), 0);
+		cr_assert(asprintf(&path, "%s/%s", dir, f.name) > 0);
+		uint8_t *data = read_file(path, &len);
+		cr_assert(data && len == f.len &&
+				  memcmp(data, f.data, len) == 0,
+			  "%s is %s; regenerate the corpus with "
+			  "itest-gen-corpus %s",
+			  path, data ? "out of date" : "missing", dir);
+		free(data);
+		free(path);
+		fx_free(&f);
+	}
+	/* and no stale ones */
+	struct dirent **names;
+	int n = scandir(dir, &names, only_files, alphasort);
+	cr_assert_geq(n, 0);
+	for (int i = 0; i < n; i++) {
+		bool known = strncmp(names[i]->d_name, "itest-", 6) != 0;
+		for (unsigned int j = 0; !known && j < fx_count(); j++) {
+			struct fx_frame f;
+			cr_assert_eq(fx_build(&f, j), 0);
+			known = strcmp(f.name, names[i]->d_name) == 0;
+			fx_free(&f);
+		}
+		cr_assert(known, "%s/%s is no hand-made frame any more",
+			  dir, names[i]->d_name);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* ---- a client that stops reading ----------------------------------------- */
+
+Test(e2e, stalled_reader_does_not_block_shutdown)
+{
+	const uint64_t bytes = 64ull << 20;
+	itest_begin(NULL);
+	struct raw r;
+	raw_open(&r, &itest_agent, 10000);
+	cr_assert_eq(raw_hello(&r, NULL, NULL), VACCEL_OK);
+	int64_t s = raw_sess_new(&r);
+	/* a 64 MiB scal whose 64 MiB answer this client never reads */
+	const struct vaccel_op_desc *op =
+		vaccel_op_desc_by_id(VACCEL_OPID_SCAL);
+	struct wbuf m = { 0 };
+	meta_call_head(&m, op->id, op->sig_hash, s, VACCEL_SCAL_NR_ARGS);
+	mp_put_int(&m, VACCEL_BLAS_S);
+	mp_put_int(&m, (int64_t)(bytes / 4));
+	mp_put_array(&m, 2);
+	mp_put_f64(&m, 1.0);
+	mp_put_f64(&m, 0.0);
+	mp_put_uint(&m, bytes);
+	mp_put_int(&m, 1);
+	uint8_t *x = calloc(1, bytes);
+	cr_assert_not_null(x);
+	cr_assert_eq(raw_frame(&r, WIRE_CALL, r.next_req++, &m, x, bytes), 0);
+	wbuf_free(&m);
+	free(x);
+	/* let the agent block writing the answer */
+	usleep(500 * 1000);
+	double t0 = itest_now_ms();
+	agent_stop_check(&itest_agent);
+	double dt = itest_now_ms() - t0;
+	/* 10 s of grace for in-flight replies, then the agent cuts them */
+	cr_assert_lt(dt, 30000, "the agent took %.0f ms to stop", dt);
+	cr_log_info("the agent stopped %.0f ms after SIGTERM", dt);
+	raw_close(&r);
+	assert_ok(vaccel_cleanup());
+}
