@@ -672,6 +672,18 @@ int wire_decode_call(const uint8_t *meta, size_t len, uint64_t raw_len,
 				    op->name, d->name, (unsigned long long)u);
 			}
 			a->len = u;
+			/* Described here, in argument order, as the encoder
+			 * sends them; the size rule is checked below, once
+			 * every scalar is known. */
+			ret = add_buf(c, &cap, i, 0,
+				      d->kind == VACCEL_ARGK_OUT ? WB_OUT_ARG :
+								   WB_IN_ARG,
+				      d->kind != VACCEL_ARGK_OUT, u);
+			if (ret)
+				BAD("out of memory");
+			if (d->kind != VACCEL_ARGK_OUT &&
+			    __builtin_add_overflow(in_bytes, u, &in_bytes))
+				BAD("op '%s': input sizes overflow", op->name);
 			break;
 		case VACCEL_ARGK_STRING: {
 			const char *s;
@@ -725,8 +737,10 @@ int wire_decode_call(const uint8_t *meta, size_t len, uint64_t raw_len,
 					      in, size);
 				if (ret)
 					BAD("out of memory");
-				if (in)
-					in_bytes += size;
+				if (in && __builtin_add_overflow(in_bytes, size,
+								 &in_bytes))
+					BAD("op '%s': input sizes overflow",
+					    op->name);
 			}
 			break;
 		}
@@ -795,8 +809,10 @@ int wire_decode_call(const uint8_t *meta, size_t len, uint64_t raw_len,
 					      in, size);
 				if (ret)
 					BAD("out of memory");
-				if (in)
-					in_bytes += size;
+				if (in && __builtin_add_overflow(in_bytes, size,
+								 &in_bytes))
+					BAD("op '%s': input sizes overflow",
+					    op->name);
 			}
 			break;
 		}
@@ -805,29 +821,21 @@ int wire_decode_call(const uint8_t *meta, size_t len, uint64_t raw_len,
 	if (r.p != r.end)
 		BAD("op '%s': %zu trailing bytes", op->name,
 		    (size_t)(r.end - r.p));
-	/* Buffers in argument order, after the scalars they depend on. */
+	/* Size rules, now that every scalar they depend on is known. */
 	for (uint32_t i = 0; i < op->nr_args; i++) {
 		const struct vaccel_op_argdesc *d = &op->args[i];
-		if (d->kind < VACCEL_ARGK_IN || d->kind > VACCEL_ARGK_INOUT)
+		if (d->kind < VACCEL_ARGK_IN || d->kind > VACCEL_ARGK_INOUT ||
+		    !d->nelems)
 			continue;
-		if (d->nelems) {
-			size_t es = vaccel_op_elem_size(op, c->args, i);
-			int64_t ne = d->nelems(c->args), bytes;
-			if (!es || ne < 0 ||
-			    __builtin_mul_overflow(ne, (int64_t)es, &bytes) ||
-			    (uint64_t)bytes != c->args[i].len)
-				BAD("op '%s' argument '%s': %llu bytes do not "
-				    "match its size rule",
-				    op->name, d->name,
-				    (unsigned long long)c->args[i].len);
-		}
-		bool in = d->kind != VACCEL_ARGK_OUT;
-		if (in)
-			in_bytes += c->args[i].len;
-		ret = add_buf(c, &cap, i, 0, in ? WB_IN_ARG : WB_OUT_ARG, in,
-			      c->args[i].len);
-		if (ret)
-			BAD("out of memory");
+		size_t es = vaccel_op_elem_size(op, c->args, i);
+		int64_t ne = d->nelems(c->args), bytes;
+		if (!es || ne < 0 ||
+		    __builtin_mul_overflow(ne, (int64_t)es, &bytes) ||
+		    (uint64_t)bytes != c->args[i].len)
+			BAD("op '%s' argument '%s': %llu bytes do not "
+			    "match its size rule",
+			    op->name, d->name,
+			    (unsigned long long)c->args[i].len);
 	}
 	if (in_bytes != raw_len)
 		BAD("op '%s': frame carries %llu raw bytes, arguments declare "

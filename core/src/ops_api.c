@@ -36,9 +36,10 @@ static inline struct vaccel_oparg STR(const char *s)
 				      .len = s ? strlen(s) : 0 };
 }
 
-/* Fill the sized buffers' lengths from the op's rules and dispatch. */
-static int call(struct vaccel_session *sess, uint32_t id,
-		struct vaccel_oparg *args)
+/* Fill the sized buffers' lengths from the op's rules and dispatch.
+ * Inlined into each wrapper: it is most of the in-process hot path. */
+static inline __attribute__((always_inline)) int
+call(struct vaccel_session *sess, uint32_t id, struct vaccel_oparg *args)
 {
 	core_ensure();
 	if (unlikely(!session_live(sess)))

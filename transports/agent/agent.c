@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,9 +183,9 @@ static bool budget_take(_Atomic uint64_t *used, uint64_t limit,
 	do {
 		if (bytes > limit || cur > limit - bytes)
 			return false;
-	} while (!__atomic_compare_exchange_n(used, &cur, cur + bytes, false,
-					      __ATOMIC_RELAXED,
-					      __ATOMIC_RELAXED));
+	} while (!atomic_compare_exchange_weak_explicit(
+		used, &cur, cur + bytes, memory_order_relaxed,
+		memory_order_relaxed));
 	return true;
 }
 
@@ -196,7 +197,8 @@ static bool mem_take(struct client *c, uint64_t bytes)
 	if (!budget_take(&c->mem, opt.max_memory, bytes))
 		return false;
 	if (!budget_take(&total_mem, opt.max_total_memory, bytes)) {
-		__atomic_fetch_sub(&c->mem, bytes, __ATOMIC_RELAXED);
+		atomic_fetch_sub_explicit(&c->mem, bytes,
+					  memory_order_relaxed);
 		return false;
 	}
 	return true;
@@ -204,8 +206,8 @@ static bool mem_take(struct client *c, uint64_t bytes)
 
 static void mem_give(struct client *c, uint64_t bytes)
 {
-	__atomic_fetch_sub(&c->mem, bytes, __ATOMIC_RELAXED);
-	__atomic_fetch_sub(&total_mem, bytes, __ATOMIC_RELAXED);
+	atomic_fetch_sub_explicit(&c->mem, bytes, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&total_mem, bytes, memory_order_relaxed);
 }
 
 /* ---- connection ------------------------------------------------------- */
@@ -215,7 +217,13 @@ static void mem_give(struct client *c, uint64_t bytes)
  * one block that the connection keeps for its next call: fresh memory
  * costs a page fault per 4 KiB page (about 4 us here, i.e. 1 GB/s), more
  * than moving the bytes does. The block asks for transparent huge pages
- * and is given back once the connection has been idle for LARGE_IDLE_MS.
+ * and is given back once the connection has been idle for LARGE_IDLE_MS,
+ * before its client changes, when the connection ends, and right after a
+ * call that leaves the client or all clients using more than half of
+ * their budget. While kept it stays charged to the client's budgets (as
+ * the largest call total it served; its rounding is overhead, as malloc's
+ * is), so keeping blocks on many connections cannot exceed --max-memory
+ * or --max-total-memory.
  * Smaller calls use malloc, which keeps its own free memory.
  */
 #define LARGE_CALL (1u << 20)
@@ -235,35 +243,77 @@ struct conn {
 	/* the large-call block (mmap'd) and its length; NULL when none */
 	uint8_t *large;
 	size_t large_len;
+	/* bytes charged for it to large_owner's budgets (0: none) */
+	uint64_t large_charged;
+	struct client *large_owner;
 };
 
 static void large_release(struct conn *k)
 {
 	if (k->large)
 		munmap(k->large, k->large_len);
+	if (k->large_charged)
+		mem_give(k->large_owner, k->large_charged);
 	k->large = NULL;
 	k->large_len = 0;
+	k->large_charged = 0;
+	k->large_owner = NULL;
 }
 
-/* The connection's block, grown to at least len bytes; NULL if no memory
- * (the caller then falls back to malloc). */
-static uint8_t *large_get(struct conn *k, size_t len)
+/*
+ * Point mem[] at a large call's buffers in the connection's block, each at
+ * a LARGE_ALIGN boundary, out buffers zeroed as calloc would. false with
+ * nothing held for the call when the block cannot be had (the caller then
+ * allocates as for any call), and *over set if the client's budget refused
+ * it.
+ */
+static bool large_buffers(struct conn *k, const struct wire_call *call,
+			  uint64_t total, void **mem, bool *over)
 {
-	if (k->large_len >= len)
-		return k->large;
-	large_release(k);
-	if (len > SIZE_MAX - HUGE_PAGE)
-		return NULL;
-	size_t want = (len + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
-	void *p = mmap(NULL, want, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	/* Best effort: where THP is off this changes nothing. */
-	madvise(p, want, MADV_HUGEPAGE);
-	k->large = p;
-	k->large_len = want;
-	return p;
+	size_t span = 0;
+	for (uint32_t i = 0; i < call->nr_bufs; i++) {
+		size_t step = (call->bufs[i].len + LARGE_ALIGN) &
+			      ~(size_t)(LARGE_ALIGN - 1);
+		if (step < call->bufs[i].len ||
+		    __builtin_add_overflow(span, step, &span))
+			return false;
+	}
+	if (k->large_len < span || k->large_owner != k->client)
+		large_release(k);
+	if (total > k->large_charged) {
+		if (!mem_take(k->client, total - k->large_charged)) {
+			*over = true;
+			return false;
+		}
+		k->large_charged = total;
+		k->large_owner = k->client;
+	}
+	if (!k->large) {
+		size_t want = span > SIZE_MAX - HUGE_PAGE ?
+				      0 :
+				      (span + HUGE_PAGE - 1) &
+					      ~(size_t)(HUGE_PAGE - 1);
+		void *p = want ? mmap(NULL, want, PROT_READ | PROT_WRITE,
+				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) :
+				 MAP_FAILED;
+		if (p == MAP_FAILED) {
+			large_release(k);
+			return false;
+		}
+		/* Best effort: where THP is off this changes nothing. */
+		madvise(p, want, MADV_HUGEPAGE);
+		k->large = p;
+		k->large_len = want;
+	}
+	size_t off = 0;
+	for (uint32_t i = 0; i < call->nr_bufs; i++) {
+		const struct wire_buf *b = &call->bufs[i];
+		mem[i] = k->large + off;
+		if (!b->on_wire)
+			memset(mem[i], 0, b->len);
+		off += (b->len + LARGE_ALIGN) & ~(size_t)(LARGE_ALIGN - 1);
+	}
+	return true;
 }
 
 static int send_status(struct conn *k, uint16_t kind, uint64_t req, int status,
@@ -348,6 +398,7 @@ static int handle_hello(struct conn *k, const struct wire_hdr *h, size_t len)
 				   k->peer, d->name);
 	}
 	/* A hello starts a new conversation on this stream. */
+	large_release(k);
 	client_detach(k->client);
 	bool known;
 	k->client = client_attach(key, &known);
@@ -667,7 +718,10 @@ static int handle_call(struct conn *k, const struct wire_hdr *h, size_t len)
 		snprintf(err, sizeof(err), "out of memory");
 		goto drain_out;
 	}
-	if (!mem_take(c, total)) {
+	bool over = false;
+	if (total >= LARGE_CALL)
+		large = large_buffers(k, &call, total, mem, &over);
+	if (over || (!large && !mem_take(c, total))) {
 		ret = VACCEL_ENOMEM;
 		snprintf(err, sizeof(err),
 			 "op '%s': %llu bytes of buffers exceed the client's "
@@ -675,26 +729,7 @@ static int handle_call(struct conn *k, const struct wire_hdr *h, size_t len)
 			 call.op->name, (unsigned long long)total);
 		goto drain_out;
 	}
-	mem_held = true;
-	if (total >= LARGE_CALL) {
-		/* One block, each buffer at a LARGE_ALIGN boundary; out
-		 * buffers zeroed as calloc would. total fits the client's
-		 * memory limit, so the span cannot overflow. */
-		size_t span = 0;
-		for (uint32_t i = 0; i < call.nr_bufs; i++)
-			span += (call.bufs[i].len + LARGE_ALIGN) &
-				~(size_t)(LARGE_ALIGN - 1);
-		uint8_t *block = large_get(k, span);
-		for (size_t off = 0, i = 0; block && i < call.nr_bufs; i++) {
-			struct wire_buf *b = &call.bufs[i];
-			mem[i] = block + off;
-			if (!b->on_wire)
-				memset(mem[i], 0, b->len);
-			off += (b->len + LARGE_ALIGN) &
-			       ~(size_t)(LARGE_ALIGN - 1);
-		}
-		large = block != NULL;
-	}
+	mem_held = !large;
 	for (uint32_t i = 0; !large && i < call.nr_bufs; i++) {
 		struct wire_buf *b = &call.bufs[i];
 		mem[i] = b->on_wire ? malloc(b->len ? b->len : 1) :
@@ -766,6 +801,14 @@ drain_out:
 			     -1 :
 			     0;
 done:
+	/* Keep the block only while the budgets have room to spare, so
+	 * that it seldom stands in the way of the client's other calls. */
+	if (large &&
+	    (atomic_load_explicit(&c->mem, memory_order_relaxed) >
+		     opt.max_memory / 2 ||
+	     atomic_load_explicit(&total_mem, memory_order_relaxed) >
+		     opt.max_total_memory / 2))
+		large_release(k);
 	for (uint32_t i = 0; mem && !large && i < call.nr_bufs; i++)
 		free(mem[i]);
 	free(mem);
@@ -839,6 +882,7 @@ static void *conn_main(void *arg)
 		if (ret)
 			break;
 	}
+	large_release(k);
 	client_detach(k->client);
 	pthread_mutex_lock(&conns_lock);
 	for (unsigned int i = 0; i < nr_conns; i++)
@@ -850,7 +894,6 @@ static void *conn_main(void *arg)
 	pthread_mutex_unlock(&conns_lock);
 	close(k->fd);
 	rbuf_free(&k->rb);
-	large_release(k);
 	free(k->meta);
 	wbuf_free(&k->out);
 	segs_free(&k->segs);
