@@ -837,7 +837,7 @@ int wire_decode_call(const uint8_t *meta, size_t len, uint64_t raw_len,
 			    op->name, d->name,
 			    (unsigned long long)c->args[i].len);
 	}
-	if (in_bytes != raw_len)
+	if ((raw_len != WIRE_RAW_ANY && in_bytes != raw_len))
 		BAD("op '%s': frame carries %llu raw bytes, arguments declare "
 		    "%llu",
 		    op->name, (unsigned long long)raw_len,
@@ -951,7 +951,9 @@ int wire_decode_reply(const uint8_t *meta, size_t len, uint64_t raw_len,
 		msgbuf[m] = '\0';
 	}
 	if (st != VACCEL_OK || !op)
-		return (n == 0 && raw_len == 0) ? VACCEL_OK : VACCEL_EBACKEND;
+		return (n == 0 && (raw_len == 0 || raw_len == WIRE_RAW_ANY)) ?
+			       VACCEL_OK :
+			       VACCEL_EBACKEND;
 	uint32_t outs = 0;
 	for (uint32_t i = 0; i < op->nr_args; i++) {
 		struct vaccel_oparg *a = &args[i];
@@ -1010,7 +1012,7 @@ int wire_decode_reply(const uint8_t *meta, size_t len, uint64_t raw_len,
 			break;
 		}
 	}
-	if (outs != n || r.p != r.end || in->failed || in->total != raw_len)
+	if (outs != n || r.p != r.end || in->failed || (raw_len != WIRE_RAW_ANY && in->total != raw_len))
 		return VACCEL_EBACKEND;
 	return VACCEL_OK;
 }

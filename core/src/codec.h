@@ -36,6 +36,27 @@ const char *wire_kind_to_str(unsigned int kind);
 enum wire_ctrl { WIRE_CTRLS_LIST(WIRE_CTRL_ENUM_ITEM) };
 #undef WIRE_CTRL_ENUM_ITEM
 
+/* Header flags. */
+enum wire_flags {
+	/* CALL and CALL_REPLY on UNIX sockets: the buffers live in a sealed
+	 * memfd passed with SCM_RIGHTS alongside the request's header; the
+	 * raw part is empty (docs/protocol.md, "Shared-memory buffers"). */
+	WIRE_F_MEMFD = 1u << 0,
+};
+/* Buffers in a memfd start at multiples of this. */
+#define WIRE_MEMFD_ALIGN 64
+/* Passed as raw_len to the decoders: the raw part is elsewhere (a memfd),
+ * skip the check of its length. */
+#define WIRE_RAW_ANY UINT64_MAX
+
+/* Bytes a buffer of len takes in a memfd layout; 0 on overflow. */
+static inline uint64_t wire_memfd_step(uint64_t len)
+{
+	if (len > UINT64_MAX - WIRE_MEMFD_ALIGN)
+		return 0;
+	return (len + WIRE_MEMFD_ALIGN) & ~(uint64_t)(WIRE_MEMFD_ALIGN - 1);
+}
+
 struct wire_hdr {
 	uint32_t magic;
 	uint16_t version;

@@ -10,6 +10,8 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -586,5 +588,83 @@ Test(conformance, agent_down_fails_fast_then_recovers)
 	assert_ok(vaccel_noop(&s2));
 	assert_ok(vaccel_session_release(&s2));
 	assert_ok(vaccel_session_release(&sess));
+	itest_end();
+}
+
+/* Send a gemm CALL with WIRE_F_MEMFD and `fd` (or none) beside it; the
+ * reply must be `want`, and the connection must still serve a call. */
+static void memfd_case(struct raw *r, int64_t s, int fd, int want,
+		       const char *needle, const char *what)
+{
+	const struct vaccel_op_desc *gemm =
+		vaccel_op_desc_by_id(VACCEL_OPID_GEMM);
+	struct opcall c;
+	struct reply rep;
+	struct wbuf meta = { 0 };
+	struct segs segs = { 0 };
+	opcall_build(&c, gemm, 5, NULL);
+	assert_ok(wire_encode_call(&meta, &segs, gemm, c.args, s,
+				   gemm->sig_hash));
+	uint64_t req = r->next_req++;
+	int ret = frame_send_ex(r->fd, WIRE_CALL, req, WIRE_F_MEMFD, &meta,
+				NULL, NULL, fd);
+	cr_assert_eq(ret, 0, "%s: send: %s", what, strerror(-ret));
+	wbuf_free(&meta);
+	segs_free(&segs);
+	cr_assert_eq(raw_reply(r, &rep), 0, "%s: no reply", what);
+	cr_assert_eq(rep.status, want, "%s: got %s (%s)", what,
+		     vaccel_error_to_str((int)rep.status), rep.msg);
+	if (needle)
+		cr_assert_not_null(strstr(rep.msg, needle),
+				   "%s: the refusal should say '%s': '%s'",
+				   what, needle, rep.msg);
+	reply_free(&rep);
+	opcall_free(&c);
+	assert_ok((int)raw_noop(r, s));
+}
+
+Test(conformance, memfd_frames_are_checked)
+{
+	itest_begin(NULL);
+	if (itest_agent.transport != ITEST_UNIX) {
+		itest_end();
+		cr_skip_test("memfd buffers travel over UNIX sockets only");
+	}
+	struct raw r;
+	raw_open(&r, &itest_agent, 10000);
+	assert_ok((int)raw_hello(&r, NULL, NULL));
+	int64_t s = raw_sess_new(&r);
+
+	memfd_case(&r, s, -1, VACCEL_EINVAL, "descriptor",
+		   "memfd flag without a descriptor");
+
+	int p[2];
+	cr_assert_eq(pipe(p), 0);
+	memfd_case(&r, s, p[0], VACCEL_EINVAL, "sealed",
+		   "a pipe instead of a memfd");
+	close(p[0]);
+	close(p[1]);
+
+	/* Unsealed: the guest could shrink it under the agent's mapping. */
+	int mfd = memfd_create("itest", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	cr_assert_geq(mfd, 0);
+	cr_assert_eq(ftruncate(mfd, 1 << 20), 0);
+	memfd_case(&r, s, mfd, VACCEL_EINVAL, "sealed", "an unsealed memfd");
+
+	/* Sealed but smaller than the call's buffers. */
+	int small = memfd_create("itest", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	cr_assert_geq(small, 0);
+	cr_assert_eq(ftruncate(small, 64), 0);
+	cr_assert_eq(fcntl(small, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
+	memfd_case(&r, s, small, VACCEL_EINVAL, "smaller",
+		   "a memfd too small for the call");
+	close(small);
+
+	/* Sealed and large enough: served, outputs in place. */
+	cr_assert_eq(fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
+	memfd_case(&r, s, mfd, VACCEL_OK, NULL, "a sealed memfd");
+	close(mfd);
+
+	raw_close(&r);
 	itest_end();
 }

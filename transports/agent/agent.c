@@ -246,7 +246,77 @@ struct conn {
 	/* bytes charged for it to large_owner's budgets (0: none) */
 	uint64_t large_charged;
 	struct client *large_owner;
+	/* the client's memfd, mapped, kept while it sends the same one */
+	uint8_t *shm;
+	size_t shm_len;
+	dev_t shm_dev;
+	ino_t shm_ino;
 };
+
+static void shm_release(struct conn *k)
+{
+	if (k->shm)
+		munmap(k->shm, k->shm_len);
+	k->shm = NULL;
+	k->shm_len = 0;
+}
+
+/*
+ * Point mem[] at a call's buffers in the client's memfd (WIRE_F_MEMFD):
+ * each buffer, in argument order, at the next WIRE_MEMFD_ALIGN boundary.
+ * The descriptor must be sealed against shrinking, so the mapping cannot
+ * lose pages under us. Out buffers are zeroed as calloc would.
+ */
+static int shm_buffers(struct conn *k, int fd, const struct wire_call *call,
+		       void **mem, char *err, size_t errlen)
+{
+	uint64_t span = 0;
+	for (uint32_t i = 0; i < call->nr_bufs; i++) {
+		uint64_t step = wire_memfd_step(call->bufs[i].len);
+		if (!step || __builtin_add_overflow(span, step, &span)) {
+			snprintf(err, errlen, "memfd layout overflows");
+			return VACCEL_EINVAL;
+		}
+	}
+	int seals = fcntl(fd, F_GET_SEALS);
+	struct stat st;
+	if (seals < 0 || !(seals & F_SEAL_SHRINK) || fstat(fd, &st) != 0) {
+		snprintf(err, errlen,
+			 "the descriptor is not a memfd sealed against "
+			 "shrinking");
+		return VACCEL_EINVAL;
+	}
+	if (st.st_size <= 0 || (uint64_t)st.st_size < span) {
+		snprintf(err, errlen,
+			 "memfd of %lld bytes is smaller than the call's "
+			 "%llu",
+			 (long long)st.st_size, (unsigned long long)span);
+		return VACCEL_EINVAL;
+	}
+	if (!k->shm || k->shm_dev != st.st_dev || k->shm_ino != st.st_ino ||
+	    k->shm_len != (size_t)st.st_size) {
+		shm_release(k);
+		void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
+			       MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED) {
+			snprintf(err, errlen, "cannot map the memfd: %s",
+				 strerror(errno));
+			return VACCEL_ENOMEM;
+		}
+		k->shm = p;
+		k->shm_len = (size_t)st.st_size;
+		k->shm_dev = st.st_dev;
+		k->shm_ino = st.st_ino;
+	}
+	uint64_t off = 0;
+	for (uint32_t i = 0; i < call->nr_bufs; i++) {
+		mem[i] = k->shm + off;
+		if (!call->bufs[i].on_wire)
+			memset(mem[i], 0, call->bufs[i].len);
+		off += wire_memfd_step(call->bufs[i].len);
+	}
+	return VACCEL_OK;
+}
 
 static void large_release(struct conn *k)
 {
@@ -399,6 +469,7 @@ static int handle_hello(struct conn *k, const struct wire_hdr *h, size_t len)
 	}
 	/* A hello starts a new conversation on this stream. */
 	large_release(k);
+	shm_release(k);
 	client_detach(k->client);
 	bool known;
 	k->client = client_attach(key, &known);
@@ -696,11 +767,24 @@ static int handle_call(struct conn *k, const struct wire_hdr *h, size_t len)
 	struct client *c = k->client;
 	struct wire_call call;
 	char err[256];
-	int ret = wire_decode_call(k->meta, len, h->raw_len, &opt.lim, &call,
-				   err, sizeof(err));
+	bool shm = h->flags & WIRE_F_MEMFD;
+	int shm_fd = shm ? rbuf_take_fd(&k->rb) : -1;
+	int ret;
+	if (shm && (shm_fd < 0 || h->raw_len)) {
+		ret = VACCEL_EINVAL;
+		snprintf(err, sizeof(err), "%s",
+			 shm_fd < 0 ? "memfd call without its descriptor" :
+				      "memfd call with a raw part");
+		goto refused;
+	}
+	ret = wire_decode_call(k->meta, len, shm ? WIRE_RAW_ANY : h->raw_len,
+			       &opt.lim, &call, err, sizeof(err));
 	if (ret) {
+refused:
 		vaccel_log(VACCEL_LOG_WARN, TAG, "%s: refused call: %s",
 			   k->peer, err);
+		if (shm_fd >= 0)
+			close(shm_fd);
 		if (drain(k, h->raw_len))
 			return -1;
 		return send_status(k, WIRE_CALL_REPLY, h->req_id, ret, err, 0) ?
@@ -717,6 +801,12 @@ static int handle_call(struct conn *k, const struct wire_hdr *h, size_t len)
 		ret = VACCEL_ENOMEM;
 		snprintf(err, sizeof(err), "out of memory");
 		goto drain_out;
+	}
+	if (shm) {
+		ret = shm_buffers(k, shm_fd, &call, mem, err, sizeof(err));
+		if (ret)
+			goto drain_out;
+		goto bind;
 	}
 	bool over = false;
 	if (total >= LARGE_CALL)
@@ -747,6 +837,7 @@ static int handle_call(struct conn *k, const struct wire_hdr *h, size_t len)
 			goto done;
 		}
 	}
+bind:
 	wire_call_bind(&call, mem);
 
 	pthread_rwlock_rdlock(&c->lock);
@@ -786,8 +877,10 @@ static int handle_call(struct conn *k, const struct wire_hdr *h, size_t len)
 		wire_encode_reply(&k->out, &k->segs, VACCEL_ENOMEM,
 				  "out of memory", NULL, NULL);
 	}
-	io = frame_send(k->fd, WIRE_CALL_REPLY, h->req_id, &k->out, &k->segs,
-			NULL) ?
+	/* With a memfd the outputs are in place already. */
+	io = frame_send_ex(k->fd, WIRE_CALL_REPLY, h->req_id,
+			   shm ? WIRE_F_MEMFD : 0, &k->out,
+			   shm ? NULL : &k->segs, NULL, -1) ?
 		     -1 :
 		     0;
 	goto done;
@@ -809,8 +902,10 @@ done:
 	     atomic_load_explicit(&total_mem, memory_order_relaxed) >
 		     opt.max_total_memory / 2))
 		large_release(k);
-	for (uint32_t i = 0; mem && !large && i < call.nr_bufs; i++)
+	for (uint32_t i = 0; mem && !large && !shm && i < call.nr_bufs; i++)
 		free(mem[i]);
+	if (shm_fd >= 0)
+		close(shm_fd);
 	free(mem);
 	if (mem_held)
 		mem_give(c, total);
@@ -883,6 +978,7 @@ static void *conn_main(void *arg)
 			break;
 	}
 	large_release(k);
+	shm_release(k);
 	client_detach(k->client);
 	pthread_mutex_lock(&conns_lock);
 	for (unsigned int i = 0; i < nr_conns; i++)
@@ -901,7 +997,7 @@ static void *conn_main(void *arg)
 	return NULL;
 }
 
-static void start_conn(int fd, const char *where)
+static void start_conn(int fd, const char *where, bool unix_sock)
 {
 	struct conn *k = calloc(1, sizeof(*k));
 	if (!k || rbuf_init(&k->rb, 64 * 1024)) {
@@ -910,6 +1006,8 @@ static void start_conn(int fd, const char *where)
 		return;
 	}
 	k->fd = fd;
+	/* Only UNIX sockets carry memfds (WIRE_F_MEMFD). */
+	k->rb.want_fds = unix_sock;
 	snprintf(k->peer, sizeof(k->peer), "%s#%d", where, fd);
 	pthread_mutex_lock(&conns_lock);
 	if (nr_conns == sizeof(live_fds) / sizeof(live_fds[0])) {
@@ -1253,7 +1351,7 @@ int main(int argc, char **argv)
 				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 					   sizeof(one));
 			}
-			start_conn(fd, opt.addrs[i]);
+			start_conn(fd, opt.addrs[i], urls[i].kind == URL_UNIX);
 		}
 	}
 

@@ -10,3 +10,7 @@
  * bytes written. */
 int frame_send(int fd, uint16_t kind, uint64_t req_id, const struct wbuf *meta,
 	       const struct segs *segs, uint64_t *sent);
+/* The same with header flags, passing `pass_fd` (if >= 0) alongside. */
+int frame_send_ex(int fd, uint16_t kind, uint64_t req_id, uint32_t flags,
+		  const struct wbuf *meta, const struct segs *segs,
+		  uint64_t *sent, int pass_fd);

@@ -287,16 +287,43 @@ fail:;
 
 int io_writev_all(int fd, struct iovec *iov, int n, uint64_t *sent)
 {
+	return io_writev_fd(fd, iov, n, sent, -1);
+}
+
+int io_writev_fd(int fd, struct iovec *iov, int n, uint64_t *sent,
+		 int pass_fd)
+{
 	uint64_t total = 0;
 	bool is_sock = true;
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
 	while (n > 0) {
 		int cnt = n > IOV_MAX ? IOV_MAX : n;
 		ssize_t w;
 		if (is_sock) {
 			struct msghdr m = { .msg_iov = iov,
 					    .msg_iovlen = (size_t)cnt };
+			if (pass_fd >= 0) {
+				memset(&ctl, 0, sizeof(ctl));
+				m.msg_control = ctl.buf;
+				m.msg_controllen = sizeof(ctl.buf);
+				struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+				cm->cmsg_level = SOL_SOCKET;
+				cm->cmsg_type = SCM_RIGHTS;
+				cm->cmsg_len = CMSG_LEN(sizeof(int));
+				memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
+			}
 			w = sendmsg(fd, &m, MSG_NOSIGNAL);
+			if (w > 0)
+				pass_fd = -1; /* it went with these bytes */
 			if (w < 0 && errno == ENOTSOCK) {
+				if (pass_fd >= 0) {
+					if (sent)
+						*sent = total;
+					return -ENOTSOCK;
+				}
 				is_sock = false;
 				continue;
 			}
@@ -333,11 +360,29 @@ int rbuf_init(struct rbuf *rb, size_t cap)
 	rb->buf = malloc(cap);
 	rb->cap = rb->buf ? cap : 0;
 	rb->off = rb->len = 0;
+	rb->want_fds = false;
+	rb->nr_fds = 0;
 	return rb->buf ? 0 : -ENOMEM;
+}
+
+int rbuf_take_fd(struct rbuf *rb)
+{
+	if (!rb->nr_fds)
+		return -1;
+	int fd = rb->fds[0];
+	memmove(rb->fds, rb->fds + 1, --rb->nr_fds * sizeof(int));
+	return fd;
+}
+
+void rbuf_drop_fds(struct rbuf *rb)
+{
+	while (rb->nr_fds)
+		close(rb->fds[--rb->nr_fds]);
 }
 
 void rbuf_free(struct rbuf *rb)
 {
+	rbuf_drop_fds(rb);
 	free(rb->buf);
 	*rb = (struct rbuf){ 0 };
 }
@@ -352,10 +397,45 @@ bool rbuf_has_data(const struct rbuf *rb)
 	return rb->len > rb->off;
 }
 
-static ssize_t read_some(int fd, void *dst, size_t n)
+/* Keep descriptors that came with the bytes; beyond RBUF_MAX_FDS (or when
+ * not wanted) they are closed at once. */
+static void stash_fds(struct rbuf *rb, struct msghdr *m)
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(m); cm;
+	     cm = CMSG_NXTHDR(m, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (rb->want_fds && rb->nr_fds < RBUF_MAX_FDS)
+				rb->fds[rb->nr_fds++] = fd;
+			else
+				close(fd);
+		}
+	}
+}
+
+static ssize_t read_some(int fd, struct rbuf *rb, void *dst, size_t n)
 {
 	for (;;) {
-		ssize_t r = read(fd, dst, n);
+		ssize_t r;
+		if (rb->want_fds) {
+			union {
+				struct cmsghdr align;
+				char buf[CMSG_SPACE(RBUF_MAX_FDS * sizeof(int))];
+			} ctl;
+			struct iovec iov = { dst, n };
+			struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+					    .msg_control = ctl.buf,
+					    .msg_controllen = sizeof(ctl.buf) };
+			r = recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
+			if (r >= 0)
+				stash_fds(rb, &m);
+		} else {
+			r = read(fd, dst, n);
+		}
 		if (r > 0)
 			return r;
 		if (r == 0)
@@ -386,14 +466,14 @@ int rbuf_read(int fd, struct rbuf *rb, void *dst, uint64_t n)
 		rb->off = rb->len = 0;
 		if (d && n >= rb->cap / 2) {
 			size_t chunk = n > (1u << 30) ? (1u << 30) : (size_t)n;
-			ssize_t r = read_some(fd, d, chunk);
+			ssize_t r = read_some(fd, rb, d, chunk);
 			if (r < 0)
 				return (int)r;
 			d += r;
 			n -= (uint64_t)r;
 			continue;
 		}
-		ssize_t r = read_some(fd, rb->buf, rb->cap);
+		ssize_t r = read_some(fd, rb, rb->buf, rb->cap);
 		if (r < 0)
 			return (int)r;
 		rb->len = (size_t)r;

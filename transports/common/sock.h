@@ -41,12 +41,23 @@ void sock_set_timeouts(int fd, int recv_ms, int send_ms);
 /* Write every byte of iov[0..n) (n may exceed IOV_MAX). 0 or -errno;
  * *sent (if non-NULL) counts bytes written even on failure. */
 int io_writev_all(int fd, struct iovec *iov, int n, uint64_t *sent);
+/* The same, passing `pass_fd` (if >= 0) with SCM_RIGHTS alongside the
+ * first bytes. */
+int io_writev_fd(int fd, struct iovec *iov, int n, uint64_t *sent,
+		 int pass_fd);
 
 /* Buffered reader: small frames cost one read; big payloads bypass the
  * buffer and land straight in the destination. */
+#define RBUF_MAX_FDS 4
+
 struct rbuf {
 	uint8_t *buf;
 	size_t cap, off, len;
+	/* accept descriptors passed with SCM_RIGHTS (UNIX sockets) */
+	bool want_fds;
+	/* received descriptors, oldest first; owned */
+	int fds[RBUF_MAX_FDS];
+	unsigned int nr_fds;
 };
 int rbuf_init(struct rbuf *rb, size_t cap);
 void rbuf_free(struct rbuf *rb);
@@ -56,3 +67,7 @@ void rbuf_clear(struct rbuf *rb);
 int rbuf_read(int fd, struct rbuf *rb, void *dst, uint64_t n);
 /* Wait until a byte is available (buffered or on the fd). */
 bool rbuf_has_data(const struct rbuf *rb);
+/* The oldest descriptor received so far (the caller owns it), or -1. */
+int rbuf_take_fd(struct rbuf *rb);
+/* Close every descriptor received and not taken. */
+void rbuf_drop_fds(struct rbuf *rb);

@@ -16,12 +16,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <unistd.h>
 #include <vaccel.h>
 
 #define TAG "rpc"
 #define DEFAULT_ADDRESS "unix:///run/vaccel/agent.sock"
+
+struct out_slot {
+	void *dst;
+	uint64_t off;
+};
 
 struct conn {
 	int fd;
@@ -33,7 +40,27 @@ struct conn {
 	/* reply meta storage */
 	uint8_t *rmeta;
 	size_t rmeta_cap;
+	/* this thread's memfd for large calls over UNIX sockets, mapped;
+	 * kept for the next call (fresh memory costs a page fault per page) */
+	int mfd;
+	uint8_t *map;
+	size_t map_len;
+	/* the current call's outputs of non-zero capacity, in order: their
+	 * destination and where they lie in the map */
+	struct out_slot *outs;
+	uint32_t nr_outs, out_cap;
 };
+
+static void memfd_drop(struct conn *c)
+{
+	if (c->map)
+		munmap(c->map, c->map_len);
+	if (c->mfd >= 0)
+		close(c->mfd);
+	c->map = NULL;
+	c->map_len = 0;
+	c->mfd = -1;
+}
 
 struct reg {
 	struct vaccel_resource *res;
@@ -45,6 +72,9 @@ static struct {
 	char address[512];
 	char *token;
 	int timeout_ms, connect_timeout_ms;
+	/* calls whose buffers span at least this go through a memfd on
+	 * UNIX sockets; 0: never */
+	uint64_t memfd_min;
 	struct wire_limits lim;
 	pthread_key_t conn_key;
 	/* guards everything below */
@@ -78,6 +108,8 @@ static void conn_free(void *p)
 		return;
 	if (c->pid == getpid())
 		conn_close(c);
+	memfd_drop(c);
+	free(c->outs);
 	wbuf_free(&c->meta);
 	segs_free(&c->segs);
 	rbuf_free(&c->rb);
@@ -117,6 +149,19 @@ static int rpc_init(void *priv)
 	g.token = tok && *tok ? strdup(tok) : NULL;
 	g.timeout_ms = env_int("VACCEL_RPC_TIMEOUT_MS", 60000);
 	g.connect_timeout_ms = env_int("VACCEL_RPC_CONNECT_TIMEOUT_MS", 3000);
+	g.memfd_min = 1u << 20;
+	const char *mm = getenv("VACCEL_RPC_MEMFD_MIN");
+	if (mm && *mm) {
+		char *end;
+		unsigned long long v = strtoull(mm, &end, 10);
+		if (*end || *mm == '-')
+			vaccel_log(VACCEL_LOG_ERROR, TAG,
+				   "VACCEL_RPC_MEMFD_MIN='%s' is not a number "
+				   "of bytes; using %llu",
+				   mm, (unsigned long long)g.memfd_min);
+		else
+			g.memfd_min = v;
+	}
 	wire_limits_default(&g.lim);
 	if (pthread_key_create(&g.conn_key, conn_free))
 		return VACCEL_ENOMEM;
@@ -381,6 +426,7 @@ static struct conn *get_conn(int *err)
 			return NULL;
 		}
 		c->fd = -1;
+		c->mfd = -1;
 		c->pid = pid;
 		pthread_setspecific(g.conn_key, c);
 	}
@@ -392,6 +438,8 @@ static struct conn *get_conn(int *err)
 		c->fd = -1;
 		c->pid = pid;
 		rbuf_clear(&c->rb);
+		/* The memfd is shared with the parent: never write to it. */
+		memfd_drop(c);
 	}
 	pthread_mutex_lock(&g.lock);
 	if (g.key_pid != pid) {
@@ -577,6 +625,136 @@ static int rpc_resource_unregister(void *priv, struct vaccel_resource *res,
 	return VACCEL_OK;
 }
 
+/* Calls a buffer of the layout (argument order, list entries in order):
+ * ptr, len, whether it goes in and whether it comes out. */
+typedef void (*layout_fn)(void *ctx, void *ptr, uint64_t len, bool in,
+			  bool out);
+
+static void layout(const struct vaccel_op_desc *op,
+		   const struct vaccel_oparg *args, layout_fn fn, void *ctx)
+{
+	for (uint32_t i = 0; i < op->nr_args; i++) {
+		const struct vaccel_oparg *a = &args[i];
+		enum vaccel_arg_kind k = op->args[i].kind;
+		switch (k) {
+		case VACCEL_ARGK_IN:
+		case VACCEL_ARGK_OUT:
+		case VACCEL_ARGK_INOUT:
+			fn(ctx, a->buf, a->len, k != VACCEL_ARGK_OUT,
+			   k != VACCEL_ARGK_IN);
+			break;
+		case VACCEL_ARGK_ARGS_IN:
+		case VACCEL_ARGK_ARGS_OUT: {
+			const struct vaccel_arg *l = a->buf;
+			for (uint64_t j = 0; j < a->len; j++)
+				fn(ctx, l[j].buf, l[j].size,
+				   k == VACCEL_ARGK_ARGS_IN,
+				   k == VACCEL_ARGK_ARGS_OUT);
+			break;
+		}
+		case VACCEL_ARGK_TENSORS_IN:
+		case VACCEL_ARGK_TENSORS_OUT: {
+			const struct vaccel_tensor *t = a->buf;
+			for (uint64_t j = 0; j < a->len; j++)
+				fn(ctx, t[j].data, t[j].size,
+				   k == VACCEL_ARGK_TENSORS_IN,
+				   k == VACCEL_ARGK_TENSORS_OUT);
+			break;
+		}
+		default:
+			break;
+		}
+	}
+}
+
+struct layout_ctx {
+	struct conn *c;
+	uint64_t off;
+	uint32_t nr_out;
+	bool failed;
+};
+
+static void span_cb(void *ctx, void *ptr, uint64_t len, bool in, bool out)
+{
+	struct layout_ctx *l = ctx;
+	(void)ptr;
+	(void)in;
+	uint64_t step = wire_memfd_step(len);
+	if (!step || __builtin_add_overflow(l->off, step, &l->off))
+		l->failed = true;
+	l->nr_out += out;
+}
+
+static void fill_cb(void *ctx, void *ptr, uint64_t len, bool in, bool out)
+{
+	struct layout_ctx *l = ctx;
+	if (in && len)
+		memcpy(l->c->map + l->off, ptr, len);
+	if (out && len)
+		l->c->outs[l->nr_out++] = (struct out_slot){ ptr, l->off };
+	l->off += wire_memfd_step(len);
+}
+
+/* This thread's memfd, at least span bytes, sealed so the agent can rely
+ * on its size. */
+static int memfd_ensure(struct conn *c, uint64_t span)
+{
+	if (c->map && c->map_len >= span)
+		return 0;
+	memfd_drop(c);
+	uint64_t len = (span + (2u << 20) - 1) & ~(uint64_t)((2u << 20) - 1);
+	if (len < span || len > SIZE_MAX)
+		return -ENOMEM;
+	int fd = memfd_create("vaccel-rpc", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	void *p = MAP_FAILED;
+	if (ftruncate(fd, (off_t)len) == 0 &&
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) ==
+		    0)
+		p = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 fd, 0);
+	if (p == MAP_FAILED) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	c->mfd = fd;
+	c->map = p;
+	c->map_len = (size_t)len;
+	return 0;
+}
+
+/* Lay a large call's buffers out in the memfd; false to send it the
+ * ordinary way. */
+static bool memfd_prepare(struct conn *c, const struct vaccel_op_desc *op,
+			  const struct vaccel_oparg *args)
+{
+	if (g.url.kind != URL_UNIX || !g.memfd_min)
+		return false;
+	struct layout_ctx l = { .c = c };
+	layout(op, args, span_cb, &l);
+	if (l.failed || l.off < g.memfd_min)
+		return false;
+	if (l.nr_out > c->out_cap) {
+		struct out_slot *o = realloc(c->outs, l.nr_out * sizeof(*o));
+		if (!o)
+			return false;
+		c->outs = o;
+		c->out_cap = l.nr_out;
+	}
+	if (memfd_ensure(c, l.off)) {
+		vaccel_log(VACCEL_LOG_WARN, TAG,
+			   "no memfd for a %llu-byte call; sending it inline",
+			   (unsigned long long)l.off);
+		return false;
+	}
+	l = (struct layout_ctx){ .c = c };
+	layout(op, args, fill_cb, &l);
+	c->nr_outs = l.nr_out;
+	return true;
+}
+
 /* Send one call and read its reply. *sent_any tells whether any request
  * byte left us (the agent may then have run it). */
 static int roundtrip(struct conn *c, struct vaccel_session *sess,
@@ -591,8 +769,11 @@ static int roundtrip(struct conn *c, struct vaccel_session *sess,
 				 op->sig_hash);
 	if (r)
 		return r;
+	bool shm = memfd_prepare(c, op, args);
 	uint64_t req = c->next_req++, sent = 0;
-	r = frame_send(c->fd, WIRE_CALL, req, &c->meta, &c->segs, &sent);
+	r = frame_send_ex(c->fd, WIRE_CALL, req, shm ? WIRE_F_MEMFD : 0,
+			  &c->meta, shm ? NULL : &c->segs, &sent,
+			  shm ? c->mfd : -1);
 	*sent_any = sent > 0;
 	if (r)
 		return r;
@@ -602,17 +783,36 @@ static int roundtrip(struct conn *c, struct vaccel_session *sess,
 	r = read_reply(c, WIRE_CALL_REPLY, req, &h, &len);
 	if (r)
 		return r;
+	if (shm && h.raw_len) {
+		vaccel_log(VACCEL_LOG_ERROR, TAG,
+			   "op '%s': memfd reply with a raw part", op->name);
+		return -EPROTO;
+	}
 	segs_reset(&c->segs);
-	if (wire_decode_reply(c->rmeta, len, h.raw_len, op, args, status, msg,
-			      sizeof(msg), &c->segs)) {
+	if (wire_decode_reply(c->rmeta, len, shm ? WIRE_RAW_ANY : h.raw_len,
+			      op, args, status, msg, sizeof(msg), &c->segs)) {
 		vaccel_log(VACCEL_LOG_ERROR, TAG,
 			   "op '%s': malformed reply from the agent", op->name);
 		return -EPROTO;
 	}
+	uint32_t o = 0;
 	for (uint32_t i = 0; i < c->segs.n; i++) {
-		r = rbuf_read(c->fd, &c->rb, c->segs.v[i].buf, c->segs.v[i].len);
-		if (r)
-			return r;
+		if (!shm) {
+			r = rbuf_read(c->fd, &c->rb, c->segs.v[i].buf,
+				      c->segs.v[i].len);
+			if (r)
+				return r;
+			continue;
+		}
+		/* Segments are the non-empty outputs, in order; decode_reply
+		 * checked each length against the capacity asked for, so the
+		 * copy stays inside the output's slot. */
+		while (o < c->nr_outs && c->outs[o].dst != c->segs.v[i].buf)
+			o++;
+		if (o == c->nr_outs)
+			return -EPROTO;
+		memcpy(c->segs.v[i].buf, c->map + c->outs[o++].off,
+		       c->segs.v[i].len);
 	}
 	if (*status)
 		vaccel_log(VACCEL_LOG_ERROR, TAG, "op '%s' failed on the agent: %s",
