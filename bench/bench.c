@@ -39,11 +39,11 @@ static void noop_frame_sizes(const struct vaccel_session *sess, size_t *req,
 			     size_t *rep)
 {
 	const struct vaccel_op_desc *op =
-		vaccel_op_desc_by_id(VACCEL_OPID_NOOP);
-	struct wbuf m = { 0 };
-	struct segs s = { 0 };
-	if (!op || wire_encode_call(&m, &s, op, NULL, sess->remote_id,
-				    op->sig_hash))
+	    vaccel_op_desc_by_id(VACCEL_OPID_NOOP);
+	struct wbuf m = {0};
+	struct segs s = {0};
+	if (!op ||
+	    wire_encode_call(&m, &s, op, NULL, sess->remote_id, op->sig_hash))
 		die("encoding a noop call", 0);
 	*req = WIRE_HDR_SIZE + m.len + s.total;
 	wbuf_reset(&m);
@@ -120,7 +120,7 @@ static int bw(size_t size, unsigned int iters)
 		x[i] = (uint8_t)(i * 7 + 1);
 	memset(y, 0, size);
 
-	struct vaccel_oparg args[VACCEL_SCAL_NR_ARGS] = { 0 };
+	struct vaccel_oparg args[VACCEL_SCAL_NR_ARGS] = {0};
 	args[VACCEL_SCAL_PREC].v.i = VACCEL_BLAS_S;
 	args[VACCEL_SCAL_N].v.i = (int64_t)n;
 	args[VACCEL_SCAL_ALPHA].v.c128[0] = 1;
@@ -144,9 +144,9 @@ static int bw(size_t size, unsigned int iters)
 			die("the buffer came back changed", 0);
 	/* The frames this call puts on the wire, for the raw baseline. */
 	const struct vaccel_op_desc *op =
-		vaccel_op_desc_by_id(VACCEL_OPID_SCAL);
-	struct wbuf m = { 0 };
-	struct segs sg = { 0 };
+	    vaccel_op_desc_by_id(VACCEL_OPID_SCAL);
+	struct wbuf m = {0};
+	struct segs sg = {0};
 	size_t req, rep;
 	if (wire_encode_call(&m, &sg, op, args, sess.remote_id, op->sig_hash))
 		die("encoding the call", 0);
@@ -192,20 +192,20 @@ struct per_call {
 	double med, min;
 };
 
-#define TIME_LOOP(out, iters, call)                                       \
-	do {                                                              \
-		uint64_t r_[ROUNDS];                                      \
-		for (int k_ = 0; k_ < ROUNDS; k_++) {                     \
-			uint64_t t0_ = bench_now_ns();                    \
-			for (unsigned long i_ = 0; i_ < (iters); i_++) {  \
-				if (call)                                 \
-					die(#call, 0);                    \
-			}                                                 \
-			r_[k_] = bench_now_ns() - t0_;                    \
-		}                                                         \
-		struct bench_stats s_ = bench_stats(r_, ROUNDS);          \
-		(out).med = s_.p50 / (double)(iters);                     \
-		(out).min = s_.min / (double)(iters);                     \
+#define TIME_LOOP(out, iters, call)                                            \
+	do {                                                                   \
+		uint64_t r_[ROUNDS];                                           \
+		for (int k_ = 0; k_ < ROUNDS; k_++) {                          \
+			uint64_t t0_ = bench_now_ns();                         \
+			for (unsigned long i_ = 0; i_ < (iters); i_++) {       \
+				if (call)                                      \
+					die(#call, 0);                         \
+			}                                                      \
+			r_[k_] = bench_now_ns() - t0_;                         \
+		}                                                              \
+		struct bench_stats s_ = bench_stats(r_, ROUNDS);               \
+		(out).med = s_.p50 / (double)(iters);                          \
+		(out).min = s_.min / (double)(iters);                          \
 	} while (0)
 
 static int inproc(unsigned long iters, const char *direct_so)
@@ -217,9 +217,9 @@ static int inproc(unsigned long iters, const char *direct_so)
 	}
 	/* volatile: the compiler must load and call through the pointer */
 	direct_noop_fn volatile dnoop =
-		(direct_noop_fn)dlsym(dl, "bench_direct_noop");
+	    (direct_noop_fn)dlsym(dl, "bench_direct_noop");
 	direct_sgemm_fn volatile dsgemm =
-		(direct_sgemm_fn)dlsym(dl, "bench_direct_sgemm");
+	    (direct_sgemm_fn)dlsym(dl, "bench_direct_sgemm");
 	if (!dnoop || !dsgemm)
 		die("direct functions not found", 0);
 	struct vaccel_session sess;
@@ -227,7 +227,7 @@ static int inproc(unsigned long iters, const char *direct_so)
 	if (ret)
 		die("vaccel_session_init", ret);
 	const char *plugin = vaccel_plugin_for_op(VACCEL_OPID_GEMM, 0);
-	float a[1] = { 1 }, b[1] = { 2 }, c[1] = { 3 };
+	float a[1] = {1}, b[1] = {2}, c[1] = {3};
 	struct per_call t_dnoop, t_dsgemm, t_noop, t_sgemm;
 
 	TIME_LOOP(t_dnoop, iters, dnoop(&sess));
@@ -241,10 +241,10 @@ static int inproc(unsigned long iters, const char *direct_so)
 	       "vaccel_sgemm_ns=%.2f diff_sgemm_ns=%.2f "
 	       "min_direct_noop_ns=%.2f min_vaccel_noop_ns=%.2f "
 	       "min_direct_sgemm_ns=%.2f min_vaccel_sgemm_ns=%.2f\n",
-	       plugin ? plugin : "none", iters, ROUNDS, t_dnoop.med,
-	       t_noop.med, t_noop.med - t_dnoop.med, t_dsgemm.med,
-	       t_sgemm.med, t_sgemm.med - t_dsgemm.med, t_dnoop.min,
-	       t_noop.min, t_dsgemm.min, t_sgemm.min);
+	       plugin ? plugin : "none", iters, ROUNDS, t_dnoop.med, t_noop.med,
+	       t_noop.med - t_dnoop.med, t_dsgemm.med, t_sgemm.med,
+	       t_sgemm.med - t_dsgemm.med, t_dnoop.min, t_noop.min,
+	       t_dsgemm.min, t_sgemm.min);
 	vaccel_session_release(&sess);
 	dlclose(dl);
 	return 0;
@@ -255,8 +255,8 @@ int main(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : "";
 	if (strcmp(cmd, "rt") == 0 && (argc == 3 || argc == 4)) {
 		unsigned long iters = strtoul(argv[2], NULL, 10);
-		unsigned long warmup = argc == 4 ? strtoul(argv[3], NULL, 10) :
-						   iters / 10;
+		unsigned long warmup =
+		    argc == 4 ? strtoul(argv[3], NULL, 10) : iters / 10;
 		if (iters)
 			return rt(iters, warmup);
 	} else if (strcmp(cmd, "bw") == 0 && argc == 4) {

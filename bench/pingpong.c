@@ -127,8 +127,7 @@ static int server(const char *addr)
 	}
 }
 
-static int client(const char *addr, unsigned long iters,
-		  unsigned long warmup)
+static int client(const char *addr, unsigned long iters, unsigned long warmup)
 {
 	struct url u;
 	char err[256];
@@ -181,8 +180,8 @@ int main(int argc, char **argv)
 	if ((argc == 6 || argc == 7) && strcmp(argv[1], "client") == 0 &&
 	    req_bytes && rep_bytes) {
 		unsigned long iters = strtoul(argv[5], NULL, 10);
-		unsigned long warmup = argc == 7 ? strtoul(argv[6], NULL, 10) :
-						   iters / 10;
+		unsigned long warmup =
+		    argc == 7 ? strtoul(argv[6], NULL, 10) : iters / 10;
 		if (iters)
 			return client(argv[2], iters, warmup);
 	}

@@ -27,7 +27,7 @@ struct bench_stats {
 /* Sorts v in place; figures in the unit of v. */
 static inline struct bench_stats bench_stats(uint64_t *v, size_t n)
 {
-	struct bench_stats s = { 0 };
+	struct bench_stats s = {0};
 	if (!n)
 		return s;
 	qsort(v, n, sizeof(*v), bench_cmp_u64);

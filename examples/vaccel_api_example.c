@@ -48,9 +48,9 @@ static void print_matrix(const char *name, const float *c)
 static int run_sgemm(struct vaccel_session *sess, bool verify)
 {
 	/* Column-major: A = [1 2 3; 4 5 6], B = [1 0; 0 1; 1 1]. */
-	float a[M * K] = { 1, 4, 2, 5, 3, 6 };
-	float b[K * N] = { 1, 0, 1, 0, 1, 1 };
-	float c[M * N] = { 1, 1, 1, 1 };
+	float a[M * K] = {1, 4, 2, 5, 3, 6};
+	float b[K * N] = {1, 0, 1, 0, 1, 1};
+	float c[M * N] = {1, 1, 1, 1};
 	float expect[M * N];
 	const float alpha = 2.0f, beta = 0.5f;
 
@@ -155,8 +155,7 @@ unregister_resource:
 			ret, strerror(ret));
 		status = 1;
 	} else {
-		printf("resource %" PRId64 ": unregistered\n",
-		       (int64_t)res.id);
+		printf("resource %" PRId64 ": unregistered\n", (int64_t)res.id);
 	}
 release_resource:
 	ret = vaccel_resource_release(&res);
@@ -170,14 +169,14 @@ release_resource:
 release_session:
 	ret = vaccel_session_release(&sess);
 	if (ret != VACCEL_OK) {
-		fprintf(stderr, "vaccel_session_release failed: %d (%s)\n",
-			ret, strerror(ret));
+		fprintf(stderr, "vaccel_session_release failed: %d (%s)\n", ret,
+			strerror(ret));
 		status = 1;
 	} else {
 		printf("session: released\n");
 	}
 
-	printf("%s\n", status == 0 ? "vaccel_api_example: OK" :
-				     "vaccel_api_example: FAILED");
+	printf("%s\n", status == 0 ? "vaccel_api_example: OK"
+				   : "vaccel_api_example: FAILED");
 	return status;
 }

@@ -23,7 +23,8 @@ struct vaccel_arg_list *vaccel_args_init(uint32_t size)
 
 static int next_slot(struct vaccel_arg_list *args)
 {
-	if (!args || args->curr_idx < 0 || (uint32_t)args->curr_idx >= args->size)
+	if (!args || args->curr_idx < 0 ||
+	    (uint32_t)args->curr_idx >= args->size)
 		return -1;
 	return args->curr_idx++;
 }
@@ -36,8 +37,8 @@ int vaccel_add_serial_arg(struct vaccel_arg_list *args, void *buf,
 	int i = next_slot(args);
 	if (i < 0)
 		return VACCEL_EINVAL;
-	args->list[i] = (struct vaccel_arg){ .argtype = 0, .size = size,
-					     .buf = buf };
+	args->list[i] =
+	    (struct vaccel_arg){.argtype = 0, .size = size, .buf = buf};
 	return VACCEL_OK;
 }
 
@@ -56,9 +57,8 @@ int vaccel_add_nonserial_arg(struct vaccel_arg_list *args, void *buf,
 		args->curr_idx--;
 		return VACCEL_EINVAL;
 	}
-	args->list[i] = (struct vaccel_arg){ .argtype = argtype,
-					     .size = size,
-					     .buf = ser };
+	args->list[i] =
+	    (struct vaccel_arg){.argtype = argtype, .size = size, .buf = ser};
 	args->idcs_allocated_space[i] = 1;
 	return VACCEL_OK;
 }
@@ -80,9 +80,8 @@ int vaccel_expect_nonserial_arg(struct vaccel_arg_list *args,
 		args->curr_idx--;
 		return VACCEL_ENOMEM;
 	}
-	args->list[i] = (struct vaccel_arg){ .argtype = 0,
-					     .size = expected_size,
-					     .buf = buf };
+	args->list[i] = (struct vaccel_arg){
+	    .argtype = 0, .size = expected_size, .buf = buf};
 	args->idcs_allocated_space[i] = 1;
 	return VACCEL_OK;
 }

@@ -144,7 +144,8 @@ const char *vaccel_rundir(void)
 		if (!base || !*base)
 			base = "/tmp";
 		char *dir = NULL;
-		if (asprintf(&dir, "%s/vaccel.%d.XXXXXX", base, (int)getpid()) >= 0) {
+		if (asprintf(&dir, "%s/vaccel.%d.XXXXXX", base,
+			     (int)getpid()) >= 0) {
 			if (mkdtemp(dir))
 				rundir = dir;
 			else

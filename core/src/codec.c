@@ -6,18 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FAIL(...)                                           \
-	do {                                                \
-		if (err)                                    \
-			snprintf(err, errlen, __VA_ARGS__); \
-		return VACCEL_EBACKEND;                     \
+#define FAIL(...)                                                              \
+	do {                                                                   \
+		if (err)                                                       \
+			snprintf(err, errlen, __VA_ARGS__);                    \
+		return VACCEL_EBACKEND;                                        \
 	} while (0)
 
 const char *wire_kind_to_str(unsigned int kind)
 {
 	switch (kind) {
-#define X(name, value) \
-	case value:    \
+#define X(name, value)                                                         \
+	case value:                                                            \
 		return #name;
 		WIRE_KINDS_LIST(X)
 #undef X
@@ -75,16 +75,18 @@ int wire_hdr_decode(const uint8_t in[WIRE_HDR_SIZE], struct wire_hdr *h,
 		FAIL("unknown frame kind %u", h->kind);
 	if (h->meta_len > lim->max_meta) {
 		if (err)
-			snprintf(err, errlen, "meta of %u bytes exceeds the limit of %u",
+			snprintf(err, errlen,
+				 "meta of %u bytes exceeds the limit of %u",
 				 h->meta_len, lim->max_meta);
 		return VACCEL_EMSGSIZE;
 	}
 	if (h->raw_len > lim->max_raw) {
 		if (err)
-			snprintf(err, errlen,
-				 "raw part of %llu bytes exceeds the limit of %llu",
-				 (unsigned long long)h->raw_len,
-				 (unsigned long long)lim->max_raw);
+			snprintf(
+			    err, errlen,
+			    "raw part of %llu bytes exceeds the limit of %llu",
+			    (unsigned long long)h->raw_len,
+			    (unsigned long long)lim->max_raw);
 		return VACCEL_EMSGSIZE;
 	}
 	return VACCEL_OK;
@@ -123,10 +125,10 @@ void wbuf_reset(struct wbuf *b)
 void wbuf_free(struct wbuf *b)
 {
 	free(b->data);
-	*b = (struct wbuf){ 0 };
+	*b = (struct wbuf){0};
 }
 
-#define PACKER(b) msgpack_packer pk = { .data = (b), .callback = wbuf_write }
+#define PACKER(b) msgpack_packer pk = {.data = (b), .callback = wbuf_write}
 
 void mp_put_nil(struct wbuf *b)
 {
@@ -217,14 +219,38 @@ static int get_integer(struct mp_reader *r, uint64_t *v, bool *neg)
 	int n;
 	bool s;
 	switch (t) {
-	case 0xcc: n = 1; s = false; break;
-	case 0xcd: n = 2; s = false; break;
-	case 0xce: n = 4; s = false; break;
-	case 0xcf: n = 8; s = false; break;
-	case 0xd0: n = 1; s = true; break;
-	case 0xd1: n = 2; s = true; break;
-	case 0xd2: n = 4; s = true; break;
-	case 0xd3: n = 8; s = true; break;
+	case 0xcc:
+		n = 1;
+		s = false;
+		break;
+	case 0xcd:
+		n = 2;
+		s = false;
+		break;
+	case 0xce:
+		n = 4;
+		s = false;
+		break;
+	case 0xcf:
+		n = 8;
+		s = false;
+		break;
+	case 0xd0:
+		n = 1;
+		s = true;
+		break;
+	case 0xd1:
+		n = 2;
+		s = true;
+		break;
+	case 0xd2:
+		n = 4;
+		s = true;
+		break;
+	case 0xd3:
+		n = 8;
+		s = true;
+		break;
 	default:
 		return VACCEL_EBACKEND;
 	}
@@ -235,10 +261,18 @@ static int get_integer(struct mp_reader *r, uint64_t *v, bool *neg)
 	if (s) {
 		int64_t sv;
 		switch (n) {
-		case 1: sv = (int8_t)raw; break;
-		case 2: sv = (int16_t)raw; break;
-		case 4: sv = (int32_t)raw; break;
-		default: sv = (int64_t)raw; break;
+		case 1:
+			sv = (int8_t)raw;
+			break;
+		case 2:
+			sv = (int16_t)raw;
+			break;
+		case 4:
+			sv = (int32_t)raw;
+			break;
+		default:
+			sv = (int64_t)raw;
+			break;
 		}
 		*v = (uint64_t)sv;
 		*neg = sv < 0;
@@ -401,7 +435,7 @@ void segs_reset(struct segs *s)
 void segs_free(struct segs *s)
 {
 	free(s->v);
-	*s = (struct segs){ 0 };
+	*s = (struct segs){0};
 }
 
 void segs_add(struct segs *s, void *buf, uint64_t len)
@@ -418,7 +452,7 @@ void segs_add(struct segs *s, void *buf, uint64_t len)
 		s->v = v;
 		s->cap = cap;
 	}
-	s->v[s->n++] = (struct wire_seg){ .buf = buf, .len = len };
+	s->v[s->n++] = (struct wire_seg){.buf = buf, .len = len};
 	s->total += len;
 }
 
@@ -456,6 +490,22 @@ static void put_scalar(struct wbuf *m, const struct vaccel_op_argdesc *d,
 	}
 }
 
+/* A tensor list as [[dtype, [dims...], size], ...], data as segments. */
+static void put_tensors(struct wbuf *meta, struct segs *out,
+			const struct vaccel_tensor *t, uint64_t n)
+{
+	mp_put_array(meta, (uint32_t)n);
+	for (uint64_t j = 0; j < n; j++) {
+		mp_put_array(meta, 3);
+		mp_put_uint(meta, t[j].dtype);
+		mp_put_array(meta, t[j].ndim);
+		for (uint32_t k = 0; k < t[j].ndim; k++)
+			mp_put_int(meta, t[j].dims[k]);
+		mp_put_uint(meta, t[j].size);
+		segs_add(out, t[j].data, t[j].size);
+	}
+}
+
 int wire_encode_call(struct wbuf *meta, struct segs *out,
 		     const struct vaccel_op_desc *op,
 		     const struct vaccel_oparg *args, int64_t remote_sess,
@@ -487,7 +537,7 @@ int wire_encode_call(struct wbuf *meta, struct segs *out,
 		case VACCEL_ARGK_RESOURCE:
 			mp_put_int(meta,
 				   ((const struct vaccel_resource *)a->buf)
-					   ->remote_id);
+				       ->remote_id);
 			break;
 		case VACCEL_ARGK_ARGS_IN:
 		case VACCEL_ARGK_ARGS_OUT: {
@@ -504,16 +554,7 @@ int wire_encode_call(struct wbuf *meta, struct segs *out,
 		}
 		case VACCEL_ARGK_TENSORS_IN: {
 			const struct vaccel_tensor *t = a->buf;
-			mp_put_array(meta, (uint32_t)a->len);
-			for (uint64_t j = 0; j < a->len; j++) {
-				mp_put_array(meta, 3);
-				mp_put_uint(meta, t[j].dtype);
-				mp_put_array(meta, t[j].ndim);
-				for (uint32_t k = 0; k < t[j].ndim; k++)
-					mp_put_int(meta, t[j].dims[k]);
-				mp_put_uint(meta, t[j].size);
-				segs_add(out, t[j].data, t[j].size);
-			}
+			put_tensors(meta, out, t, a->len);
 			break;
 		}
 		case VACCEL_ARGK_TENSORS_OUT: {
@@ -542,10 +583,11 @@ static int add_buf(struct wire_call *c, uint32_t *cap, uint32_t arg,
 		c->bufs = b;
 		*cap = n;
 	}
-	c->bufs[c->nr_bufs++] = (struct wire_buf){ .arg = arg, .elem = elem,
-						   .role = role,
-						   .on_wire = on_wire,
-						   .len = len };
+	c->bufs[c->nr_bufs++] = (struct wire_buf){.arg = arg,
+						  .elem = elem,
+						  .role = role,
+						  .on_wire = on_wire,
+						  .len = len};
 	return VACCEL_OK;
 }
 
@@ -564,32 +606,32 @@ void wire_call_free(struct wire_call *c)
 	free(c->args);
 	free(c->res_ids);
 	free(c->bufs);
-	*c = (struct wire_call){ 0 };
+	*c = (struct wire_call){0};
 }
 
-#define BAD(...)                                                    \
-	do {                                                        \
-		snprintf(err, errlen, __VA_ARGS__);                 \
-		ret = ret ? ret : VACCEL_EINVAL;                    \
-		goto fail;                                          \
+#define BAD(...)                                                               \
+	do {                                                                   \
+		snprintf(err, errlen, __VA_ARGS__);                            \
+		ret = ret ? ret : VACCEL_EINVAL;                               \
+		goto fail;                                                     \
 	} while (0)
 
 int wire_decode_call(const uint8_t *meta, size_t len, uint64_t raw_len,
 		     const struct wire_limits *lim, struct wire_call *c,
 		     char *err, size_t errlen)
 {
-	struct mp_reader r = { meta, meta + len };
+	struct mp_reader r = {meta, meta + len};
 	uint32_t n, cap = 0;
 	uint64_t op_id, in_bytes = 0;
 	int ret = 0;
-	*c = (struct wire_call){ 0 };
+	*c = (struct wire_call){0};
 	if (mp_get_array(&r, &n) || n != 4 || mp_get_uint(&r, &op_id) ||
 	    mp_get_uint(&r, &c->sig_hash) || mp_get_int(&r, &c->sess_id)) {
 		ret = VACCEL_EBACKEND;
 		BAD("malformed call header");
 	}
-	c->op = op_id <= UINT32_MAX ? vaccel_op_desc_by_id((uint32_t)op_id) :
-				      NULL;
+	c->op =
+	    op_id <= UINT32_MAX ? vaccel_op_desc_by_id((uint32_t)op_id) : NULL;
 	if (!c->op) {
 		ret = VACCEL_ENOTSUP;
 		BAD("unknown op id %llu", (unsigned long long)op_id);
@@ -623,14 +665,17 @@ int wire_decode_call(const uint8_t *meta, size_t len, uint64_t raw_len,
 		case VACCEL_ARGK_SCALAR:
 			if (is_int_type(d->type)) {
 				if (mp_get_int(&r, &a->v.i))
-					BAD("op '%s' argument '%s': expected an "
+					BAD("op '%s' argument '%s': expected "
+					    "an "
 					    "integer",
 					    op->name, d->name);
 				if ((d->type == VACCEL_ARGT_U32 &&
 				     (a->v.i < 0 || a->v.i > UINT32_MAX)) ||
 				    (d->type == VACCEL_ARGT_I32 &&
-				     (a->v.i < INT32_MIN || a->v.i > INT32_MAX)))
-					BAD("op '%s' argument '%s': out of range",
+				     (a->v.i < INT32_MIN ||
+				      a->v.i > INT32_MAX)))
+					BAD("op '%s' argument '%s': out of "
+					    "range",
 					    op->name, d->name);
 			} else if (d->type == VACCEL_ARGT_F32 ||
 				   d->type == VACCEL_ARGT_F64) {
@@ -676,8 +721,8 @@ int wire_decode_call(const uint8_t *meta, size_t len, uint64_t raw_len,
 			 * sends them; the size rule is checked below, once
 			 * every scalar is known. */
 			ret = add_buf(c, &cap, i, 0,
-				      d->kind == VACCEL_ARGK_OUT ? WB_OUT_ARG :
-								   WB_IN_ARG,
+				      d->kind == VACCEL_ARGK_OUT ? WB_OUT_ARG
+								 : WB_IN_ARG,
 				      d->kind != VACCEL_ARGK_OUT, u);
 			if (ret)
 				BAD("out of memory");
@@ -702,7 +747,8 @@ int wire_decode_call(const uint8_t *meta, size_t len, uint64_t raw_len,
 		}
 		case VACCEL_ARGK_RESOURCE:
 			if (mp_get_int(&r, &c->res_ids[i]))
-				BAD("op '%s' argument '%s': expected a resource "
+				BAD("op '%s' argument '%s': expected a "
+				    "resource "
 				    "id",
 				    op->name, d->name);
 			break;
@@ -728,13 +774,14 @@ int wire_decode_call(const uint8_t *meta, size_t len, uint64_t raw_len,
 				    mp_get_uint(&r, &size) ||
 				    type > UINT32_MAX || size > UINT32_MAX ||
 				    size > lim->max_buffer)
-					BAD("op '%s' argument '%s': bad entry %u",
+					BAD("op '%s' argument '%s': bad entry "
+					    "%u",
 					    op->name, d->name, j);
 				l[j].argtype = (uint32_t)type;
 				l[j].size = (uint32_t)size;
 				ret = add_buf(c, &cap, i, j,
-					      in ? WB_IN_LIST : WB_OUT_LIST,
-					      in, size);
+					      in ? WB_IN_LIST : WB_OUT_LIST, in,
+					      size);
 				if (ret)
 					BAD("out of memory");
 				if (in && __builtin_add_overflow(in_bytes, size,
@@ -762,30 +809,36 @@ int wire_decode_call(const uint8_t *meta, size_t len, uint64_t raw_len,
 				uint64_t dtype = 0, size;
 				uint32_t three, nd = 0;
 				if (in) {
-					if (mp_get_array(&r, &three) || three != 3 ||
+					if (mp_get_array(&r, &three) ||
+					    three != 3 ||
 					    mp_get_uint(&r, &dtype) ||
 					    dtype >= VACCEL_DTYPE_MAX ||
 					    mp_get_array(&r, &nd) ||
 					    nd > VACCEL_TENSOR_MAX_DIMS)
-						BAD("op '%s' argument '%s': bad "
+						BAD("op '%s' argument '%s': "
+						    "bad "
 						    "tensor %u",
 						    op->name, d->name, j);
 					int64_t elems = 1;
 					for (uint32_t k = 0; k < nd; k++) {
-						if (mp_get_int(&r, &t[j].dims[k]) ||
+						if (mp_get_int(&r,
+							       &t[j].dims[k]) ||
 						    t[j].dims[k] < 0 ||
 						    __builtin_mul_overflow(
-							    elems, t[j].dims[k],
-							    &elems))
+							elems, t[j].dims[k],
+							&elems))
 							BAD("op '%s' argument "
 							    "'%s': bad tensor "
 							    "%u shape",
-							    op->name, d->name, j);
+							    op->name, d->name,
+							    j);
 					}
 					if (mp_get_uint(&r, &size) ||
-					    size / vaccel_dtype_size((uint32_t)dtype) !=
-						    (uint64_t)elems ||
-					    size % vaccel_dtype_size((uint32_t)dtype))
+					    size / vaccel_dtype_size(
+						       (uint32_t)dtype) !=
+						(uint64_t)elems ||
+					    size % vaccel_dtype_size(
+						       (uint32_t)dtype))
 						BAD("op '%s' argument '%s': "
 						    "tensor %u size does not "
 						    "match its shape",
@@ -805,8 +858,8 @@ int wire_decode_call(const uint8_t *meta, size_t len, uint64_t raw_len,
 				t[j].ndim = nd;
 				t[j].size = size;
 				ret = add_buf(c, &cap, i, j,
-					      in ? WB_IN_LIST : WB_OUT_LIST,
-					      in, size);
+					      in ? WB_IN_LIST : WB_OUT_LIST, in,
+					      size);
 				if (ret)
 					BAD("out of memory");
 				if (in && __builtin_add_overflow(in_bytes, size,
@@ -863,10 +916,10 @@ void wire_call_bind(struct wire_call *c, void **mem)
 			if (c->op->args[wb->arg].kind == VACCEL_ARGK_ARGS_IN ||
 			    c->op->args[wb->arg].kind == VACCEL_ARGK_ARGS_OUT)
 				((struct vaccel_arg *)a->buf)[wb->elem].buf =
-					mem[b];
+				    mem[b];
 			else
-				((struct vaccel_tensor *)a->buf)[wb->elem].data =
-					mem[b];
+				((struct vaccel_tensor *)a->buf)[wb->elem]
+				    .data = mem[b];
 			break;
 		}
 	}
@@ -912,16 +965,7 @@ int wire_encode_reply(struct wbuf *meta, struct segs *out, int status,
 		}
 		case VACCEL_ARGK_TENSORS_OUT: {
 			const struct vaccel_tensor *t = a->buf;
-			mp_put_array(meta, (uint32_t)a->len);
-			for (uint64_t j = 0; j < a->len; j++) {
-				mp_put_array(meta, 3);
-				mp_put_uint(meta, t[j].dtype);
-				mp_put_array(meta, t[j].ndim);
-				for (uint32_t k = 0; k < t[j].ndim; k++)
-					mp_put_int(meta, t[j].dims[k]);
-				mp_put_uint(meta, t[j].size);
-				segs_add(out, t[j].data, t[j].size);
-			}
+			put_tensors(meta, out, t, a->len);
 			break;
 		}
 		default:
@@ -936,13 +980,12 @@ int wire_decode_reply(const uint8_t *meta, size_t len, uint64_t raw_len,
 		      struct vaccel_oparg *args, int *status, char *msgbuf,
 		      size_t msglen, struct segs *in)
 {
-	struct mp_reader r = { meta, meta + len };
+	struct mp_reader r = {meta, meta + len};
 	uint32_t n, sl;
 	int64_t st;
 	const char *s;
-	if (mp_get_array(&r, &n) || n != 3 || mp_get_int(&r, &st) ||
-	    st < 0 || st > 4096 || mp_get_str(&r, &s, &sl) ||
-	    mp_get_array(&r, &n))
+	if (mp_get_array(&r, &n) || n != 3 || mp_get_int(&r, &st) || st < 0 ||
+	    st > 4096 || mp_get_str(&r, &s, &sl) || mp_get_array(&r, &n))
 		return VACCEL_EBACKEND;
 	*status = (int)st;
 	if (msgbuf && msglen) {
@@ -951,9 +994,9 @@ int wire_decode_reply(const uint8_t *meta, size_t len, uint64_t raw_len,
 		msgbuf[m] = '\0';
 	}
 	if (st != VACCEL_OK || !op)
-		return (n == 0 && (raw_len == 0 || raw_len == WIRE_RAW_ANY)) ?
-			       VACCEL_OK :
-			       VACCEL_EBACKEND;
+		return (n == 0 && (raw_len == 0 || raw_len == WIRE_RAW_ANY))
+			   ? VACCEL_OK
+			   : VACCEL_EBACKEND;
 	uint32_t outs = 0;
 	for (uint32_t i = 0; i < op->nr_args; i++) {
 		struct vaccel_oparg *a = &args[i];
@@ -1012,7 +1055,8 @@ int wire_decode_reply(const uint8_t *meta, size_t len, uint64_t raw_len,
 			break;
 		}
 	}
-	if (outs != n || r.p != r.end || in->failed || (raw_len != WIRE_RAW_ANY && in->total != raw_len))
+	if (outs != n || r.p != r.end || in->failed ||
+	    (raw_len != WIRE_RAW_ANY && in->total != raw_len))
 		return VACCEL_EBACKEND;
 	return VACCEL_OK;
 }

@@ -21,17 +21,19 @@
 #define WIRE_HDR_SIZE 32
 #define WIRE_KEY_SIZE 16
 
-#define WIRE_KINDS_LIST(X)                                                 \
-	X(HELLO, 1) X(HELLO_REPLY, 2) X(CALL, 3) X(CALL_REPLY, 4) X(CTRL, 5) \
-		X(CTRL_REPLY, 6)
+#define WIRE_KINDS_LIST(X)                                                     \
+	X(HELLO, 1)                                                            \
+	X(HELLO_REPLY, 2) X(CALL, 3) X(CALL_REPLY, 4) X(CTRL, 5)               \
+	    X(CTRL_REPLY, 6)
 #define WIRE_KIND_ENUM_ITEM(name, value) WIRE_##name = (value),
 enum wire_kind { WIRE_KINDS_LIST(WIRE_KIND_ENUM_ITEM) };
 #undef WIRE_KIND_ENUM_ITEM
 const char *wire_kind_to_str(unsigned int kind);
 
-#define WIRE_CTRLS_LIST(X)                                                 \
-	X(SESS_NEW, 1) X(SESS_FREE, 2) X(RES_NEW, 3) X(RES_FREE, 4)       \
-		X(RES_REG, 5) X(RES_UNREG, 6)
+#define WIRE_CTRLS_LIST(X)                                                     \
+	X(SESS_NEW, 1)                                                         \
+	X(SESS_FREE, 2) X(RES_NEW, 3) X(RES_FREE, 4) X(RES_REG, 5)             \
+	    X(RES_UNREG, 6)
 #define WIRE_CTRL_ENUM_ITEM(name, value) WIRE_CTRL_##name = (value),
 enum wire_ctrl { WIRE_CTRLS_LIST(WIRE_CTRL_ENUM_ITEM) };
 #undef WIRE_CTRL_ENUM_ITEM
@@ -104,7 +106,8 @@ void mp_put_str(struct wbuf *b, const char *s, size_t len);
 void mp_put_bin(struct wbuf *b, const void *p, size_t len);
 void mp_put_array(struct wbuf *b, uint32_t n);
 
-/* ---- msgpack reading (bounds-checked cursor) ------------------------------ */
+/* ---- msgpack reading (bounds-checked cursor) ------------------------------
+ */
 struct mp_reader {
 	const uint8_t *p, *end;
 };

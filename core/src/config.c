@@ -10,11 +10,11 @@ int vaccel_config_parse_log_level(const char *text, vaccel_log_level_t *out)
 		const char *name;
 		vaccel_log_level_t level;
 	} names[] = {
-		{ "1", VACCEL_LOG_ERROR },   { "error", VACCEL_LOG_ERROR },
-		{ "2", VACCEL_LOG_WARN },    { "warn", VACCEL_LOG_WARN },
-		{ "warning", VACCEL_LOG_WARN }, { "3", VACCEL_LOG_INFO },
-		{ "info", VACCEL_LOG_INFO }, { "4", VACCEL_LOG_DEBUG },
-		{ "debug", VACCEL_LOG_DEBUG },
+	    {"1", VACCEL_LOG_ERROR},	  {"error", VACCEL_LOG_ERROR},
+	    {"2", VACCEL_LOG_WARN},	  {"warn", VACCEL_LOG_WARN},
+	    {"warning", VACCEL_LOG_WARN}, {"3", VACCEL_LOG_INFO},
+	    {"info", VACCEL_LOG_INFO},	  {"4", VACCEL_LOG_DEBUG},
+	    {"debug", VACCEL_LOG_DEBUG},
 	};
 	if (!text || !out)
 		return VACCEL_EINVAL;
@@ -29,8 +29,8 @@ int vaccel_config_parse_log_level(const char *text, vaccel_log_level_t *out)
 
 int vaccel_config_parse_bool(const char *text, bool *out)
 {
-	static const char *const yes[] = { "1", "true", "yes", "on" };
-	static const char *const no[] = { "0", "false", "no", "off" };
+	static const char *const yes[] = {"1", "true", "yes", "on"};
+	static const char *const no[] = {"0", "false", "no", "off"};
 	if (!text || !out)
 		return VACCEL_EINVAL;
 	for (size_t i = 0; i < 4; i++) {

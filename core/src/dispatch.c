@@ -30,7 +30,8 @@ int dispatch_rebuild(struct plugin *const *plugins, unsigned int n)
 	for (unsigned int p = 0; p < n; p++) {
 		const struct vaccel_plugin_desc *d = plugins[p]->desc;
 		for (uint32_t op = 0; op < VACCEL_OPID_LIMIT; op++) {
-			if (!vaccel_op_desc_by_id(op) || t->count[op] == MAX_IMPLS)
+			if (!vaccel_op_desc_by_id(op) ||
+			    t->count[op] == MAX_IMPLS)
 				continue;
 			vaccel_op_fn fn = NULL;
 			for (size_t i = 0; i < d->nr_ops; i++)
@@ -41,9 +42,9 @@ int dispatch_rebuild(struct plugin *const *plugins, unsigned int n)
 			if (!fn)
 				continue;
 			t->impls[op][t->count[op]++] = (struct op_impl){
-				.fn = fn,
-				.priv = plugins[p]->priv,
-				.owner = plugins[p],
+			    .fn = fn,
+			    .priv = plugins[p]->priv,
+			    .owner = plugins[p],
 			};
 		}
 	}
@@ -58,7 +59,8 @@ int dispatch_rebuild(struct plugin *const *plugins, unsigned int n)
 
 void dispatch_reset(void)
 {
-	const struct dispatch_table *cur = atomic_exchange(&table, &empty_table);
+	const struct dispatch_table *cur =
+	    atomic_exchange(&table, &empty_table);
 	if (cur != &empty_table)
 		free((void *)cur);
 	while (retired) {
@@ -68,8 +70,8 @@ void dispatch_reset(void)
 	}
 }
 
-static const struct op_impl *pick(const struct dispatch_table *t,
-				  uint32_t op, unsigned int hint)
+static const struct op_impl *pick(const struct dispatch_table *t, uint32_t op,
+				  unsigned int hint)
 {
 	if (!t->count[op])
 		return NULL;
@@ -93,7 +95,7 @@ int op_call_trusted(struct vaccel_session *sess,
 		    const struct vaccel_op_desc *op, struct vaccel_oparg *args)
 {
 	const struct dispatch_table *t =
-		atomic_load_explicit(&table, memory_order_acquire);
+	    atomic_load_explicit(&table, memory_order_acquire);
 	const struct op_impl *impl;
 	if (likely(!sess->hint))
 		impl = t->count[op->id] ? &t->impls[op->id][0] : NULL;

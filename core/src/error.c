@@ -4,8 +4,8 @@
 const char *vaccel_strerror(int err)
 {
 	switch (err) {
-#define X(name, value, desc) \
-	case (value):        \
+#define X(name, value, desc)                                                   \
+	case (value):                                                          \
 		return desc;
 		VACCEL_ERRORS_LIST(X)
 #undef X
@@ -17,8 +17,8 @@ const char *vaccel_strerror(int err)
 const char *vaccel_error_to_str(int err)
 {
 	switch (err) {
-#define X(name, value, desc) \
-	case (value):        \
+#define X(name, value, desc)                                                   \
+	case (value):                                                          \
 		return #name;
 		VACCEL_ERRORS_LIST(X)
 #undef X

@@ -149,8 +149,8 @@ int vaccel_file_from_buf(struct vaccel_file **file, const uint8_t *buf,
 	struct vaccel_file *f = malloc(sizeof(*f));
 	if (!f)
 		return VACCEL_ENOMEM;
-	int ret = vaccel_file_init_from_buf(f, buf, size, filename, dir,
-					    randomize);
+	int ret =
+	    vaccel_file_init_from_buf(f, buf, size, filename, dir, randomize);
 	if (ret) {
 		free(f);
 		return ret;

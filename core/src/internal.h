@@ -11,7 +11,7 @@
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
-#define SESSION_MAGIC 0x53455353u /* "SESS" */
+#define SESSION_MAGIC 0x53455353u  /* "SESS" */
 #define RESOURCE_MAGIC 0x52455352u /* "RESR" */
 
 /* ---- bootstrap.c -------------------------------------------------------- */
@@ -20,7 +20,8 @@ extern atomic_bool vaccel_ready;
 void core_auto_bootstrap(void);
 static inline void core_ensure(void)
 {
-	if (unlikely(!atomic_load_explicit(&vaccel_ready, memory_order_acquire)))
+	if (unlikely(
+		!atomic_load_explicit(&vaccel_ready, memory_order_acquire)))
 		core_auto_bootstrap();
 }
 bool core_version_ignore(void);
@@ -43,9 +44,9 @@ struct plugin {
 };
 
 /* Does the plugin's descriptor cover member `m` (append-only ABI)? */
-#define PLUGIN_HAS(p, m)                                                   \
-	((p)->desc_size >= offsetof(struct vaccel_plugin_desc, m) +        \
-				   sizeof((p)->desc->m) &&                 \
+#define PLUGIN_HAS(p, m)                                                       \
+	((p)->desc_size >=                                                     \
+	     offsetof(struct vaccel_plugin_desc, m) + sizeof((p)->desc->m) &&  \
 	 (p)->desc->m != NULL)
 
 /* Snapshot of loaded plugins in precedence order; *n set. The array stays

@@ -14,8 +14,8 @@ static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 const char *vaccel_log_level_to_str(vaccel_log_level_t level)
 {
 	switch (level) {
-#define X(name, value) \
-	case VACCEL_LOG_##name: \
+#define X(name, value)                                                         \
+	case VACCEL_LOG_##name:                                                \
 		return "VACCEL_LOG_" #name;
 		VACCEL_LOG_LEVELS_LIST(X)
 #undef X
@@ -52,10 +52,11 @@ void log_configure(vaccel_log_level_t level, const char *file)
 	if (file && *file) {
 		log_sink = fopen(file, "ae");
 		if (!log_sink)
-			fprintf(stderr,
-				"[vaccel] ERROR log: cannot open VACCEL_LOG_FILE "
-				"'%s'; logging to stderr\n",
-				file);
+			fprintf(
+			    stderr,
+			    "[vaccel] ERROR log: cannot open VACCEL_LOG_FILE "
+			    "'%s'; logging to stderr\n",
+			    file);
 	}
 	pthread_mutex_unlock(&log_lock);
 }

@@ -34,8 +34,8 @@ const char *vaccel_op_name(uint32_t id)
 const char *vaccel_arg_kind_to_str(enum vaccel_arg_kind kind)
 {
 	switch (kind) {
-#define X(name)               \
-	case VACCEL_ARGK_##name: \
+#define X(name)                                                                \
+	case VACCEL_ARGK_##name:                                               \
 		return #name;
 		VACCEL_ARG_KINDS_LIST(X)
 #undef X
@@ -47,8 +47,8 @@ const char *vaccel_arg_kind_to_str(enum vaccel_arg_kind kind)
 const char *vaccel_arg_type_to_str(enum vaccel_arg_type type)
 {
 	switch (type) {
-#define X(name, size)         \
-	case VACCEL_ARGT_##name: \
+#define X(name, size)                                                          \
+	case VACCEL_ARGT_##name:                                               \
 		return #name;
 		VACCEL_ARG_TYPES_LIST(X)
 #undef X
@@ -60,8 +60,8 @@ const char *vaccel_arg_type_to_str(enum vaccel_arg_type type)
 const char *vaccel_dtype_to_str(enum vaccel_dtype dtype)
 {
 	switch (dtype) {
-#define X(name, size)          \
-	case VACCEL_DTYPE_##name: \
+#define X(name, size)                                                          \
+	case VACCEL_DTYPE_##name:                                              \
 		return #name;
 		VACCEL_DTYPES_LIST(X)
 #undef X
@@ -73,8 +73,8 @@ const char *vaccel_dtype_to_str(enum vaccel_dtype dtype)
 size_t vaccel_dtype_size(uint32_t dtype)
 {
 	switch (dtype) {
-#define X(name, size)          \
-	case VACCEL_DTYPE_##name: \
+#define X(name, size)                                                          \
+	case VACCEL_DTYPE_##name:                                              \
 		return size;
 		VACCEL_DTYPES_LIST(X)
 #undef X
@@ -86,8 +86,8 @@ size_t vaccel_dtype_size(uint32_t dtype)
 static size_t type_size(enum vaccel_arg_type type)
 {
 	switch (type) {
-#define X(name, size)         \
-	case VACCEL_ARGT_##name: \
+#define X(name, size)                                                          \
+	case VACCEL_ARGT_##name:                                               \
 		return size;
 		VACCEL_ARG_TYPES_LIST(X)
 #undef X
@@ -103,7 +103,7 @@ static inline size_t elem_size(const struct vaccel_op_desc *op,
 			       const struct vaccel_op_argdesc *d,
 			       const struct vaccel_oparg *args)
 {
-	static const uint8_t prec_size[4] = { 4, 8, 8, 16 };
+	static const uint8_t prec_size[4] = {4, 8, 8, 16};
 	if (d->type != VACCEL_ARGT_PREC)
 		return type_size(d->type);
 	if (op->prec_arg < 0)
@@ -175,7 +175,7 @@ static void sized_build(void)
 			s->n = 0;
 			for (uint32_t i = 0; i < op->nr_args; i++) {
 				const struct vaccel_op_argdesc *d =
-					&op->args[i];
+				    &op->args[i];
 				if (!is_sized(d))
 					continue;
 				if (s->n == SIZED_MAX) {
@@ -183,10 +183,10 @@ static void sized_build(void)
 					break;
 				}
 				s->a[s->n++] = (struct sized_arg){
-					.nelems = d->nelems,
-					.idx = i,
-					.es = (uint16_t)type_size(d->type),
-					.prec = d->type == VACCEL_ARGT_PREC,
+				    .nelems = d->nelems,
+				    .idx = i,
+				    .es = (uint16_t)type_size(d->type),
+				    .prec = d->type == VACCEL_ARGT_PREC,
 				};
 			}
 		}
@@ -196,8 +196,7 @@ static void sized_build(void)
 }
 
 /* The general path: every argument looked at. */
-static int fill_scan(const struct vaccel_op_desc *op,
-		     struct vaccel_oparg *args)
+static int fill_scan(const struct vaccel_op_desc *op, struct vaccel_oparg *args)
 {
 	for (uint32_t i = 0; i < op->nr_args; i++) {
 		if (!is_sized(&op->args[i]))
@@ -221,10 +220,10 @@ int op_fill_lengths(const struct vaccel_op_desc *op, struct vaccel_oparg *args)
 		const struct sized_arg *a = &s->a[k];
 		int64_t es = a->es, n, bytes;
 		if (a->prec) {
-			static const uint8_t prec_size[4] = { 4, 8, 8, 16 };
-			uint64_t p = op->prec_arg < 0 ?
-					     4 :
-					     (uint64_t)args[op->prec_arg].v.i;
+			static const uint8_t prec_size[4] = {4, 8, 8, 16};
+			uint64_t p = op->prec_arg < 0
+					 ? 4
+					 : (uint64_t)args[op->prec_arg].v.i;
 			es = p < 4 ? prec_size[p] : 0;
 		}
 		n = a->nelems(args);
@@ -294,8 +293,8 @@ int vaccel_op_validate(const struct vaccel_op_desc *op,
 			const struct vaccel_tensor *t = a->buf;
 			ok = (t || !a->len) && a->len <= INT32_MAX;
 			for (uint64_t j = 0; ok && j < a->len; j++)
-				ok = tensor_ok(&t[j], d->kind ==
-							      VACCEL_ARGK_TENSORS_IN);
+				ok = tensor_ok(
+				    &t[j], d->kind == VACCEL_ARGK_TENSORS_IN);
 			break;
 		}
 		default:

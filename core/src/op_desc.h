@@ -6,4 +6,5 @@
 /* The generated tables (ops_gen.c). */
 extern const struct vaccel_op_desc vaccel_op_descs[];
 extern const unsigned int vaccel_op_descs_count;
-extern const struct vaccel_op_desc *const vaccel_op_descs_by_id[VACCEL_OPID_LIMIT];
+extern const struct vaccel_op_desc
+    *const vaccel_op_descs_by_id[VACCEL_OPID_LIMIT];

@@ -5,19 +5,18 @@
 #include "op_desc.h"
 #include <string.h>
 
-static inline struct vaccel_oparg S(int64_t i)
-{
-	return (struct vaccel_oparg){ .v.i = i };
+static inline struct vaccel_oparg S(int64_t i) {
+	return (struct vaccel_oparg){.v.i = i};
 }
 
-static inline struct vaccel_oparg F(double f)
-{
-	return (struct vaccel_oparg){ .v.f64 = f };
+static inline struct vaccel_oparg
+F(double f) {
+	return (struct vaccel_oparg){.v.f64 = f};
 }
 
-static inline struct vaccel_oparg Z(const double *c)
-{
-	struct vaccel_oparg a = { 0 };
+static inline struct vaccel_oparg
+Z(const double *c) {
+	struct vaccel_oparg a = {0};
 	if (c) {
 		a.v.c128[0] = c[0];
 		a.v.c128[1] = c[1];
@@ -25,15 +24,15 @@ static inline struct vaccel_oparg Z(const double *c)
 	return a;
 }
 
-static inline struct vaccel_oparg B(const void *buf, uint64_t len)
-{
-	return (struct vaccel_oparg){ .buf = (void *)buf, .len = len };
+static inline struct vaccel_oparg
+B(const void *buf, uint64_t len) {
+	return (struct vaccel_oparg){.buf = (void *)buf, .len = len};
 }
 
-static inline struct vaccel_oparg STR(const char *s)
-{
-	return (struct vaccel_oparg){ .buf = (void *)s,
-				      .len = s ? strlen(s) : 0 };
+static inline struct vaccel_oparg
+STR(const char *s) {
+	return (struct vaccel_oparg){.buf = (void *)s,
+				     .len = s ? strlen(s) : 0};
 }
 
 /* Fill the sized buffers' lengths from the op's rules and dispatch.
@@ -74,10 +73,21 @@ int vaccel_sgemm(struct vaccel_session *sess, long long int m, long long int n,
 		 long long int ldc)
 {
 	struct vaccel_oparg args[VACCEL_GEMM_NR_ARGS] = {
-		S(VACCEL_BLAS_S), S(VACCEL_BLAS_COL), S(VACCEL_BLAS_NOTRANS),
-		S(VACCEL_BLAS_NOTRANS), S(m), S(n), S(k),
-		F(alpha), B(a, 0), S(lda), B(b, 0), S(ldb),
-		F(beta), B(c, 0), S(ldc),
+	    S(VACCEL_BLAS_S),
+	    S(VACCEL_BLAS_COL),
+	    S(VACCEL_BLAS_NOTRANS),
+	    S(VACCEL_BLAS_NOTRANS),
+	    S(m),
+	    S(n),
+	    S(k),
+	    F(alpha),
+	    B(a, 0),
+	    S(lda),
+	    B(b, 0),
+	    S(ldb),
+	    F(beta),
+	    B(c, 0),
+	    S(ldc),
 	};
 	args[VACCEL_GEMM_ALPHA].v.c128[1] = 0;
 	args[VACCEL_GEMM_BETA].v.c128[1] = 0;
@@ -91,25 +101,25 @@ int vaccel_blas_gemm(struct vaccel_session *sess, int prec, int layout,
 		     int64_t ldc)
 {
 	struct vaccel_oparg args[VACCEL_GEMM_NR_ARGS] = {
-		S(prec), S(layout), S(transa), S(transb), S(m), S(n), S(k),
-		Z(alpha), B(a, 0), S(lda), B(b, 0), S(ldb),
-		Z(beta), B(c, 0), S(ldc),
+	    S(prec), S(layout), S(transa), S(transb), S(m),
+	    S(n),    S(k),	Z(alpha),  B(a, 0),   S(lda),
+	    B(b, 0), S(ldb),	Z(beta),   B(c, 0),   S(ldc),
 	};
 	return call(sess, VACCEL_OPID_GEMM, args);
 }
 
-#define SYMM_LIKE(fn, OPID, NR)                                               \
-	int fn(struct vaccel_session *sess, int prec, int layout, int side,   \
-	       int uplo, int64_t m, int64_t n, const double alpha[2],         \
-	       const void *a, int64_t lda, const void *b, int64_t ldb,        \
-	       const double beta[2], void *c, int64_t ldc)                    \
-	{                                                                     \
-		struct vaccel_oparg args[NR] = {                              \
-			S(prec), S(layout), S(side), S(uplo), S(m), S(n),     \
-			Z(alpha), B(a, 0), S(lda), B(b, 0), S(ldb),           \
-			Z(beta), B(c, 0), S(ldc),                             \
-		};                                                            \
-		return call(sess, OPID, args);                                \
+#define SYMM_LIKE(fn, OPID, NR)                                                \
+	int fn(struct vaccel_session *sess, int prec, int layout, int side,    \
+	       int uplo, int64_t m, int64_t n, const double alpha[2],          \
+	       const void *a, int64_t lda, const void *b, int64_t ldb,         \
+	       const double beta[2], void *c, int64_t ldc)                     \
+	{                                                                      \
+		struct vaccel_oparg args[NR] = {                               \
+		    S(prec), S(layout), S(side), S(uplo), S(m),                \
+		    S(n),    Z(alpha),	B(a, 0), S(lda),  B(b, 0),             \
+		    S(ldb),  Z(beta),	B(c, 0), S(ldc),                       \
+		};                                                             \
+		return call(sess, OPID, args);                                 \
 	}
 SYMM_LIKE(vaccel_blas_symm, VACCEL_OPID_SYMM, VACCEL_SYMM_NR_ARGS)
 SYMM_LIKE(vaccel_blas_hemm, VACCEL_OPID_HEMM, VACCEL_HEMM_NR_ARGS)
@@ -120,8 +130,8 @@ int vaccel_blas_syrk(struct vaccel_session *sess, int prec, int layout,
 		     const double beta[2], void *c, int64_t ldc)
 {
 	struct vaccel_oparg args[VACCEL_SYRK_NR_ARGS] = {
-		S(prec), S(layout), S(uplo), S(trans), S(n), S(k),
-		Z(alpha), B(a, 0), S(lda), Z(beta), B(c, 0), S(ldc),
+	    S(prec),  S(layout), S(uplo), S(trans), S(n),    S(k),
+	    Z(alpha), B(a, 0),	 S(lda),  Z(beta),  B(c, 0), S(ldc),
 	};
 	return call(sess, VACCEL_OPID_SYRK, args);
 }
@@ -132,8 +142,8 @@ int vaccel_blas_herk(struct vaccel_session *sess, int prec, int layout,
 		     int64_t ldc)
 {
 	struct vaccel_oparg args[VACCEL_HERK_NR_ARGS] = {
-		S(prec), S(layout), S(uplo), S(trans), S(n), S(k),
-		F(alpha), B(a, 0), S(lda), F(beta), B(c, 0), S(ldc),
+	    S(prec),  S(layout), S(uplo), S(trans), S(n),    S(k),
+	    F(alpha), B(a, 0),	 S(lda),  F(beta),  B(c, 0), S(ldc),
 	};
 	return call(sess, VACCEL_OPID_HERK, args);
 }
@@ -145,9 +155,8 @@ int vaccel_blas_syr2k(struct vaccel_session *sess, int prec, int layout,
 		      int64_t ldc)
 {
 	struct vaccel_oparg args[VACCEL_SYR2K_NR_ARGS] = {
-		S(prec), S(layout), S(uplo), S(trans), S(n), S(k),
-		Z(alpha), B(a, 0), S(lda), B(b, 0), S(ldb),
-		Z(beta), B(c, 0), S(ldc),
+	    S(prec), S(layout), S(uplo), S(trans), S(n),    S(k),    Z(alpha),
+	    B(a, 0), S(lda),	B(b, 0), S(ldb),   Z(beta), B(c, 0), S(ldc),
 	};
 	return call(sess, VACCEL_OPID_SYR2K, args);
 }
@@ -159,25 +168,24 @@ int vaccel_blas_her2k(struct vaccel_session *sess, int prec, int layout,
 		      int64_t ldc)
 {
 	struct vaccel_oparg args[VACCEL_HER2K_NR_ARGS] = {
-		S(prec), S(layout), S(uplo), S(trans), S(n), S(k),
-		Z(alpha), B(a, 0), S(lda), B(b, 0), S(ldb),
-		F(beta), B(c, 0), S(ldc),
+	    S(prec), S(layout), S(uplo), S(trans), S(n),    S(k),    Z(alpha),
+	    B(a, 0), S(lda),	B(b, 0), S(ldb),   F(beta), B(c, 0), S(ldc),
 	};
 	return call(sess, VACCEL_OPID_HER2K, args);
 }
 
-#define TRXM(fn, OPID, NR)                                                   \
-	int fn(struct vaccel_session *sess, int prec, int layout, int side,  \
-	       int uplo, int transa, int diag, int64_t m, int64_t n,         \
-	       const double alpha[2], const void *a, int64_t lda, void *b,   \
-	       int64_t ldb)                                                  \
-	{                                                                    \
-		struct vaccel_oparg args[NR] = {                             \
-			S(prec), S(layout), S(side), S(uplo), S(transa),     \
-			S(diag), S(m), S(n), Z(alpha), B(a, 0), S(lda),      \
-			B(b, 0), S(ldb),                                     \
-		};                                                           \
-		return call(sess, OPID, args);                               \
+#define TRXM(fn, OPID, NR)                                                     \
+	int fn(struct vaccel_session *sess, int prec, int layout, int side,    \
+	       int uplo, int transa, int diag, int64_t m, int64_t n,           \
+	       const double alpha[2], const void *a, int64_t lda, void *b,     \
+	       int64_t ldb)                                                    \
+	{                                                                      \
+		struct vaccel_oparg args[NR] = {                               \
+		    S(prec), S(layout), S(side), S(uplo),  S(transa),          \
+		    S(diag), S(m),	S(n),	 Z(alpha), B(a, 0),            \
+		    S(lda),  B(b, 0),	S(ldb),                                \
+		};                                                             \
+		return call(sess, OPID, args);                                 \
 	}
 TRXM(vaccel_blas_trmm, VACCEL_OPID_TRMM, VACCEL_TRMM_NR_ARGS)
 TRXM(vaccel_blas_trsm, VACCEL_OPID_TRSM, VACCEL_TRSM_NR_ARGS)
@@ -189,8 +197,10 @@ int vaccel_exec(struct vaccel_session *sess, const char *library,
 	if (!library || !fn_symbol)
 		return VACCEL_EINVAL;
 	struct vaccel_oparg args[VACCEL_EXEC_NR_ARGS] = {
-		STR(library), STR(fn_symbol), B(read, nr_read),
-		B(write, nr_write),
+	    STR(library),
+	    STR(fn_symbol),
+	    B(read, nr_read),
+	    B(write, nr_write),
 	};
 	return call_checked(sess, VACCEL_OPID_EXEC, args);
 }
@@ -204,8 +214,10 @@ int vaccel_exec_with_resource(struct vaccel_session *sess,
 	if (!resource || !fn_symbol)
 		return VACCEL_EINVAL;
 	struct vaccel_oparg args[VACCEL_EXEC_WITH_RESOURCE_NR_ARGS] = {
-		B(resource, 0), STR(fn_symbol), B(read, nr_read),
-		B(write, nr_write),
+	    B(resource, 0),
+	    STR(fn_symbol),
+	    B(read, nr_read),
+	    B(write, nr_write),
 	};
 	return call_checked(sess, VACCEL_OPID_EXEC_WITH_RESOURCE, args);
 }
@@ -216,7 +228,8 @@ int vaccel_genop(struct vaccel_session *sess, struct vaccel_arg *read,
 	if (nr_read < 0 || nr_write < 0)
 		return VACCEL_EINVAL;
 	struct vaccel_oparg args[VACCEL_GENOP_NR_ARGS] = {
-		B(read, (uint64_t)nr_read), B(write, (uint64_t)nr_write),
+	    B(read, (uint64_t)nr_read),
+	    B(write, (uint64_t)nr_write),
 	};
 	return call_checked(sess, VACCEL_OPID_GENOP, args);
 }
@@ -227,21 +240,23 @@ int vaccel_image_classification(struct vaccel_session *sess, const void *img,
 				size_t len_out_text, size_t len_out_imgname)
 {
 	struct vaccel_oparg args[VACCEL_IMAGE_CLASSIFY_NR_ARGS] = {
-		B(img, len_img), B(out_text, len_out_text),
-		B(out_imgname, len_out_imgname),
+	    B(img, len_img),
+	    B(out_text, len_out_text),
+	    B(out_imgname, len_out_imgname),
 	};
 	return call_checked(sess, VACCEL_OPID_IMAGE_CLASSIFY, args);
 }
 
-#define IMAGE_OP(fn, OPID)                                                   \
-	int fn(struct vaccel_session *sess, const void *img,                 \
-	       unsigned char *out_imgname, size_t len_img,                   \
-	       size_t len_out_imgname)                                       \
-	{                                                                    \
-		struct vaccel_oparg args[2] = {                              \
-			B(img, len_img), B(out_imgname, len_out_imgname),    \
-		};                                                           \
-		return call_checked(sess, OPID, args);                       \
+#define IMAGE_OP(fn, OPID)                                                     \
+	int fn(struct vaccel_session *sess, const void *img,                   \
+	       unsigned char *out_imgname, size_t len_img,                     \
+	       size_t len_out_imgname)                                         \
+	{                                                                      \
+		struct vaccel_oparg args[2] = {                                \
+		    B(img, len_img),                                           \
+		    B(out_imgname, len_out_imgname),                           \
+		};                                                             \
+		return call_checked(sess, OPID, args);                         \
 	}
 IMAGE_OP(vaccel_image_detection, VACCEL_OPID_IMAGE_DETECT)
 IMAGE_OP(vaccel_image_segmentation, VACCEL_OPID_IMAGE_SEGMENT)
@@ -254,7 +269,8 @@ int vaccel_model_load(struct vaccel_session *sess,
 	if (!model || !handle)
 		return VACCEL_EINVAL;
 	struct vaccel_oparg args[VACCEL_MODEL_LOAD_NR_ARGS] = {
-		B(model, 0), B(handle, sizeof(*handle)),
+	    B(model, 0),
+	    B(handle, sizeof(*handle)),
 	};
 	return call_checked(sess, VACCEL_OPID_MODEL_LOAD, args);
 }
@@ -264,8 +280,9 @@ int vaccel_model_run(struct vaccel_session *sess, uint64_t handle,
 		     struct vaccel_tensor *outputs, size_t nr_outputs)
 {
 	struct vaccel_oparg args[VACCEL_MODEL_RUN_NR_ARGS] = {
-		S((int64_t)handle), B(inputs, nr_inputs),
-		B(outputs, nr_outputs),
+	    S((int64_t)handle),
+	    B(inputs, nr_inputs),
+	    B(outputs, nr_outputs),
 	};
 	return call_checked(sess, VACCEL_OPID_MODEL_RUN, args);
 }
@@ -273,7 +290,7 @@ int vaccel_model_run(struct vaccel_session *sess, uint64_t handle,
 int vaccel_model_unload(struct vaccel_session *sess, uint64_t handle)
 {
 	struct vaccel_oparg args[VACCEL_MODEL_UNLOAD_NR_ARGS] = {
-		S((int64_t)handle),
+	    S((int64_t)handle),
 	};
 	return call_checked(sess, VACCEL_OPID_MODEL_UNLOAD, args);
 }

@@ -114,7 +114,7 @@ static int load_locked(const char *spec)
 		return missing ? VACCEL_ENOENT : VACCEL_ELIBBAD;
 	}
 	const struct vaccel_plugin_desc *desc =
-		dlsym(dl, VACCEL_PLUGIN_SYMBOL_STR);
+	    dlsym(dl, VACCEL_PLUGIN_SYMBOL_STR);
 	if (!desc) {
 		vaccel_log(VACCEL_LOG_ERROR, "plugin",
 			   "'%s' is not a vAccel plugin: no '%s' symbol", path,
@@ -131,15 +131,15 @@ static int load_locked(const char *spec)
 		ret = VACCEL_ENOEXEC;
 		goto fail_dl;
 	}
-	if (desc->desc_size < min_desc_size() || !desc->name ||
-	    !*desc->name) {
+	if (desc->desc_size < min_desc_size() || !desc->name || !*desc->name) {
 		vaccel_log(VACCEL_LOG_ERROR, "plugin",
 			   "'%s': malformed descriptor (size %u, name %s)",
 			   path, desc->desc_size, desc->name ? "set" : "NULL");
 		ret = VACCEL_ELIBBAD;
 		goto fail_dl;
 	}
-	if (desc->abi_minor != VACCEL_PLUGIN_ABI_MINOR && !core_version_ignore())
+	if (desc->abi_minor != VACCEL_PLUGIN_ABI_MINOR &&
+	    !core_version_ignore())
 		vaccel_log(VACCEL_LOG_WARN, "plugin",
 			   "'%s' was built for plugin ABI %u.%u, this library "
 			   "is %u.%u: loading it (set VACCEL_VERSION_IGNORE=1 "

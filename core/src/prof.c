@@ -26,16 +26,14 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-int vaccel_prof_region_init(struct vaccel_prof_region *region,
-			    const char *name)
+int vaccel_prof_region_init(struct vaccel_prof_region *region, const char *name)
 {
 	if (!region || !name)
 		return VACCEL_EINVAL;
 	char *copy = strdup(name);
 	if (!copy)
 		return VACCEL_ENOMEM;
-	*region = (struct vaccel_prof_region){ .name = copy,
-					       .name_owned = true };
+	*region = (struct vaccel_prof_region){.name = copy, .name_owned = true};
 	return VACCEL_OK;
 }
 
@@ -46,7 +44,7 @@ int vaccel_prof_region_release(struct vaccel_prof_region *region)
 	if (region->name_owned)
 		free((char *)region->name);
 	free(region->samples);
-	*region = (struct vaccel_prof_region){ 0 };
+	*region = (struct vaccel_prof_region){0};
 	return VACCEL_OK;
 }
 
@@ -59,14 +57,14 @@ int vaccel_prof_region_start(struct vaccel_prof_region *region)
 	if (region->nr_entries == region->size) {
 		size_t cap = region->size ? region->size * 2 : 16;
 		struct vaccel_prof_sample *s =
-			realloc(region->samples, cap * sizeof(*s));
+		    realloc(region->samples, cap * sizeof(*s));
 		if (!s)
 			return VACCEL_ENOMEM;
 		region->samples = s;
 		region->size = cap;
 	}
 	region->samples[region->nr_entries++] =
-		(struct vaccel_prof_sample){ .start = now_ns(), .time = 0 };
+	    (struct vaccel_prof_sample){.start = now_ns(), .time = 0};
 	return VACCEL_OK;
 }
 
@@ -98,7 +96,8 @@ static int region_line(char *buf, size_t len,
 {
 	uint64_t total = vaccel_prof_region_total(r);
 	return snprintf(buf, len,
-			"[prof] %s: total_time: %" PRIu64 " nsec nr_entries: %zu\n",
+			"[prof] %s: total_time: %" PRIu64
+			" nsec nr_entries: %zu\n",
 			r->name ? r->name : "(unnamed)", total, r->nr_entries);
 }
 
@@ -196,8 +195,8 @@ int vaccel_prof_regions_print_all_to_buf(char **tbuf, size_t tbuf_len,
 	size_t off = 0;
 	buf[0] = '\0';
 	for (int i = 0; i < nregions; i++)
-		off += (size_t)region_line(buf + off, tbuf_len - off,
-					   &regions[i]);
+		off +=
+		    (size_t)region_line(buf + off, tbuf_len - off, &regions[i]);
 	*tbuf = buf;
 	return VACCEL_OK;
 }

@@ -16,8 +16,8 @@ static atomic_llong next_resource_id = 1;
 const char *vaccel_resource_type_to_str(vaccel_resource_type_t type)
 {
 	switch (type) {
-#define X(name, value) \
-	case VACCEL_RESOURCE_##name: \
+#define X(name, value)                                                         \
+	case VACCEL_RESOURCE_##name:                                           \
 		return "VACCEL_RESOURCE_" #name;
 		VACCEL_RESOURCE_TYPES_LIST(X)
 #undef X
@@ -30,7 +30,7 @@ bool resource_live(const struct vaccel_resource *res)
 {
 	return res && res->id > 0 && res->priv &&
 	       ((const struct resource_priv *)res->priv)->magic ==
-		       RESOURCE_MAGIC;
+		   RESOURCE_MAGIC;
 }
 
 int resources_live_count(void)
@@ -121,7 +121,7 @@ static int finish(struct vaccel_resource *res)
 static int add_file(struct vaccel_resource *res, struct vaccel_file *f)
 {
 	struct vaccel_file **n =
-		realloc(res->files, (res->nr_files + 1) * sizeof(*n));
+	    realloc(res->files, (res->nr_files + 1) * sizeof(*n));
 	if (!n)
 		return VACCEL_ENOMEM;
 	res->files = n;
@@ -316,21 +316,21 @@ int vaccel_resource_release(struct vaccel_resource *res)
 	return VACCEL_OK;
 }
 
-#define DEFINE_NEW(fn, init, params, ...)                      \
-	int fn params                                          \
-	{                                                      \
-		if (!res)                                      \
-			return VACCEL_EINVAL;                  \
-		struct vaccel_resource *r = malloc(sizeof(*r)); \
-		if (!r)                                        \
-			return VACCEL_ENOMEM;                  \
-		int ret = init(r, __VA_ARGS__);                \
-		if (ret) {                                     \
-			free(r);                               \
-			return ret;                            \
-		}                                              \
-		*res = r;                                      \
-		return VACCEL_OK;                              \
+#define DEFINE_NEW(fn, init, params, ...)                                      \
+	int fn params                                                          \
+	{                                                                      \
+		if (!res)                                                      \
+			return VACCEL_EINVAL;                                  \
+		struct vaccel_resource *r = malloc(sizeof(*r));                \
+		if (!r)                                                        \
+			return VACCEL_ENOMEM;                                  \
+		int ret = init(r, __VA_ARGS__);                                \
+		if (ret) {                                                     \
+			free(r);                                               \
+			return ret;                                            \
+		}                                                              \
+		*res = r;                                                      \
+		return VACCEL_OK;                                              \
 	}
 
 DEFINE_NEW(vaccel_resource_new, vaccel_resource_init,
@@ -363,7 +363,8 @@ long int vaccel_resource_refcount(const struct vaccel_resource *res)
 {
 	if (!res)
 		return -VACCEL_EINVAL;
-	return (long int)atomic_load(&((struct vaccel_resource *)res)->refcount);
+	return (long int)atomic_load(
+	    &((struct vaccel_resource *)res)->refcount);
 }
 
 int vaccel_resource_get_by_id(struct vaccel_resource **res, vaccel_id_t id)
@@ -457,7 +458,7 @@ int vaccel_resource_directory(struct vaccel_resource *res, char *out_path,
 			if (ret)
 				goto fail_dir;
 			continue;
-fail_dir:
+		fail_dir:
 			for (size_t j = 0; j < i; j++)
 				if (res->files[j]->path_owned)
 					remove(res->files[j]->path);

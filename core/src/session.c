@@ -114,8 +114,8 @@ int vaccel_session_release(struct vaccel_session *sess)
 	for (size_t i = 0; i < r->nr; i++) {
 		for (unsigned int j = n; j--;)
 			if (PLUGIN_HAS(p[j], resource_unregister))
-				p[j]->desc->resource_unregister(p[j]->priv,
-								r->res[i], sess);
+				p[j]->desc->resource_unregister(
+				    p[j]->priv, r->res[i], sess);
 		atomic_fetch_sub(&r->res[i]->refcount, 1);
 	}
 	hooks_release(p, n, sess);
@@ -223,8 +223,8 @@ int vaccel_resource_register(struct vaccel_resource *res,
 	for (; done < n; done++) {
 		if (!PLUGIN_HAS(p[done], resource_register))
 			continue;
-		ret = p[done]->desc->resource_register(p[done]->priv, res,
-						       sess);
+		ret =
+		    p[done]->desc->resource_register(p[done]->priv, res, sess);
 		if (ret)
 			break;
 	}
@@ -232,7 +232,7 @@ int vaccel_resource_register(struct vaccel_resource *res,
 		while (done--)
 			if (PLUGIN_HAS(p[done], resource_unregister))
 				p[done]->desc->resource_unregister(
-					p[done]->priv, res, sess);
+				    p[done]->priv, res, sess);
 		goto out;
 	}
 	r->res[r->nr++] = res;

@@ -92,12 +92,13 @@ static void log_call(struct vaccel_session *sess,
 		int n;
 		switch (d->kind) {
 		case VACCEL_ARGK_SCALAR:
-			if (d->type == VACCEL_ARGT_F64 || d->type == VACCEL_ARGT_F32)
+			if (d->type == VACCEL_ARGT_F64 ||
+			    d->type == VACCEL_ARGT_F32)
 				n = snprintf(line + off, sizeof(line) - off,
 					     "%s%s=%g", sep, d->name,
-					     d->type == VACCEL_ARGT_F32 ?
-						     (double)a->v.f32 :
-						     a->v.f64);
+					     d->type == VACCEL_ARGT_F32
+						 ? (double)a->v.f32
+						 : a->v.f64);
 			else if (d->type == VACCEL_ARGT_C128 ||
 				 d->type == VACCEL_ARGT_C64)
 				n = snprintf(line + off, sizeof(line) - off,
@@ -114,10 +115,10 @@ static void log_call(struct vaccel_session *sess,
 				     (const char *)a->buf);
 			break;
 		case VACCEL_ARGK_RESOURCE:
-			n = snprintf(line + off, sizeof(line) - off,
-				     "%s%s=resource#%lld", sep, d->name,
-				     (long long)((struct vaccel_resource *)
-							 a->buf)->id);
+			n = snprintf(
+			    line + off, sizeof(line) - off,
+			    "%s%s=resource#%lld", sep, d->name,
+			    (long long)((struct vaccel_resource *)a->buf)->id);
 			break;
 		default:
 			n = snprintf(line + off, sizeof(line) - off,

@@ -36,11 +36,11 @@
 
 /* Ops that share one implementation must agree on every argument
  * position (the spec could reorder one of them). */
-#define SAME_ARG(op1, op2, arg)                                               \
+#define SAME_ARG(op1, op2, arg)                                                \
 	_Static_assert((int)VACCEL_##op1##_##arg == (int)VACCEL_##op2##_##arg, \
 		       #op1 " and " #op2 " differ in argument " #arg)
 
-static const char prec_char[4] = { 's', 'd', 'c', 'z' };
+static const char prec_char[4] = {'s', 'd', 'c', 'z'};
 
 static bool is_complex(int prec)
 {
@@ -60,8 +60,8 @@ struct check {
 	int err;
 };
 
-__attribute__((format(printf, 3, 4))) static bool
-fail(struct check *c, int err, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static bool fail(struct check *c, int err,
+						       const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -155,7 +155,7 @@ static bool bool_ok(struct check *c, uint32_t i)
 
 enum { T_N = 1u << 0, T_T = 1u << 1, T_C = 1u << 2, T_ALL = 7 };
 
-static const char *const trans_name[3] = { "NoTrans", "Trans", "ConjTrans" };
+static const char *const trans_name[3] = {"NoTrans", "Trans", "ConjTrans"};
 
 /* A transpose flag, one of `allowed` (T_* mask). OpenBLAS's extension
  * ConjNoTrans (114) is not part of the spec and is refused. */
@@ -225,8 +225,8 @@ static bool ld_ok(struct check *c, uint32_t i, int64_t layout, int64_t rows,
 			    "%s = %" PRId64 " is less than max(1, %s) = "
 			    "%" PRId64 " for a %" PRId64 "x%" PRId64
 			    " %s-major matrix",
-			    name(c, i), v, col ? "rows" : "columns", need,
-			    rows, cols, col ? "column" : "row");
+			    name(c, i), v, col ? "rows" : "columns", need, rows,
+			    cols, col ? "column" : "row");
 	if (v > BLASINT_MAX)
 		return fail(c, VACCEL_ENOTSUP,
 			    "%s = %" PRId64 " does not fit OpenBLAS's "
@@ -269,7 +269,7 @@ static bool inc_ok(struct check *c, uint32_t i, int64_t n, int prec)
 static struct check check_of(const struct vaccel_op_desc *op,
 			     const struct vaccel_oparg *args)
 {
-	return (struct check){ .op = op, .args = args, .err = VACCEL_OK };
+	return (struct check){.op = op, .args = args, .err = VACCEL_OK};
 }
 
 /* ---- scalars -----------------------------------------------------------
@@ -368,8 +368,8 @@ static int op_gemm(void *priv, struct vaccel_session *sess,
 }
 
 /* symm and hemm share their arguments. */
-static int symm_like(const struct vaccel_op_desc *op,
-		     struct vaccel_oparg *args, bool herm)
+static int symm_like(const struct vaccel_op_desc *op, struct vaccel_oparg *args,
+		     bool herm)
 {
 	struct check c = check_of(op, args);
 
@@ -412,19 +412,19 @@ static int symm_like(const struct vaccel_op_desc *op,
 		break;
 	case VACCEL_BLAS_C:
 		if (herm)
-			cblas_chemm(lay, side, uplo, m, n, al.c, a, lda, b,
-				    ldb, be.c, cm, ldc);
+			cblas_chemm(lay, side, uplo, m, n, al.c, a, lda, b, ldb,
+				    be.c, cm, ldc);
 		else
-			cblas_csymm(lay, side, uplo, m, n, al.c, a, lda, b,
-				    ldb, be.c, cm, ldc);
+			cblas_csymm(lay, side, uplo, m, n, al.c, a, lda, b, ldb,
+				    be.c, cm, ldc);
 		break;
 	default:
 		if (herm)
-			cblas_zhemm(lay, side, uplo, m, n, al.z, a, lda, b,
-				    ldb, be.z, cm, ldc);
+			cblas_zhemm(lay, side, uplo, m, n, al.z, a, lda, b, ldb,
+				    be.z, cm, ldc);
 		else
-			cblas_zsymm(lay, side, uplo, m, n, al.z, a, lda, b,
-				    ldb, be.z, cm, ldc);
+			cblas_zsymm(lay, side, uplo, m, n, al.z, a, lda, b, ldb,
+				    be.z, cm, ldc);
 	}
 	return VACCEL_OK;
 }
@@ -484,8 +484,7 @@ static int op_syrk(void *priv, struct vaccel_session *sess,
 	      layout_ok(&c, VACCEL_SYRK_LAYOUT) &&
 	      uplo_ok(&c, VACCEL_SYRK_UPLO) &&
 	      trans_ok(&c, VACCEL_SYRK_TRANS,
-		       rank_k_trans((int)args[VACCEL_SYRK_PREC].v.i,
-				    false)) &&
+		       rank_k_trans((int)args[VACCEL_SYRK_PREC].v.i, false)) &&
 	      dim_ok(&c, VACCEL_SYRK_N) && dim_ok(&c, VACCEL_SYRK_K)))
 		return c.err;
 
@@ -1127,7 +1126,7 @@ static int op_dot(void *priv, struct vaccel_session *sess,
 	const blasint incy = args[VACCEL_DOT_INCY].v.i;
 	const void *x = args[VACCEL_DOT_X].buf;
 	const void *y = args[VACCEL_DOT_Y].buf;
-	double res[2] = { 0, 0 };
+	double res[2] = {0, 0};
 	float cres[2];
 
 	switch (prec) {
@@ -1179,9 +1178,9 @@ static int op_nrm2(void *priv, struct vaccel_session *sess,
 	if (!inc_ok(&c, VACCEL_NRM2_INCX, n, prec))
 		return c.err;
 
-	const blasint incx = args[VACCEL_NRM2_INCX].v.i < 0 ?
-				     -args[VACCEL_NRM2_INCX].v.i :
-				     args[VACCEL_NRM2_INCX].v.i;
+	const blasint incx = args[VACCEL_NRM2_INCX].v.i < 0
+				 ? -args[VACCEL_NRM2_INCX].v.i
+				 : args[VACCEL_NRM2_INCX].v.i;
 	const void *x = args[VACCEL_NRM2_X].buf;
 	double res;
 
@@ -1217,24 +1216,24 @@ static int openblas_init(void *priv)
 }
 
 static const struct vaccel_plugin_op openblas_ops[] = {
-	{ .op_id = VACCEL_OPID_GEMM, .fn = op_gemm },
-	{ .op_id = VACCEL_OPID_SYMM, .fn = op_symm },
-	{ .op_id = VACCEL_OPID_HEMM, .fn = op_hemm },
-	{ .op_id = VACCEL_OPID_SYRK, .fn = op_syrk },
-	{ .op_id = VACCEL_OPID_HERK, .fn = op_herk },
-	{ .op_id = VACCEL_OPID_SYR2K, .fn = op_syr2k },
-	{ .op_id = VACCEL_OPID_HER2K, .fn = op_her2k },
-	{ .op_id = VACCEL_OPID_TRMM, .fn = op_trmm },
-	{ .op_id = VACCEL_OPID_TRSM, .fn = op_trsm },
-	{ .op_id = VACCEL_OPID_GEMV, .fn = op_gemv },
-	{ .op_id = VACCEL_OPID_GER, .fn = op_ger },
-	{ .op_id = VACCEL_OPID_TRSV, .fn = op_trsv },
-	{ .op_id = VACCEL_OPID_TRMV, .fn = op_trmv },
-	{ .op_id = VACCEL_OPID_SYMV, .fn = op_symv },
-	{ .op_id = VACCEL_OPID_AXPY, .fn = op_axpy },
-	{ .op_id = VACCEL_OPID_SCAL, .fn = op_scal },
-	{ .op_id = VACCEL_OPID_DOT, .fn = op_dot },
-	{ .op_id = VACCEL_OPID_NRM2, .fn = op_nrm2 },
+    {.op_id = VACCEL_OPID_GEMM, .fn = op_gemm},
+    {.op_id = VACCEL_OPID_SYMM, .fn = op_symm},
+    {.op_id = VACCEL_OPID_HEMM, .fn = op_hemm},
+    {.op_id = VACCEL_OPID_SYRK, .fn = op_syrk},
+    {.op_id = VACCEL_OPID_HERK, .fn = op_herk},
+    {.op_id = VACCEL_OPID_SYR2K, .fn = op_syr2k},
+    {.op_id = VACCEL_OPID_HER2K, .fn = op_her2k},
+    {.op_id = VACCEL_OPID_TRMM, .fn = op_trmm},
+    {.op_id = VACCEL_OPID_TRSM, .fn = op_trsm},
+    {.op_id = VACCEL_OPID_GEMV, .fn = op_gemv},
+    {.op_id = VACCEL_OPID_GER, .fn = op_ger},
+    {.op_id = VACCEL_OPID_TRSV, .fn = op_trsv},
+    {.op_id = VACCEL_OPID_TRMV, .fn = op_trmv},
+    {.op_id = VACCEL_OPID_SYMV, .fn = op_symv},
+    {.op_id = VACCEL_OPID_AXPY, .fn = op_axpy},
+    {.op_id = VACCEL_OPID_SCAL, .fn = op_scal},
+    {.op_id = VACCEL_OPID_DOT, .fn = op_dot},
+    {.op_id = VACCEL_OPID_NRM2, .fn = op_nrm2},
 };
 
 VACCEL_PLUGIN_DEFINE(.name = "openblas", .version = "1.0",

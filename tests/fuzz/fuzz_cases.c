@@ -4,7 +4,7 @@
 #include <string.h>
 
 /* Never live: only its remote_id is read, by wire_encode_call(). */
-static struct vaccel_resource fake_resource = { .remote_id = 7 };
+static struct vaccel_resource fake_resource = {.remote_id = 7};
 
 static void *new_buf(struct fuzz_case *fc, uint64_t size, bool fill)
 {
@@ -203,7 +203,7 @@ static int c_herk(struct fuzz_case *fc)
 
 static int c_exec(struct fuzz_case *fc)
 {
-	static const uint32_t rd[] = { 4, 3 }, wr[] = { 8 };
+	static const uint32_t rd[] = {4, 3}, wr[] = {8};
 	string(fc, VACCEL_EXEC_LIBRARY, "libmytestlib.so");
 	string(fc, VACCEL_EXEC_SYMBOL, "mytestfunc");
 	if (arg_list(fc, VACCEL_EXEC_READ, 2, rd))
@@ -213,7 +213,7 @@ static int c_exec(struct fuzz_case *fc)
 
 static int c_exec_res(struct fuzz_case *fc)
 {
-	static const uint32_t rd[] = { 4 }, wr[] = { 4 };
+	static const uint32_t rd[] = {4}, wr[] = {4};
 	fc->args[VACCEL_EXEC_WITH_RESOURCE_OBJECT].buf = &fake_resource;
 	string(fc, VACCEL_EXEC_WITH_RESOURCE_SYMBOL, "run");
 	if (arg_list(fc, VACCEL_EXEC_WITH_RESOURCE_READ, 1, rd))
@@ -223,7 +223,7 @@ static int c_exec_res(struct fuzz_case *fc)
 
 static int c_genop(struct fuzz_case *fc)
 {
-	static const uint32_t rd[] = { 4, 6 }, wr[] = { 4, 8 };
+	static const uint32_t rd[] = {4, 6}, wr[] = {4, 8};
 	if (arg_list(fc, VACCEL_GENOP_READ, 2, rd))
 		return -1;
 	return arg_list(fc, VACCEL_GENOP_WRITE, 2, wr);
@@ -252,7 +252,7 @@ static int c_model_load(struct fuzz_case *fc)
 
 static int c_model_run(struct fuzz_case *fc)
 {
-	static const int64_t d0[] = { 2, 2 }, d1[] = { 3 }, none[] = { 0 };
+	static const int64_t d0[] = {2, 2}, d1[] = {3}, none[] = {0};
 	uint32_t in = VACCEL_MODEL_RUN_INPUTS, out = VACCEL_MODEL_RUN_OUTPUTS;
 	scalar(fc, VACCEL_MODEL_RUN_HANDLE, 3);
 	if (!tensor(fc, in, 0, VACCEL_DTYPE_F32, 2, d0, 16) ||
@@ -273,24 +273,24 @@ static const struct {
 	const char *name, *op;
 	int (*setup)(struct fuzz_case *fc);
 } cases[] = {
-	{ "noop", "noop", c_noop },
-	{ "gemm-s", "gemm", c_gemm_s },
-	{ "gemm-d-row-t", "gemm", c_gemm_d },
-	{ "gemm-z", "gemm", c_gemm_z },
-	{ "trsm-d", "trsm", c_trsm },
-	{ "gemv-s-incy2", "gemv", c_gemv },
-	{ "axpy-d", "axpy", c_axpy },
-	{ "dot-s", "dot", c_dot },
-	{ "nrm2-d", "nrm2", c_nrm2 },
-	{ "herk-c", "herk", c_herk },
-	{ "exec", "exec", c_exec },
-	{ "exec-with-resource", "exec_with_resource", c_exec_res },
-	{ "genop", "genop", c_genop },
-	{ "image-classify", "image_classify", c_classify },
-	{ "image-detect", "image_detect", c_detect },
-	{ "model-load", "model_load", c_model_load },
-	{ "model-run", "model_run", c_model_run },
-	{ "model-unload", "model_unload", c_model_unload },
+    {"noop", "noop", c_noop},
+    {"gemm-s", "gemm", c_gemm_s},
+    {"gemm-d-row-t", "gemm", c_gemm_d},
+    {"gemm-z", "gemm", c_gemm_z},
+    {"trsm-d", "trsm", c_trsm},
+    {"gemv-s-incy2", "gemv", c_gemv},
+    {"axpy-d", "axpy", c_axpy},
+    {"dot-s", "dot", c_dot},
+    {"nrm2-d", "nrm2", c_nrm2},
+    {"herk-c", "herk", c_herk},
+    {"exec", "exec", c_exec},
+    {"exec-with-resource", "exec_with_resource", c_exec_res},
+    {"genop", "genop", c_genop},
+    {"image-classify", "image_classify", c_classify},
+    {"image-detect", "image_detect", c_detect},
+    {"model-load", "model_load", c_model_load},
+    {"model-run", "model_run", c_model_run},
+    {"model-unload", "model_unload", c_model_unload},
 };
 
 unsigned int fuzz_nr_cases(void)

@@ -31,23 +31,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(cond)                                                        \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			fprintf(stderr,                                    \
-				"fuzz_decode: invariant failed at %s:%d: " \
-				"%s\n",                                    \
-				__FILE__, __LINE__, #cond);                \
-			__builtin_trap();                                  \
-		}                                                          \
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr,                                        \
+				"fuzz_decode: invariant failed at %s:%d: "     \
+				"%s\n",                                        \
+				__FILE__, __LINE__, #cond);                    \
+			__builtin_trap();                                      \
+		}                                                              \
 	} while (0)
 
 /* Receiver limits of this target: small, so a call costs little. */
 static const struct wire_limits lim = {
-	.max_meta = 64u << 10,
-	.max_buffer = 1u << 20,
-	.max_raw = 4u << 20,
-	.max_list = 64,
+    .max_meta = 64u << 10,
+    .max_buffer = 1u << 20,
+    .max_raw = 4u << 20,
+    .max_list = 64,
 };
 /* Largest sum of a decoded call's buffers that is actually allocated. */
 #define MAX_ALLOC (4u << 20)
@@ -66,10 +66,10 @@ static bool verbose(void)
 	return v;
 }
 
-#define SAY(...)                                      \
-	do {                                          \
-		if (verbose())                        \
-			fprintf(stderr, __VA_ARGS__); \
+#define SAY(...)                                                               \
+	do {                                                                   \
+		if (verbose())                                                 \
+			fprintf(stderr, __VA_ARGS__);                          \
 	} while (0)
 
 /* A live resource for RESOURCE arguments, so that a decoded call can pass
@@ -98,7 +98,7 @@ static struct vaccel_resource *live_resource(void)
  */
 static void walk_msgpack(const uint8_t *p, size_t n)
 {
-	struct mp_reader r = { p, p + n };
+	struct mp_reader r = {p, p + n};
 	while (r.p < r.end) {
 		const uint8_t *at = r.p;
 		struct mp_reader t;
@@ -191,7 +191,7 @@ static void walk_msgpack(const uint8_t *p, size_t n)
  * [[op id, sig hash]...]]. */
 static void parse_hello(const uint8_t *meta, size_t len)
 {
-	struct mp_reader r = { meta, meta + len };
+	struct mp_reader r = {meta, meta + len};
 	uint32_t n, klen, tlen, nops;
 	uint64_t ver;
 	const void *key;
@@ -211,8 +211,8 @@ static void parse_hello(const uint8_t *meta, size_t len)
 		    mp_get_uint(&r, &hash))
 			return;
 		const struct vaccel_op_desc *d =
-			id <= UINT32_MAX ? vaccel_op_desc_by_id((uint32_t)id) :
-					   NULL;
+		    id <= UINT32_MAX ? vaccel_op_desc_by_id((uint32_t)id)
+				     : NULL;
 		CHECK(!d || d->id == id);
 	}
 }
@@ -221,7 +221,7 @@ static void parse_hello(const uint8_t *meta, size_t len)
  * [[op id, sig hash]...]] or [status, msg, ...] when refused. */
 static void parse_hello_reply(const uint8_t *meta, size_t len)
 {
-	struct mp_reader r = { meta, meta + len };
+	struct mp_reader r = {meta, meta + len};
 	uint32_t n, msglen, nops;
 	int64_t status;
 	const char *msg;
@@ -247,7 +247,7 @@ static void parse_hello_reply(const uint8_t *meta, size_t len)
 static void parse_ctrl(const uint8_t *meta, size_t len,
 		       const struct wire_hdr *h)
 {
-	struct mp_reader r = { meta, meta + len };
+	struct mp_reader r = {meta, meta + len};
 	uint32_t n, nfiles, two, nl;
 	uint64_t op, u, total = 0;
 	int64_t a, b;
@@ -270,16 +270,15 @@ static void parse_ctrl(const uint8_t *meta, size_t len,
 			return;
 		break;
 	case WIRE_CTRL_RES_NEW:
-		if (n != 3 || mp_get_uint(&r, &u) ||
-		    u >= VACCEL_RESOURCE_MAX || mp_get_array(&r, &nfiles) ||
-		    nfiles == 0 || nfiles > lim.max_list)
+		if (n != 3 || mp_get_uint(&r, &u) || u >= VACCEL_RESOURCE_MAX ||
+		    mp_get_array(&r, &nfiles) || nfiles == 0 ||
+		    nfiles > lim.max_list)
 			return;
 		for (uint32_t i = 0; i < nfiles; i++) {
 			if (mp_get_array(&r, &two) || two != 2 ||
-			    mp_get_str(&r, &name, &nl) ||
-			    mp_get_uint(&r, &u) || nl == 0 || nl > 255 ||
-			    memchr(name, '/', nl) || memchr(name, 0, nl) ||
-			    u > lim.max_buffer ||
+			    mp_get_str(&r, &name, &nl) || mp_get_uint(&r, &u) ||
+			    nl == 0 || nl > 255 || memchr(name, '/', nl) ||
+			    memchr(name, 0, nl) || u > lim.max_buffer ||
 			    (nl <= 2 && name[0] == '.' &&
 			     (nl == 1 || name[1] == '.')))
 				return;
@@ -296,7 +295,7 @@ static void parse_ctrl(const uint8_t *meta, size_t len,
 /* The rpc transport's ctrl(): [status, msg, id]. */
 static void parse_ctrl_reply(const uint8_t *meta, size_t len)
 {
-	struct mp_reader r = { meta, meta + len };
+	struct mp_reader r = {meta, meta + len};
 	uint32_t n, msglen;
 	int64_t status, id;
 	const char *msg;
@@ -451,12 +450,12 @@ static void exercise_call(struct wire_call *c, uint64_t raw_len,
 {
 	const struct vaccel_op_desc *op = c->op;
 	void **mem = calloc(c->nr_bufs ? c->nr_bufs : 1, sizeof(*mem));
-	struct vaccel_oparg *args2 = calloc(op->nr_args ? op->nr_args : 1,
-					    sizeof(*args2));
+	struct vaccel_oparg *args2 =
+	    calloc(op->nr_args ? op->nr_args : 1, sizeof(*args2));
 	struct vaccel_resource *fakes =
-		calloc(op->nr_args ? op->nr_args : 1, sizeof(*fakes));
-	struct wbuf meta = { 0 };
-	struct segs out = { 0 }, in = { 0 };
+	    calloc(op->nr_args ? op->nr_args : 1, sizeof(*fakes));
+	struct wbuf meta = {0};
+	struct segs out = {0}, in = {0};
 	struct wire_call c2;
 	char err[256], msg[64];
 	int status, ret;
@@ -513,8 +512,7 @@ static void exercise_call(struct wire_call *c, uint64_t raw_len,
 	}
 	wbuf_reset(&meta);
 	segs_reset(&out);
-	ret = wire_encode_call(&meta, &out, op, args2, c->sess_id,
-			       c->sig_hash);
+	ret = wire_encode_call(&meta, &out, op, args2, c->sess_id, c->sig_hash);
 	CHECK(ret == VACCEL_OK && out.total == raw_len);
 	/* Its segments are the described input buffers, in order. */
 	uint32_t k = 0;
@@ -542,9 +540,8 @@ out:
 	free(fakes);
 }
 
-static void fuzz_call(const uint8_t *meta, size_t len,
-		      const struct wire_hdr *h, const uint8_t *raw,
-		      size_t raw_avail)
+static void fuzz_call(const uint8_t *meta, size_t len, const struct wire_hdr *h,
+		      const uint8_t *raw, size_t raw_avail)
 {
 	struct wire_call c;
 	struct wire_limits agent;
@@ -567,8 +564,8 @@ static void fuzz_call(const uint8_t *meta, size_t len,
 
 	/* This target's small limits: accepted calls are carried out. */
 	err[0] = '\0';
-	int ret = wire_decode_call(meta, len, h->raw_len, &lim, &c, err,
-				   sizeof(err));
+	int ret =
+	    wire_decode_call(meta, len, h->raw_len, &lim, &c, err, sizeof(err));
 	SAY("  call: %s\n", ret ? err : c.op->name);
 	if (ret) {
 		/* On error the call holds nothing and err says why. */
@@ -584,12 +581,12 @@ static void fuzz_call(const uint8_t *meta, size_t len,
 
 /* ---- CALL_REPLY ------------------------------------------------------- */
 
-static void fuzz_reply_case(unsigned int which, const uint8_t *meta,
-			    size_t len, const struct wire_hdr *h,
-			    const uint8_t *raw, size_t raw_avail)
+static void fuzz_reply_case(unsigned int which, const uint8_t *meta, size_t len,
+			    const struct wire_hdr *h, const uint8_t *raw,
+			    size_t raw_avail)
 {
 	struct fuzz_case fc;
-	struct segs in = { 0 };
+	struct segs in = {0};
 	char msg[32];
 	int status = -1;
 	if (fuzz_case_init(&fc, which)) {
@@ -617,7 +614,7 @@ static void fuzz_reply_case(unsigned int which, const uint8_t *meta,
 				continue;
 			for (uint64_t j = 0; j < fc.args[i].len; j++) {
 				const struct vaccel_tensor *t =
-					&fc.tensors[i][j];
+				    &fc.tensors[i][j];
 				CHECK(t->size <= cap[i][j]);
 				CHECK(t->ndim <= VACCEL_TENSOR_MAX_DIMS);
 				CHECK(t->dtype < VACCEL_DTYPE_MAX);
@@ -627,8 +624,8 @@ static void fuzz_reply_case(unsigned int which, const uint8_t *meta,
 		 * every destination is the caller's, within its capacity. */
 		for (uint32_t i = 0; i < in.n; i++) {
 			CHECK(fuzz_case_owns(&fc, in.v[i].buf, in.v[i].len));
-			uint64_t take = in.v[i].len < raw_avail ? in.v[i].len :
-								  raw_avail;
+			uint64_t take =
+			    in.v[i].len < raw_avail ? in.v[i].len : raw_avail;
 			memcpy(in.v[i].buf, raw, take);
 			memset((uint8_t *)in.v[i].buf + take, 0,
 			       in.v[i].len - take);
@@ -645,7 +642,7 @@ static void fuzz_reply(const uint8_t *meta, size_t len,
 		       size_t raw_avail)
 {
 	int status = -1;
-	struct segs in = { 0 };
+	struct segs in = {0};
 	/* No op: a reply to a request that had none (status only). */
 	if (wire_decode_reply(meta, len, h->raw_len, NULL, NULL, &status, NULL,
 			      0, &in) == VACCEL_OK)

@@ -70,10 +70,10 @@ static void add(const char *name, struct wire_hdr h, bool keep,
 
 static struct wire_hdr hdr(uint16_t kind, uint64_t req)
 {
-	return (struct wire_hdr){ .magic = WIRE_MAGIC,
-				  .version = WIRE_VERSION,
-				  .kind = kind,
-				  .req_id = req };
+	return (struct wire_hdr){.magic = WIRE_MAGIC,
+				 .version = WIRE_VERSION,
+				 .kind = kind,
+				 .req_id = req};
 }
 
 static void add_simple(const char *name, uint16_t kind, const struct wbuf *m)
@@ -100,10 +100,9 @@ static void put_ops(struct wbuf *m, unsigned int max)
 
 static void hellos(void)
 {
-	static const uint8_t key[WIRE_KEY_SIZE] = { 1, 2, 3, 4, 5, 6, 7, 8,
-						     9, 10, 11, 12, 13, 14,
-						     15, 16 };
-	struct wbuf m = { 0 };
+	static const uint8_t key[WIRE_KEY_SIZE] = {
+	    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+	struct wbuf m = {0};
 	struct wire_hdr h;
 
 	mp_put_array(&m, 4);
@@ -163,8 +162,8 @@ static void hellos(void)
 static void add_call(const char *name, const struct fuzz_case *fc,
 		     uint64_t sig_hash)
 {
-	struct wbuf m = { 0 };
-	struct segs sg = { 0 };
+	struct wbuf m = {0};
+	struct segs sg = {0};
 	if (wire_encode_call(&m, &sg, fc->op, fc->args, 1, sig_hash))
 		die("cannot encode a call");
 	add(name, hdr(WIRE_CALL, 2), false, m.data, m.len, &sg, NULL, 0);
@@ -191,13 +190,13 @@ static void fill_outputs(struct fuzz_case *fc)
 		case VACCEL_ARGK_TENSORS_OUT:
 			for (uint64_t j = 0; j < a->len; j++) {
 				struct vaccel_tensor *t = &fc->tensors[i][j];
-				t->dtype = j ? VACCEL_DTYPE_U8 :
-					       VACCEL_DTYPE_F32;
+				t->dtype =
+				    j ? VACCEL_DTYPE_U8 : VACCEL_DTYPE_F32;
 				t->ndim = 2;
 				t->dims[0] = 1;
-				t->dims[1] = (int64_t)(t->size /
-						       vaccel_dtype_size(
-							       t->dtype));
+				t->dims[1] =
+				    (int64_t)(t->size /
+					      vaccel_dtype_size(t->dtype));
 				memset(t->data, 0xc0 + (int)j, t->size);
 			}
 			break;
@@ -207,15 +206,14 @@ static void fill_outputs(struct fuzz_case *fc)
 	}
 }
 
-static void add_reply(const char *name, const struct fuzz_case *fc,
-		      int status, const char *msg)
+static void add_reply(const char *name, const struct fuzz_case *fc, int status,
+		      const char *msg)
 {
-	struct wbuf m = { 0 };
-	struct segs sg = { 0 };
+	struct wbuf m = {0};
+	struct segs sg = {0};
 	if (wire_encode_reply(&m, &sg, status, msg, fc->op, fc->args))
 		die("cannot encode a reply");
-	add(name, hdr(WIRE_CALL_REPLY, 2), false, m.data, m.len, &sg, NULL,
-	    0);
+	add(name, hdr(WIRE_CALL_REPLY, 2), false, m.data, m.len, &sg, NULL, 0);
 	wbuf_free(&m);
 	segs_free(&sg);
 }
@@ -247,9 +245,9 @@ static void calls(void)
 		if (strcmp(fc.name, "model-run") == 0) {
 			/* An output larger than the caller's capacity. */
 			struct vaccel_tensor *t =
-				&fc.tensors[VACCEL_MODEL_RUN_OUTPUTS][1];
+			    &fc.tensors[VACCEL_MODEL_RUN_OUTPUTS][1];
 			void *small = t->data;
-			uint8_t big[64] = { 0 };
+			uint8_t big[64] = {0};
 			t->data = big;
 			t->size = sizeof(big);
 			add_reply("reply-model-run-too-big", &fc, VACCEL_OK,
@@ -263,7 +261,7 @@ static void calls(void)
 		fuzz_case_release(&fc);
 	}
 
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	const struct vaccel_op_desc *genop = vaccel_op_desc_by_name("genop");
 	const struct vaccel_op_desc *noop = vaccel_op_desc_by_name("noop");
 	if (!genop || !noop)
@@ -287,7 +285,7 @@ static void calls(void)
 
 	/* A 5-byte array header claiming 4 billion entries (the trap that
 	 * msgpack-c's own unpacker falls into). */
-	static const uint8_t hostile[] = { 0xdd, 0xff, 0xff, 0xff, 0xff, 0x90 };
+	static const uint8_t hostile[] = {0xdd, 0xff, 0xff, 0xff, 0xff, 0x90};
 	wbuf_reset(&m);
 	mp_put_array(&m, 4);
 	mp_put_uint(&m, genop->id);
@@ -331,7 +329,7 @@ static void calls(void)
 
 static void ctrls(void)
 {
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	static const uint8_t files[] = "ONNX01labl";
 
 	mp_put_array(&m, 2);
@@ -430,7 +428,7 @@ static int write_all(const char *dir)
 		char *path = join(dir, frames[i].name);
 		FILE *f = fopen(path, "wb");
 		bool ok = f && fwrite(frames[i].data, 1, frames[i].len, f) ==
-				       frames[i].len;
+				   frames[i].len;
 		if (f && fclose(f))
 			ok = false;
 		if (!ok) {

@@ -97,8 +97,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "fuzz-replay: %s: %s\n", argv[i],
 				strerror(errno));
 			ret = 1;
-		} else if (S_ISDIR(st.st_mode) ? run_dir(argv[i], &count) :
-						 run_file(argv[i], &count)) {
+		} else if (S_ISDIR(st.st_mode) ? run_dir(argv[i], &count)
+					       : run_file(argv[i], &count)) {
 			ret = 1;
 		}
 	}

@@ -63,12 +63,12 @@ static size_t emit(struct bb *b, uint16_t kind, const struct wbuf *m,
 {
 	uint8_t hdr[WIRE_HDR_SIZE];
 	struct wire_hdr h = {
-		.magic = WIRE_MAGIC,
-		.version = WIRE_VERSION,
-		.kind = kind,
-		.req_id = FX_REQ,
-		.meta_len = m ? (uint32_t)m->len : 0,
-		.raw_len = raw_n,
+	    .magic = WIRE_MAGIC,
+	    .version = WIRE_VERSION,
+	    .kind = kind,
+	    .req_id = FX_REQ,
+	    .meta_len = m ? (uint32_t)m->len : 0,
+	    .raw_len = raw_n,
 	};
 	size_t at = b->len;
 	if (m && m->failed)
@@ -131,7 +131,7 @@ static void hello_meta(struct wbuf *m, uint64_t version, size_t key_len)
 
 static size_t noop_call(struct bb *b, int64_t sess)
 {
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	head(&m, VACCEL_OPID_NOOP, sig(VACCEL_OPID_NOOP), sess, 0);
 	size_t at = emit(b, WIRE_CALL, &m, NULL, 0);
 	wbuf_free(&m);
@@ -142,7 +142,7 @@ static size_t noop_call(struct bb *b, int64_t sess)
  * may lie about C; `hash` about the signature. */
 static size_t gemm_call(struct bb *b, uint64_t hash, uint64_t c_len)
 {
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	head(&m, VACCEL_OPID_GEMM, hash, FX_SESSION, VACCEL_GEMM_NR_ARGS);
 	mp_put_int(&m, VACCEL_BLAS_S);
 	mp_put_int(&m, VACCEL_BLAS_COL);
@@ -168,7 +168,7 @@ static size_t gemm_call(struct bb *b, uint64_t hash, uint64_t c_len)
 static size_t classify_call(struct bb *b, uint64_t img_len, uint64_t text_len,
 			    uint64_t name_len)
 {
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	head(&m, VACCEL_OPID_IMAGE_CLASSIFY, sig(VACCEL_OPID_IMAGE_CLASSIFY),
 	     FX_SESSION, 3);
 	mp_put_uint(&m, img_len);
@@ -183,7 +183,7 @@ static size_t classify_call(struct bb *b, uint64_t img_len, uint64_t text_len,
 static void model_run_call(struct bb *b, uint64_t dtype, uint32_t ndim,
 			   const int64_t *dims, uint64_t size)
 {
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	head(&m, VACCEL_OPID_MODEL_RUN, sig(VACCEL_OPID_MODEL_RUN), FX_SESSION,
 	     3);
 	mp_put_uint(&m, 1);
@@ -204,7 +204,7 @@ static void model_run_call(struct bb *b, uint64_t dtype, uint32_t ndim,
 static void exec_call(struct bb *b, const char *lib, size_t lib_len,
 		      uint64_t read_size, uint64_t write_size)
 {
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	head(&m, VACCEL_OPID_EXEC, sig(VACCEL_OPID_EXEC), FX_SESSION, 4);
 	mp_put_str(&m, lib, lib_len);
 	mp_put_str(&m, "entry", 5);
@@ -230,7 +230,7 @@ static void ctrl(struct bb *b, const struct wbuf *m, const void *raw,
 
 static void good_hello(struct bb *b)
 {
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	hello_meta(&m, WIRE_VERSION, WIRE_KEY_SIZE);
 	emit(b, WIRE_HELLO, &m, NULL, 0);
 	wbuf_free(&m);
@@ -238,7 +238,7 @@ static void good_hello(struct bb *b)
 
 static void good_sess_new(struct bb *b)
 {
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	mp_put_array(&m, 2);
 	mp_put_uint(&m, WIRE_CTRL_SESS_NEW);
 	mp_put_uint(&m, 0);
@@ -248,7 +248,7 @@ static void good_sess_new(struct bb *b)
 
 static void good_res_new(struct bb *b)
 {
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	mp_put_array(&m, 3);
 	mp_put_uint(&m, WIRE_CTRL_RES_NEW);
 	mp_put_uint(&m, VACCEL_RESOURCE_MODEL);
@@ -280,7 +280,7 @@ static void good_exec(struct bb *b)
 
 static void good_model_run(struct bb *b)
 {
-	const int64_t dims[2] = { 2, 2 };
+	const int64_t dims[2] = {2, 2};
 	model_run_call(b, VACCEL_DTYPE_F32, 2, dims, 16);
 }
 
@@ -319,7 +319,7 @@ static void bad_meta_len_beyond_frame(struct bb *b)
 
 static void bad_array_2pow32(struct bb *b)
 {
-	static const uint8_t arr[5] = { 0xdd, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t arr[5] = {0xdd, 0xff, 0xff, 0xff, 0xff};
 	emit(b, WIRE_CALL, NULL, NULL, 0);
 	patch(b, 0, HDR_META_LEN, sizeof(arr), 4);
 	bb_put(b, arr, sizeof(arr));
@@ -327,7 +327,7 @@ static void bad_array_2pow32(struct bb *b)
 
 static void bad_hello_array_2pow32(struct bb *b)
 {
-	static const uint8_t arr[5] = { 0xdd, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t arr[5] = {0xdd, 0xff, 0xff, 0xff, 0xff};
 	emit(b, WIRE_HELLO, NULL, NULL, 0);
 	patch(b, 0, HDR_META_LEN, sizeof(arr), 4);
 	bb_put(b, arr, sizeof(arr));
@@ -375,7 +375,7 @@ static void bad_ctrl_before_hello(struct bb *b)
 
 static void bad_call_wrong_arg_count(struct bb *b)
 {
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	head(&m, VACCEL_OPID_GEMM, sig(VACCEL_OPID_GEMM), FX_SESSION, 3);
 	mp_put_int(&m, 0);
 	mp_put_int(&m, VACCEL_BLAS_COL);
@@ -386,7 +386,7 @@ static void bad_call_wrong_arg_count(struct bb *b)
 
 static void bad_call_noop_with_args(struct bb *b)
 {
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	head(&m, VACCEL_OPID_NOOP, sig(VACCEL_OPID_NOOP), FX_SESSION, 1);
 	mp_put_int(&m, 0);
 	emit(b, WIRE_CALL, &m, NULL, 0);
@@ -396,7 +396,7 @@ static void bad_call_noop_with_args(struct bb *b)
 static void bad_call_out_over_rule(struct bb *b)
 {
 	/* dot's result is one complex double (16 bytes); ask for 1 GiB */
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	head(&m, VACCEL_OPID_DOT, sig(VACCEL_OPID_DOT), FX_SESSION,
 	     VACCEL_DOT_NR_ARGS);
 	mp_put_int(&m, VACCEL_BLAS_S);
@@ -429,7 +429,7 @@ static void bad_call_over_memory_budget(struct bb *b)
 
 static void bad_call_unknown_op(struct bb *b)
 {
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	head(&m, 9999, 0x1234, FX_SESSION, 0);
 	emit(b, WIRE_CALL, &m, NULL, 0);
 	wbuf_free(&m);
@@ -437,7 +437,7 @@ static void bad_call_unknown_op(struct bb *b)
 
 static void bad_call_op_id_huge(struct bb *b)
 {
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	head(&m, 1ull << 40, sig(VACCEL_OPID_NOOP), FX_SESSION, 0);
 	emit(b, WIRE_CALL, &m, NULL, 0);
 	wbuf_free(&m);
@@ -468,7 +468,7 @@ static void bad_kind_reply_from_client(struct bb *b)
 
 static void bad_hello_version_99(struct bb *b)
 {
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	hello_meta(&m, 99, WIRE_KEY_SIZE);
 	size_t at = emit(b, WIRE_HELLO, &m, NULL, 0);
 	patch(b, at, HDR_VERSION, 99, 2);
@@ -477,7 +477,7 @@ static void bad_hello_version_99(struct bb *b)
 
 static void bad_hello_meta_version_99(struct bb *b)
 {
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	hello_meta(&m, 99, WIRE_KEY_SIZE);
 	emit(b, WIRE_HELLO, &m, NULL, 0);
 	wbuf_free(&m);
@@ -485,7 +485,7 @@ static void bad_hello_meta_version_99(struct bb *b)
 
 static void bad_hello_short_key(struct bb *b)
 {
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	hello_meta(&m, WIRE_VERSION, 3);
 	emit(b, WIRE_HELLO, &m, NULL, 0);
 	wbuf_free(&m);
@@ -499,7 +499,7 @@ static void bad_call_version_2(struct bb *b)
 
 static void bad_ctrl_unknown(struct bb *b)
 {
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	mp_put_array(&m, 2);
 	mp_put_uint(&m, 99);
 	mp_put_uint(&m, 0);
@@ -510,7 +510,7 @@ static void bad_ctrl_unknown(struct bb *b)
 static void res_new_one(struct bb *b, const char *name, uint64_t size,
 			uint64_t raw_n)
 {
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	mp_put_array(&m, 3);
 	mp_put_uint(&m, WIRE_CTRL_RES_NEW);
 	mp_put_uint(&m, VACCEL_RESOURCE_LIB);
@@ -539,8 +539,8 @@ static void bad_ctrl_res_new_slash(struct bb *b)
 
 static void bad_ctrl_res_new_huge_count(struct bb *b)
 {
-	static const uint8_t arr[5] = { 0xdd, 0xff, 0xff, 0xff, 0xff };
-	struct wbuf m = { 0 };
+	static const uint8_t arr[5] = {0xdd, 0xff, 0xff, 0xff, 0xff};
+	struct wbuf m = {0};
 	mp_put_array(&m, 3);
 	mp_put_uint(&m, WIRE_CTRL_RES_NEW);
 	mp_put_uint(&m, VACCEL_RESOURCE_LIB);
@@ -552,7 +552,7 @@ static void bad_ctrl_res_new_huge_count(struct bb *b)
 
 static void bad_ctrl_raw_on_sess_new(struct bb *b)
 {
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	mp_put_array(&m, 2);
 	mp_put_uint(&m, WIRE_CTRL_SESS_NEW);
 	mp_put_uint(&m, 0);
@@ -562,25 +562,25 @@ static void bad_ctrl_raw_on_sess_new(struct bb *b)
 
 static void bad_call_tensor_size(struct bb *b)
 {
-	const int64_t dims[2] = { 2, 3 };
+	const int64_t dims[2] = {2, 3};
 	model_run_call(b, VACCEL_DTYPE_F32, 2, dims, 7);
 }
 
 static void bad_call_tensor_9_dims(struct bb *b)
 {
-	const int64_t dims[9] = { 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+	const int64_t dims[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
 	model_run_call(b, VACCEL_DTYPE_F32, 9, dims, 4);
 }
 
 static void bad_call_tensor_negative_dim(struct bb *b)
 {
-	const int64_t dims[2] = { -1, -4 };
+	const int64_t dims[2] = {-1, -4};
 	model_run_call(b, VACCEL_DTYPE_F32, 2, dims, 16);
 }
 
 static void bad_call_tensor_dims_overflow(struct bb *b)
 {
-	const int64_t dims[3] = { 1ll << 40, 1ll << 40, 1ll << 40 };
+	const int64_t dims[3] = {1ll << 40, 1ll << 40, 1ll << 40};
 	model_run_call(b, VACCEL_DTYPE_F64, 3, dims, 8);
 }
 
@@ -596,7 +596,7 @@ static void bad_call_args_size_2pow33(struct bb *b)
 
 static void bad_call_scalar_range(struct bb *b)
 {
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	head(&m, VACCEL_OPID_GEMM, sig(VACCEL_OPID_GEMM), FX_SESSION,
 	     VACCEL_GEMM_NR_ARGS);
 	mp_put_int(&m, 1ll << 33);
@@ -608,7 +608,7 @@ static void bad_call_scalar_range(struct bb *b)
 
 static void bad_call_float_for_int(struct bb *b)
 {
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	head(&m, VACCEL_OPID_GEMM, sig(VACCEL_OPID_GEMM), FX_SESSION,
 	     VACCEL_GEMM_NR_ARGS);
 	mp_put_f64(&m, 0.0);
@@ -620,7 +620,7 @@ static void bad_call_float_for_int(struct bb *b)
 
 static void bad_call_trailing_bytes(struct bb *b)
 {
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	head(&m, VACCEL_OPID_NOOP, sig(VACCEL_OPID_NOOP), FX_SESSION, 0);
 	mp_put_nil(&m);
 	emit(b, WIRE_CALL, &m, NULL, 0);
@@ -632,7 +632,7 @@ static void bad_call_list_over_max(struct bb *b)
 	/* 65537 entries claimed, with enough bytes that only the list
 	 * limit (64 Ki) refuses it */
 	const uint32_t n = (1u << 16) + 1;
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	head(&m, VACCEL_OPID_GENOP, sig(VACCEL_OPID_GENOP), FX_SESSION, 2);
 	mp_put_array(&m, n);
 	size_t at = emit(b, WIRE_CALL, &m, NULL, 0);
@@ -648,7 +648,7 @@ static void bad_call_unknown_session(struct bb *b)
 
 static void bad_call_unknown_resource(struct bb *b)
 {
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	head(&m, VACCEL_OPID_EXEC_WITH_RESOURCE,
 	     sig(VACCEL_OPID_EXEC_WITH_RESOURCE), FX_SESSION, 4);
 	mp_put_int(&m, 999);
@@ -666,7 +666,7 @@ static void bad_call_empty_meta(struct bb *b)
 
 static void bad_call_meta_nil(struct bb *b)
 {
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	mp_put_nil(&m);
 	emit(b, WIRE_CALL, &m, NULL, 0);
 	wbuf_free(&m);
@@ -674,7 +674,7 @@ static void bad_call_meta_nil(struct bb *b)
 
 static void bad_call_negative_length(struct bb *b)
 {
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	head(&m, VACCEL_OPID_IMAGE_CLASSIFY, sig(VACCEL_OPID_IMAGE_CLASSIFY),
 	     FX_SESSION, 3);
 	mp_put_int(&m, -1);
@@ -693,131 +693,125 @@ static const struct {
 	bool usable;
 	const char *why;
 } cases[] = {
-	/* seeds that must work */
-	{ "itest-good-hello.bin", good_hello, false, E(OK), true,
-	  "a well-formed HELLO" },
-	{ "itest-good-ctrl-sess-new.bin", good_sess_new, true, E(OK), true,
-	  "SESS_NEW" },
-	{ "itest-good-ctrl-res-new.bin", good_res_new, true, E(OK), true,
-	  "RES_NEW with two files, one empty" },
-	{ "itest-good-call-noop.bin", good_noop, true, E(OK), true,
-	  "noop" },
-	{ "itest-good-call-gemm.bin", good_gemm, true, E(OK), true,
-	  "a 2x2 sgemm" },
-	{ "itest-good-call-exec.bin", good_exec, true, E(OK), true,
-	  "exec with argument lists" },
-	{ "itest-good-call-model-run.bin", good_model_run, true, E(OK), true,
-	  "model_run with tensors" },
-	{ "itest-good-call-image-classify.bin", good_classify, true, E(OK),
-	  true, "image_classify with *-sized buffers" },
-	/* bytes that are not a frame */
-	{ "itest-bad-random-bytes.bin", bad_random_bytes, true, E(EBACKEND),
-	  false, "64 random bytes" },
-	{ "itest-bad-truncated-header.bin", bad_truncated_header, true,
-	  FX_CLOSE, false, "20 bytes of a header, then EOF" },
-	{ "itest-bad-magic.bin", bad_magic, true, E(EBACKEND), false,
-	  "a header with the wrong magic" },
-	{ "itest-bad-kind-unknown.bin", bad_kind_unknown, true, E(EBACKEND),
-	  false, "frame kind 77" },
-	{ "itest-bad-kind-reply-from-client.bin", bad_kind_reply_from_client,
-	  true, FX_CLOSE, false, "a CALL_REPLY sent to the agent" },
-	/* lengths that lie */
-	{ "itest-bad-meta-len-beyond-frame.bin", bad_meta_len_beyond_frame,
-	  true, FX_CLOSE, false, "meta_len larger than the bytes sent" },
-	{ "itest-bad-meta-len-over-limit.bin", bad_meta_len_over_limit, true,
-	  E(EMSGSIZE), false, "meta_len 4 GiB, over the limit" },
-	{ "itest-bad-raw-len-over-limit.bin", bad_raw_len_over_limit, true,
-	  E(EMSGSIZE), false, "raw_len 1 TiB, over the limit" },
-	{ "itest-bad-raw-len-short.bin", bad_raw_len_short, true, E(EINVAL),
-	  false, "raw_len smaller than the arguments declare" },
-	{ "itest-bad-raw-len-long.bin", bad_raw_len_long, true, FX_CLOSE,
-	  false, "raw_len larger than the arguments declare and sent" },
-	{ "itest-bad-raw-len-huge-lie.bin", bad_raw_len_huge_lie, true,
-	  FX_CLOSE, false, "raw_len 1 GiB on a refused call (no drain)" },
-	{ "itest-bad-array-2pow32.bin", bad_array_2pow32, true, E(EBACKEND),
-	  true, "a 5-byte meta: an array header claiming 2^32-1 elements" },
-	{ "itest-bad-hello-array-2pow32.bin", bad_hello_array_2pow32, false,
-	  E(EINVAL), false, "a HELLO whose meta is a 2^32-1 array header" },
-	/* handshake */
-	{ "itest-bad-call-before-hello.bin", bad_call_before_hello, false,
-	  E(EPERM), false, "a CALL before HELLO" },
-	{ "itest-bad-ctrl-before-hello.bin", bad_ctrl_before_hello, false,
-	  E(EPERM), false, "a CTRL before HELLO" },
-	{ "itest-bad-hello-version-99.bin", bad_hello_version_99, false,
-	  E(EPROTO_VERSION), false, "HELLO of protocol version 99" },
-	{ "itest-bad-hello-meta-version-99.bin", bad_hello_meta_version_99,
-	  false, E(EPROTO_VERSION), false,
-	  "HELLO whose meta says version 99" },
-	{ "itest-bad-hello-short-key.bin", bad_hello_short_key, false,
-	  E(EINVAL), false, "HELLO with a 3-byte key" },
-	{ "itest-bad-call-version-2.bin", bad_call_version_2, true, FX_CLOSE,
-	  false, "a CALL frame of version 2 mid-conversation" },
-	/* calls */
-	{ "itest-bad-call-wrong-arg-count.bin", bad_call_wrong_arg_count, true,
-	  E(EBACKEND), true, "gemm with 3 arguments" },
-	{ "itest-bad-call-noop-with-args.bin", bad_call_noop_with_args, true,
-	  E(EBACKEND), true, "noop with an argument" },
-	{ "itest-bad-call-out-over-rule.bin", bad_call_out_over_rule, true,
-	  E(EINVAL), true, "dot's 16-byte result asked as 1 GiB" },
-	{ "itest-bad-call-inout-over-rule.bin", bad_call_inout_over_rule, true,
-	  E(EINVAL), true, "gemm's C 4 bytes longer than its rule" },
-	{ "itest-bad-call-out-star-over-limit.bin",
-	  bad_call_out_star_over_limit, true, E(EMSGSIZE), true,
-	  "a *-sized out buffer of 1 TiB" },
-	{ "itest-bad-call-over-memory-budget.bin", bad_call_over_memory_budget,
-	  true, E(ENOMEM), true,
-	  "1.5 GiB of out buffers against --max-memory " FX_MAX_MEMORY },
-	{ "itest-bad-call-unknown-op.bin", bad_call_unknown_op, true,
-	  E(ENOTSUP), true, "op id 9999" },
-	{ "itest-bad-call-op-id-huge.bin", bad_call_op_id_huge, true,
-	  E(ENOTSUP), true, "op id 2^40" },
-	{ "itest-bad-call-wrong-sig.bin", bad_call_wrong_sig, true,
-	  E(EBACKEND), true, "gemm with another signature hash" },
-	{ "itest-bad-call-scalar-range.bin", bad_call_scalar_range, true,
-	  E(EINVAL), true, "a u32 scalar of 2^33" },
-	{ "itest-bad-call-float-for-int.bin", bad_call_float_for_int, true,
-	  E(EINVAL), true, "a float where an integer belongs" },
-	{ "itest-bad-call-trailing-bytes.bin", bad_call_trailing_bytes, true,
-	  E(EINVAL), true, "a byte after the call's meta" },
-	{ "itest-bad-call-list-over-max.bin", bad_call_list_over_max, true,
-	  E(EINVAL), true, "an argument list of 65537 entries" },
-	{ "itest-bad-call-args-size-2pow33.bin", bad_call_args_size_2pow33,
-	  true, E(EINVAL), true, "an exec out entry of 2^33 bytes" },
-	{ "itest-bad-call-string-nul.bin", bad_call_string_nul, true,
-	  E(EINVAL), true, "a string with a NUL inside" },
-	{ "itest-bad-call-tensor-size.bin", bad_call_tensor_size, true,
-	  E(EINVAL), true, "a tensor whose size does not match its shape" },
-	{ "itest-bad-call-tensor-9-dims.bin", bad_call_tensor_9_dims, true,
-	  E(EINVAL), true, "a tensor of 9 dimensions" },
-	{ "itest-bad-call-tensor-negative-dim.bin",
-	  bad_call_tensor_negative_dim, true, E(EINVAL), true,
-	  "a tensor with negative dimensions" },
-	{ "itest-bad-call-tensor-dims-overflow.bin",
-	  bad_call_tensor_dims_overflow, true, E(EINVAL), true,
-	  "a tensor whose element count overflows" },
-	{ "itest-bad-call-negative-length.bin", bad_call_negative_length, true,
-	  E(EINVAL), true, "a buffer length of -1" },
-	{ "itest-bad-call-unknown-session.bin", bad_call_unknown_session, true,
-	  E(ENOENT), true, "a session this client does not have" },
-	{ "itest-bad-call-unknown-resource.bin", bad_call_unknown_resource,
-	  true, E(ENOENT), true, "a resource this client does not have" },
-	{ "itest-bad-call-empty-meta.bin", bad_call_empty_meta, true,
-	  E(EBACKEND), true, "a CALL with no meta" },
-	{ "itest-bad-call-meta-nil.bin", bad_call_meta_nil, true, E(EBACKEND),
-	  true, "a CALL whose meta is nil" },
-	/* control requests */
-	{ "itest-bad-ctrl-unknown.bin", bad_ctrl_unknown, true, E(EINVAL),
-	  true, "control request 99" },
-	{ "itest-bad-ctrl-res-new-size-lie.bin", bad_ctrl_res_new_size_lie,
-	  true, E(EINVAL), true, "RES_NEW declaring 10 bytes, carrying 5" },
-	{ "itest-bad-ctrl-res-new-dotdot.bin", bad_ctrl_res_new_dotdot, true,
-	  E(EINVAL), true, "RES_NEW of a file named '..'" },
-	{ "itest-bad-ctrl-res-new-slash.bin", bad_ctrl_res_new_slash, true,
-	  E(EINVAL), true, "RES_NEW of a file named with slashes" },
-	{ "itest-bad-ctrl-res-new-huge-count.bin", bad_ctrl_res_new_huge_count,
-	  true, E(EINVAL), true, "RES_NEW claiming 2^32-1 files" },
-	{ "itest-bad-ctrl-raw-on-sess-new.bin", bad_ctrl_raw_on_sess_new, true,
-	  E(EINVAL), false, "SESS_NEW carrying raw bytes" },
+    /* seeds that must work */
+    {"itest-good-hello.bin", good_hello, false, E(OK), true,
+     "a well-formed HELLO"},
+    {"itest-good-ctrl-sess-new.bin", good_sess_new, true, E(OK), true,
+     "SESS_NEW"},
+    {"itest-good-ctrl-res-new.bin", good_res_new, true, E(OK), true,
+     "RES_NEW with two files, one empty"},
+    {"itest-good-call-noop.bin", good_noop, true, E(OK), true, "noop"},
+    {"itest-good-call-gemm.bin", good_gemm, true, E(OK), true, "a 2x2 sgemm"},
+    {"itest-good-call-exec.bin", good_exec, true, E(OK), true,
+     "exec with argument lists"},
+    {"itest-good-call-model-run.bin", good_model_run, true, E(OK), true,
+     "model_run with tensors"},
+    {"itest-good-call-image-classify.bin", good_classify, true, E(OK), true,
+     "image_classify with *-sized buffers"},
+    /* bytes that are not a frame */
+    {"itest-bad-random-bytes.bin", bad_random_bytes, true, E(EBACKEND), false,
+     "64 random bytes"},
+    {"itest-bad-truncated-header.bin", bad_truncated_header, true, FX_CLOSE,
+     false, "20 bytes of a header, then EOF"},
+    {"itest-bad-magic.bin", bad_magic, true, E(EBACKEND), false,
+     "a header with the wrong magic"},
+    {"itest-bad-kind-unknown.bin", bad_kind_unknown, true, E(EBACKEND), false,
+     "frame kind 77"},
+    {"itest-bad-kind-reply-from-client.bin", bad_kind_reply_from_client, true,
+     FX_CLOSE, false, "a CALL_REPLY sent to the agent"},
+    /* lengths that lie */
+    {"itest-bad-meta-len-beyond-frame.bin", bad_meta_len_beyond_frame, true,
+     FX_CLOSE, false, "meta_len larger than the bytes sent"},
+    {"itest-bad-meta-len-over-limit.bin", bad_meta_len_over_limit, true,
+     E(EMSGSIZE), false, "meta_len 4 GiB, over the limit"},
+    {"itest-bad-raw-len-over-limit.bin", bad_raw_len_over_limit, true,
+     E(EMSGSIZE), false, "raw_len 1 TiB, over the limit"},
+    {"itest-bad-raw-len-short.bin", bad_raw_len_short, true, E(EINVAL), false,
+     "raw_len smaller than the arguments declare"},
+    {"itest-bad-raw-len-long.bin", bad_raw_len_long, true, FX_CLOSE, false,
+     "raw_len larger than the arguments declare and sent"},
+    {"itest-bad-raw-len-huge-lie.bin", bad_raw_len_huge_lie, true, FX_CLOSE,
+     false, "raw_len 1 GiB on a refused call (no drain)"},
+    {"itest-bad-array-2pow32.bin", bad_array_2pow32, true, E(EBACKEND), true,
+     "a 5-byte meta: an array header claiming 2^32-1 elements"},
+    {"itest-bad-hello-array-2pow32.bin", bad_hello_array_2pow32, false,
+     E(EINVAL), false, "a HELLO whose meta is a 2^32-1 array header"},
+    /* handshake */
+    {"itest-bad-call-before-hello.bin", bad_call_before_hello, false, E(EPERM),
+     false, "a CALL before HELLO"},
+    {"itest-bad-ctrl-before-hello.bin", bad_ctrl_before_hello, false, E(EPERM),
+     false, "a CTRL before HELLO"},
+    {"itest-bad-hello-version-99.bin", bad_hello_version_99, false,
+     E(EPROTO_VERSION), false, "HELLO of protocol version 99"},
+    {"itest-bad-hello-meta-version-99.bin", bad_hello_meta_version_99, false,
+     E(EPROTO_VERSION), false, "HELLO whose meta says version 99"},
+    {"itest-bad-hello-short-key.bin", bad_hello_short_key, false, E(EINVAL),
+     false, "HELLO with a 3-byte key"},
+    {"itest-bad-call-version-2.bin", bad_call_version_2, true, FX_CLOSE, false,
+     "a CALL frame of version 2 mid-conversation"},
+    /* calls */
+    {"itest-bad-call-wrong-arg-count.bin", bad_call_wrong_arg_count, true,
+     E(EBACKEND), true, "gemm with 3 arguments"},
+    {"itest-bad-call-noop-with-args.bin", bad_call_noop_with_args, true,
+     E(EBACKEND), true, "noop with an argument"},
+    {"itest-bad-call-out-over-rule.bin", bad_call_out_over_rule, true,
+     E(EINVAL), true, "dot's 16-byte result asked as 1 GiB"},
+    {"itest-bad-call-inout-over-rule.bin", bad_call_inout_over_rule, true,
+     E(EINVAL), true, "gemm's C 4 bytes longer than its rule"},
+    {"itest-bad-call-out-star-over-limit.bin", bad_call_out_star_over_limit,
+     true, E(EMSGSIZE), true, "a *-sized out buffer of 1 TiB"},
+    {"itest-bad-call-over-memory-budget.bin", bad_call_over_memory_budget, true,
+     E(ENOMEM), true,
+     "1.5 GiB of out buffers against --max-memory " FX_MAX_MEMORY},
+    {"itest-bad-call-unknown-op.bin", bad_call_unknown_op, true, E(ENOTSUP),
+     true, "op id 9999"},
+    {"itest-bad-call-op-id-huge.bin", bad_call_op_id_huge, true, E(ENOTSUP),
+     true, "op id 2^40"},
+    {"itest-bad-call-wrong-sig.bin", bad_call_wrong_sig, true, E(EBACKEND),
+     true, "gemm with another signature hash"},
+    {"itest-bad-call-scalar-range.bin", bad_call_scalar_range, true, E(EINVAL),
+     true, "a u32 scalar of 2^33"},
+    {"itest-bad-call-float-for-int.bin", bad_call_float_for_int, true,
+     E(EINVAL), true, "a float where an integer belongs"},
+    {"itest-bad-call-trailing-bytes.bin", bad_call_trailing_bytes, true,
+     E(EINVAL), true, "a byte after the call's meta"},
+    {"itest-bad-call-list-over-max.bin", bad_call_list_over_max, true,
+     E(EINVAL), true, "an argument list of 65537 entries"},
+    {"itest-bad-call-args-size-2pow33.bin", bad_call_args_size_2pow33, true,
+     E(EINVAL), true, "an exec out entry of 2^33 bytes"},
+    {"itest-bad-call-string-nul.bin", bad_call_string_nul, true, E(EINVAL),
+     true, "a string with a NUL inside"},
+    {"itest-bad-call-tensor-size.bin", bad_call_tensor_size, true, E(EINVAL),
+     true, "a tensor whose size does not match its shape"},
+    {"itest-bad-call-tensor-9-dims.bin", bad_call_tensor_9_dims, true,
+     E(EINVAL), true, "a tensor of 9 dimensions"},
+    {"itest-bad-call-tensor-negative-dim.bin", bad_call_tensor_negative_dim,
+     true, E(EINVAL), true, "a tensor with negative dimensions"},
+    {"itest-bad-call-tensor-dims-overflow.bin", bad_call_tensor_dims_overflow,
+     true, E(EINVAL), true, "a tensor whose element count overflows"},
+    {"itest-bad-call-negative-length.bin", bad_call_negative_length, true,
+     E(EINVAL), true, "a buffer length of -1"},
+    {"itest-bad-call-unknown-session.bin", bad_call_unknown_session, true,
+     E(ENOENT), true, "a session this client does not have"},
+    {"itest-bad-call-unknown-resource.bin", bad_call_unknown_resource, true,
+     E(ENOENT), true, "a resource this client does not have"},
+    {"itest-bad-call-empty-meta.bin", bad_call_empty_meta, true, E(EBACKEND),
+     true, "a CALL with no meta"},
+    {"itest-bad-call-meta-nil.bin", bad_call_meta_nil, true, E(EBACKEND), true,
+     "a CALL whose meta is nil"},
+    /* control requests */
+    {"itest-bad-ctrl-unknown.bin", bad_ctrl_unknown, true, E(EINVAL), true,
+     "control request 99"},
+    {"itest-bad-ctrl-res-new-size-lie.bin", bad_ctrl_res_new_size_lie, true,
+     E(EINVAL), true, "RES_NEW declaring 10 bytes, carrying 5"},
+    {"itest-bad-ctrl-res-new-dotdot.bin", bad_ctrl_res_new_dotdot, true,
+     E(EINVAL), true, "RES_NEW of a file named '..'"},
+    {"itest-bad-ctrl-res-new-slash.bin", bad_ctrl_res_new_slash, true,
+     E(EINVAL), true, "RES_NEW of a file named with slashes"},
+    {"itest-bad-ctrl-res-new-huge-count.bin", bad_ctrl_res_new_huge_count, true,
+     E(EINVAL), true, "RES_NEW claiming 2^32-1 files"},
+    {"itest-bad-ctrl-raw-on-sess-new.bin", bad_ctrl_raw_on_sess_new, true,
+     E(EINVAL), false, "SESS_NEW carrying raw bytes"},
 };
 #undef E
 
@@ -828,7 +822,7 @@ unsigned int fx_count(void)
 
 int fx_build(struct fx_frame *f, unsigned int i)
 {
-	struct bb b = { 0 };
+	struct bb b = {0};
 	memset(f, 0, sizeof(*f));
 	if (i >= fx_count())
 		return -1;

@@ -24,7 +24,7 @@ struct agent itest_agent;
 
 static const char *const transport_names[] = {
 #define X(name, str) str,
-	ITEST_TRANSPORTS_LIST(X)
+    ITEST_TRANSPORTS_LIST(X)
 #undef X
 };
 
@@ -67,12 +67,12 @@ static const char *vsock_probe(void)
 			 strerror(errno));
 		goto out;
 	}
-	struct sockaddr_vm sa = { .svm_family = AF_VSOCK,
-				  .svm_cid = VMADDR_CID_ANY };
+	struct sockaddr_vm sa = {.svm_family = AF_VSOCK,
+				 .svm_cid = VMADDR_CID_ANY};
 	int bound = -1;
 	for (int i = 0; i < 20 && bound < 0; i++) {
-		sa.svm_port = 20000 + (uint32_t)((getpid() * 7919 +
-						  i * 104729) % 40000);
+		sa.svm_port =
+		    20000 + (uint32_t)((getpid() * 7919 + i * 104729) % 40000);
 		bound = bind(l, (struct sockaddr *)&sa, sizeof(sa));
 	}
 	if (bound < 0 || listen(l, 4) < 0) {
@@ -87,12 +87,12 @@ static const char *vsock_probe(void)
 			 strerror(errno));
 		goto out;
 	}
-	struct sockaddr_vm to = { .svm_family = AF_VSOCK,
-				  .svm_cid = VMADDR_CID_LOCAL,
-				  .svm_port = sa.svm_port };
+	struct sockaddr_vm to = {.svm_family = AF_VSOCK,
+				 .svm_cid = VMADDR_CID_LOCAL,
+				 .svm_port = sa.svm_port};
 	int r = connect(c, (struct sockaddr *)&to, sizeof(to));
 	if (r < 0 && errno == EINPROGRESS) {
-		struct pollfd p = { .fd = c, .events = POLLOUT };
+		struct pollfd p = {.fd = c, .events = POLLOUT};
 		int n = poll(&p, 1, 1000);
 		int soerr = ETIMEDOUT;
 		socklen_t sl = sizeof(soerr);
@@ -237,9 +237,9 @@ static void pick_address(struct agent *a)
 		 * take it before the agent binds, so the start retries. */
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		cr_assert_geq(fd, 0, "socket: %s", strerror(errno));
-		struct sockaddr_in sa = { .sin_family = AF_INET,
-					  .sin_addr.s_addr =
-						  htonl(INADDR_LOOPBACK) };
+		struct sockaddr_in sa = {.sin_family = AF_INET,
+					 .sin_addr.s_addr =
+					     htonl(INADDR_LOOPBACK)};
 		socklen_t sl = sizeof(sa);
 		cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0,
 			     "bind 127.0.0.1:0: %s", strerror(errno));
@@ -268,14 +268,14 @@ static pid_t spawn(struct agent *a)
 	const char *agent = itest_path("VACCEL_AGENT");
 	const char *noop = itest_path("NOOP_PLUGIN");
 	const char *argv[8 + ITEST_MAX_EXTRA] = {
-		agent, "-a", a->url, "--plugins", noop,
+	    agent, "-a", a->url, "--plugins", noop,
 	};
 	int n = 5;
 	for (int i = 0; i < a->nr_extra; i++)
 		argv[n++] = a->extra[i];
 	argv[n] = NULL;
-	int logfd = open(a->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-			 0600);
+	int logfd =
+	    open(a->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	cr_assert_geq(logfd, 0, "%s: %s", a->log_path, strerror(errno));
 	pid_t parent = getpid();
 	pid_t pid = fork();
@@ -409,7 +409,9 @@ void agent_kill(struct agent *a, int sig)
 void agent_check_log(const struct agent *a)
 {
 	static const char *const reports[] = {
-		"Sanitizer", "runtime error:", "SUMMARY:",
+	    "Sanitizer",
+	    "runtime error:",
+	    "SUMMARY:",
 	};
 	char *log = read_all(a->log_path, NULL);
 	cr_assert_not_null(log, "cannot read %s", a->log_path);
@@ -474,11 +476,15 @@ void client_env(const struct agent *a)
 void itest_init(void)
 {
 	static const char *const clear[] = {
-		"VACCEL_PLUGINS",	   "VACCEL_LOG_LEVEL",
-		"VACCEL_LOG_FILE",	   "VACCEL_PROFILING_ENABLED",
-		"VACCEL_VERSION_IGNORE",   "VACCEL_RPC_ADDRESS",
-		"VACCEL_RPC_TOKEN",	   "VACCEL_RPC_TIMEOUT_MS",
-		"VACCEL_RPC_CONNECT_TIMEOUT_MS",
+	    "VACCEL_PLUGINS",
+	    "VACCEL_LOG_LEVEL",
+	    "VACCEL_LOG_FILE",
+	    "VACCEL_PROFILING_ENABLED",
+	    "VACCEL_VERSION_IGNORE",
+	    "VACCEL_RPC_ADDRESS",
+	    "VACCEL_RPC_TOKEN",
+	    "VACCEL_RPC_TIMEOUT_MS",
+	    "VACCEL_RPC_CONNECT_TIMEOUT_MS",
 	};
 	for (size_t i = 0; i < sizeof(clear) / sizeof(clear[0]); i++)
 		unsetenv(clear[i]);
@@ -553,7 +559,7 @@ void raw_close(struct raw *r)
 
 int raw_write(struct raw *r, const void *p, size_t n)
 {
-	struct iovec iov = { (void *)p, n };
+	struct iovec iov = {(void *)p, n};
 	return io_writev_all(r->fd, &iov, 1, NULL);
 }
 
@@ -562,18 +568,18 @@ int raw_frame(struct raw *r, uint16_t kind, uint64_t req,
 {
 	uint8_t hdr[WIRE_HDR_SIZE];
 	struct wire_hdr h = {
-		.magic = WIRE_MAGIC,
-		.version = WIRE_VERSION,
-		.kind = kind,
-		.req_id = req,
-		.meta_len = meta ? (uint32_t)meta->len : 0,
-		.raw_len = raw_len,
+	    .magic = WIRE_MAGIC,
+	    .version = WIRE_VERSION,
+	    .kind = kind,
+	    .req_id = req,
+	    .meta_len = meta ? (uint32_t)meta->len : 0,
+	    .raw_len = raw_len,
 	};
 	wire_hdr_encode(&h, hdr);
 	struct iovec iov[3] = {
-		{ hdr, sizeof(hdr) },
-		{ meta ? meta->data : NULL, meta ? meta->len : 0 },
-		{ (void *)raw, raw ? (size_t)raw_len : 0 },
+	    {hdr, sizeof(hdr)},
+	    {meta ? meta->data : NULL, meta ? meta->len : 0},
+	    {(void *)raw, raw ? (size_t)raw_len : 0},
 	};
 	return io_writev_all(r->fd, iov, 3, NULL);
 }
@@ -598,16 +604,15 @@ int raw_reply(struct raw *r, struct reply *rep)
 	cr_assert_eq(wire_hdr_decode(hb, &rep->h, &lim, err, sizeof(err)), 0,
 		     "the agent sent a bad header: %s", err);
 	cr_assert(rep->h.kind == WIRE_HELLO_REPLY ||
-			  rep->h.kind == WIRE_CALL_REPLY ||
-			  rep->h.kind == WIRE_CTRL_REPLY,
+		      rep->h.kind == WIRE_CALL_REPLY ||
+		      rep->h.kind == WIRE_CTRL_REPLY,
 		  "the agent sent a %s frame", wire_kind_to_str(rep->h.kind));
 	cr_assert_eq(rep->h.version, WIRE_VERSION);
 	rep->meta_len = rep->h.meta_len;
 	rep->meta = malloc(rep->meta_len + 1);
 	cr_assert_not_null(rep->meta);
 	ret = rbuf_read(r->fd, &r->rb, rep->meta, rep->meta_len);
-	cr_assert_eq(ret, 0, "reply cut short in its meta: %s",
-		     strerror(-ret));
+	cr_assert_eq(ret, 0, "reply cut short in its meta: %s", strerror(-ret));
 	if (rep->h.raw_len) {
 		cr_assert_leq(rep->h.raw_len, 2ull << 30);
 		rep->raw_len = rep->h.raw_len;
@@ -617,12 +622,12 @@ int raw_reply(struct raw *r, struct reply *rep)
 		cr_assert_eq(ret, 0, "reply cut short in its raw part: %s",
 			     strerror(-ret));
 	}
-	struct mp_reader rd = { rep->meta, rep->meta + rep->meta_len };
+	struct mp_reader rd = {rep->meta, rep->meta + rep->meta_len};
 	uint32_t n, sl;
 	const char *s;
 	cr_assert(mp_get_array(&rd, &n) == 0 && n >= 3 &&
-			  mp_get_int(&rd, &rep->status) == 0 &&
-			  mp_get_str(&rd, &s, &sl) == 0,
+		      mp_get_int(&rd, &rep->status) == 0 &&
+		      mp_get_str(&rd, &s, &sl) == 0,
 		  "malformed %s meta", wire_kind_to_str(rep->h.kind));
 	size_t m = sl < sizeof(rep->msg) - 1 ? sl : sizeof(rep->msg) - 1;
 	memcpy(rep->msg, s, m);
@@ -635,7 +640,7 @@ int raw_reply(struct raw *r, struct reply *rep)
 
 int64_t raw_hello(struct raw *r, const char *token, const uint8_t *key)
 {
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	uint8_t k[WIRE_KEY_SIZE];
 	if (key)
 		memcpy(k, key, sizeof(k));
@@ -669,7 +674,7 @@ int64_t raw_hello(struct raw *r, const char *token, const uint8_t *key)
 
 int64_t raw_sess_new(struct raw *r)
 {
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	mp_put_array(&m, 2);
 	mp_put_uint(&m, WIRE_CTRL_SESS_NEW);
 	mp_put_uint(&m, 0);
@@ -701,7 +706,7 @@ void meta_call_head(struct wbuf *m, uint64_t op_id, uint64_t sig_hash,
 
 int64_t raw_noop(struct raw *r, int64_t sess)
 {
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	meta_call_head(&m, VACCEL_OPID_NOOP,
 		       vaccel_op_desc_by_id(VACCEL_OPID_NOOP)->sig_hash, sess,
 		       0);

@@ -28,13 +28,13 @@
 #include <vaccel.h>
 
 /* Compare a vAccel status with the expected one; print both by name. */
-#define assert_ret(expr, want)                                               \
-	do {                                                                 \
-		int got_ = (expr);                                           \
-		int want_ = (want);                                          \
-		cr_assert_eq(got_, want_, "%s: got %s, want %s", #expr,      \
-			     vaccel_error_to_str(got_),                      \
-			     vaccel_error_to_str(want_));                    \
+#define assert_ret(expr, want)                                                 \
+	do {                                                                   \
+		int got_ = (expr);                                             \
+		int want_ = (want);                                            \
+		cr_assert_eq(got_, want_, "%s: got %s, want %s", #expr,        \
+			     vaccel_error_to_str(got_),                        \
+			     vaccel_error_to_str(want_));                      \
 	} while (0)
 #define assert_ok(expr) assert_ret(expr, VACCEL_OK)
 

@@ -77,10 +77,11 @@ static void set_scalar(struct vaccel_oparg *a,
 		const char *name;
 		int64_t value;
 	} fixed[] = {
-		{ "m", 2 },	  { "n", 3 },	  { "k", 4 },
-		{ "lda", 5 },	  { "ldb", 6 },	  { "ldc", 7 },
-		{ "incy", 2 },	  { "uplo", VACCEL_BLAS_LOWER },
-		{ "handle", 42 }, { "diag", VACCEL_BLAS_UNIT },
+	    {"m", 2},	    {"n", 3},
+	    {"k", 4},	    {"lda", 5},
+	    {"ldb", 6},	    {"ldc", 7},
+	    {"incy", 2},    {"uplo", VACCEL_BLAS_LOWER},
+	    {"handle", 42}, {"diag", VACCEL_BLAS_UNIT},
 	};
 	const char *n = d->name;
 	memset(a, 0, sizeof(*a));
@@ -180,7 +181,7 @@ void opcall_build(struct opcall *c, const struct vaccel_op_desc *op,
 		case VACCEL_ARGK_ARGS_IN:
 		case VACCEL_ARGK_ARGS_OUT: {
 			/* an empty entry in the middle */
-			const uint32_t sizes[3] = { 3 + v, 0, 70000 };
+			const uint32_t sizes[3] = {3 + v, 0, 70000};
 			uint64_t pos = 0;
 			struct vaccel_arg *l = own(c, calloc(3, sizeof(*l)));
 			for (int j = 0; j < 3; j++) {
@@ -218,7 +219,7 @@ void opcall_build(struct opcall *c, const struct vaccel_op_desc *op,
 			break;
 		}
 		case VACCEL_ARGK_TENSORS_OUT: {
-			const uint64_t caps[2] = { 8 + v, 100000 };
+			const uint64_t caps[2] = {8 + v, 100000};
 			uint64_t pos = 0;
 			struct vaccel_tensor *t = own(c, calloc(2, sizeof(*t)));
 			for (int j = 0; j < 2; j++) {
@@ -321,20 +322,19 @@ int workload_call(struct vaccel_session *s, struct vaccel_resource *res,
 {
 	int ret;
 	if (res && i % 7 == 6) {
-		uint8_t in[5] = { 1, 2, 3, 4, 5 }, out[9];
-		struct vaccel_arg rd = { .size = sizeof(in), .buf = in };
-		struct vaccel_arg wr = { .size = sizeof(out), .buf = out };
+		uint8_t in[5] = {1, 2, 3, 4, 5}, out[9];
+		struct vaccel_arg rd = {.size = sizeof(in), .buf = in};
+		struct vaccel_arg wr = {.size = sizeof(out), .buf = out};
 		snprintf(what, what_len, "exec_with_resource #%u", i);
-		ret = vaccel_exec_with_resource(s, res, "entry", &rd, 1, &wr,
-						1);
+		ret =
+		    vaccel_exec_with_resource(s, res, "entry", &rd, 1, &wr, 1);
 		if (ret)
 			return ret;
-		return pattern_find_mismatch(out, sizeof(out),
-					     VACCEL_OPID_EXEC_WITH_RESOURCE,
-					     VACCEL_EXEC_WITH_RESOURCE_WRITE,
-					     0) == sizeof(out) ?
-			       VACCEL_OK :
-			       -1;
+		return pattern_find_mismatch(
+			   out, sizeof(out), VACCEL_OPID_EXEC_WITH_RESOURCE,
+			   VACCEL_EXEC_WITH_RESOURCE_WRITE, 0) == sizeof(out)
+			   ? VACCEL_OK
+			   : -1;
 	}
 	switch (i % 3) {
 	case 0:
@@ -354,9 +354,9 @@ int workload_call(struct vaccel_session *s, struct vaccel_resource *res,
 		if (ret)
 			return ret;
 		return pattern_find_mismatch((uint8_t *)c, cb, VACCEL_OPID_GEMM,
-					     VACCEL_GEMM_C, 0) == cb ?
-			       VACCEL_OK :
-			       -1;
+					     VACCEL_GEMM_C, 0) == cb
+			   ? VACCEL_OK
+			   : -1;
 	}
 	default: {
 		uint8_t img[300], text[40], name[24];

@@ -15,8 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-TestSuite(conformance, .init = itest_init, .fini = itest_fini,
-	  .timeout = 300);
+TestSuite(conformance, .init = itest_init, .fini = itest_fini, .timeout = 300);
 
 /* Does `s` contain the number n, not as part of a longer number? */
 static bool mentions_number(const char *s, long n)
@@ -57,8 +56,8 @@ Test(conformance, every_op_through_op_call)
 			struct opcall c;
 			char what[64];
 			opcall_build(&c, op, v, &res);
-			int ret = vaccel_op_call(&sess, op->id, c.args,
-						 op->nr_args);
+			int ret =
+			    vaccel_op_call(&sess, op->id, c.args, op->nr_args);
 			cr_assert_eq(ret, VACCEL_OK,
 				     "op %s variant %u: got %s, want VACCEL_OK",
 				     op->name, v, vaccel_error_to_str(ret));
@@ -120,11 +119,11 @@ Test(conformance, native_wrappers)
 
 	/* the general form, double complex, row-major, A transposed */
 	double za[2 * 4 * 3], zb[2 * 4 * 2], zc[2 * 3 * 2];
-	const double one[2] = { 1, 0 }, zero[2] = { 0, 0 };
+	const double one[2] = {1, 0}, zero[2] = {0, 0};
 	memset(za, 0, sizeof(za));
 	memset(zb, 0, sizeof(zb));
-	pattern_fill((uint8_t *)zc, sizeof(zc), VACCEL_OPID_GEMM,
-		     VACCEL_GEMM_C, 0, true);
+	pattern_fill((uint8_t *)zc, sizeof(zc), VACCEL_OPID_GEMM, VACCEL_GEMM_C,
+		     0, true);
 	assert_ok(vaccel_blas_gemm(&sess, VACCEL_BLAS_Z, VACCEL_BLAS_ROW,
 				   VACCEL_BLAS_TRANS, VACCEL_BLAS_NOTRANS, 3, 2,
 				   4, one, za, 3, zb, 2, zero, zc, 2));
@@ -134,13 +133,13 @@ Test(conformance, native_wrappers)
 	/* genop: read[0] is the vAccel op type */
 	uint32_t type = VACCEL_OP_NOOP;
 	uint8_t in[7] = "genop!", w1[6], w2[10];
-	struct vaccel_arg rd[2] = { { .size = 4, .buf = &type },
-				    { .size = sizeof(in), .buf = in } };
-	struct vaccel_arg wr[2] = { { .size = sizeof(w1), .buf = w1 },
-				    { .size = sizeof(w2), .buf = w2 } };
+	struct vaccel_arg rd[2] = {{.size = 4, .buf = &type},
+				   {.size = sizeof(in), .buf = in}};
+	struct vaccel_arg wr[2] = {{.size = sizeof(w1), .buf = w1},
+				   {.size = sizeof(w2), .buf = w2}};
 	assert_ok(vaccel_genop(&sess, rd, 2, wr, 2));
-	check_pattern(w1, sizeof(w1), VACCEL_OPID_GENOP, VACCEL_GENOP_WRITE,
-		      0, "genop write[0]");
+	check_pattern(w1, sizeof(w1), VACCEL_OPID_GENOP, VACCEL_GENOP_WRITE, 0,
+		      "genop write[0]");
 	check_pattern(w2, sizeof(w2), VACCEL_OPID_GENOP, VACCEL_GENOP_WRITE,
 		      sizeof(w1), "genop write[1]");
 	cr_assert_eq(wr[0].size, sizeof(w1));
@@ -148,12 +147,12 @@ Test(conformance, native_wrappers)
 
 	/* exec and exec_with_resource */
 	uint8_t ew[33];
-	struct vaccel_arg ewr = { .size = sizeof(ew), .buf = ew };
+	struct vaccel_arg ewr = {.size = sizeof(ew), .buf = ew};
 	assert_ok(vaccel_exec(&sess, "libdemo.so", "demo_fn", rd, 2, &ewr, 1));
 	check_pattern(ew, sizeof(ew), VACCEL_OPID_EXEC, VACCEL_EXEC_WRITE, 0,
 		      "exec write");
-	assert_ok(vaccel_exec_with_resource(&sess, &res, "demo_fn", rd, 2,
-					    &ewr, 1));
+	assert_ok(
+	    vaccel_exec_with_resource(&sess, &res, "demo_fn", rd, 2, &ewr, 1));
 	check_pattern(ew, sizeof(ew), VACCEL_OPID_EXEC_WITH_RESOURCE,
 		      VACCEL_EXEC_WITH_RESOURCE_WRITE, 0,
 		      "exec_with_resource write");
@@ -161,25 +160,28 @@ Test(conformance, native_wrappers)
 	/* images */
 	uint8_t img[1000], text[64], name[32];
 	memset(img, 0x7f, sizeof(img));
-	assert_ok(vaccel_image_classification(&sess, img, text, name,
-					      sizeof(img), sizeof(text),
-					      sizeof(name)));
+	assert_ok(vaccel_image_classification(
+	    &sess, img, text, name, sizeof(img), sizeof(text), sizeof(name)));
 	check_pattern(text, sizeof(text), VACCEL_OPID_IMAGE_CLASSIFY,
 		      VACCEL_IMAGE_CLASSIFY_OUT_TEXT, 0, "classify text");
 	check_pattern(name, sizeof(name), VACCEL_OPID_IMAGE_CLASSIFY,
 		      VACCEL_IMAGE_CLASSIFY_OUT_NAME, 0, "classify name");
 	int (*const image_ops[4])(struct vaccel_session *, const void *,
 				  unsigned char *, size_t, size_t) = {
-		vaccel_image_detection, vaccel_image_segmentation,
-		vaccel_image_pose, vaccel_image_depth,
+	    vaccel_image_detection,
+	    vaccel_image_segmentation,
+	    vaccel_image_pose,
+	    vaccel_image_depth,
 	};
 	const uint32_t image_ids[4] = {
-		VACCEL_OPID_IMAGE_DETECT, VACCEL_OPID_IMAGE_SEGMENT,
-		VACCEL_OPID_IMAGE_POSE, VACCEL_OPID_IMAGE_DEPTH,
+	    VACCEL_OPID_IMAGE_DETECT,
+	    VACCEL_OPID_IMAGE_SEGMENT,
+	    VACCEL_OPID_IMAGE_POSE,
+	    VACCEL_OPID_IMAGE_DEPTH,
 	};
 	for (int i = 0; i < 4; i++) {
-		assert_ok(image_ops[i](&sess, img, name, sizeof(img),
-				       sizeof(name)));
+		assert_ok(
+		    image_ops[i](&sess, img, name, sizeof(img), sizeof(name)));
 		check_pattern(name, sizeof(name), image_ids[i], 1, 0,
 			      vaccel_op_name(image_ids[i]));
 	}
@@ -189,18 +191,18 @@ Test(conformance, native_wrappers)
 	assert_ok(vaccel_model_load(&sess, &res, &handle));
 	check_pattern(&handle, sizeof(handle), VACCEL_OPID_MODEL_LOAD,
 		      VACCEL_MODEL_LOAD_HANDLE, 0, "model_load handle");
-	float tin[6] = { 1, 2, 3, 4, 5, 6 };
-	struct vaccel_tensor inputs[1] = { {
-		.dtype = VACCEL_DTYPE_F32,
-		.ndim = 2,
-		.dims = { 2, 3 },
-		.data = tin,
-		.size = sizeof(tin),
-	} };
+	float tin[6] = {1, 2, 3, 4, 5, 6};
+	struct vaccel_tensor inputs[1] = {{
+	    .dtype = VACCEL_DTYPE_F32,
+	    .ndim = 2,
+	    .dims = {2, 3},
+	    .data = tin,
+	    .size = sizeof(tin),
+	}};
 	uint8_t o1[16], o2[100];
 	struct vaccel_tensor outputs[2] = {
-		{ .data = o1, .size = sizeof(o1) },
-		{ .data = o2, .size = sizeof(o2) },
+	    {.data = o1, .size = sizeof(o1)},
+	    {.data = o2, .size = sizeof(o2)},
 	};
 	assert_ok(vaccel_model_run(&sess, handle, inputs, 1, outputs, 2));
 	uint64_t pos = 0;
@@ -253,9 +255,9 @@ Test(conformance, file_resource_with_two_sessions)
 
 	/* the agent knows it in both sessions */
 	uint8_t out[12];
-	struct vaccel_arg wr = { .size = sizeof(out), .buf = out };
-	assert_ok(vaccel_exec_with_resource(&s1, &res, "entry", NULL, 0, &wr,
-					    1));
+	struct vaccel_arg wr = {.size = sizeof(out), .buf = out};
+	assert_ok(
+	    vaccel_exec_with_resource(&s1, &res, "entry", NULL, 0, &wr, 1));
 	check_pattern(out, sizeof(out), VACCEL_OPID_EXEC_WITH_RESOURCE,
 		      VACCEL_EXEC_WITH_RESOURCE_WRITE, 0, "exec_with_resource");
 	uint64_t handle;
@@ -267,15 +269,15 @@ Test(conformance, file_resource_with_two_sessions)
 	assert_ok(vaccel_resource_unregister(&res, &s1));
 	assert_ret(vaccel_resource_unregister(&res, &s1), VACCEL_ENOENT);
 	cr_assert_eq(vaccel_resource_refcount(&res), 1);
-	assert_ok(vaccel_exec_with_resource(&s2, &res, "entry", NULL, 0, &wr,
-					    1));
+	assert_ok(
+	    vaccel_exec_with_resource(&s2, &res, "entry", NULL, 0, &wr, 1));
 
 	/* registered nowhere: the agent has let it go */
 	assert_ok(vaccel_resource_unregister(&res, &s2));
 	cr_assert_eq(vaccel_resource_refcount(&res), 0);
-	assert_ret(vaccel_exec_with_resource(&s1, &res, "entry", NULL, 0, &wr,
-					     1),
-		   VACCEL_ENOENT);
+	assert_ret(
+	    vaccel_exec_with_resource(&s1, &res, "entry", NULL, 0, &wr, 1),
+	    VACCEL_ENOENT);
 	assert_ok(vaccel_resource_release(&res));
 	assert_ret(vaccel_resource_release(&res), VACCEL_EINVAL);
 
@@ -305,7 +307,7 @@ Test(conformance, big_inout_buffer_1gib)
 	cr_assert_not_null(x, "cannot allocate %llu bytes",
 			   (unsigned long long)bytes);
 	pattern_fill(x, bytes, VACCEL_OPID_SCAL, VACCEL_SCAL_X, 0, true);
-	struct vaccel_oparg args[VACCEL_SCAL_NR_ARGS] = { 0 };
+	struct vaccel_oparg args[VACCEL_SCAL_NR_ARGS] = {0};
 	args[VACCEL_SCAL_PREC].v.i = VACCEL_BLAS_S;
 	args[VACCEL_SCAL_N].v.i = (int64_t)(bytes / sizeof(float));
 	args[VACCEL_SCAL_ALPHA].v.c128[0] = 2.0;
@@ -313,15 +315,16 @@ Test(conformance, big_inout_buffer_1gib)
 	args[VACCEL_SCAL_X].len = bytes;
 	args[VACCEL_SCAL_INCX].v.i = 1;
 	double t0 = itest_now_ms();
-	int ret = vaccel_op_call(&sess, VACCEL_OPID_SCAL, args,
-				 VACCEL_SCAL_NR_ARGS);
+	int ret =
+	    vaccel_op_call(&sess, VACCEL_OPID_SCAL, args, VACCEL_SCAL_NR_ARGS);
 	double t1 = itest_now_ms();
 	cr_assert_eq(ret, VACCEL_OK, "scal of %llu bytes: %s",
 		     (unsigned long long)bytes, vaccel_error_to_str(ret));
-	uint64_t bad = pattern_find_mismatch(x, bytes, VACCEL_OPID_SCAL,
-					     VACCEL_SCAL_X, 0);
-	cr_assert_eq(bad, bytes, "byte %llu of the %llu-byte buffer is not "
-				 "what the agent wrote",
+	uint64_t bad =
+	    pattern_find_mismatch(x, bytes, VACCEL_OPID_SCAL, VACCEL_SCAL_X, 0);
+	cr_assert_eq(bad, bytes,
+		     "byte %llu of the %llu-byte buffer is not "
+		     "what the agent wrote",
 		     (unsigned long long)bad, (unsigned long long)bytes);
 	cr_log_info("%llu MiB each way over %s in %.0f ms",
 		    (unsigned long long)(bytes >> 20), itest_agent.client_url,
@@ -336,19 +339,19 @@ Test(conformance, big_inout_buffer_1gib)
 static void hello_versions(struct raw *r, uint16_t hver, uint64_t mver,
 			   struct reply *rep)
 {
-	struct wbuf m = { 0 };
-	uint8_t key[WIRE_KEY_SIZE] = { 1, 2, 3 };
+	struct wbuf m = {0};
+	uint8_t key[WIRE_KEY_SIZE] = {1, 2, 3};
 	mp_put_array(&m, 4);
 	mp_put_uint(&m, mver);
 	mp_put_bin(&m, key, sizeof(key));
 	mp_put_nil(&m);
 	mp_put_array(&m, 0);
 	uint8_t hdr[WIRE_HDR_SIZE];
-	struct wire_hdr h = { .magic = WIRE_MAGIC,
-			      .version = hver,
-			      .kind = WIRE_HELLO,
-			      .req_id = 42,
-			      .meta_len = (uint32_t)m.len };
+	struct wire_hdr h = {.magic = WIRE_MAGIC,
+			     .version = hver,
+			     .kind = WIRE_HELLO,
+			     .req_id = 42,
+			     .meta_len = (uint32_t)m.len};
 	wire_hdr_encode(&h, hdr);
 	cr_assert_eq(raw_write(r, hdr, sizeof(hdr)), 0);
 	cr_assert_eq(raw_write(r, m.data, m.len), 0);
@@ -371,7 +374,7 @@ Test(conformance, version_mismatch_is_refused_by_name)
 		     "hello v99: got %s, want VACCEL_EPROTO_VERSION (%s)",
 		     vaccel_error_to_str((int)rep.status), rep.msg);
 	cr_assert(mentions_number(rep.msg, 99) &&
-			  mentions_number(rep.msg, WIRE_VERSION),
+		      mentions_number(rep.msg, WIRE_VERSION),
 		  "the refusal should name both versions (99 and %d): '%s'",
 		  WIRE_VERSION, rep.msg);
 	reply_free(&rep);
@@ -385,7 +388,7 @@ Test(conformance, version_mismatch_is_refused_by_name)
 	cr_assert_eq(rep.status, VACCEL_EPROTO_VERSION, "got %s (%s)",
 		     vaccel_error_to_str((int)rep.status), rep.msg);
 	cr_assert(mentions_number(rep.msg, 99) &&
-			  mentions_number(rep.msg, WIRE_VERSION),
+		      mentions_number(rep.msg, WIRE_VERSION),
 		  "the refusal should name both versions (99 and %d): '%s'",
 		  WIRE_VERSION, rep.msg);
 	reply_free(&rep);
@@ -406,7 +409,7 @@ Test(conformance, token_is_required)
 	char line[64];
 	snprintf(line, sizeof(line), "%s\n", token);
 	char *tf = itest_write_file("token", line, strlen(line));
-	const char *extra[] = { "--token-file", tf, NULL };
+	const char *extra[] = {"--token-file", tf, NULL};
 	agent_start(&itest_agent, extra);
 	client_env(&itest_agent);
 
@@ -416,7 +419,7 @@ Test(conformance, token_is_required)
 	assert_ret(vaccel_session_init(&sess, 0), VACCEL_EACCES);
 	assert_ok(vaccel_cleanup());
 	/* the wrong one, and a prefix of the right one */
-	const char *wrong[] = { "not-the-token", "s3cret" };
+	const char *wrong[] = {"not-the-token", "s3cret"};
 	for (int i = 0; i < 2; i++) {
 		setenv("VACCEL_RPC_TOKEN", wrong[i], 1);
 		assert_ok(vaccel_bootstrap());
@@ -452,8 +455,8 @@ Test(conformance, token_is_required)
 static void raw_call(struct raw *r, struct opcall *c, int64_t sess,
 		     uint64_t hash, struct reply *rep)
 {
-	struct wbuf meta = { 0 };
-	struct segs segs = { 0 };
+	struct wbuf meta = {0};
+	struct segs segs = {0};
 	assert_ok(wire_encode_call(&meta, &segs, c->op, c->args, sess, hash));
 	uint64_t req = r->next_req++;
 	int ret = frame_send(r->fd, WIRE_CALL, req, &meta, &segs, NULL);
@@ -468,7 +471,7 @@ static void raw_call(struct raw *r, struct opcall *c, int64_t sess,
 		return;
 	int st;
 	char msg[64];
-	struct segs in = { 0 };
+	struct segs in = {0};
 	assert_ok(wire_decode_reply(rep->meta, rep->meta_len, rep->raw_len,
 				    c->op, c->args, &st, msg, sizeof(msg),
 				    &in));
@@ -485,7 +488,7 @@ Test(conformance, signature_mismatch_names_the_op)
 {
 	itest_begin(NULL);
 	const struct vaccel_op_desc *gemm =
-		vaccel_op_desc_by_id(VACCEL_OPID_GEMM);
+	    vaccel_op_desc_by_id(VACCEL_OPID_GEMM);
 	struct raw r;
 	struct reply rep;
 	struct opcall c;
@@ -524,9 +527,9 @@ Test(conformance, unknown_op_is_not_supported)
 	raw_open(&r, &itest_agent, 10000);
 	assert_ok((int)raw_hello(&r, NULL, NULL));
 	int64_t s = raw_sess_new(&r);
-	const uint64_t ids[] = { VACCEL_OPID_LIMIT, 9999, 1ull << 40 };
+	const uint64_t ids[] = {VACCEL_OPID_LIMIT, 9999, 1ull << 40};
 	for (int i = 0; i < 3; i++) {
-		struct wbuf m = { 0 };
+		struct wbuf m = {0};
 		meta_call_head(&m, ids[i], 0x1234, s, 0);
 		uint64_t req = r.next_req++;
 		cr_assert_eq(raw_frame(&r, WIRE_CALL, req, &m, NULL, 0), 0);
@@ -597,14 +600,14 @@ static void memfd_case(struct raw *r, int64_t s, int fd, int want,
 		       const char *needle, const char *what)
 {
 	const struct vaccel_op_desc *gemm =
-		vaccel_op_desc_by_id(VACCEL_OPID_GEMM);
+	    vaccel_op_desc_by_id(VACCEL_OPID_GEMM);
 	struct opcall c;
 	struct reply rep;
-	struct wbuf meta = { 0 };
-	struct segs segs = { 0 };
+	struct wbuf meta = {0};
+	struct segs segs = {0};
 	opcall_build(&c, gemm, 5, NULL);
-	assert_ok(wire_encode_call(&meta, &segs, gemm, c.args, s,
-				   gemm->sig_hash));
+	assert_ok(
+	    wire_encode_call(&meta, &segs, gemm, c.args, s, gemm->sig_hash));
 	uint64_t req = r->next_req++;
 	int ret = frame_send_ex(r->fd, WIRE_CALL, req, WIRE_F_MEMFD, &meta,
 				NULL, NULL, fd);

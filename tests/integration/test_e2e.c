@@ -67,7 +67,7 @@ static void child_fail(struct child_result *r, int ret, const char *what)
 /* The body of a client process: a session of its own, n workload calls. */
 static void child_client(int out_fd, unsigned int n, unsigned int seed)
 {
-	struct child_result r = { 0 };
+	struct child_result r = {0};
 	struct vaccel_session s;
 	int ret = vaccel_session_init(&s, 0);
 	if (ret) {
@@ -82,8 +82,7 @@ static void child_client(int out_fd, unsigned int n, unsigned int seed)
 	_exit(0);
 }
 
-static pid_t fork_child(int *rfd, void (*body)(int, unsigned int,
-					      unsigned int),
+static pid_t fork_child(int *rfd, void (*body)(int, unsigned int, unsigned int),
 			unsigned int n, unsigned int seed)
 {
 	int p[2];
@@ -114,11 +113,10 @@ static void reap_ok(pid_t pid, const char *who)
 static void assert_clean(const struct child_result *r, unsigned int want,
 			 const char *who)
 {
-	cr_assert_eq(r->errors, 0,
-		     "%s: %u of %u calls failed; first: %s -> %s", who,
-		     r->errors, r->calls, r->what,
-		     r->first_err == -1 ? "wrong output" :
-					  vaccel_error_to_str(r->first_err));
+	cr_assert_eq(r->errors, 0, "%s: %u of %u calls failed; first: %s -> %s",
+		     who, r->errors, r->calls, r->what,
+		     r->first_err == -1 ? "wrong output"
+					: vaccel_error_to_str(r->first_err));
 	if (want)
 		cr_assert_eq(r->calls, want, "%s made %u calls, want %u", who,
 			     r->calls, want);
@@ -128,7 +126,7 @@ static void assert_clean(const struct child_result *r, unsigned int want,
 static void calls_ok(struct vaccel_session *s, struct vaccel_resource *res,
 		     unsigned int n, unsigned int seed, const char *who)
 {
-	struct child_result r = { 0 };
+	struct child_result r = {0};
 	workload_run(s, res, n, seed, &r);
 	assert_clean(&r, n, who);
 }
@@ -187,21 +185,19 @@ Test(e2e, threads_share_sessions)
 	struct vaccel_resource res;
 	assert_ok(vaccel_session_init(&s[0], 0));
 	assert_ok(vaccel_session_init(&s[1], 0));
-	assert_ok(vaccel_resource_init_from_buf(&res, "lib bytes", 9,
-						VACCEL_RESOURCE_LIB,
-						"libshared.so"));
+	assert_ok(vaccel_resource_init_from_buf(
+	    &res, "lib bytes", 9, VACCEL_RESOURCE_LIB, "libshared.so"));
 	assert_ok(vaccel_resource_register(&res, &s[0]));
 	assert_ok(vaccel_resource_register(&res, &s[1]));
 
 	struct thread_arg args[NR_THREADS];
 	pthread_t th[NR_THREADS];
 	for (int i = 0; i < NR_THREADS; i++) {
-		args[i] = (struct thread_arg){ .sess = &s[i % 2],
-					       .res = &res,
-					       .seed = (unsigned int)i * 1000 };
-		cr_assert_eq(pthread_create(&th[i], NULL, thread_main,
-					    &args[i]),
-			     0);
+		args[i] = (struct thread_arg){.sess = &s[i % 2],
+					      .res = &res,
+					      .seed = (unsigned int)i * 1000};
+		cr_assert_eq(
+		    pthread_create(&th[i], NULL, thread_main, &args[i]), 0);
 	}
 	/* control traffic from this thread meanwhile */
 	for (int i = 0; i < 20; i++) {
@@ -252,9 +248,9 @@ static void child_partial_sender(int out_fd, unsigned int n, unsigned int seed)
 	(void)seed;
 	struct url u;
 	char err[200];
-	struct wbuf m = { 0 };
+	struct wbuf m = {0};
 	struct rbuf rb;
-	uint8_t key[WIRE_KEY_SIZE] = { 0x5e, 0xed };
+	uint8_t key[WIRE_KEY_SIZE] = {0x5e, 0xed};
 	uint8_t hb[WIRE_HDR_SIZE];
 	if (url_parse(itest_agent.client_url, &u, err, sizeof(err)) ||
 	    rbuf_init(&rb, 1 << 16))
@@ -287,7 +283,7 @@ static void child_partial_sender(int out_fd, unsigned int n, unsigned int seed)
 	}
 	wbuf_reset(&m);
 	const struct vaccel_op_desc *op =
-		vaccel_op_desc_by_id(VACCEL_OPID_SCAL);
+	    vaccel_op_desc_by_id(VACCEL_OPID_SCAL);
 	meta_call_head(&m, op->id, op->sig_hash, 1, VACCEL_SCAL_NR_ARGS);
 	mp_put_int(&m, VACCEL_BLAS_S);
 	mp_put_int(&m, (int64_t)(BIG_CALL / 4));
@@ -296,17 +292,16 @@ static void child_partial_sender(int out_fd, unsigned int n, unsigned int seed)
 	mp_put_f64(&m, 0.0);
 	mp_put_uint(&m, BIG_CALL);
 	mp_put_int(&m, 1);
-	struct wire_hdr h = { .magic = WIRE_MAGIC,
-			      .version = WIRE_VERSION,
-			      .kind = WIRE_CALL,
-			      .req_id = 3,
-			      .meta_len = (uint32_t)m.len,
-			      .raw_len = BIG_CALL };
+	struct wire_hdr h = {.magic = WIRE_MAGIC,
+			     .version = WIRE_VERSION,
+			     .kind = WIRE_CALL,
+			     .req_id = 3,
+			     .meta_len = (uint32_t)m.len,
+			     .raw_len = BIG_CALL};
 	wire_hdr_encode(&h, hb);
 	static uint8_t chunk[1 << 20];
-	struct iovec iov[3] = { { hb, sizeof(hb) },
-				{ m.data, m.len },
-				{ chunk, sizeof(chunk) } };
+	struct iovec iov[3] = {
+	    {hb, sizeof(hb)}, {m.data, m.len}, {chunk, sizeof(chunk)}};
 	if (io_writev_all(fd, iov, 3, NULL))
 		_exit(7);
 	write_all(out_fd, "x", 1);
@@ -327,7 +322,7 @@ static void child_big_caller(int out_fd, unsigned int n, unsigned int seed)
 	if (!x)
 		_exit(3);
 	memset(x, 1, BIG_CALL);
-	struct vaccel_oparg a[VACCEL_SCAL_NR_ARGS] = { 0 };
+	struct vaccel_oparg a[VACCEL_SCAL_NR_ARGS] = {0};
 	a[VACCEL_SCAL_PREC].v.i = VACCEL_BLAS_S;
 	a[VACCEL_SCAL_N].v.i = (int64_t)(BIG_CALL / 4);
 	a[VACCEL_SCAL_X].buf = x;
@@ -344,7 +339,7 @@ static void child_big_caller(int out_fd, unsigned int n, unsigned int seed)
  * it and reap it. */
 static void kill_when_ready(pid_t pid, int fd, int delay_ms, const char *who)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 	int n = poll(&p, 1, 60000);
 	char c = 0;
 	bool ready = n == 1 && read(fd, &c, 1) == 1;
@@ -379,7 +374,7 @@ Test(e2e, client_killed_mid_call)
 	}
 	/* real rpc clients killed at some point of a 256 MiB round trip:
 	 * sending, being served, or reading the reply */
-	static const int delays[] = { 0, 15, 60, 150, 400 };
+	static const int delays[] = {0, 15, 60, 150, 400};
 	for (size_t i = 0; i < sizeof(delays) / sizeof(delays[0]); i++) {
 		int fd;
 		pid_t pid = fork_child(&fd, child_big_caller, 0, 0);
@@ -434,10 +429,10 @@ Test(e2e, agent_killed_and_restarted)
 	double t0 = itest_now_ms();
 	assert_ret(vaccel_noop(&s), VACCEL_EREMOTEIO);
 	uint8_t out[16];
-	struct vaccel_arg wr = { .size = sizeof(out), .buf = out };
-	assert_ret(vaccel_exec_with_resource(&s, &res, "entry", NULL, 0, &wr,
-					     1),
-		   VACCEL_EREMOTEIO);
+	struct vaccel_arg wr = {.size = sizeof(out), .buf = out};
+	assert_ret(
+	    vaccel_exec_with_resource(&s, &res, "entry", NULL, 0, &wr, 1),
+	    VACCEL_EREMOTEIO);
 	double dt = itest_now_ms() - t0;
 	cr_assert_lt(dt, 5000, "failing with the agent down took %.0f ms", dt);
 
@@ -445,8 +440,8 @@ Test(e2e, agent_killed_and_restarted)
 	 * re-creates the sessions and the registered resource */
 	agent_start(&itest_agent, NULL);
 	assert_ok(vaccel_noop(&s));
-	assert_ok(vaccel_exec_with_resource(&s, &res, "entry", NULL, 0, &wr,
-					    1));
+	assert_ok(
+	    vaccel_exec_with_resource(&s, &res, "entry", NULL, 0, &wr, 1));
 	cr_assert_eq(pattern_find_mismatch(out, sizeof(out),
 					   VACCEL_OPID_EXEC_WITH_RESOURCE,
 					   VACCEL_EXEC_WITH_RESOURCE_WRITE, 0),
@@ -462,8 +457,8 @@ Test(e2e, agent_killed_and_restarted)
 	agent_start(&itest_agent, NULL);
 	struct opcall c;
 	opcall_build(&c, vaccel_op_desc_by_id(VACCEL_OPID_GEMM), 6, NULL);
-	assert_ok(vaccel_op_call(&s, VACCEL_OPID_GEMM, c.args,
-				 VACCEL_GEMM_NR_ARGS));
+	assert_ok(
+	    vaccel_op_call(&s, VACCEL_OPID_GEMM, c.args, VACCEL_GEMM_NR_ARGS));
 	opcall_check(&c, "gemm after the second restart");
 	opcall_free(&c);
 	assert_ok(vaccel_model_load(&s, &res, &handle));
@@ -483,7 +478,7 @@ static struct vaccel_resource *fork_res;
 
 static void child_forked_client(int out_fd, unsigned int n, unsigned int seed)
 {
-	struct child_result r = { 0 };
+	struct child_result r = {0};
 	/* the parent's session and resource, through our own connection */
 	workload_run(fork_sess, fork_res, n, seed, &r);
 	write_all(out_fd, &r, sizeof(r));
@@ -531,14 +526,13 @@ static int good_stop_fd = -1, good_stop_wfd = -1;
 static void child_good_client(int out_fd, unsigned int n, unsigned int seed)
 {
 	(void)n;
-	struct child_result r = { 0 };
+	struct child_result r = {0};
 	struct vaccel_session s;
 	struct vaccel_resource res;
 	int ret = vaccel_session_init(&s, 0);
 	if (!ret)
-		ret = vaccel_resource_init_from_buf(&res, "abc", 3,
-						    VACCEL_RESOURCE_LIB,
-						    "good.so");
+		ret = vaccel_resource_init_from_buf(
+		    &res, "abc", 3, VACCEL_RESOURCE_LIB, "good.so");
 	if (!ret)
 		ret = vaccel_resource_register(&res, &s);
 	if (ret) {
@@ -548,7 +542,7 @@ static void child_good_client(int out_fd, unsigned int n, unsigned int seed)
 	char what[96];
 	close(good_stop_wfd);
 	for (unsigned int i = seed; r.errors < 100; i++) {
-		struct pollfd p = { .fd = good_stop_fd, .events = POLLIN };
+		struct pollfd p = {.fd = good_stop_fd, .events = POLLIN};
 		if (poll(&p, 1, 0) != 0)
 			break;
 		r.calls++;
@@ -702,8 +696,7 @@ static int only_files(const struct dirent *d)
 
 Test(e2e, hostile_frames_while_a_client_works)
 {
-	itest_begin((const char *const[]){ "--max-memory", FX_MAX_MEMORY,
-					   NULL });
+	itest_begin((const char *const[]){"--max-memory", FX_MAX_MEMORY, NULL});
 	int stop[2];
 	cr_assert_eq(pipe(stop), 0);
 	good_stop_fd = stop[0];
@@ -768,7 +761,7 @@ Test(e2e, corpus_has_the_hand_made_frames)
 		cr_assert(asprintf(&path, "%s/%s", dir, f.name) > 0);
 		uint8_t *data = read_file(path, &len);
 		cr_assert(data && len == f.len &&
-				  memcmp(data, f.data, len) == 0,
+			      memcmp(data, f.data, len) == 0,
 			  "%s is %s; regenerate the corpus with "
 			  "itest-gen-corpus %s",
 			  path, data ? "out of date" : "missing", dir);
@@ -788,8 +781,8 @@ Test(e2e, corpus_has_the_hand_made_frames)
 			known = strcmp(f.name, names[i]->d_name) == 0;
 			fx_free(&f);
 		}
-		cr_assert(known, "%s/%s is no hand-made frame any more",
-			  dir, names[i]->d_name);
+		cr_assert(known, "%s/%s is no hand-made frame any more", dir,
+			  names[i]->d_name);
 		free(names[i]);
 	}
 	free(names);
@@ -807,8 +800,8 @@ Test(e2e, stalled_reader_does_not_block_shutdown)
 	int64_t s = raw_sess_new(&r);
 	/* a 64 MiB scal whose 64 MiB answer this client never reads */
 	const struct vaccel_op_desc *op =
-		vaccel_op_desc_by_id(VACCEL_OPID_SCAL);
-	struct wbuf m = { 0 };
+	    vaccel_op_desc_by_id(VACCEL_OPID_SCAL);
+	struct wbuf m = {0};
 	meta_call_head(&m, op->id, op->sig_hash, s, VACCEL_SCAL_NR_ARGS);
 	mp_put_int(&m, VACCEL_BLAS_S);
 	mp_put_int(&m, (int64_t)(bytes / 4));

@@ -58,8 +58,7 @@ static int marker_dot(void *priv, struct vaccel_session *sess,
 		      struct vaccel_oparg *args)
 {
 	const struct marker_state *s = priv;
-	if (!s || s->magic != STATE_MAGIC || !sess ||
-	    op->id != VACCEL_OPID_DOT)
+	if (!s || s->magic != STATE_MAGIC || !sess || op->id != VACCEL_OPID_DOT)
 		return VACCEL_EFAULT;
 	double *result = args[VACCEL_DOT_RESULT].buf;
 	result[0] = MARKER_VALUE;
@@ -68,22 +67,22 @@ static int marker_dot(void *priv, struct vaccel_session *sess,
 }
 
 static const struct vaccel_plugin_op marker_ops[] = {
-	{ .op_id = VACCEL_OPID_DOT, .fn = marker_dot },
-	/* an id the core does not know: must be ignored, not fatal */
-	{ .op_id = 999, .fn = marker_dot },
+    {.op_id = VACCEL_OPID_DOT, .fn = marker_dot},
+    /* an id the core does not know: must be ignored, not fatal */
+    {.op_id = 999, .fn = marker_dot},
 };
 
-__attribute__((visibility("default"))) const struct vaccel_plugin_desc
-	vaccel_plugin_descriptor = {
-		.abi_major = MARKER_ABI_MAJOR,
-		.abi_minor = MARKER_ABI_MINOR,
-		.desc_size = sizeof(struct vaccel_plugin_desc),
-		.name = MARKER_NAME,
-		.version = "0.1",
-		.type = MARKER_TYPE,
-		.priv_size = sizeof(struct marker_state),
-		.init = marker_init,
-		.fini = marker_fini,
-		.ops = marker_ops,
-		.nr_ops = sizeof(marker_ops) / sizeof(marker_ops[0]),
-	};
+__attribute__((visibility("default")))
+const struct vaccel_plugin_desc vaccel_plugin_descriptor = {
+    .abi_major = MARKER_ABI_MAJOR,
+    .abi_minor = MARKER_ABI_MINOR,
+    .desc_size = sizeof(struct vaccel_plugin_desc),
+    .name = MARKER_NAME,
+    .version = "0.1",
+    .type = MARKER_TYPE,
+    .priv_size = sizeof(struct marker_state),
+    .init = marker_init,
+    .fini = marker_fini,
+    .ops = marker_ops,
+    .nr_ops = sizeof(marker_ops) / sizeof(marker_ops[0]),
+};

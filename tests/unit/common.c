@@ -20,10 +20,10 @@
 void test_env_clear(void)
 {
 	static const char *const vars[] = {
-		"VACCEL_PLUGINS",	 "VACCEL_LOG_LEVEL",
-		"VACCEL_LOG_FILE",	 "VACCEL_PROFILING_ENABLED",
-		"VACCEL_VERSION_IGNORE", "VACCEL_PLUGIN_PATH",
-		"VACCEL_RUNDIR",
+	    "VACCEL_PLUGINS",	     "VACCEL_LOG_LEVEL",
+	    "VACCEL_LOG_FILE",	     "VACCEL_PROFILING_ENABLED",
+	    "VACCEL_VERSION_IGNORE", "VACCEL_PLUGIN_PATH",
+	    "VACCEL_RUNDIR",
 	};
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 		unsetenv(vars[i]);

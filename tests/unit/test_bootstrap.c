@@ -27,8 +27,8 @@ Test(bootstrap, auto_bootstrap_then_explicit)
 	assert_ok(vaccel_noop(&sess));
 	assert_ret(vaccel_bootstrap(), VACCEL_EEXIST);
 	struct vaccel_config c;
-	assert_ok(vaccel_config_init(&c, NULL, VACCEL_LOG_ERROR, NULL, false,
-				     false));
+	assert_ok(
+	    vaccel_config_init(&c, NULL, VACCEL_LOG_ERROR, NULL, false, false));
 	assert_ret(vaccel_bootstrap_with_config(&c), VACCEL_EEXIST);
 	vaccel_config_release(&c);
 	/* the failed bootstraps changed nothing */
@@ -57,8 +57,8 @@ Test(bootstrap, cleanup_then_bootstrap_with_config)
 	char *a = test_plugin_path("a");
 	cr_assert(asprintf(&list, "%s:%s", a, test_noop_path()) > 0);
 	struct vaccel_config c;
-	assert_ok(vaccel_config_init(&c, list, VACCEL_LOG_ERROR, NULL, false,
-				     false));
+	assert_ok(
+	    vaccel_config_init(&c, list, VACCEL_LOG_ERROR, NULL, false, false));
 	assert_ok(vaccel_bootstrap_with_config(&c));
 	/* the library keeps its own copy */
 	assert_ok(vaccel_config_release(&c));
@@ -161,8 +161,8 @@ Test(bootstrap, rundir)
 	assert_ok(vaccel_bootstrap());
 	const char *dir = vaccel_rundir();
 	cr_assert_not_null(dir);
-	cr_expect_eq(strncmp(dir, tmp, strlen(tmp)), 0, "%s not under %s",
-		     dir, tmp);
+	cr_expect_eq(strncmp(dir, tmp, strlen(tmp)), 0, "%s not under %s", dir,
+		     tmp);
 	struct stat st;
 	cr_assert_eq(stat(dir, &st), 0);
 	cr_expect(S_ISDIR(st.st_mode));

@@ -12,11 +12,11 @@ Test(config, parse_log_level_accepts)
 		const char *text;
 		vaccel_log_level_t level;
 	} good[] = {
-		{ "1", VACCEL_LOG_ERROR },   { "error", VACCEL_LOG_ERROR },
-		{ "ERROR", VACCEL_LOG_ERROR }, { "2", VACCEL_LOG_WARN },
-		{ "warn", VACCEL_LOG_WARN }, { "Warning", VACCEL_LOG_WARN },
-		{ "3", VACCEL_LOG_INFO },    { "info", VACCEL_LOG_INFO },
-		{ "4", VACCEL_LOG_DEBUG },   { "DeBuG", VACCEL_LOG_DEBUG },
+	    {"1", VACCEL_LOG_ERROR},	 {"error", VACCEL_LOG_ERROR},
+	    {"ERROR", VACCEL_LOG_ERROR}, {"2", VACCEL_LOG_WARN},
+	    {"warn", VACCEL_LOG_WARN},	 {"Warning", VACCEL_LOG_WARN},
+	    {"3", VACCEL_LOG_INFO},	 {"info", VACCEL_LOG_INFO},
+	    {"4", VACCEL_LOG_DEBUG},	 {"DeBuG", VACCEL_LOG_DEBUG},
 	};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		vaccel_log_level_t out = 0;
@@ -30,7 +30,7 @@ Test(config, parse_log_level_accepts)
 Test(config, parse_log_level_rejects)
 {
 	static const char *const bad[] = {
-		"", "0", "5", "banana", "debug ", " info", "-1", "errors", "4x",
+	    "", "0", "5", "banana", "debug ", " info", "-1", "errors", "4x",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		vaccel_log_level_t out = VACCEL_LOG_INFO;
@@ -46,8 +46,8 @@ Test(config, parse_log_level_rejects)
 
 Test(config, parse_bool_accepts)
 {
-	static const char *const yes[] = { "1", "true", "TRUE", "yes", "On" };
-	static const char *const no[] = { "0", "false", "No", "off", "OFF" };
+	static const char *const yes[] = {"1", "true", "TRUE", "yes", "On"};
+	static const char *const no[] = {"0", "false", "No", "off", "OFF"};
 	for (size_t i = 0; i < 5; i++) {
 		bool out = false;
 		expect_ret(vaccel_config_parse_bool(yes[i], &out), VACCEL_OK);
@@ -60,8 +60,8 @@ Test(config, parse_bool_accepts)
 
 Test(config, parse_bool_rejects)
 {
-	static const char *const bad[] = { "", "maybe", "2", "y", "n",
-					   "truee", " 1", "-1" };
+	static const char *const bad[] = {"",  "maybe", "2",  "y",
+					  "n", "truee", " 1", "-1"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		bool out = true;
 		expect_ret(vaccel_config_parse_bool(bad[i], &out),
@@ -149,9 +149,9 @@ Test(config, env_bad_values_default_and_report)
 
 Test(config, env_each_bad_value_alone)
 {
-	static const char *const vars[] = { "VACCEL_LOG_LEVEL",
-					    "VACCEL_PROFILING_ENABLED",
-					    "VACCEL_VERSION_IGNORE" };
+	static const char *const vars[] = {"VACCEL_LOG_LEVEL",
+					   "VACCEL_PROFILING_ENABLED",
+					   "VACCEL_VERSION_IGNORE"};
 	for (size_t i = 0; i < 3; i++) {
 		test_env_clear();
 		setenv(vars[i], "banana", 1);
@@ -177,8 +177,8 @@ Test(config, heap_from_env_keeps_config_on_einval)
 Test(config, init_values)
 {
 	struct vaccel_config c;
-	assert_ok(vaccel_config_init(&c, "a:b", VACCEL_LOG_WARN, "/tmp/l",
-				     true, false));
+	assert_ok(vaccel_config_init(&c, "a:b", VACCEL_LOG_WARN, "/tmp/l", true,
+				     false));
 	cr_expect_str_eq(c.plugins, "a:b");
 	cr_expect_str_eq(c.log_file, "/tmp/l");
 	cr_expect_eq(c.log_level, VACCEL_LOG_WARN);
@@ -224,9 +224,9 @@ Test(config, null_arguments)
 	assert_ret(vaccel_config_init_from(NULL, &c), VACCEL_EINVAL);
 	assert_ret(vaccel_config_init_from(&c, NULL), VACCEL_EINVAL);
 	assert_ret(vaccel_config_release(NULL), VACCEL_EINVAL);
-	assert_ret(vaccel_config_new(NULL, NULL, VACCEL_LOG_ERROR, NULL, false,
-				     false),
-		   VACCEL_EINVAL);
+	assert_ret(
+	    vaccel_config_new(NULL, NULL, VACCEL_LOG_ERROR, NULL, false, false),
+	    VACCEL_EINVAL);
 	assert_ret(vaccel_config_from_env(NULL), VACCEL_EINVAL);
 	assert_ret(vaccel_config_from(NULL, &c), VACCEL_EINVAL);
 	assert_ret(vaccel_config_from(&p, NULL), VACCEL_EINVAL);
@@ -238,8 +238,8 @@ Test(config, null_arguments)
 Test(config, heap_lifecycle)
 {
 	struct vaccel_config *c = NULL, *d = NULL;
-	assert_ok(vaccel_config_new(&c, "noop", VACCEL_LOG_INFO, NULL, false,
-				    true));
+	assert_ok(
+	    vaccel_config_new(&c, "noop", VACCEL_LOG_INFO, NULL, false, true));
 	assert_ok(vaccel_config_from(&d, c));
 	cr_expect_str_eq(d->plugins, "noop");
 	cr_expect_eq(d->log_level, VACCEL_LOG_INFO);

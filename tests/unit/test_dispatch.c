@@ -37,8 +37,8 @@ static void *own(struct call *c, void *p)
 }
 
 /* Bytes that differ from what noop will write, so a missed write shows. */
-static void prefill_out(uint8_t *buf, uint64_t len, uint32_t op,
-			uint32_t arg, uint64_t *pos)
+static void prefill_out(uint8_t *buf, uint64_t len, uint32_t op, uint32_t arg,
+			uint64_t *pos)
 {
 	for (uint64_t j = 0; j < len; j++)
 		buf[j] = (uint8_t)~vaccel_noop_byte(op, arg, (*pos)++);
@@ -65,10 +65,11 @@ static void set_scalar(struct vaccel_oparg *a,
 		const char *name;
 		int64_t value;
 	} fixed[] = {
-		{ "m", 2 },	 { "n", 3 },	 { "k", 4 },
-		{ "lda", 5 },	 { "ldb", 6 },	 { "ldc", 7 },
-		{ "incy", 2 },	 { "uplo", VACCEL_BLAS_UPPER },
-		{ "handle", 42 }, { "diag", VACCEL_BLAS_NONUNIT },
+	    {"m", 2},	    {"n", 3},
+	    {"k", 4},	    {"lda", 5},
+	    {"ldb", 6},	    {"ldc", 7},
+	    {"incy", 2},    {"uplo", VACCEL_BLAS_UPPER},
+	    {"handle", 42}, {"diag", VACCEL_BLAS_NONUNIT},
 	};
 	const char *n = d->name;
 	memset(a, 0, sizeof(*a));
@@ -167,15 +168,15 @@ static void build_call(struct call *c, struct vaccel_session *sess,
 			cr_assert_null(c->res, "one resource per op supported");
 			c->res = own(c, malloc(sizeof(*c->res)));
 			assert_ok(vaccel_resource_init_from_buf(
-				c->res, "resource bytes", 14,
-				VACCEL_RESOURCE_MODEL, "res.bin"));
+			    c->res, "resource bytes", 14, VACCEL_RESOURCE_MODEL,
+			    "res.bin"));
 			assert_ok(vaccel_resource_register(c->res, sess));
 			a->buf = c->res;
 			break;
 		case VACCEL_ARGK_ARGS_IN:
 		case VACCEL_ARGK_ARGS_OUT: {
 			/* an empty entry in the middle must be skipped */
-			static const uint32_t sizes[3] = { 3, 0, 5 };
+			static const uint32_t sizes[3] = {3, 0, 5};
 			struct vaccel_arg *l = own(c, calloc(3, sizeof(*l)));
 			for (int j = 0; j < 3; j++) {
 				l[j].size = sizes[j];
@@ -211,7 +212,7 @@ static void build_call(struct call *c, struct vaccel_session *sess,
 			break;
 		}
 		case VACCEL_ARGK_TENSORS_OUT: {
-			static const uint64_t caps[2] = { 8, 4 };
+			static const uint64_t caps[2] = {8, 4};
 			struct vaccel_tensor *t = own(c, calloc(2, sizeof(*t)));
 			for (int j = 0; j < 2; j++) {
 				/* garbage the backend must overwrite */
@@ -267,8 +268,8 @@ static void check_call(struct call *c)
 				cr_expect_eq(t[j].dtype, VACCEL_DTYPE_U8);
 				cr_expect_eq(t[j].ndim, 1);
 				cr_expect_eq(t[j].dims[0], (int64_t)t[j].size);
-				check_out(t[j].data, t[j].size, op->id, i,
-					  &pos, what);
+				check_out(t[j].data, t[j].size, op->id, i, &pos,
+					  what);
 			}
 			break;
 		}
@@ -296,8 +297,7 @@ ParameterizedTestParameters(dispatch, every_op)
 {
 	for (unsigned int i = 0; i < VACCEL_OPS_COUNT; i++)
 		op_indices[i] = i;
-	return cr_make_param_array(unsigned int, op_indices,
-				   VACCEL_OPS_COUNT);
+	return cr_make_param_array(unsigned int, op_indices, VACCEL_OPS_COUNT);
 }
 
 ParameterizedTest(unsigned int *idx, dispatch, every_op)
@@ -392,9 +392,9 @@ Test(dispatch, wrapper_sgemm)
 
 Test(dispatch, wrapper_blas_gemm_all_precisions)
 {
-	static const size_t es[4] = { 4, 8, 8, 16 };
+	static const size_t es[4] = {4, 8, 8, 16};
 	struct vaccel_session *s = sess_new();
-	const double alpha[2] = { 1, 0 }, beta[2] = { 0, 0 };
+	const double alpha[2] = {1, 0}, beta[2] = {0, 0};
 	const int64_t m = 3, n = 2, k = 4;
 	for (int p = VACCEL_BLAS_S; p <= VACCEL_BLAS_Z; p++) {
 		/* row-major, A transposed (k x m, lda >= m), B not (k x n) */
@@ -405,9 +405,8 @@ Test(dispatch, wrapper_blas_gemm_all_precisions)
 		uint8_t *c = out_buf(cbytes);
 		assert_ok(vaccel_blas_gemm(s, p, VACCEL_BLAS_ROW,
 					   VACCEL_BLAS_TRANS,
-					   VACCEL_BLAS_NOTRANS, m, n, k,
-					   alpha, a, lda, b, ldb, beta, c,
-					   ldc));
+					   VACCEL_BLAS_NOTRANS, m, n, k, alpha,
+					   a, lda, b, ldb, beta, c, ldc));
 		check_out_buf(c, cbytes, VACCEL_OPID_GEMM, VACCEL_GEMM_C,
 			      "gemm C");
 		free(a);
@@ -420,27 +419,27 @@ Test(dispatch, wrapper_blas_gemm_all_precisions)
 Test(dispatch, wrapper_blas_level3_family)
 {
 	struct vaccel_session *s = sess_new();
-	const double one[2] = { 1, 0 };
+	const double one[2] = {1, 0};
 	/* column-major, n x n everywhere, double precision */
 	enum { N = 3, LD = 4, BYTES = (LD * (N - 1) + N) * 8 };
 	double a[LD * N], b[LD * N];
 	memset(a, 0, sizeof(a));
 	memset(b, 0, sizeof(b));
 	uint8_t *c;
-#define RUN(call, opid, argidx, name)                                    \
-	do {                                                             \
-		c = out_buf(BYTES);                                      \
-		assert_ok(call);                                         \
-		check_out_buf(c, BYTES, opid, argidx, name);             \
-		free(c);                                                 \
+#define RUN(call, opid, argidx, name)                                          \
+	do {                                                                   \
+		c = out_buf(BYTES);                                            \
+		assert_ok(call);                                               \
+		check_out_buf(c, BYTES, opid, argidx, name);                   \
+		free(c);                                                       \
 	} while (0)
 	RUN(vaccel_blas_symm(s, VACCEL_BLAS_D, VACCEL_BLAS_COL,
 			     VACCEL_BLAS_LEFT, VACCEL_BLAS_UPPER, N, N, one, a,
 			     LD, b, LD, one, c, LD),
 	    VACCEL_OPID_SYMM, VACCEL_SYMM_C, "symm");
 	RUN(vaccel_blas_hemm(s, VACCEL_BLAS_D, VACCEL_BLAS_COL,
-			     VACCEL_BLAS_RIGHT, VACCEL_BLAS_LOWER, N, N, one,
-			     a, LD, b, LD, one, c, LD),
+			     VACCEL_BLAS_RIGHT, VACCEL_BLAS_LOWER, N, N, one, a,
+			     LD, b, LD, one, c, LD),
 	    VACCEL_OPID_HEMM, VACCEL_HEMM_C, "hemm");
 	RUN(vaccel_blas_syrk(s, VACCEL_BLAS_D, VACCEL_BLAS_COL,
 			     VACCEL_BLAS_UPPER, VACCEL_BLAS_NOTRANS, N, N, one,
@@ -451,12 +450,12 @@ Test(dispatch, wrapper_blas_level3_family)
 			     a, LD, 1.0, c, LD),
 	    VACCEL_OPID_HERK, VACCEL_HERK_C, "herk");
 	RUN(vaccel_blas_syr2k(s, VACCEL_BLAS_D, VACCEL_BLAS_COL,
-			      VACCEL_BLAS_UPPER, VACCEL_BLAS_NOTRANS, N, N,
-			      one, a, LD, b, LD, one, c, LD),
+			      VACCEL_BLAS_UPPER, VACCEL_BLAS_NOTRANS, N, N, one,
+			      a, LD, b, LD, one, c, LD),
 	    VACCEL_OPID_SYR2K, VACCEL_SYR2K_C, "syr2k");
 	RUN(vaccel_blas_her2k(s, VACCEL_BLAS_D, VACCEL_BLAS_COL,
-			      VACCEL_BLAS_UPPER, VACCEL_BLAS_NOTRANS, N, N,
-			      one, a, LD, b, LD, 1.0, c, LD),
+			      VACCEL_BLAS_UPPER, VACCEL_BLAS_NOTRANS, N, N, one,
+			      a, LD, b, LD, 1.0, c, LD),
 	    VACCEL_OPID_HER2K, VACCEL_HER2K_C, "her2k");
 	RUN(vaccel_blas_trmm(s, VACCEL_BLAS_D, VACCEL_BLAS_COL,
 			     VACCEL_BLAS_LEFT, VACCEL_BLAS_UPPER,
@@ -488,13 +487,13 @@ Test(dispatch, wrapper_genop)
 	assert_ok(vaccel_genop(s, read->list, (int)read->size, write->list,
 			       (int)write->size));
 	uint64_t pos = 0;
-	check_out(write->list[0].buf, 10, VACCEL_OPID_GENOP,
-		  VACCEL_GENOP_WRITE, &pos, "genop write[0]");
-	check_out(write->list[1].buf, 6, VACCEL_OPID_GENOP,
-		  VACCEL_GENOP_WRITE, &pos, "genop write[1]");
-	cr_expect_eq(*(vaccel_op_type_t *)vaccel_extract_serial_arg(
-			     read->list, 0),
-		     VACCEL_OP_IMAGE_CLASSIFY);
+	check_out(write->list[0].buf, 10, VACCEL_OPID_GENOP, VACCEL_GENOP_WRITE,
+		  &pos, "genop write[0]");
+	check_out(write->list[1].buf, 6, VACCEL_OPID_GENOP, VACCEL_GENOP_WRITE,
+		  &pos, "genop write[1]");
+	cr_expect_eq(
+	    *(vaccel_op_type_t *)vaccel_extract_serial_arg(read->list, 0),
+	    VACCEL_OP_IMAGE_CLASSIFY);
 	assert_ret(vaccel_genop(s, read->list, -1, write->list, 1),
 		   VACCEL_EINVAL);
 	assert_ret(vaccel_genop(s, NULL, 2, write->list, 1), VACCEL_EINVAL);
@@ -509,24 +508,26 @@ Test(dispatch, wrapper_exec)
 	int in = 7;
 	uint8_t out[12];
 	memset(out, 0, sizeof(out));
-	struct vaccel_arg read[1] = { { .size = sizeof(in), .buf = &in } };
-	struct vaccel_arg write[1] = { { .size = sizeof(out), .buf = out } };
-	assert_ok(vaccel_exec(s, "/usr/lib/libmytestlib.so", "mytestfunc",
-			      read, 1, write, 1));
+	struct vaccel_arg read[1] = {{.size = sizeof(in), .buf = &in}};
+	struct vaccel_arg write[1] = {{.size = sizeof(out), .buf = out}};
+	assert_ok(vaccel_exec(s, "/usr/lib/libmytestlib.so", "mytestfunc", read,
+			      1, write, 1));
 	uint64_t pos = 0;
 	check_out(out, sizeof(out), VACCEL_OPID_EXEC, VACCEL_EXEC_WRITE, &pos,
 		  "exec write");
 	cr_expect_eq(in, 7);
-	assert_ret(vaccel_exec(s, NULL, "f", read, 1, write, 1),
-		   VACCEL_EINVAL);
+	assert_ret(vaccel_exec(s, NULL, "f", read, 1, write, 1), VACCEL_EINVAL);
 	assert_ret(vaccel_exec(s, "lib", NULL, read, 1, write, 1),
 		   VACCEL_EINVAL);
 	/* no arguments at all is fine */
 	assert_ok(vaccel_exec(s, "lib", "f", NULL, 0, NULL, 0));
 
 	struct vaccel_resource lib;
-	assert_ok(vaccel_resource_init_from_buf(&lib, "\x7f" "ELF", 4,
-						VACCEL_RESOURCE_LIB, "l.so"));
+	assert_ok(vaccel_resource_init_from_buf(&lib,
+						"\x7f"
+						"ELF",
+						4, VACCEL_RESOURCE_LIB,
+						"l.so"));
 	assert_ok(vaccel_resource_register(&lib, s));
 	memset(out, 0, sizeof(out));
 	assert_ok(vaccel_exec_with_resource(s, &lib, "mytestfunc", read, 1,
@@ -548,7 +549,7 @@ Test(dispatch, wrapper_exec)
 Test(dispatch, wrapper_image)
 {
 	struct vaccel_session *s = sess_new();
-	static const uint8_t img[64] = { 0xff, 0xd8, 0xff };
+	static const uint8_t img[64] = {0xff, 0xd8, 0xff};
 	uint8_t *text = out_buf(20), *name = out_buf(9);
 	assert_ok(vaccel_image_classification(s, img, text, name, sizeof(img),
 					      20, 9));
@@ -564,10 +565,10 @@ Test(dispatch, wrapper_image)
 			  unsigned char *, size_t, size_t);
 		uint32_t op;
 	} ops[] = {
-		{ vaccel_image_detection, VACCEL_OPID_IMAGE_DETECT },
-		{ vaccel_image_segmentation, VACCEL_OPID_IMAGE_SEGMENT },
-		{ vaccel_image_pose, VACCEL_OPID_IMAGE_POSE },
-		{ vaccel_image_depth, VACCEL_OPID_IMAGE_DEPTH },
+	    {vaccel_image_detection, VACCEL_OPID_IMAGE_DETECT},
+	    {vaccel_image_segmentation, VACCEL_OPID_IMAGE_SEGMENT},
+	    {vaccel_image_pose, VACCEL_OPID_IMAGE_POSE},
+	    {vaccel_image_depth, VACCEL_OPID_IMAGE_DEPTH},
 	};
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
 		name = out_buf(13);
@@ -586,9 +587,8 @@ Test(dispatch, wrapper_model)
 {
 	struct vaccel_session *s = sess_new();
 	struct vaccel_resource model;
-	assert_ok(vaccel_resource_init_from_buf(&model, "onnx", 4,
-						VACCEL_RESOURCE_MODEL,
-						"model.onnx"));
+	assert_ok(vaccel_resource_init_from_buf(
+	    &model, "onnx", 4, VACCEL_RESOURCE_MODEL, "model.onnx"));
 	assert_ok(vaccel_resource_register(&model, s));
 	uint64_t handle = 0;
 	assert_ok(vaccel_model_load(s, &model, &handle));
@@ -597,15 +597,18 @@ Test(dispatch, wrapper_model)
 		  VACCEL_OPID_MODEL_LOAD, VACCEL_MODEL_LOAD_HANDLE, &pos,
 		  "model handle");
 
-	float input[6] = { 1, 2, 3, 4, 5, 6 };
+	float input[6] = {1, 2, 3, 4, 5, 6};
 	struct vaccel_tensor in = {
-		.dtype = VACCEL_DTYPE_F32, .ndim = 2, .dims = { 2, 3 },
-		.data = input, .size = sizeof(input),
+	    .dtype = VACCEL_DTYPE_F32,
+	    .ndim = 2,
+	    .dims = {2, 3},
+	    .data = input,
+	    .size = sizeof(input),
 	};
 	uint8_t o1[10], o2[3];
 	struct vaccel_tensor out[2] = {
-		{ .data = o1, .size = sizeof(o1) },
-		{ .data = o2, .size = sizeof(o2) },
+	    {.data = o1, .size = sizeof(o1)},
+	    {.data = o2, .size = sizeof(o2)},
 	};
 	assert_ok(vaccel_model_run(s, handle, &in, 1, out, 2));
 	pos = 0;
@@ -685,13 +688,13 @@ Test(dispatch, wrong_nr_args)
 		   VACCEL_EINVAL);
 	assert_ret(vaccel_op_call(s, VACCEL_OPID_NOOP, c.args, 1),
 		   VACCEL_EINVAL);
-	assert_ret(vaccel_op_call(s, VACCEL_OPID_GEMM, NULL,
-				  VACCEL_GEMM_NR_ARGS),
-		   VACCEL_EINVAL);
+	assert_ret(
+	    vaccel_op_call(s, VACCEL_OPID_GEMM, NULL, VACCEL_GEMM_NR_ARGS),
+	    VACCEL_EINVAL);
 	/* nothing was written */
 	uint8_t *cbuf = c.args[VACCEL_GEMM_C].buf;
-	cr_expect_neq(cbuf[0], vaccel_noop_byte(VACCEL_OPID_GEMM,
-						VACCEL_GEMM_C, 0));
+	cr_expect_neq(cbuf[0],
+		      vaccel_noop_byte(VACCEL_OPID_GEMM, VACCEL_GEMM_C, 0));
 	free_call(&c);
 	assert_ok(vaccel_session_delete(s));
 }
@@ -740,12 +743,11 @@ Test(dispatch, negative_dimension)
 	expect_gemm_einval(&c, VACCEL_GEMM_B);
 	free_call(&c);
 
-	const double one[2] = { 1, 0 };
-	float buf[64] = { 0 };
+	const double one[2] = {1, 0};
+	float buf[64] = {0};
 	assert_ret(vaccel_blas_gemm(s, VACCEL_BLAS_S, VACCEL_BLAS_COL,
 				    VACCEL_BLAS_NOTRANS, VACCEL_BLAS_NOTRANS,
-				    -2, 2, 2, one, buf, 2, buf, 2, one, buf,
-				    2),
+				    -2, 2, 2, one, buf, 2, buf, 2, one, buf, 2),
 		   VACCEL_EINVAL);
 	assert_ret(vaccel_sgemm(s, 2, 2, -2, 1, buf, 2, buf, 2, 0, buf, 2),
 		   VACCEL_EINVAL);
@@ -756,23 +758,22 @@ Test(dispatch, overflowing_dimensions)
 {
 	struct vaccel_session *s = sess_new();
 	const int64_t big = INT64_C(1) << 40;
-	const double one[2] = { 1, 0 };
+	const double one[2] = {1, 0};
 	/* tiny buffers: the library must refuse before touching them */
-	float a[16] = { 0 }, b[16] = { 0 }, cbuf[16] = { 0 };
+	float a[16] = {0}, b[16] = {0}, cbuf[16] = {0};
 	for (int p = VACCEL_BLAS_S; p <= VACCEL_BLAS_Z; p++)
-		expect_ret(vaccel_blas_gemm(s, p, VACCEL_BLAS_COL,
-					    VACCEL_BLAS_NOTRANS,
-					    VACCEL_BLAS_NOTRANS, big, big, big,
-					    one, a, big, b, big, one, cbuf,
-					    big),
-			   VACCEL_EINVAL);
-	assert_ret(vaccel_sgemm(s, big, big, big, 1, a, big, b, big, 0, cbuf,
-				big),
-		   VACCEL_EINVAL);
+		expect_ret(
+		    vaccel_blas_gemm(s, p, VACCEL_BLAS_COL, VACCEL_BLAS_NOTRANS,
+				     VACCEL_BLAS_NOTRANS, big, big, big, one, a,
+				     big, b, big, one, cbuf, big),
+		    VACCEL_EINVAL);
+	assert_ret(
+	    vaccel_sgemm(s, big, big, big, 1, a, big, b, big, 0, cbuf, big),
+	    VACCEL_EINVAL);
 	/* the element count fits in int64, its bytes do not */
 	assert_ret(vaccel_blas_gemm(s, VACCEL_BLAS_Z, VACCEL_BLAS_COL,
-				    VACCEL_BLAS_NOTRANS, VACCEL_BLAS_NOTRANS,
-				    1, 2, 1, one, a, 1, b, 1, one, cbuf,
+				    VACCEL_BLAS_NOTRANS, VACCEL_BLAS_NOTRANS, 1,
+				    2, 1, one, a, 1, b, 1, one, cbuf,
 				    INT64_C(1) << 61),
 		   VACCEL_EINVAL);
 	cr_expect_eq(cbuf[0], 0.0f);
@@ -795,7 +796,7 @@ Test(dispatch, invalid_precision_and_layout)
 	struct vaccel_session *s = sess_new();
 	struct call c;
 	valid_gemm(&c, s);
-	static const int64_t bad_prec[] = { 4, -1, 1000 };
+	static const int64_t bad_prec[] = {4, -1, 1000};
 	for (size_t i = 0; i < 3; i++) {
 		c.args[VACCEL_GEMM_PREC].v.i = bad_prec[i];
 		expect_gemm_einval(&c, VACCEL_GEMM_A);
@@ -805,8 +806,8 @@ Test(dispatch, invalid_precision_and_layout)
 	expect_gemm_einval(&c, VACCEL_GEMM_A);
 	free_call(&c);
 
-	const double one[2] = { 1, 0 };
-	float buf[64] = { 0 };
+	const double one[2] = {1, 0};
+	float buf[64] = {0};
 	assert_ret(vaccel_blas_gemm(s, 4, VACCEL_BLAS_COL, VACCEL_BLAS_NOTRANS,
 				    VACCEL_BLAS_NOTRANS, 2, 2, 2, one, buf, 2,
 				    buf, 2, one, buf, 2),
@@ -817,8 +818,8 @@ Test(dispatch, invalid_precision_and_layout)
 Test(dispatch, unknown_op)
 {
 	struct vaccel_session *s = sess_new();
-	static const uint32_t ids[] = { 10, 19, 59, VACCEL_OPID_LIMIT, 99999,
-					UINT32_MAX };
+	static const uint32_t ids[] = {10,    19,	 59, VACCEL_OPID_LIMIT,
+				       99999, UINT32_MAX};
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		cr_assert_null(vaccel_op_desc_by_id(ids[i]));
 		expect_ret(vaccel_op_call(s, ids[i], NULL, 0), VACCEL_ENOTSUP);
@@ -842,7 +843,7 @@ Test(dispatch, released_session)
 		   VACCEL_EINVAL);
 	assert_ret(vaccel_noop(&sess), VACCEL_EINVAL);
 	assert_ret(vaccel_noop(NULL), VACCEL_EINVAL);
-	float x[4] = { 0 };
+	float x[4] = {0};
 	assert_ret(vaccel_sgemm(&sess, 1, 1, 1, 1, x, 1, x, 1, 0, x, 1),
 		   VACCEL_EINVAL);
 	assert_ret(vaccel_exec(&sess, "l", "f", NULL, 0, NULL, 0),
@@ -857,7 +858,7 @@ Test(dispatch, malformed_strings_lists_resources)
 {
 	struct vaccel_session *s = sess_new();
 	const struct vaccel_op_desc *op =
-		vaccel_op_desc_by_id(VACCEL_OPID_EXEC_WITH_RESOURCE);
+	    vaccel_op_desc_by_id(VACCEL_OPID_EXEC_WITH_RESOURCE);
 	struct call c;
 	build_call(&c, s, op, 0);
 	uint32_t bad;
@@ -899,7 +900,7 @@ Test(dispatch, malformed_strings_lists_resources)
 		   VACCEL_EINVAL);
 
 	/* a resource that is not live */
-	struct vaccel_resource dead = { 0 };
+	struct vaccel_resource dead = {0};
 	c.args[VACCEL_EXEC_WITH_RESOURCE_READ].len = 0;
 	assert_ok(vaccel_op_call(s, op->id, c.args, op->nr_args));
 	c.args[VACCEL_EXEC_WITH_RESOURCE_OBJECT].buf = &dead;

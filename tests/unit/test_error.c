@@ -12,8 +12,8 @@ struct err_case {
 };
 
 static const struct err_case cases[] = {
-#define X(name, value, desc) { (value), #name, (desc) },
-	VACCEL_ERRORS_LIST(X)
+#define X(name, value, desc) {(value), #name, (desc)},
+    VACCEL_ERRORS_LIST(X)
 #undef X
 };
 #define NR_CASES (sizeof(cases) / sizeof(cases[0]))
@@ -52,7 +52,7 @@ Test(error, codes_are_errno_values)
 
 Test(error, unknown_codes)
 {
-	static const int unknown[] = { 12345, -1, -EINVAL, 0x7fffffff };
+	static const int unknown[] = {12345, -1, -EINVAL, 0x7fffffff};
 	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
 		int code = unknown[i];
 		bool known = false;

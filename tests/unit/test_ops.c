@@ -9,14 +9,13 @@ TestSuite(ops, .fini = test_cleanup);
 Test(ops, ids_unique_and_lookups_round_trip)
 {
 	unsigned int n = 0;
-	bool seen[VACCEL_OPID_LIMIT] = { false };
+	bool seen[VACCEL_OPID_LIMIT] = {false};
 	for (const struct vaccel_op_desc *d; (d = vaccel_op_desc_at(n)); n++) {
 		cr_assert_lt(d->id, VACCEL_OPID_LIMIT, "%s", d->name);
 		cr_expect(!seen[d->id], "id %u used twice", d->id);
 		seen[d->id] = true;
 		cr_expect_eq(vaccel_op_desc_by_id(d->id), d, "%s", d->name);
-		cr_expect_eq(vaccel_op_desc_by_name(d->name), d, "%s",
-			     d->name);
+		cr_expect_eq(vaccel_op_desc_by_name(d->name), d, "%s", d->name);
 		cr_expect_str_eq(vaccel_op_name(d->id), d->name);
 	}
 	cr_expect_eq(n, VACCEL_OPS_COUNT);
@@ -106,22 +105,22 @@ static int64_t hand_mat(int layout, int64_t ld, int64_t rows, int64_t cols)
 {
 	if (!rows || !cols)
 		return 0;
-	return layout == VACCEL_BLAS_COL ? ld * (cols - 1) + rows :
-					   ld * (rows - 1) + cols;
+	return layout == VACCEL_BLAS_COL ? ld * (cols - 1) + rows
+					 : ld * (rows - 1) + cols;
 }
 
 Test(ops, gemm_size_rule_matches_hand_computation)
 {
-	static const int layouts[] = { VACCEL_BLAS_ROW, VACCEL_BLAS_COL };
-	static const int trans[] = { VACCEL_BLAS_NOTRANS, VACCEL_BLAS_TRANS,
-				     VACCEL_BLAS_CONJTRANS };
-	static const size_t es[] = { 4, 8, 8, 16 };
+	static const int layouts[] = {VACCEL_BLAS_ROW, VACCEL_BLAS_COL};
+	static const int trans[] = {VACCEL_BLAS_NOTRANS, VACCEL_BLAS_TRANS,
+				    VACCEL_BLAS_CONJTRANS};
+	static const size_t es[] = {4, 8, 8, 16};
 	const struct vaccel_op_desc *d = vaccel_op_desc_by_id(VACCEL_OPID_GEMM);
 	const int64_t m = 3, n = 5, k = 7, lda = 11, ldb = 13, ldc = 17;
 	/* every layout x transa x transb */
 	for (int i = 0; i < 2 * 3 * 3; i++) {
 		int l = i / 9, ta = (i / 3) % 3, tb = i % 3;
-		struct vaccel_oparg args[VACCEL_GEMM_NR_ARGS] = { 0 };
+		struct vaccel_oparg args[VACCEL_GEMM_NR_ARGS] = {0};
 		args[VACCEL_GEMM_LAYOUT].v.i = layouts[l];
 		args[VACCEL_GEMM_TRANSA].v.i = trans[ta];
 		args[VACCEL_GEMM_TRANSB].v.i = trans[tb];
@@ -133,10 +132,10 @@ Test(ops, gemm_size_rule_matches_hand_computation)
 		args[VACCEL_GEMM_LDC].v.i = ldc;
 		bool na = trans[ta] == VACCEL_BLAS_NOTRANS;
 		bool nb = trans[tb] == VACCEL_BLAS_NOTRANS;
-		int64_t want_a = hand_mat(layouts[l], lda, na ? m : k,
-					  na ? k : m);
-		int64_t want_b = hand_mat(layouts[l], ldb, nb ? k : n,
-					  nb ? n : k);
+		int64_t want_a =
+		    hand_mat(layouts[l], lda, na ? m : k, na ? k : m);
+		int64_t want_b =
+		    hand_mat(layouts[l], ldb, nb ? k : n, nb ? n : k);
 		int64_t want_c = hand_mat(layouts[l], ldc, m, n);
 		cr_expect_eq(d->args[VACCEL_GEMM_A].nelems(args), want_a,
 			     "A, layout %d transa %d", layouts[l], trans[ta]);
@@ -167,7 +166,7 @@ Test(ops, gemm_size_rule_matches_hand_computation)
 Test(ops, empty_matrices_have_no_elements)
 {
 	const struct vaccel_op_desc *d = vaccel_op_desc_by_id(VACCEL_OPID_GEMM);
-	struct vaccel_oparg args[VACCEL_GEMM_NR_ARGS] = { 0 };
+	struct vaccel_oparg args[VACCEL_GEMM_NR_ARGS] = {0};
 	args[VACCEL_GEMM_LAYOUT].v.i = VACCEL_BLAS_COL;
 	args[VACCEL_GEMM_TRANSA].v.i = VACCEL_BLAS_NOTRANS;
 	args[VACCEL_GEMM_TRANSB].v.i = VACCEL_BLAS_NOTRANS;
@@ -185,7 +184,7 @@ Test(ops, empty_matrices_have_no_elements)
 Test(ops, vector_rule_with_increments)
 {
 	const struct vaccel_op_desc *d = vaccel_op_desc_by_id(VACCEL_OPID_AXPY);
-	struct vaccel_oparg args[VACCEL_AXPY_NR_ARGS] = { 0 };
+	struct vaccel_oparg args[VACCEL_AXPY_NR_ARGS] = {0};
 	args[VACCEL_AXPY_N].v.i = 4;
 	args[VACCEL_AXPY_INCX].v.i = -3;
 	args[VACCEL_AXPY_INCY].v.i = 2;
@@ -203,7 +202,7 @@ Test(ops, gemm_rule_overflow_is_minus_one)
 {
 	const struct vaccel_op_desc *d = vaccel_op_desc_by_id(VACCEL_OPID_GEMM);
 	const int64_t big = INT64_C(1) << 40;
-	struct vaccel_oparg args[VACCEL_GEMM_NR_ARGS] = { 0 };
+	struct vaccel_oparg args[VACCEL_GEMM_NR_ARGS] = {0};
 	args[VACCEL_GEMM_LAYOUT].v.i = VACCEL_BLAS_COL;
 	args[VACCEL_GEMM_TRANSA].v.i = VACCEL_BLAS_NOTRANS;
 	args[VACCEL_GEMM_TRANSB].v.i = VACCEL_BLAS_NOTRANS;
@@ -251,9 +250,9 @@ Test(ops, vsz_arithmetic)
 	cr_expect_eq(vsz_mat(101, 10, 3, 4), 24);
 	cr_expect_eq(vsz_mat(102, 10, 0, 4), 0);
 	cr_expect_eq(vsz_mat(103, 10, 3, 4), -1);
-	cr_expect_eq(vsz_mat(102, INT64_C(1) << 40, INT64_C(1) << 40,
-			     INT64_C(1) << 40),
-		     -1);
+	cr_expect_eq(
+	    vsz_mat(102, INT64_C(1) << 40, INT64_C(1) << 40, INT64_C(1) << 40),
+	    -1);
 	cr_expect_eq(vsz_mat(102, -1, 3, 4), -1);
 	cr_expect_eq(vsz_vec(3, -2), 5);
 	cr_expect_eq(vsz_vec(0, 5), 0);
@@ -265,9 +264,9 @@ Test(ops, elem_sizes)
 {
 	const struct vaccel_op_desc *g = vaccel_op_desc_by_id(VACCEL_OPID_GEMM);
 	const struct vaccel_op_desc *dot =
-		vaccel_op_desc_by_id(VACCEL_OPID_DOT);
-	static const size_t want[4] = { 4, 8, 8, 16 };
-	struct vaccel_oparg args[VACCEL_GEMM_NR_ARGS] = { 0 };
+	    vaccel_op_desc_by_id(VACCEL_OPID_DOT);
+	static const size_t want[4] = {4, 8, 8, 16};
+	struct vaccel_oparg args[VACCEL_GEMM_NR_ARGS] = {0};
 	for (int p = 0; p < 4; p++) {
 		args[VACCEL_GEMM_PREC].v.i = p;
 		cr_expect_eq(vaccel_op_elem_size(g, args, VACCEL_GEMM_A),
@@ -280,7 +279,7 @@ Test(ops, elem_sizes)
 	cr_expect_eq(vaccel_op_elem_size(g, args, VACCEL_GEMM_NR_ARGS), 0);
 	cr_expect_eq(vaccel_op_elem_size(NULL, args, 0), 0);
 	cr_expect_eq(vaccel_op_elem_size(g, NULL, 0), 0);
-	struct vaccel_oparg dargs[VACCEL_DOT_NR_ARGS] = { 0 };
+	struct vaccel_oparg dargs[VACCEL_DOT_NR_ARGS] = {0};
 	/* the result's type is fixed, whatever prec says */
 	dargs[VACCEL_DOT_PREC].v.i = 9;
 	cr_expect_eq(vaccel_op_elem_size(dot, dargs, VACCEL_DOT_RESULT), 16);
@@ -297,11 +296,9 @@ Test(ops, dtype_and_names)
 	cr_expect_str_eq(vaccel_dtype_to_str(VACCEL_DTYPE_MAX), "?");
 	cr_expect_str_eq(vaccel_arg_kind_to_str(VACCEL_ARGK_TENSORS_OUT),
 			 "TENSORS_OUT");
-	cr_expect_str_eq(vaccel_arg_kind_to_str((enum vaccel_arg_kind)99),
-			 "?");
+	cr_expect_str_eq(vaccel_arg_kind_to_str((enum vaccel_arg_kind)99), "?");
 	cr_expect_str_eq(vaccel_arg_type_to_str(VACCEL_ARGT_C128), "C128");
-	cr_expect_str_eq(vaccel_arg_type_to_str((enum vaccel_arg_type)99),
-			 "?");
+	cr_expect_str_eq(vaccel_arg_type_to_str((enum vaccel_arg_type)99), "?");
 }
 
 Test(ops, validate_null_arguments)

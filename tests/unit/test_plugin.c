@@ -10,8 +10,8 @@ TestSuite(plugin, .init = test_boot_none, .fini = test_cleanup);
 /* Call `dot` with n = 0 and return what the serving plugin wrote. */
 static double call_dot(struct vaccel_session *sess, int *ret)
 {
-	double result[2] = { -1.0, -1.0 };
-	struct vaccel_oparg args[VACCEL_DOT_NR_ARGS] = { 0 };
+	double result[2] = {-1.0, -1.0};
+	struct vaccel_oparg args[VACCEL_DOT_NR_ARGS] = {0};
 	args[VACCEL_DOT_PREC].v.i = VACCEL_BLAS_D;
 	args[VACCEL_DOT_N].v.i = 0;
 	args[VACCEL_DOT_INCX].v.i = 1;
@@ -35,8 +35,8 @@ static int load_list(const char *names)
 	char *list = NULL, *copy = strdup(names), *save = NULL;
 	for (char *n = strtok_r(copy, ":", &save); n;
 	     n = strtok_r(NULL, ":", &save)) {
-		char *p = strcmp(n, "noop") == 0 ? strdup(test_noop_path()) :
-						   test_plugin_path(n);
+		char *p = strcmp(n, "noop") == 0 ? strdup(test_noop_path())
+						 : test_plugin_path(n);
 		char *l = NULL;
 		cr_assert(asprintf(&l, "%s%s%s", list ? list : "",
 				   list ? ":" : "", p) > 0);
@@ -76,8 +76,8 @@ Test(plugin, missing_name)
 Test(plugin, name_found_in_plugin_path)
 {
 	char *list = NULL;
-	cr_assert(asprintf(&list, "/nonexistent:%s",
-			   getenv("TEST_PLUGIN_DIR")) > 0);
+	cr_assert(
+	    asprintf(&list, "/nonexistent:%s", getenv("TEST_PLUGIN_DIR")) > 0);
 	setenv("VACCEL_PLUGIN_PATH", list, 1);
 	free(list);
 	assert_ok(vaccel_plugin_load("test-a"));
@@ -220,16 +220,14 @@ Test(plugin, first_listed_serves_reversed)
 Test(plugin, session_hint_selects_plugin_type)
 {
 	assert_ok(load_list("a:b"));
-	cr_expect_str_eq(vaccel_plugin_for_op(VACCEL_OPID_DOT,
-					      VACCEL_PLUGIN_GPU),
-			 "test-b");
-	cr_expect_str_eq(vaccel_plugin_for_op(VACCEL_OPID_DOT,
-					      VACCEL_PLUGIN_CPU),
-			 "test-a");
+	cr_expect_str_eq(
+	    vaccel_plugin_for_op(VACCEL_OPID_DOT, VACCEL_PLUGIN_GPU), "test-b");
+	cr_expect_str_eq(
+	    vaccel_plugin_for_op(VACCEL_OPID_DOT, VACCEL_PLUGIN_CPU), "test-a");
 	/* no plugin of that type: the first one serves */
-	cr_expect_str_eq(vaccel_plugin_for_op(VACCEL_OPID_DOT,
-					      VACCEL_PLUGIN_FPGA),
-			 "test-a");
+	cr_expect_str_eq(
+	    vaccel_plugin_for_op(VACCEL_OPID_DOT, VACCEL_PLUGIN_FPGA),
+	    "test-a");
 
 	struct vaccel_session gpu, cpu, fpga;
 	int ret;
@@ -255,16 +253,14 @@ Test(plugin, hint_with_noop_first)
 {
 	assert_ok(load_list("noop:a"));
 	cr_expect_str_eq(vaccel_plugin_for_op(VACCEL_OPID_DOT, 0), "noop");
-	cr_expect_str_eq(vaccel_plugin_for_op(VACCEL_OPID_DOT,
-					      VACCEL_PLUGIN_CPU),
-			 "test-a");
+	cr_expect_str_eq(
+	    vaccel_plugin_for_op(VACCEL_OPID_DOT, VACCEL_PLUGIN_CPU), "test-a");
 	/* test-a does not implement gemm: noop serves CPU sessions too */
-	cr_expect_str_eq(vaccel_plugin_for_op(VACCEL_OPID_GEMM,
-					      VACCEL_PLUGIN_CPU),
-			 "noop");
-	cr_expect_str_eq(vaccel_plugin_for_op(VACCEL_OPID_GEMM,
-					      VACCEL_PLUGIN_DEBUG),
-			 "noop");
+	cr_expect_str_eq(
+	    vaccel_plugin_for_op(VACCEL_OPID_GEMM, VACCEL_PLUGIN_CPU), "noop");
+	cr_expect_str_eq(
+	    vaccel_plugin_for_op(VACCEL_OPID_GEMM, VACCEL_PLUGIN_DEBUG),
+	    "noop");
 }
 
 Test(plugin, unimplemented_op)
@@ -275,7 +271,7 @@ Test(plugin, unimplemented_op)
 	struct vaccel_session sess;
 	assert_ok(vaccel_session_init(&sess, 0));
 	assert_ret(vaccel_noop(&sess), VACCEL_ENOTSUP);
-	float a[1] = { 0 }, b[1] = { 0 }, c[1] = { 0 };
+	float a[1] = {0}, b[1] = {0}, c[1] = {0};
 	assert_ret(vaccel_sgemm(&sess, 1, 1, 1, 1.0f, a, 1, b, 1, 0.0f, c, 1),
 		   VACCEL_ENOTSUP);
 	assert_ok(vaccel_session_release(&sess));

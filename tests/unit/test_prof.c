@@ -14,7 +14,7 @@ static void boot_profiling(void)
 
 static void spin(void)
 {
-	struct timespec ts = { 0, 200000 };
+	struct timespec ts = {0, 200000};
 	nanosleep(&ts, NULL);
 }
 
@@ -31,9 +31,8 @@ Test(prof, enabled_records_samples, .init = boot_profiling,
 	}
 	cr_expect_eq(r.nr_entries, 3);
 	for (size_t i = 0; i < r.nr_entries; i++) {
-		cr_expect_geq(r.samples[i].time, 100000,
-			      "sample %zu: %llu ns", i,
-			      (unsigned long long)r.samples[i].time);
+		cr_expect_geq(r.samples[i].time, 100000, "sample %zu: %llu ns",
+			      i, (unsigned long long)r.samples[i].time);
 		cr_expect_gt(r.samples[i].start, 0);
 	}
 	cr_expect_geq(vaccel_prof_region_total(&r), 300000);
@@ -70,8 +69,8 @@ Test(prof, regions_by_name_and_report, .init = boot_profiling,
      .fini = test_cleanup)
 {
 	struct vaccel_prof_region regions[2] = {
-		VACCEL_PROF_REGION_INIT("load"),
-		VACCEL_PROF_REGION_INIT("run"),
+	    VACCEL_PROF_REGION_INIT("load"),
+	    VACCEL_PROF_REGION_INIT("run"),
 	};
 	assert_ok(vaccel_prof_regions_init(regions, 2));
 	for (int i = 0; i < 2; i++) {
@@ -136,8 +135,8 @@ Test(prof, cleanup_turns_profiling_off, .fini = test_cleanup)
 {
 	test_env_clear();
 	struct vaccel_config c;
-	assert_ok(vaccel_config_init(&c, NULL, VACCEL_LOG_ERROR, NULL, true,
-				     false));
+	assert_ok(
+	    vaccel_config_init(&c, NULL, VACCEL_LOG_ERROR, NULL, true, false));
 	assert_ok(vaccel_bootstrap_with_config(&c));
 	vaccel_config_release(&c);
 	cr_expect(vaccel_prof_enabled());

@@ -43,8 +43,8 @@ static void expect_file(const struct vaccel_resource *res, size_t i,
 
 Test(resource, from_path)
 {
-	char *path = test_write_file(tmp, "model.bin", content1,
-				     sizeof(content1));
+	char *path =
+	    test_write_file(tmp, "model.bin", content1, sizeof(content1));
 	struct vaccel_resource res;
 	assert_ok(vaccel_resource_init(&res, path, VACCEL_RESOURCE_MODEL));
 	cr_expect_gt(res.id, 0);
@@ -68,10 +68,10 @@ Test(resource, from_several_paths)
 {
 	char *p1 = test_write_file(tmp, "one", content1, sizeof(content1));
 	char *p2 = test_write_file(tmp, "two", content2, sizeof(content2));
-	const char *paths[] = { p1, p2 };
+	const char *paths[] = {p1, p2};
 	struct vaccel_resource *res = NULL;
-	assert_ok(vaccel_resource_multi_new(&res, paths, 2,
-					    VACCEL_RESOURCE_DATA));
+	assert_ok(
+	    vaccel_resource_multi_new(&res, paths, 2, VACCEL_RESOURCE_DATA));
 	cr_assert_not_null(res);
 	cr_expect_eq(res->nr_paths, 2);
 	cr_assert_eq(res->nr_files, 2);
@@ -85,9 +85,8 @@ Test(resource, from_several_paths)
 Test(resource, from_buffer)
 {
 	struct vaccel_resource res;
-	assert_ok(vaccel_resource_init_from_buf(&res, content2,
-						sizeof(content2),
-						VACCEL_RESOURCE_LIB, "lib.so"));
+	assert_ok(vaccel_resource_init_from_buf(
+	    &res, content2, sizeof(content2), VACCEL_RESOURCE_LIB, "lib.so"));
 	cr_expect_gt(res.id, 0);
 	cr_expect_eq(res.type, VACCEL_RESOURCE_LIB);
 	cr_expect_eq(res.nr_paths, 0);
@@ -147,10 +146,10 @@ Test(resource, from_files)
 	assert_ok(vaccel_file_init_from_buf(&mem, (const uint8_t *)content2,
 					    sizeof(content2), "in-mem", NULL,
 					    false));
-	const struct vaccel_file *files[] = { &disk, &mem };
+	const struct vaccel_file *files[] = {&disk, &mem};
 	struct vaccel_resource *res = NULL;
-	assert_ok(vaccel_resource_from_files(&res, files, 2,
-					     VACCEL_RESOURCE_DATA));
+	assert_ok(
+	    vaccel_resource_from_files(&res, files, 2, VACCEL_RESOURCE_DATA));
 	cr_assert_eq(res->nr_files, 2);
 	expect_file(res, 0, "on-disk", content1, sizeof(content1));
 	expect_file(res, 1, "in-mem", content2, sizeof(content2));
@@ -174,10 +173,10 @@ Test(resource, missing_path)
 	cr_expect_null(heap);
 	/* one bad path among good ones fails the whole resource */
 	char *good = test_write_file(tmp, "good", "g", 1);
-	const char *paths[] = { good, path };
-	assert_ret(vaccel_resource_init_multi(&res, paths, 2,
-					      VACCEL_RESOURCE_DATA),
-		   VACCEL_ENOENT);
+	const char *paths[] = {good, path};
+	assert_ret(
+	    vaccel_resource_init_multi(&res, paths, 2, VACCEL_RESOURCE_DATA),
+	    VACCEL_ENOENT);
 	struct vaccel_resource *found;
 	assert_ret(vaccel_resource_get_by_type(&found, VACCEL_RESOURCE_DATA),
 		   VACCEL_ENOENT);
@@ -200,8 +199,8 @@ Test(resource, invalid_arguments)
 {
 	char *path = test_write_file(tmp, "f", "f", 1);
 	struct vaccel_resource res, *heap;
-	const char *paths[] = { path, "" };
-	const char *null_paths[] = { NULL };
+	const char *paths[] = {path, ""};
+	const char *null_paths[] = {NULL};
 	assert_ret(vaccel_resource_init(&res, NULL, VACCEL_RESOURCE_DATA),
 		   VACCEL_EINVAL);
 	assert_ret(vaccel_resource_init(NULL, path, VACCEL_RESOURCE_DATA),
@@ -210,15 +209,15 @@ Test(resource, invalid_arguments)
 		   VACCEL_EINVAL);
 	assert_ret(vaccel_resource_init(&res, path, (vaccel_resource_type_t)-1),
 		   VACCEL_EINVAL);
-	assert_ret(vaccel_resource_init_multi(&res, paths, 2,
-					      VACCEL_RESOURCE_DATA),
-		   VACCEL_EINVAL);
+	assert_ret(
+	    vaccel_resource_init_multi(&res, paths, 2, VACCEL_RESOURCE_DATA),
+	    VACCEL_EINVAL);
 	assert_ret(vaccel_resource_init_multi(&res, null_paths, 1,
 					      VACCEL_RESOURCE_DATA),
 		   VACCEL_EINVAL);
-	assert_ret(vaccel_resource_init_multi(&res, paths, 0,
-					      VACCEL_RESOURCE_DATA),
-		   VACCEL_EINVAL);
+	assert_ret(
+	    vaccel_resource_init_multi(&res, paths, 0, VACCEL_RESOURCE_DATA),
+	    VACCEL_EINVAL);
 	assert_ret(vaccel_resource_init_from_buf(&res, NULL, 4,
 						 VACCEL_RESOURCE_DATA, "x"),
 		   VACCEL_EINVAL);
@@ -236,9 +235,9 @@ Test(resource, invalid_arguments)
 		   VACCEL_EINVAL);
 	assert_ret(vaccel_resource_new(NULL, path, VACCEL_RESOURCE_DATA),
 		   VACCEL_EINVAL);
-	assert_ret(vaccel_resource_from_buf(&heap, "abc", 3,
-					    VACCEL_RESOURCE_MAX, "x"),
-		   VACCEL_EINVAL);
+	assert_ret(
+	    vaccel_resource_from_buf(&heap, "abc", 3, VACCEL_RESOURCE_MAX, "x"),
+	    VACCEL_EINVAL);
 	assert_ret(vaccel_resource_release(NULL), VACCEL_EINVAL);
 	assert_ret(vaccel_resource_delete(NULL), VACCEL_EINVAL);
 	cr_expect_eq(vaccel_resource_refcount(NULL), -VACCEL_EINVAL);
@@ -255,9 +254,8 @@ static void fixture_init(struct fixture *f)
 {
 	assert_ok(vaccel_session_init(&f->s1, 0));
 	assert_ok(vaccel_session_init(&f->s2, 0));
-	assert_ok(vaccel_resource_init_from_buf(&f->res, content1,
-						sizeof(content1),
-						VACCEL_RESOURCE_MODEL, "m"));
+	assert_ok(vaccel_resource_init_from_buf(
+	    &f->res, content1, sizeof(content1), VACCEL_RESOURCE_MODEL, "m"));
 }
 
 Test(resource, register_refcounts)
@@ -335,7 +333,7 @@ Test(resource, double_release)
 						VACCEL_RESOURCE_DATA, "x"));
 	assert_ok(vaccel_resource_release(&res));
 	assert_ret(vaccel_resource_release(&res), VACCEL_EINVAL);
-	struct vaccel_resource never = { 0 };
+	struct vaccel_resource never = {0};
 	assert_ret(vaccel_resource_release(&never), VACCEL_EINVAL);
 }
 
@@ -403,9 +401,9 @@ Test(resource, session_lookups)
 	assert_ret(vaccel_session_resource_by_type(&f.s1, &found,
 						   VACCEL_RESOURCE_DATA),
 		   VACCEL_ENOENT);
-	assert_ret(vaccel_session_resource_by_type(&f.s1, &found,
-						   VACCEL_RESOURCE_MAX),
-		   VACCEL_EINVAL);
+	assert_ret(
+	    vaccel_session_resource_by_type(&f.s1, &found, VACCEL_RESOURCE_MAX),
+	    VACCEL_EINVAL);
 	assert_ok(vaccel_session_resources_by_type(&f.s1, &all, &n,
 						   VACCEL_RESOURCE_LIB));
 	cr_assert_eq(n, 2);
@@ -433,8 +431,8 @@ Test(resource, global_lookups)
 						VACCEL_RESOURCE_DATA, "a"));
 	assert_ok(vaccel_resource_init_from_buf(&b, "b", 1,
 						VACCEL_RESOURCE_DATA, "b"));
-	assert_ok(vaccel_resource_init_from_buf(&c, "c", 1,
-						VACCEL_RESOURCE_LIB, "c"));
+	assert_ok(vaccel_resource_init_from_buf(&c, "c", 1, VACCEL_RESOURCE_LIB,
+						"c"));
 	cr_expect(a.id != b.id && b.id != c.id && a.id != c.id);
 
 	assert_ok(vaccel_resource_get_by_id(&found, b.id));
@@ -443,8 +441,8 @@ Test(resource, global_lookups)
 	cr_expect_eq(found, &c);
 	assert_ret(vaccel_resource_get_by_type(&found, VACCEL_RESOURCE_MODEL),
 		   VACCEL_ENOENT);
-	assert_ok(vaccel_resource_get_all_by_type(&all, &n,
-						  VACCEL_RESOURCE_DATA));
+	assert_ok(
+	    vaccel_resource_get_all_by_type(&all, &n, VACCEL_RESOURCE_DATA));
 	cr_expect_eq(n, 2);
 	free(all);
 	assert_ret(vaccel_resource_get_by_id(&found, 0), VACCEL_EINVAL);
@@ -454,20 +452,20 @@ Test(resource, global_lookups)
 	vaccel_id_t id = b.id;
 	assert_ok(vaccel_resource_release(&b));
 	assert_ret(vaccel_resource_get_by_id(&found, id), VACCEL_ENOENT);
-	assert_ok(vaccel_resource_get_all_by_type(&all, &n,
-						  VACCEL_RESOURCE_DATA));
+	assert_ok(
+	    vaccel_resource_get_all_by_type(&all, &n, VACCEL_RESOURCE_DATA));
 	cr_expect_eq(n, 1);
 	cr_expect_eq(all[0], &a);
 	free(all);
 	assert_ok(vaccel_resource_release(&a));
 	assert_ok(vaccel_resource_release(&c));
-	assert_ret(vaccel_resource_get_all_by_type(&all, &n,
-						   VACCEL_RESOURCE_DATA),
-		   VACCEL_ENOENT);
+	assert_ret(
+	    vaccel_resource_get_all_by_type(&all, &n, VACCEL_RESOURCE_DATA),
+	    VACCEL_ENOENT);
 }
 
-static void expect_on_disk(const char *dir, const char *name,
-			   const void *data, size_t len)
+static void expect_on_disk(const char *dir, const char *name, const void *data,
+			   size_t len)
 {
 	char *path = NULL;
 	cr_assert(asprintf(&path, "%s/%s", dir, name) > 0);
@@ -483,14 +481,13 @@ static void expect_on_disk(const char *dir, const char *name,
 Test(resource, directory_writes_files)
 {
 	char *p1 = test_write_file(tmp, "weights", content1, sizeof(content1));
-	const char *paths[] = { p1 };
+	const char *paths[] = {p1};
 	struct vaccel_resource disk, mem;
-	assert_ok(vaccel_resource_init_multi(&disk, paths, 1,
-					     VACCEL_RESOURCE_MODEL));
-	assert_ok(vaccel_resource_init_from_buf(&mem, content2,
-						sizeof(content2),
-						VACCEL_RESOURCE_DATA,
-						"labels.txt"));
+	assert_ok(
+	    vaccel_resource_init_multi(&disk, paths, 1, VACCEL_RESOURCE_MODEL));
+	assert_ok(
+	    vaccel_resource_init_from_buf(&mem, content2, sizeof(content2),
+					  VACCEL_RESOURCE_DATA, "labels.txt"));
 	char out[4096];
 	assert_ok(vaccel_resource_directory(&disk, out, sizeof(out), NULL));
 	cr_expect_eq(strncmp(out, tmp, strlen(tmp)), 0,
@@ -500,8 +497,8 @@ Test(resource, directory_writes_files)
 	char *alloc = NULL;
 	char small[4];
 	/* too small for the path: it comes back allocated */
-	assert_ok(vaccel_resource_directory(&mem, small, sizeof(small),
-					    &alloc));
+	assert_ok(
+	    vaccel_resource_directory(&mem, small, sizeof(small), &alloc));
 	cr_assert_not_null(alloc);
 	cr_expect_str_neq(alloc, out);
 	expect_on_disk(alloc, "labels.txt", content2, sizeof(content2));

@@ -47,8 +47,8 @@ Test(session, ids_distinct_and_positive)
 		assert_ok(vaccel_session_init(&s[i], 0));
 		cr_expect_gt(s[i].id, 0);
 		for (int j = 0; j < i; j++)
-			cr_expect_neq(s[i].id, s[j].id, "sessions %d and %d",
-				      i, j);
+			cr_expect_neq(s[i].id, s[j].id, "sessions %d and %d", i,
+				      j);
 	}
 	/* ids are not reused after release */
 	vaccel_id_t last = s[N - 1].id;
@@ -83,7 +83,7 @@ Test(session, null_arguments)
 
 Test(session, never_initialized_is_not_live)
 {
-	struct vaccel_session sess = { 0 };
+	struct vaccel_session sess = {0};
 	assert_ret(vaccel_session_release(&sess), VACCEL_EINVAL);
 	assert_ret(vaccel_noop(&sess), VACCEL_EINVAL);
 }

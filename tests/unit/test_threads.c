@@ -43,7 +43,7 @@ static int one_call(struct vaccel_session *s, struct vaccel_resource *res,
 	case 0:
 		return vaccel_noop(s);
 	case 1: {
-		float a[4] = { 1, 2, 3, 4 }, b[4] = { 1, 0, 0, 1 }, c[4];
+		float a[4] = {1, 2, 3, 4}, b[4] = {1, 0, 0, 1}, c[4];
 		int ret = vaccel_sgemm(s, 2, 2, 2, 1, a, 2, b, 2, 0, c, 2);
 		const uint8_t *cb = (const uint8_t *)c;
 		for (size_t j = 0; !ret && j < sizeof(c); j++)
@@ -54,13 +54,12 @@ static int one_call(struct vaccel_session *s, struct vaccel_resource *res,
 	}
 	default: {
 		uint8_t out[8];
-		struct vaccel_arg w = { .size = sizeof(out), .buf = out };
-		int ret = vaccel_exec_with_resource(s, res, "f", NULL, 0, &w,
-						   1);
+		struct vaccel_arg w = {.size = sizeof(out), .buf = out};
+		int ret =
+		    vaccel_exec_with_resource(s, res, "f", NULL, 0, &w, 1);
 		if (!ret && out[7] != vaccel_noop_byte(
-					      VACCEL_OPID_EXEC_WITH_RESOURCE,
-					      VACCEL_EXEC_WITH_RESOURCE_WRITE,
-					      7))
+					  VACCEL_OPID_EXEC_WITH_RESOURCE,
+					  VACCEL_EXEC_WITH_RESOURCE_WRITE, 7))
 			ret = VACCEL_EBACKEND;
 		return ret;
 	}
@@ -74,7 +73,7 @@ static void *worker(void *arg)
 	pthread_barrier_wait(&sh->start);
 	/* Staggered starts: some threads arrive while another one is still
 	 * bootstrapping (loading plugins), not only before or after. */
-	struct timespec ts = { 0, me * 25000L };
+	struct timespec ts = {0, me * 25000L};
 	nanosleep(&ts, NULL);
 	for (int r = 0; r < ROUNDS; r++) {
 		struct vaccel_session s;
@@ -116,9 +115,8 @@ static void run_workers(struct shared *sh)
 static void check_results(struct shared *sh)
 {
 	int first = atomic_load(&sh->first_error);
-	cr_expect_eq(atomic_load(&sh->errors), 0,
-		     "%d failures, the first %s", atomic_load(&sh->errors),
-		     vaccel_error_to_str(first));
+	cr_expect_eq(atomic_load(&sh->errors), 0, "%d failures, the first %s",
+		     atomic_load(&sh->errors), vaccel_error_to_str(first));
 	cr_expect_eq(atomic_load(&sh->calls),
 		     NR_THREADS * ROUNDS * CALLS_PER_ROUND);
 	int n = atomic_load(&sh->nr_ids);
@@ -195,13 +193,13 @@ Test(threads, plugin_loads_during_calls, .init = test_boot_noop,
 	pthread_barrier_t start;
 	atomic_bool done = false;
 	atomic_int errors = 0;
-	struct loader_arg la = { &start, &done, &errors };
+	struct loader_arg la = {&start, &done, &errors};
 	pthread_t t[CALLERS];
 	cr_assert_eq(pthread_barrier_init(&start, NULL, CALLERS + 1), 0);
 	for (int i = 0; i < CALLERS; i++)
 		cr_assert_eq(pthread_create(&t[i], NULL, caller, &la), 0);
 	pthread_barrier_wait(&start);
-	static const char *const names[] = { "a", "b", "minor", "hooks" };
+	static const char *const names[] = {"a", "b", "minor", "hooks"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		char *p = test_plugin_path(names[i]);
 		expect_ret(vaccel_plugin_load(p), VACCEL_OK);

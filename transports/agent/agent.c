@@ -85,7 +85,7 @@ static pthread_cond_t conns_cond = PTHREAD_COND_INITIALIZER;
 static int live_fds[4096];
 static unsigned int nr_conns;
 static volatile sig_atomic_t stopping;
-static int stop_pipe[2] = { -1, -1 };
+static int stop_pipe[2] = {-1, -1};
 
 static struct client *client_attach(const uint8_t *key, bool *known)
 {
@@ -176,16 +176,15 @@ static struct vaccel_resource *find_res(struct client *c, int64_t id,
 }
 
 /* Take bytes from a budget of `limit`; false if it would overflow it. */
-static bool budget_take(_Atomic uint64_t *used, uint64_t limit,
-			uint64_t bytes)
+static bool budget_take(_Atomic uint64_t *used, uint64_t limit, uint64_t bytes)
 {
 	uint64_t cur = *used;
 	do {
 		if (bytes > limit || cur > limit - bytes)
 			return false;
-	} while (!atomic_compare_exchange_weak_explicit(
-		used, &cur, cur + bytes, memory_order_relaxed,
-		memory_order_relaxed));
+	} while (!atomic_compare_exchange_weak_explicit(used, &cur, cur + bytes,
+							memory_order_relaxed,
+							memory_order_relaxed));
 	return true;
 }
 
@@ -197,8 +196,7 @@ static bool mem_take(struct client *c, uint64_t bytes)
 	if (!budget_take(&c->mem, opt.max_memory, bytes))
 		return false;
 	if (!budget_take(&total_mem, opt.max_total_memory, bytes)) {
-		atomic_fetch_sub_explicit(&c->mem, bytes,
-					  memory_order_relaxed);
+		atomic_fetch_sub_explicit(&c->mem, bytes, memory_order_relaxed);
 		return false;
 	}
 	return true;
@@ -359,13 +357,13 @@ static bool large_buffers(struct conn *k, const struct wire_call *call,
 		k->large_owner = k->client;
 	}
 	if (!k->large) {
-		size_t want = span > SIZE_MAX - HUGE_PAGE ?
-				      0 :
-				      (span + HUGE_PAGE - 1) &
-					      ~(size_t)(HUGE_PAGE - 1);
+		size_t want =
+		    span > SIZE_MAX - HUGE_PAGE
+			? 0
+			: (span + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
 		void *p = want ? mmap(NULL, want, PROT_READ | PROT_WRITE,
-				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) :
-				 MAP_FAILED;
+				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+			       : MAP_FAILED;
 		if (p == MAP_FAILED) {
 			large_release(k);
 			return false;
@@ -402,7 +400,7 @@ static int send_status(struct conn *k, uint16_t kind, uint64_t req, int status,
 
 static int handle_hello(struct conn *k, const struct wire_hdr *h, size_t len)
 {
-	struct mp_reader r = { k->meta, k->meta + len };
+	struct mp_reader r = {k->meta, k->meta + len};
 	uint32_t n, klen, tlen = 0, nops;
 	uint64_t ver;
 	const void *key;
@@ -441,9 +439,10 @@ static int handle_hello(struct conn *k, const struct wire_hdr *h, size_t len)
 			diff |= (unsigned char)(tok[i] ^ opt.token[i]);
 		if (diff) {
 			snprintf(msg, sizeof(msg), "bad or missing token");
-			vaccel_log(VACCEL_LOG_WARN, TAG, "%s: %s", k->peer, msg);
-			send_status(k, WIRE_HELLO_REPLY, h->req_id, VACCEL_EACCES,
-				    msg, 0);
+			vaccel_log(VACCEL_LOG_WARN, TAG, "%s: %s", k->peer,
+				   msg);
+			send_status(k, WIRE_HELLO_REPLY, h->req_id,
+				    VACCEL_EACCES, msg, 0);
 			return -1;
 		}
 	}
@@ -459,8 +458,8 @@ static int handle_hello(struct conn *k, const struct wire_hdr *h, size_t len)
 			goto refuse;
 		}
 		const struct vaccel_op_desc *d =
-			id <= UINT32_MAX ? vaccel_op_desc_by_id((uint32_t)id) :
-					   NULL;
+		    id <= UINT32_MAX ? vaccel_op_desc_by_id((uint32_t)id)
+				     : NULL;
 		if (d && d->sig_hash != hash)
 			vaccel_log(VACCEL_LOG_WARN, TAG,
 				   "%s: op '%s' has a different signature on "
@@ -491,9 +490,9 @@ static int handle_hello(struct conn *k, const struct wire_hdr *h, size_t len)
 		mp_put_uint(&k->out, vaccel_op_desc_at(i)->sig_hash);
 	}
 	return frame_send(k->fd, WIRE_HELLO_REPLY, h->req_id, &k->out, NULL,
-			  NULL) ?
-		       -1 :
-		       0;
+			  NULL)
+		   ? -1
+		   : 0;
 refuse_version:
 	vaccel_log(VACCEL_LOG_WARN, TAG, "%s: %s", k->peer, msg);
 	send_status(k, WIRE_HELLO_REPLY, h->req_id, VACCEL_EPROTO_VERSION, msg,
@@ -503,19 +502,6 @@ refuse:
 	vaccel_log(VACCEL_LOG_WARN, TAG, "%s: %s", k->peer, msg);
 	send_status(k, WIRE_HELLO_REPLY, h->req_id, VACCEL_EINVAL, msg, 0);
 	return -1;
-}
-
-static int grow(void **v, size_t *cap, size_t n, size_t elem)
-{
-	if (n < *cap)
-		return 0;
-	size_t nc = *cap ? *cap * 2 : 8;
-	void *p = realloc(*v, nc * elem);
-	if (!p)
-		return -1;
-	*v = p;
-	*cap = nc;
-	return 0;
 }
 
 static int drain(struct conn *k, uint64_t n);
@@ -554,7 +540,8 @@ static int ctrl_res_new(struct conn *k, struct mp_reader *r,
 		    mp_get_str(r, &name, &nl) || mp_get_uint(r, &size) ||
 		    nl == 0 || nl > 255 || memchr(name, '/', nl) ||
 		    memchr(name, 0, nl) || size > opt.lim.max_buffer ||
-		    (nl <= 2 && name[0] == '.' && (nl == 1 || name[1] == '.'))) {
+		    (nl <= 2 && name[0] == '.' &&
+		     (nl == 1 || name[1] == '.'))) {
 			snprintf(msg, msglen, "malformed resource file %u", i);
 			goto out;
 		}
@@ -568,10 +555,10 @@ static int ctrl_res_new(struct conn *k, struct mp_reader *r,
 		total += size;
 	}
 	if (r->p != r->end || total != h->raw_len) {
-		snprintf(msg, msglen,
-			 "resource files declare %llu bytes, frame carries %llu",
-			 (unsigned long long)total,
-			 (unsigned long long)h->raw_len);
+		snprintf(
+		    msg, msglen,
+		    "resource files declare %llu bytes, frame carries %llu",
+		    (unsigned long long)total, (unsigned long long)h->raw_len);
 		goto out;
 	}
 	if (c->nr_res >= opt.max_resources) {
@@ -606,13 +593,14 @@ static int ctrl_res_new(struct conn *k, struct mp_reader *r,
 			 vaccel_strerror(ret));
 		goto out;
 	}
-	if (grow((void **)&c->res, &c->cap_res, c->nr_res, sizeof(*c->res))) {
+	if (array_grow((void **)&c->res, &c->cap_res, c->nr_res,
+		       sizeof(*c->res))) {
 		vaccel_resource_delete(res);
 		ret = VACCEL_ENOMEM;
 		goto out;
 	}
 	*id = c->next_id++;
-	c->res[c->nr_res++] = (struct obj_res){ *id, res, total };
+	c->res[c->nr_res++] = (struct obj_res){*id, res, total};
 	mem_held = false;
 	ret = VACCEL_OK;
 out:
@@ -633,7 +621,7 @@ out:
 
 static int handle_ctrl(struct conn *k, const struct wire_hdr *h, size_t len)
 {
-	struct mp_reader r = { k->meta, k->meta + len };
+	struct mp_reader r = {k->meta, k->meta + len};
 	struct client *c = k->client;
 	uint32_t n;
 	uint64_t op;
@@ -652,14 +640,15 @@ static int handle_ctrl(struct conn *k, const struct wire_hdr *h, size_t len)
 		if (n != 2 || mp_get_uint(&r, &hint) || hint > UINT32_MAX)
 			break;
 		if (c->nr_sess >= opt.max_sessions) {
-			snprintf(msg, sizeof(msg), "too many sessions (limit %u)",
+			snprintf(msg, sizeof(msg),
+				 "too many sessions (limit %u)",
 				 opt.max_sessions);
 			ret = VACCEL_EUSERS;
 			break;
 		}
 		struct vaccel_session *s;
-		if (grow((void **)&c->sess, &c->cap_sess, c->nr_sess,
-			 sizeof(*c->sess))) {
+		if (array_grow((void **)&c->sess, &c->cap_sess, c->nr_sess,
+			       sizeof(*c->sess))) {
 			ret = VACCEL_ENOMEM;
 			break;
 		}
@@ -667,7 +656,7 @@ static int handle_ctrl(struct conn *k, const struct wire_hdr *h, size_t len)
 		if (ret)
 			break;
 		id = c->next_id++;
-		c->sess[c->nr_sess++] = (struct obj_sess){ id, s };
+		c->sess[c->nr_sess++] = (struct obj_sess){id, s};
 		break;
 	}
 	case WIRE_CTRL_SESS_FREE: {
@@ -729,9 +718,9 @@ static int handle_ctrl(struct conn *k, const struct wire_hdr *h, size_t len)
 				 (long long)(res ? b : a));
 			break;
 		}
-		ret = op == WIRE_CTRL_RES_REG ?
-			      vaccel_resource_register(res, s) :
-			      vaccel_resource_unregister(res, s);
+		ret = op == WIRE_CTRL_RES_REG
+			  ? vaccel_resource_register(res, s)
+			  : vaccel_resource_unregister(res, s);
 		break;
 	}
 	default:
@@ -749,8 +738,8 @@ reply:
 	}
 	if (ret && !msg[0])
 		snprintf(msg, sizeof(msg), "%s", vaccel_strerror(ret));
-	return send_status(k, WIRE_CTRL_REPLY, h->req_id, ret, msg, id) ? -1 :
-									  0;
+	return send_status(k, WIRE_CTRL_REPLY, h->req_id, ret, msg, id) ? -1
+									: 0;
 }
 
 /* Drain n raw bytes of a refused request so the stream stays in sync;
@@ -773,23 +762,23 @@ static int handle_call(struct conn *k, const struct wire_hdr *h, size_t len)
 	if (shm && (shm_fd < 0 || h->raw_len)) {
 		ret = VACCEL_EINVAL;
 		snprintf(err, sizeof(err), "%s",
-			 shm_fd < 0 ? "memfd call without its descriptor" :
-				      "memfd call with a raw part");
+			 shm_fd < 0 ? "memfd call without its descriptor"
+				    : "memfd call with a raw part");
 		goto refused;
 	}
 	ret = wire_decode_call(k->meta, len, shm ? WIRE_RAW_ANY : h->raw_len,
 			       &opt.lim, &call, err, sizeof(err));
 	if (ret) {
-refused:
+	refused:
 		vaccel_log(VACCEL_LOG_WARN, TAG, "%s: refused call: %s",
 			   k->peer, err);
 		if (shm_fd >= 0)
 			close(shm_fd);
 		if (drain(k, h->raw_len))
 			return -1;
-		return send_status(k, WIRE_CALL_REPLY, h->req_id, ret, err, 0) ?
-			       -1 :
-			       0;
+		return send_status(k, WIRE_CALL_REPLY, h->req_id, ret, err, 0)
+			   ? -1
+			   : 0;
 	}
 	uint64_t total = 0;
 	for (uint32_t i = 0; i < call.nr_bufs; i++)
@@ -822,8 +811,8 @@ refused:
 	mem_held = !large;
 	for (uint32_t i = 0; !large && i < call.nr_bufs; i++) {
 		struct wire_buf *b = &call.bufs[i];
-		mem[i] = b->on_wire ? malloc(b->len ? b->len : 1) :
-				      calloc(1, b->len ? b->len : 1);
+		mem[i] = b->on_wire ? malloc(b->len ? b->len : 1)
+				    : calloc(1, b->len ? b->len : 1);
 		if (!mem[i]) {
 			ret = VACCEL_ENOMEM;
 			snprintf(err, sizeof(err), "out of memory");
@@ -860,8 +849,8 @@ bind:
 		}
 	}
 	if (!ret) {
-		ret = vaccel_op_call(s, call.op_id, call.args,
-				     call.op->nr_args);
+		ret =
+		    vaccel_op_call(s, call.op_id, call.args, call.op->nr_args);
 		if (ret)
 			snprintf(err, sizeof(err), "op '%s': %s", call.op->name,
 				 vaccel_strerror(ret));
@@ -870,8 +859,8 @@ bind:
 
 	wbuf_reset(&k->out);
 	segs_reset(&k->segs);
-	if (wire_encode_reply(&k->out, &k->segs, ret, ret ? err : "",
-			      call.op, call.args)) {
+	if (wire_encode_reply(&k->out, &k->segs, ret, ret ? err : "", call.op,
+			      call.args)) {
 		wbuf_reset(&k->out);
 		segs_reset(&k->segs);
 		wire_encode_reply(&k->out, &k->segs, VACCEL_ENOMEM,
@@ -880,9 +869,9 @@ bind:
 	/* With a memfd the outputs are in place already. */
 	io = frame_send_ex(k->fd, WIRE_CALL_REPLY, h->req_id,
 			   shm ? WIRE_F_MEMFD : 0, &k->out,
-			   shm ? NULL : &k->segs, NULL, -1) ?
-		     -1 :
-		     0;
+			   shm ? NULL : &k->segs, NULL, -1)
+		 ? -1
+		 : 0;
 	goto done;
 
 drain_out:
@@ -890,17 +879,16 @@ drain_out:
 	if (drain(k, h->raw_len))
 		io = -1;
 	else
-		io = send_status(k, WIRE_CALL_REPLY, h->req_id, ret, err, 0) ?
-			     -1 :
-			     0;
+		io = send_status(k, WIRE_CALL_REPLY, h->req_id, ret, err, 0)
+			 ? -1
+			 : 0;
 done:
 	/* Keep the block only while the budgets have room to spare, so
 	 * that it seldom stands in the way of the client's other calls. */
-	if (large &&
-	    (atomic_load_explicit(&c->mem, memory_order_relaxed) >
-		     opt.max_memory / 2 ||
-	     atomic_load_explicit(&total_mem, memory_order_relaxed) >
-		     opt.max_total_memory / 2))
+	if (large && (atomic_load_explicit(&c->mem, memory_order_relaxed) >
+			  opt.max_memory / 2 ||
+		      atomic_load_explicit(&total_mem, memory_order_relaxed) >
+			  opt.max_total_memory / 2))
 		large_release(k);
 	for (uint32_t i = 0; mem && !large && !shm && i < call.nr_bufs; i++)
 		free(mem[i]);
@@ -923,7 +911,7 @@ static void *conn_main(void *arg)
 		if (k->large && !rbuf_has_data(&k->rb)) {
 			/* Give the large-call block back if the client goes
 			 * quiet. */
-			struct pollfd p = { .fd = k->fd, .events = POLLIN };
+			struct pollfd p = {.fd = k->fd, .events = POLLIN};
 			int n;
 			do
 				n = poll(&p, 1, LARGE_IDLE_MS);
@@ -963,17 +951,19 @@ static void *conn_main(void *arg)
 		}
 		if (!k->client) {
 			vaccel_log(VACCEL_LOG_WARN, TAG,
-				   "%s: request before hello; closing", k->peer);
-			send_status(k, h.kind == WIRE_CTRL ? WIRE_CTRL_REPLY :
-							     WIRE_CALL_REPLY,
+				   "%s: request before hello; closing",
+				   k->peer);
+			send_status(k,
+				    h.kind == WIRE_CTRL ? WIRE_CTRL_REPLY
+							: WIRE_CALL_REPLY,
 				    h.req_id, VACCEL_EPERM,
 				    "hello required first", 0);
 			break;
 		}
 		if (h.version != WIRE_VERSION)
 			break;
-		ret = h.kind == WIRE_CALL ? handle_call(k, &h, h.meta_len) :
-					    handle_ctrl(k, &h, h.meta_len);
+		ret = h.kind == WIRE_CALL ? handle_call(k, &h, h.meta_len)
+					  : handle_ctrl(k, &h, h.meta_len);
 		if (ret)
 			break;
 	}
@@ -1049,40 +1039,42 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: vaccel-agent -a URL [-a URL ...] [options]\n"
-		"\n"
-		"Serves vAccel operations to remote clients (the rpc transport "
-		"plugin)\nand runs them on this host's plugins.\n"
-		"\n"
-		"  -a, --address URL      listen on URL; repeatable. unix:///path,\n"
-		"                         tcp://host:port, tcp://[v6]:port,"
-		" vsock://cid:port\n"
-		"  -p, --plugins LIST     ':'-separated plugin names or paths, as\n"
-		"                         VACCEL_PLUGINS (default: "
-		"$VACCEL_PLUGINS)\n"
-		"  -t, --token-file FILE  require clients to present the secret in"
-		" FILE\n"
-		"                         (clients set VACCEL_RPC_TOKEN)\n"
-		"  -m, --socket-mode OCT  permissions of unix sockets (default "
-		"0600)\n"
-		"      --max-meta BYTES   largest msgpack part of a frame "
-		"(default 64M)\n"
-		"      --max-buffer BYTES largest single buffer (default 16G)\n"
-		"      --max-memory BYTES buffers and resources one client may "
-		"hold\n"
-		"                         at once (default: half the RAM)\n"
-		"      --max-total-memory BYTES  the same for all clients "
-		"together\n"
-		"                         (default: three quarters of the RAM)\n"
-		"      --max-resources N  resources per client (default 1024)\n"
-		"      --max-sessions N   sessions per client (default 1024)\n"
-		"  -v, --verbose          more logging (repeat for debug)\n"
-		"  -h, --help             this text\n"
-		"\n"
-		"Sizes take K, M or G suffixes. SIGTERM or SIGINT stops the "
-		"agent after\nin-flight calls finish; unix socket files are "
-		"removed.\n");
+	fprintf(
+	    f,
+	    "Usage: vaccel-agent -a URL [-a URL ...] [options]\n"
+	    "\n"
+	    "Serves vAccel operations to remote clients (the rpc transport "
+	    "plugin)\nand runs them on this host's plugins.\n"
+	    "\n"
+	    "  -a, --address URL      listen on URL; repeatable. "
+	    "unix:///path,\n"
+	    "                         tcp://host:port, tcp://[v6]:port,"
+	    " vsock://cid:port\n"
+	    "  -p, --plugins LIST     ':'-separated plugin names or paths, as\n"
+	    "                         VACCEL_PLUGINS (default: "
+	    "$VACCEL_PLUGINS)\n"
+	    "  -t, --token-file FILE  require clients to present the secret in"
+	    " FILE\n"
+	    "                         (clients set VACCEL_RPC_TOKEN)\n"
+	    "  -m, --socket-mode OCT  permissions of unix sockets (default "
+	    "0600)\n"
+	    "      --max-meta BYTES   largest msgpack part of a frame "
+	    "(default 64M)\n"
+	    "      --max-buffer BYTES largest single buffer (default 16G)\n"
+	    "      --max-memory BYTES buffers and resources one client may "
+	    "hold\n"
+	    "                         at once (default: half the RAM)\n"
+	    "      --max-total-memory BYTES  the same for all clients "
+	    "together\n"
+	    "                         (default: three quarters of the RAM)\n"
+	    "      --max-resources N  resources per client (default 1024)\n"
+	    "      --max-sessions N   sessions per client (default 1024)\n"
+	    "  -v, --verbose          more logging (repeat for debug)\n"
+	    "  -h, --help             this text\n"
+	    "\n"
+	    "Sizes take K, M or G suffixes. SIGTERM or SIGINT stops the "
+	    "agent after\nin-flight calls finish; unix socket files are "
+	    "removed.\n");
 }
 
 static int parse_size(const char *s, uint64_t *out)
@@ -1125,19 +1117,19 @@ static char *read_token(const char *path)
 static int parse_opts(int argc, char **argv)
 {
 	static const struct option longs[] = {
-		{ "address", required_argument, NULL, 'a' },
-		{ "plugins", required_argument, NULL, 'p' },
-		{ "token-file", required_argument, NULL, 't' },
-		{ "socket-mode", required_argument, NULL, 'm' },
-		{ "max-meta", required_argument, NULL, 1 },
-		{ "max-buffer", required_argument, NULL, 2 },
-		{ "max-memory", required_argument, NULL, 3 },
-		{ "max-resources", required_argument, NULL, 4 },
-		{ "max-sessions", required_argument, NULL, 5 },
-		{ "max-total-memory", required_argument, NULL, 6 },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"address", required_argument, NULL, 'a'},
+	    {"plugins", required_argument, NULL, 'p'},
+	    {"token-file", required_argument, NULL, 't'},
+	    {"socket-mode", required_argument, NULL, 'm'},
+	    {"max-meta", required_argument, NULL, 1},
+	    {"max-buffer", required_argument, NULL, 2},
+	    {"max-memory", required_argument, NULL, 3},
+	    {"max-resources", required_argument, NULL, 4},
+	    {"max-sessions", required_argument, NULL, 5},
+	    {"max-total-memory", required_argument, NULL, 6},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	int c, verbose = 0;
 	uint64_t v;
@@ -1147,9 +1139,9 @@ static int parse_opts(int argc, char **argv)
 	 * buffer on this kind of host, not enough for one client to starve
 	 * the others. */
 	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
-	uint64_t ram = pages > 0 && psize > 0 ?
-			       (uint64_t)pages * (uint64_t)psize :
-			       (16ull << 30);
+	uint64_t ram = pages > 0 && psize > 0
+			   ? (uint64_t)pages * (uint64_t)psize
+			   : (16ull << 30);
 	opt.max_memory = ram / 2;
 	opt.max_total_memory = ram / 4 * 3;
 	opt.max_resources = 1024;
@@ -1159,8 +1151,9 @@ static int parse_opts(int argc, char **argv)
 		switch (c) {
 		case 'a':
 			if (opt.nr_addrs == MAX_LISTEN) {
-				fprintf(stderr, "vaccel-agent: at most %d "
-						"addresses\n",
+				fprintf(stderr,
+					"vaccel-agent: at most %d "
+					"addresses\n",
 					MAX_LISTEN);
 				return -1;
 			}
@@ -1215,7 +1208,8 @@ static int parse_opts(int argc, char **argv)
 			break;
 		case 4:
 		case 5:
-			if (parse_size(optarg, &v) || v == 0 || v > UINT32_MAX) {
+			if (parse_size(optarg, &v) || v == 0 ||
+			    v > UINT32_MAX) {
 				fprintf(stderr,
 					"vaccel-agent: '%s' is not a valid "
 					"count\n",
@@ -1275,8 +1269,8 @@ int main(int argc, char **argv)
 	if (verbose)
 		level = verbose > 1 ? VACCEL_LOG_DEBUG : VACCEL_LOG_INFO;
 	struct vaccel_config cfg;
-	if (vaccel_config_init(&cfg, opt.plugins, level, getenv("VACCEL_LOG_FILE"),
-			       false, false)) {
+	if (vaccel_config_init(&cfg, opt.plugins, level,
+			       getenv("VACCEL_LOG_FILE"), false, false)) {
 		fprintf(stderr, "vaccel-agent: bad configuration\n");
 		return 2;
 	}
@@ -1292,7 +1286,7 @@ int main(int argc, char **argv)
 	if (getrandom(&instance_id, sizeof(instance_id), 0) < 0)
 		instance_id = (uint64_t)getpid();
 
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
 	if (pipe2(stop_pipe, O_CLOEXEC) < 0)
 		return 1;
@@ -1313,7 +1307,8 @@ int main(int argc, char **argv)
 		}
 		lfd[i] = url_listen(&urls[i], opt.socket_mode);
 		if (lfd[i] < 0) {
-			fprintf(stderr, "vaccel-agent: cannot listen on %s: %s\n",
+			fprintf(stderr,
+				"vaccel-agent: cannot listen on %s: %s\n",
 				opt.addrs[i], strerror(-lfd[i]));
 			for (int j = 0; j < i; j++) {
 				close(lfd[j]);
@@ -1323,7 +1318,8 @@ int main(int argc, char **argv)
 			vaccel_cleanup();
 			return 1;
 		}
-		vaccel_log(VACCEL_LOG_INFO, TAG, "listening on %s", opt.addrs[i]);
+		vaccel_log(VACCEL_LOG_INFO, TAG, "listening on %s",
+			   opt.addrs[i]);
 	}
 	fprintf(stderr, "vaccel-agent: ready (%d address(es), plugins: %s)\n",
 		opt.nr_addrs, opt.plugins ? opt.plugins : "none");
@@ -1331,9 +1327,10 @@ int main(int argc, char **argv)
 	struct pollfd pfd[MAX_LISTEN + 1];
 	while (!stopping) {
 		for (int i = 0; i < opt.nr_addrs; i++)
-			pfd[i] = (struct pollfd){ .fd = lfd[i], .events = POLLIN };
+			pfd[i] =
+			    (struct pollfd){.fd = lfd[i], .events = POLLIN};
 		pfd[opt.nr_addrs] =
-			(struct pollfd){ .fd = stop_pipe[0], .events = POLLIN };
+		    (struct pollfd){.fd = stop_pipe[0], .events = POLLIN};
 		int n = poll(pfd, (nfds_t)opt.nr_addrs + 1, -1);
 		if (n < 0) {
 			if (errno == EINTR)

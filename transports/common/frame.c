@@ -15,13 +15,13 @@ int frame_send_ex(int fd, uint16_t kind, uint64_t req_id, uint32_t flags,
 {
 	uint8_t hdr[WIRE_HDR_SIZE];
 	struct wire_hdr h = {
-		.magic = WIRE_MAGIC,
-		.version = WIRE_VERSION,
-		.kind = kind,
-		.req_id = req_id,
-		.meta_len = (uint32_t)meta->len,
-		.flags = flags,
-		.raw_len = segs ? segs->total : 0,
+	    .magic = WIRE_MAGIC,
+	    .version = WIRE_VERSION,
+	    .kind = kind,
+	    .req_id = req_id,
+	    .meta_len = (uint32_t)meta->len,
+	    .flags = flags,
+	    .raw_len = segs ? segs->total : 0,
 	};
 	wire_hdr_encode(&h, hdr);
 	uint32_t nseg = segs ? segs->n : 0;
@@ -31,11 +31,11 @@ int frame_send_ex(int fd, uint16_t kind, uint64_t req_id, uint32_t flags,
 		if (!iov)
 			return -ENOMEM;
 	}
-	iov[0] = (struct iovec){ hdr, sizeof(hdr) };
-	iov[1] = (struct iovec){ meta->data, meta->len };
+	iov[0] = (struct iovec){hdr, sizeof(hdr)};
+	iov[1] = (struct iovec){meta->data, meta->len};
 	for (uint32_t i = 0; i < nseg; i++)
-		iov[2 + i] = (struct iovec){ segs->v[i].buf,
-					     (size_t)segs->v[i].len };
+		iov[2 + i] =
+		    (struct iovec){segs->v[i].buf, (size_t)segs->v[i].len};
 	int ret = io_writev_fd(fd, iov, (int)nseg + 2, sent, pass_fd);
 	if (iov != small)
 		free(iov);

@@ -65,7 +65,8 @@ int url_parse(const char *text, struct url *u, char *err, size_t errlen)
 			colon = strrchr(p, ':');
 			if (!colon || colon == p) {
 				snprintf(err, errlen,
-					 "'%s': expected tcp://host:port", text);
+					 "'%s': expected tcp://host:port",
+					 text);
 				return -1;
 			}
 			if ((size_t)(colon - p) >= sizeof(u->host))
@@ -91,7 +92,8 @@ int url_parse(const char *text, struct url *u, char *err, size_t errlen)
 		}
 		memcpy(cid, p, (size_t)(colon - p));
 		cid[colon - p] = '\0';
-		if (parse_u32(cid, &u->cid) || parse_u32(colon + 1, &u->vport)) {
+		if (parse_u32(cid, &u->cid) ||
+		    parse_u32(colon + 1, &u->vport)) {
 			snprintf(err, errlen, "'%s': bad cid or port", text);
 			return -1;
 		}
@@ -108,11 +110,11 @@ too_long:
 
 void sock_set_timeouts(int fd, int recv_ms, int send_ms)
 {
-	struct timeval tv = { .tv_sec = recv_ms / 1000,
-			      .tv_usec = (recv_ms % 1000) * 1000 };
+	struct timeval tv = {.tv_sec = recv_ms / 1000,
+			     .tv_usec = (recv_ms % 1000) * 1000};
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	tv = (struct timeval){ .tv_sec = send_ms / 1000,
-			       .tv_usec = (send_ms % 1000) * 1000 };
+	tv = (struct timeval){.tv_sec = send_ms / 1000,
+			      .tv_usec = (send_ms % 1000) * 1000};
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
@@ -124,7 +126,7 @@ static int connect_timeout(int fd, const struct sockaddr *sa, socklen_t len,
 	fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 	int ret = connect(fd, sa, len);
 	if (ret < 0 && errno == EINPROGRESS) {
-		struct pollfd p = { .fd = fd, .events = POLLOUT };
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
 		int n;
 		do
 			n = poll(&p, 1, timeout_ms > 0 ? timeout_ms : -1);
@@ -153,7 +155,7 @@ int url_connect(const struct url *u, int timeout_ms)
 	int fd = -1, one = 1;
 	switch (u->kind) {
 	case URL_UNIX: {
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
 		strcpy(sa.sun_path, u->path);
 		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)
@@ -164,13 +166,14 @@ int url_connect(const struct url *u, int timeout_ms)
 		return fd;
 	}
 	case URL_TCP: {
-		struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
+		struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res, *ai;
 		int gai = getaddrinfo(u->host, u->port, &hints, &res);
 		if (gai)
 			return -EHOSTUNREACH;
 		int err = ECONNREFUSED;
 		for (ai = res; ai; ai = ai->ai_next) {
-			fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+			fd = socket(ai->ai_family,
+				    ai->ai_socktype | SOCK_CLOEXEC,
 				    ai->ai_protocol);
 			if (fd < 0)
 				continue;
@@ -188,9 +191,9 @@ int url_connect(const struct url *u, int timeout_ms)
 		return fd;
 	}
 	case URL_VSOCK: {
-		struct sockaddr_vm sa = { .svm_family = AF_VSOCK,
-					  .svm_cid = u->cid,
-					  .svm_port = u->vport };
+		struct sockaddr_vm sa = {.svm_family = AF_VSOCK,
+					 .svm_cid = u->cid,
+					 .svm_port = u->vport};
 		fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			return -errno;
@@ -212,7 +215,7 @@ int url_listen(const struct url *u, unsigned int mode)
 	int fd = -1, one = 1;
 	switch (u->kind) {
 	case URL_UNIX: {
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
 		strcpy(sa.sun_path, u->path);
 		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)
@@ -225,9 +228,9 @@ int url_listen(const struct url *u, unsigned int mode)
 				return -EEXIST;
 			}
 			int probe = socket(AF_UNIX, SOCK_STREAM, 0);
-			bool alive = probe >= 0 &&
-				     connect(probe, (struct sockaddr *)&sa,
-					     sizeof(sa)) == 0;
+			bool alive =
+			    probe >= 0 && connect(probe, (struct sockaddr *)&sa,
+						  sizeof(sa)) == 0;
 			if (probe >= 0)
 				close(probe);
 			if (alive) {
@@ -245,8 +248,8 @@ int url_listen(const struct url *u, unsigned int mode)
 		break;
 	}
 	case URL_TCP: {
-		struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-					  .ai_flags = AI_PASSIVE },
+		struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
+					 .ai_flags = AI_PASSIVE},
 				*res;
 		if (getaddrinfo(u->host, u->port, &hints, &res))
 			return -EADDRNOTAVAIL;
@@ -263,9 +266,9 @@ int url_listen(const struct url *u, unsigned int mode)
 		break;
 	}
 	case URL_VSOCK: {
-		struct sockaddr_vm sa = { .svm_family = AF_VSOCK,
-					  .svm_cid = u->cid,
-					  .svm_port = u->vport };
+		struct sockaddr_vm sa = {.svm_family = AF_VSOCK,
+					 .svm_cid = u->cid,
+					 .svm_port = u->vport};
 		fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			return -errno;
@@ -290,8 +293,7 @@ int io_writev_all(int fd, struct iovec *iov, int n, uint64_t *sent)
 	return io_writev_fd(fd, iov, n, sent, -1);
 }
 
-int io_writev_fd(int fd, struct iovec *iov, int n, uint64_t *sent,
-		 int pass_fd)
+int io_writev_fd(int fd, struct iovec *iov, int n, uint64_t *sent, int pass_fd)
 {
 	uint64_t total = 0;
 	bool is_sock = true;
@@ -303,8 +305,8 @@ int io_writev_fd(int fd, struct iovec *iov, int n, uint64_t *sent,
 		int cnt = n > IOV_MAX ? IOV_MAX : n;
 		ssize_t w;
 		if (is_sock) {
-			struct msghdr m = { .msg_iov = iov,
-					    .msg_iovlen = (size_t)cnt };
+			struct msghdr m = {.msg_iov = iov,
+					   .msg_iovlen = (size_t)cnt};
 			if (pass_fd >= 0) {
 				memset(&ctl, 0, sizeof(ctl));
 				m.msg_control = ctl.buf;
@@ -384,7 +386,7 @@ void rbuf_free(struct rbuf *rb)
 {
 	rbuf_drop_fds(rb);
 	free(rb->buf);
-	*rb = (struct rbuf){ 0 };
+	*rb = (struct rbuf){0};
 }
 
 void rbuf_clear(struct rbuf *rb)
@@ -408,7 +410,8 @@ static void stash_fds(struct rbuf *rb, struct msghdr *m)
 		size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		for (size_t i = 0; i < n; i++) {
 			int fd;
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int),
+			       sizeof(int));
 			if (rb->want_fds && rb->nr_fds < RBUF_MAX_FDS)
 				rb->fds[rb->nr_fds++] = fd;
 			else
@@ -424,12 +427,14 @@ static ssize_t read_some(int fd, struct rbuf *rb, void *dst, size_t n)
 		if (rb->want_fds) {
 			union {
 				struct cmsghdr align;
-				char buf[CMSG_SPACE(RBUF_MAX_FDS * sizeof(int))];
+				char
+				    buf[CMSG_SPACE(RBUF_MAX_FDS * sizeof(int))];
 			} ctl;
-			struct iovec iov = { dst, n };
-			struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
-					    .msg_control = ctl.buf,
-					    .msg_controllen = sizeof(ctl.buf) };
+			struct iovec iov = {dst, n};
+			struct msghdr m = {.msg_iov = &iov,
+					   .msg_iovlen = 1,
+					   .msg_control = ctl.buf,
+					   .msg_controllen = sizeof(ctl.buf)};
 			r = recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
 			if (r >= 0)
 				stash_fds(rb, &m);
@@ -442,8 +447,8 @@ static ssize_t read_some(int fd, struct rbuf *rb, void *dst, size_t n)
 			return -ECONNRESET;
 		if (errno == EINTR)
 			continue;
-		return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT :
-								  -errno;
+		return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT
+							       : -errno;
 	}
 }
 
@@ -478,5 +483,18 @@ int rbuf_read(int fd, struct rbuf *rb, void *dst, uint64_t n)
 			return (int)r;
 		rb->len = (size_t)r;
 	}
+	return 0;
+}
+
+int array_grow(void **v, size_t *cap, size_t n, size_t elem)
+{
+	if (n < *cap)
+		return 0;
+	size_t nc = *cap ? *cap * 2 : 8;
+	void *p = realloc(*v, nc * elem);
+	if (!p)
+		return -1;
+	*v = p;
+	*cap = nc;
 	return 0;
 }

@@ -43,8 +43,7 @@ void sock_set_timeouts(int fd, int recv_ms, int send_ms);
 int io_writev_all(int fd, struct iovec *iov, int n, uint64_t *sent);
 /* The same, passing `pass_fd` (if >= 0) with SCM_RIGHTS alongside the
  * first bytes. */
-int io_writev_fd(int fd, struct iovec *iov, int n, uint64_t *sent,
-		 int pass_fd);
+int io_writev_fd(int fd, struct iovec *iov, int n, uint64_t *sent, int pass_fd);
 
 /* Buffered reader: small frames cost one read; big payloads bypass the
  * buffer and land straight in the destination. */
@@ -71,3 +70,7 @@ bool rbuf_has_data(const struct rbuf *rb);
 int rbuf_take_fd(struct rbuf *rb);
 /* Close every descriptor received and not taken. */
 void rbuf_drop_fds(struct rbuf *rb);
+
+/* Make room for one more element in a malloc'd array of n (capacity
+ * *cap, doubled as needed). 0, or -1 out of memory (the array is kept). */
+int array_grow(void **v, size_t *cap, size_t n, size_t elem);

@@ -91,7 +91,7 @@ static struct {
 	size_t nr_resources, cap_resources;
 	struct reg *regs;
 	size_t nr_regs, cap_regs;
-} g = { .lock = PTHREAD_MUTEX_INITIALIZER };
+} g = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static void conn_close(struct conn *c)
 {
@@ -141,7 +141,8 @@ static int rpc_init(void *priv)
 	if (!addr || !*addr)
 		addr = DEFAULT_ADDRESS;
 	if (url_parse(addr, &g.url, err, sizeof(err))) {
-		vaccel_log(VACCEL_LOG_ERROR, TAG, "VACCEL_RPC_ADDRESS: %s", err);
+		vaccel_log(VACCEL_LOG_ERROR, TAG, "VACCEL_RPC_ADDRESS: %s",
+			   err);
 		return VACCEL_EINVAL;
 	}
 	snprintf(g.address, sizeof(g.address), "%s", addr);
@@ -253,7 +254,7 @@ static int hello(struct conn *c, bool *known)
 	r = read_reply(c, WIRE_HELLO_REPLY, req, &h, &len);
 	if (r)
 		return r;
-	struct mp_reader rd = { c->rmeta, c->rmeta + len };
+	struct mp_reader rd = {c->rmeta, c->rmeta + len};
 	uint32_t n, nops;
 	int64_t status;
 	const char *msg;
@@ -263,8 +264,9 @@ static int hello(struct conn *c, bool *known)
 	    mp_get_str(&rd, &msg, &msglen))
 		return -EPROTO;
 	if (status != VACCEL_OK) {
-		vaccel_log(VACCEL_LOG_ERROR, TAG, "agent at %s refused us: %.*s",
-			   g.address, (int)msglen, msg);
+		vaccel_log(VACCEL_LOG_ERROR, TAG,
+			   "agent at %s refused us: %.*s", g.address,
+			   (int)msglen, msg);
 		return -(int)status;
 	}
 	if (h.version != WIRE_VERSION || n != 5)
@@ -275,8 +277,8 @@ static int hello(struct conn *c, bool *known)
 	/* Built aside and copied over: calls on other threads read these
 	 * tables without the lock, and must never see a transient "unknown"
 	 * while this thread reconnects to the same agent. */
-	bool has[VACCEL_OPID_LIMIT] = { false };
-	uint64_t hashes[VACCEL_OPID_LIMIT] = { 0 };
+	bool has[VACCEL_OPID_LIMIT] = {false};
+	uint64_t hashes[VACCEL_OPID_LIMIT] = {0};
 	for (uint32_t i = 0; i < nops; i++) {
 		uint64_t id, hash;
 		if (mp_get_array(&rd, &n) || n != 2 || mp_get_uint(&rd, &id) ||
@@ -310,7 +312,7 @@ static int ctrl(struct conn *c, struct wbuf *meta, struct segs *segs,
 	r = read_reply(c, WIRE_CTRL_REPLY, req, &h, &len);
 	if (r)
 		goto broken;
-	struct mp_reader rd = { c->rmeta, c->rmeta + len };
+	struct mp_reader rd = {c->rmeta, c->rmeta + len};
 	uint32_t n, msglen;
 	int64_t status, rid = 0;
 	const char *msg;
@@ -328,8 +330,8 @@ static int ctrl(struct conn *c, struct wbuf *meta, struct segs *segs,
 		*id = rid;
 	return VACCEL_OK;
 broken:
-	vaccel_log(VACCEL_LOG_ERROR, TAG, "lost the agent at %s: %s",
-		   g.address, strerror(-r));
+	vaccel_log(VACCEL_LOG_ERROR, TAG, "lost the agent at %s: %s", g.address,
+		   strerror(-r));
 	conn_close(c);
 	return VACCEL_EREMOTEIO;
 }
@@ -360,8 +362,8 @@ static int remote_res_new(struct conn *c, struct vaccel_resource *res)
 		if (!data) {
 			vaccel_log(VACCEL_LOG_ERROR, TAG,
 				   "cannot read resource file %s",
-				   res->files[i]->path ? res->files[i]->path :
-							 res->files[i]->name);
+				   res->files[i]->path ? res->files[i]->path
+						       : res->files[i]->name);
 			return VACCEL_EIO;
 		}
 		const char *name = res->files[i]->name;
@@ -490,19 +492,6 @@ static struct conn *get_conn(int *err)
 	return c;
 }
 
-static int grow(void **v, size_t *cap, size_t n, size_t elem)
-{
-	if (n < *cap)
-		return 0;
-	size_t nc = *cap ? *cap * 2 : 8;
-	void *p = realloc(*v, nc * elem);
-	if (!p)
-		return -1;
-	*v = p;
-	*cap = nc;
-	return 0;
-}
-
 static int rpc_session_init(void *priv, struct vaccel_session *sess,
 			    uint32_t flags)
 {
@@ -514,8 +503,8 @@ static int rpc_session_init(void *priv, struct vaccel_session *sess,
 		return err;
 	pthread_mutex_lock(&g.lock);
 	int ret = remote_sess_new(c, sess);
-	if (!ret && grow((void **)&g.sessions, &g.cap_sessions, g.nr_sessions,
-			 sizeof(*g.sessions)))
+	if (!ret && array_grow((void **)&g.sessions, &g.cap_sessions,
+			       g.nr_sessions, sizeof(*g.sessions)))
 		ret = VACCEL_ENOMEM;
 	if (!ret)
 		g.sessions[g.nr_sessions++] = sess;
@@ -563,8 +552,8 @@ static int rpc_resource_register(void *priv, struct vaccel_resource *res,
 	int ret = VACCEL_OK;
 	bool uploaded = false;
 	if (!res_mirrored(res)) {
-		if (grow((void **)&g.resources, &g.cap_resources,
-			 g.nr_resources, sizeof(*g.resources))) {
+		if (array_grow((void **)&g.resources, &g.cap_resources,
+			       g.nr_resources, sizeof(*g.resources))) {
 			ret = VACCEL_ENOMEM;
 			goto out;
 		}
@@ -574,12 +563,13 @@ static int rpc_resource_register(void *priv, struct vaccel_resource *res,
 		g.resources[g.nr_resources++] = res;
 		uploaded = true;
 	}
-	if (grow((void **)&g.regs, &g.cap_regs, g.nr_regs, sizeof(*g.regs))) {
+	if (array_grow((void **)&g.regs, &g.cap_regs, g.nr_regs,
+		       sizeof(*g.regs))) {
 		ret = VACCEL_ENOMEM;
 		goto out;
 	}
-	ret = remote_pair(c, WIRE_CTRL_RES_REG, res->remote_id,
-			  sess->remote_id);
+	ret =
+	    remote_pair(c, WIRE_CTRL_RES_REG, res->remote_id, sess->remote_id);
 	if (ret) {
 		if (uploaded) {
 			g.nr_resources--;
@@ -587,7 +577,7 @@ static int rpc_resource_register(void *priv, struct vaccel_resource *res,
 		}
 		goto out;
 	}
-	g.regs[g.nr_regs++] = (struct reg){ res, sess };
+	g.regs[g.nr_regs++] = (struct reg){res, sess};
 out:
 	pthread_mutex_unlock(&g.lock);
 	return ret;
@@ -691,7 +681,7 @@ static void fill_cb(void *ctx, void *ptr, uint64_t len, bool in, bool out)
 	if (in && len)
 		memcpy(l->c->map + l->off, ptr, len);
 	if (out && len)
-		l->c->outs[l->nr_out++] = (struct out_slot){ ptr, l->off };
+		l->c->outs[l->nr_out++] = (struct out_slot){ptr, l->off};
 	l->off += wire_memfd_step(len);
 }
 
@@ -711,7 +701,7 @@ static int memfd_ensure(struct conn *c, uint64_t span)
 	void *p = MAP_FAILED;
 	if (ftruncate(fd, (off_t)len) == 0 &&
 	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) ==
-		    0)
+		0)
 		p = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_SHARED,
 			 fd, 0);
 	if (p == MAP_FAILED) {
@@ -732,7 +722,7 @@ static bool memfd_prepare(struct conn *c, const struct vaccel_op_desc *op,
 {
 	if (g.url.kind != URL_UNIX || !g.memfd_min)
 		return false;
-	struct layout_ctx l = { .c = c };
+	struct layout_ctx l = {.c = c};
 	layout(op, args, span_cb, &l);
 	if (l.failed || l.off < g.memfd_min)
 		return false;
@@ -749,7 +739,7 @@ static bool memfd_prepare(struct conn *c, const struct vaccel_op_desc *op,
 			   (unsigned long long)l.off);
 		return false;
 	}
-	l = (struct layout_ctx){ .c = c };
+	l = (struct layout_ctx){.c = c};
 	layout(op, args, fill_cb, &l);
 	c->nr_outs = l.nr_out;
 	return true;
@@ -758,8 +748,8 @@ static bool memfd_prepare(struct conn *c, const struct vaccel_op_desc *op,
 /* Send one call and read its reply. *sent_any tells whether any request
  * byte left us (the agent may then have run it). */
 static int roundtrip(struct conn *c, struct vaccel_session *sess,
-		     const struct vaccel_op_desc *op,
-		     struct vaccel_oparg *args, bool *sent_any, int *status)
+		     const struct vaccel_op_desc *op, struct vaccel_oparg *args,
+		     bool *sent_any, int *status)
 {
 	char msg[256];
 	wbuf_reset(&c->meta);
@@ -789,8 +779,8 @@ static int roundtrip(struct conn *c, struct vaccel_session *sess,
 		return -EPROTO;
 	}
 	segs_reset(&c->segs);
-	if (wire_decode_reply(c->rmeta, len, shm ? WIRE_RAW_ANY : h.raw_len,
-			      op, args, status, msg, sizeof(msg), &c->segs)) {
+	if (wire_decode_reply(c->rmeta, len, shm ? WIRE_RAW_ANY : h.raw_len, op,
+			      args, status, msg, sizeof(msg), &c->segs)) {
 		vaccel_log(VACCEL_LOG_ERROR, TAG,
 			   "op '%s': malformed reply from the agent", op->name);
 		return -EPROTO;
@@ -815,8 +805,8 @@ static int roundtrip(struct conn *c, struct vaccel_session *sess,
 		       c->segs.v[i].len);
 	}
 	if (*status)
-		vaccel_log(VACCEL_LOG_ERROR, TAG, "op '%s' failed on the agent: %s",
-			   op->name, msg);
+		vaccel_log(VACCEL_LOG_ERROR, TAG,
+			   "op '%s' failed on the agent: %s", op->name, msg);
 	return 0;
 }
 

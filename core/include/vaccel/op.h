@@ -16,18 +16,20 @@
 extern "C" {
 #endif
 
-#define VACCEL_ARG_KINDS_LIST(X)                                             \
-	X(SCALAR) X(IN) X(OUT) X(INOUT) X(STRING) X(RESOURCE) X(ARGS_IN)     \
-		X(ARGS_OUT) X(TENSORS_IN) X(TENSORS_OUT)
+#define VACCEL_ARG_KINDS_LIST(X)                                               \
+	X(SCALAR)                                                              \
+	X(IN) X(OUT) X(INOUT) X(STRING) X(RESOURCE) X(ARGS_IN) X(ARGS_OUT)     \
+	    X(TENSORS_IN) X(TENSORS_OUT)
 #define VACCEL_ARGK_ENUM_ITEM(name) VACCEL_ARGK_##name,
 enum vaccel_arg_kind { VACCEL_ARG_KINDS_LIST(VACCEL_ARGK_ENUM_ITEM) };
 #undef VACCEL_ARGK_ENUM_ITEM
 
 /* X(name, size in bytes); PREC is a buffer whose element type is the op's
  * `prec` scalar: S f32, D f64, C complex f32, Z complex f64. */
-#define VACCEL_ARG_TYPES_LIST(X)                                              \
-	X(U8, 1) X(I32, 4) X(U32, 4) X(I64, 8) X(U64, 8) X(F32, 4) X(F64, 8) \
-		X(C64, 8) X(C128, 16) X(PREC, 0)
+#define VACCEL_ARG_TYPES_LIST(X)                                               \
+	X(U8, 1)                                                               \
+	X(I32, 4) X(U32, 4) X(I64, 8) X(U64, 8) X(F32, 4) X(F64, 8) X(C64, 8)  \
+	    X(C128, 16) X(PREC, 0)
 #define VACCEL_ARGT_ENUM_ITEM(name, size) VACCEL_ARGT_##name,
 enum vaccel_arg_type { VACCEL_ARG_TYPES_LIST(VACCEL_ARGT_ENUM_ITEM) };
 #undef VACCEL_ARGT_ENUM_ITEM
@@ -38,11 +40,14 @@ enum vaccel_op_flags {
 };
 
 /* Element types of tensors. */
-#define VACCEL_DTYPES_LIST(X)                                                \
-	X(F32, 4) X(F64, 8) X(I8, 1) X(U8, 1) X(I16, 2) X(U16, 2) X(I32, 4) \
-		X(U32, 4) X(I64, 8) X(U64, 8) X(BOOL, 1) X(F16, 2)
+#define VACCEL_DTYPES_LIST(X)                                                  \
+	X(F32, 4)                                                              \
+	X(F64, 8) X(I8, 1) X(U8, 1) X(I16, 2) X(U16, 2) X(I32, 4) X(U32, 4)    \
+	    X(I64, 8) X(U64, 8) X(BOOL, 1) X(F16, 2)
 #define VACCEL_DTYPE_ENUM_ITEM(name, size) VACCEL_DTYPE_##name,
-enum vaccel_dtype { VACCEL_DTYPES_LIST(VACCEL_DTYPE_ENUM_ITEM) VACCEL_DTYPE_MAX };
+enum vaccel_dtype {
+	VACCEL_DTYPES_LIST(VACCEL_DTYPE_ENUM_ITEM) VACCEL_DTYPE_MAX
+};
 #undef VACCEL_DTYPE_ENUM_ITEM
 
 #define VACCEL_TENSOR_MAX_DIMS 8

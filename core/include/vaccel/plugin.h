@@ -26,11 +26,12 @@ extern "C" {
 #define VACCEL_PLUGIN_SYMBOL_STR "vaccel_plugin_descriptor"
 
 /* Plugin types (vAccel's values), used for session hints. */
-#define VACCEL_PLUGIN_TYPES_LIST(X)                                           \
-	X(CPU, 0x0001) X(GPU, 0x0002) X(FPGA, 0x0004) X(SOFTWARE, 0x0008)     \
-		X(TENSORFLOW, 0x0010) X(TORCH, 0x0020) X(JETSON, 0x0040)      \
-			X(GENERIC, 0x0080) X(DEBUG, 0x0100) X(REMOTE, 0x4000) \
-				X(ALL, 0xffff)
+#define VACCEL_PLUGIN_TYPES_LIST(X)                                            \
+	X(CPU, 0x0001)                                                         \
+	X(GPU, 0x0002) X(FPGA, 0x0004) X(SOFTWARE, 0x0008)                     \
+	    X(TENSORFLOW, 0x0010) X(TORCH, 0x0020) X(JETSON, 0x0040)           \
+		X(GENERIC, 0x0080) X(DEBUG, 0x0100) X(REMOTE, 0x4000)          \
+		    X(ALL, 0xffff)
 #define VACCEL_PLUGIN_ENUM_ITEM(name, value) VACCEL_PLUGIN_##name = (value),
 typedef enum {
 	VACCEL_PLUGIN_TYPES_LIST(VACCEL_PLUGIN_ENUM_ITEM)
@@ -68,11 +69,13 @@ struct vaccel_plugin_desc {
 	/* bytes of private state the core allocates (zeroed) and passes to
 	 * every callback; 0 for none (priv is then NULL) */
 	size_t priv_size;
-	/* called once after loading; non-zero refuses the plugin. May be NULL */
+	/* called once after loading; non-zero refuses the plugin. May be NULL
+	 */
 	int (*init)(void *priv);
 	/* called once before unloading. May be NULL */
 	void (*fini)(void *priv);
-	/* implemented ops; ids unknown to the core are ignored with a warning */
+	/* implemented ops; ids unknown to the core are ignored with a warning
+	 */
 	const struct vaccel_plugin_op *ops;
 	size_t nr_ops;
 	/* if non-NULL, implements every op the core knows (noop, transports);
@@ -97,14 +100,13 @@ struct vaccel_plugin_desc {
 #endif
 
 /* Declare the plugin's descriptor: VACCEL_PLUGIN_DEFINE(.name = "x", ...) */
-#define VACCEL_PLUGIN_DEFINE(...)                                          \
-	VACCEL_PLUGIN_EXTERN __attribute__((visibility("default"))) const \
-	struct vaccel_plugin_desc VACCEL_PLUGIN_SYMBOL = {                 \
-		.abi_major = VACCEL_PLUGIN_ABI_MAJOR,                      \
-		.abi_minor = VACCEL_PLUGIN_ABI_MINOR,                      \
-		.desc_size = sizeof(struct vaccel_plugin_desc),            \
-		__VA_ARGS__                                                \
-	}
+#define VACCEL_PLUGIN_DEFINE(...)                                              \
+	VACCEL_PLUGIN_EXTERN __attribute__((visibility("default")))            \
+	const struct vaccel_plugin_desc VACCEL_PLUGIN_SYMBOL = {               \
+	    .abi_major = VACCEL_PLUGIN_ABI_MAJOR,                              \
+	    .abi_minor = VACCEL_PLUGIN_ABI_MINOR,                              \
+	    .desc_size = sizeof(struct vaccel_plugin_desc),                    \
+	    __VA_ARGS__}
 
 /* Load one plugin by path or name (libvaccel-<name>.so, searched in
  * VACCEL_PLUGIN_PATH, then the install dir, then the loader's path).

@@ -25,7 +25,10 @@ struct vaccel_prof_region {
 	size_t size;
 };
 
-#define VACCEL_PROF_REGION_INIT(name) { (name), false, 0, NULL, 0 }
+#define VACCEL_PROF_REGION_INIT(name)                                          \
+	{                                                                      \
+		(name), false, 0, NULL, 0                                      \
+	}
 
 /* VACCEL_PROFILING_ENABLED; start/stop are no-ops when false. */
 bool vaccel_prof_enabled(void);

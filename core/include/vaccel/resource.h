@@ -17,15 +17,15 @@ typedef atomic_uint vaccel_atomic_uint;
 extern "C" {
 #endif
 
-#define VACCEL_RESOURCE_TYPES_LIST(X) \
-	X(LIB, 0)                     \
-	X(DATA, 1)                    \
+#define VACCEL_RESOURCE_TYPES_LIST(X)                                          \
+	X(LIB, 0)                                                              \
+	X(DATA, 1)                                                             \
 	X(MODEL, 2)
 
 #define VACCEL_RESOURCE_ENUM_ITEM(name, value) VACCEL_RESOURCE_##name = (value),
 typedef enum {
 	VACCEL_RESOURCE_TYPES_LIST(VACCEL_RESOURCE_ENUM_ITEM)
-	VACCEL_RESOURCE_MAX
+	    VACCEL_RESOURCE_MAX
 } vaccel_resource_type_t;
 #undef VACCEL_RESOURCE_ENUM_ITEM
 

@@ -23,33 +23,37 @@
 #include <vaccel.h>
 
 /* Compare a vAccel status with the expected one; print both by name. */
-#define expect_ret(expr, want)                                               \
-	do {                                                                 \
-		int got_ = (expr);                                           \
-		int want_ = (want);                                          \
-		cr_expect_eq(got_, want_, "%s: got %s, want %s", #expr,      \
-			     vaccel_error_to_str(got_),                      \
-			     vaccel_error_to_str(want_));                    \
+#define expect_ret(expr, want)                                                 \
+	do {                                                                   \
+		int got_ = (expr);                                             \
+		int want_ = (want);                                            \
+		cr_expect_eq(got_, want_, "%s: got %s, want %s", #expr,        \
+			     vaccel_error_to_str(got_),                        \
+			     vaccel_error_to_str(want_));                      \
 	} while (0)
-#define assert_ok(expr)                                                      \
-	do {                                                                 \
-		int got_ = (expr);                                           \
-		cr_assert_eq(got_, VACCEL_OK, "%s: got %s", #expr,           \
-			     vaccel_error_to_str(got_));                     \
+#define assert_ok(expr)                                                        \
+	do {                                                                   \
+		int got_ = (expr);                                             \
+		cr_assert_eq(got_, VACCEL_OK, "%s: got %s", #expr,             \
+			     vaccel_error_to_str(got_));                       \
 	} while (0)
 
-enum { S = VACCEL_BLAS_S, D = VACCEL_BLAS_D, C = VACCEL_BLAS_C,
-       Z = VACCEL_BLAS_Z };
+enum {
+	S = VACCEL_BLAS_S,
+	D = VACCEL_BLAS_D,
+	C = VACCEL_BLAS_C,
+	Z = VACCEL_BLAS_Z
+};
 enum { ROW = CblasRowMajor, COL = CblasColMajor };
 enum { NT = CblasNoTrans, TR = CblasTrans, CT = CblasConjTrans };
 enum { UP = CblasUpper, LO = CblasLower };
 enum { NU = CblasNonUnit, UN = CblasUnit };
 enum { LE = CblasLeft, RI = CblasRight };
 
-static const char prec_char[4] = { 's', 'd', 'c', 'z' };
-static const size_t elem_size[4] = { 4, 8, 8, 16 };
-static const int layouts[2] = { ROW, COL };
-static const int transes[3] = { NT, TR, CT };
+static const char prec_char[4] = {'s', 'd', 'c', 'z'};
+static const size_t elem_size[4] = {4, 8, 8, 16};
+static const int layouts[2] = {ROW, COL};
+static const int transes[3] = {NT, TR, CT};
 
 static bool is_complex(int prec)
 {
@@ -207,24 +211,24 @@ static union scalar sc(int prec, const double v[2])
 	return r;
 }
 
-static const double alpha[2] = { 0.75, -0.5 };
-static const double beta[2] = { -1.25, 0.375 };
+static const double alpha[2] = {0.75, -0.5};
+static const double beta[2] = {-1.25, 0.375};
 
 /* ---- calling ops without a native wrapper ------------------------------ */
 
 static struct vaccel_oparg a_int(int64_t v)
 {
-	return (struct vaccel_oparg){ .v.i = v };
+	return (struct vaccel_oparg){.v.i = v};
 }
 
 static struct vaccel_oparg a_cplx(const double v[2])
 {
-	return (struct vaccel_oparg){ .v.c128 = { v[0], v[1] } };
+	return (struct vaccel_oparg){.v.c128 = {v[0], v[1]}};
 }
 
 static struct vaccel_oparg a_buf(void *p)
 {
-	return (struct vaccel_oparg){ .buf = p };
+	return (struct vaccel_oparg){.buf = p};
 }
 
 /* vaccel_op_call with every sized buffer's length set from its rule. */
@@ -250,12 +254,12 @@ static int call_op(uint32_t id, struct vaccel_oparg *args)
 Test(openblas, serves_every_blas_op)
 {
 	static const uint32_t ids[] = {
-		VACCEL_OPID_GEMM, VACCEL_OPID_SYMM,  VACCEL_OPID_HEMM,
-		VACCEL_OPID_SYRK, VACCEL_OPID_HERK,  VACCEL_OPID_SYR2K,
-		VACCEL_OPID_HER2K, VACCEL_OPID_TRMM, VACCEL_OPID_TRSM,
-		VACCEL_OPID_GEMV, VACCEL_OPID_GER,   VACCEL_OPID_TRSV,
-		VACCEL_OPID_TRMV, VACCEL_OPID_SYMV,  VACCEL_OPID_AXPY,
-		VACCEL_OPID_SCAL, VACCEL_OPID_DOT,   VACCEL_OPID_NRM2,
+	    VACCEL_OPID_GEMM,  VACCEL_OPID_SYMM, VACCEL_OPID_HEMM,
+	    VACCEL_OPID_SYRK,  VACCEL_OPID_HERK, VACCEL_OPID_SYR2K,
+	    VACCEL_OPID_HER2K, VACCEL_OPID_TRMM, VACCEL_OPID_TRSM,
+	    VACCEL_OPID_GEMV,  VACCEL_OPID_GER,	 VACCEL_OPID_TRSV,
+	    VACCEL_OPID_TRMV,  VACCEL_OPID_SYMV, VACCEL_OPID_AXPY,
+	    VACCEL_OPID_SCAL,  VACCEL_OPID_DOT,	 VACCEL_OPID_NRM2,
 	};
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		const char *who = vaccel_plugin_for_op(ids[i], 0);
@@ -302,8 +306,8 @@ Test(openblas, sgemm)
 			want[j * LDC + i] = 2 * s + 0.5f * c[j * LDC + i];
 		}
 
-	assert_ok(vaccel_sgemm(&sess, M, N, K, 2, a, LDA, b, LDB, 0.5f, c,
-			       LDC));
+	assert_ok(
+	    vaccel_sgemm(&sess, M, N, K, 2, a, LDA, b, LDB, 0.5f, c, LDC));
 	cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, M, N, K, 2, a,
 		    LDA, b, LDB, 0.5f, c_ref, LDC);
 	cr_expect(memcmp(c, c_ref, sizeof(c)) == 0, "differs from OpenBLAS");
@@ -314,57 +318,100 @@ Test(openblas, sgemm)
 Test(openblas, gemm)
 {
 	/* k = 0: C is only scaled by beta */
-	static const int64_t shapes[][3] = { { 5, 3, 4 }, { 2, 6, 0 } };
+	static const int64_t shapes[][3] = {{5, 3, 4}, {2, 6, 0}};
 	char what[128];
 
 	for (int prec = S; prec <= Z; prec++)
-	for (int l = 0; l < 2; l++)
-	for (int ta = 0; ta < 3; ta++)
-	for (int tb = 0; tb < 3; tb++)
-	for (int s = 0; s < 2; s++) {
-		const int lay = layouts[l];
-		const int tra = transes[ta], trb = transes[tb];
-		const int64_t m = shapes[s][0], n = shapes[s][1],
-			      k = shapes[s][2];
-		const int64_t ar = tra == NT ? m : k, ac = tra == NT ? k : m;
-		const int64_t br = trb == NT ? k : n, bc = trb == NT ? n : k;
-		const int64_t lda = ld_for(lay, ar, ac);
-		const int64_t ldb = ld_for(lay, br, bc);
-		const int64_t ldc = ld_for(lay, m, n);
-		struct bufs bs = { 0 };
-		void *a = add_buf(&bs, prec, mat_elems(lay, lda, ar, ac));
-		void *b = add_buf(&bs, prec, mat_elems(lay, ldb, br, bc));
-		void *c = add_buf(&bs, prec, mat_elems(lay, ldc, m, n));
-		union scalar al = sc(prec, alpha), be = sc(prec, beta);
+		for (int l = 0; l < 2; l++)
+			for (int ta = 0; ta < 3; ta++)
+				for (int tb = 0; tb < 3; tb++)
+					for (int s = 0; s < 2; s++) {
+						const int lay = layouts[l];
+						const int tra = transes[ta],
+							  trb = transes[tb];
+						const int64_t m = shapes[s][0],
+							      n = shapes[s][1],
+							      k = shapes[s][2];
+						const int64_t ar = tra == NT
+								       ? m
+								       : k,
+							      ac = tra == NT
+								       ? k
+								       : m;
+						const int64_t br = trb == NT
+								       ? k
+								       : n,
+							      bc = trb == NT
+								       ? n
+								       : k;
+						const int64_t lda =
+						    ld_for(lay, ar, ac);
+						const int64_t ldb =
+						    ld_for(lay, br, bc);
+						const int64_t ldc =
+						    ld_for(lay, m, n);
+						struct bufs bs = {0};
+						void *a =
+						    add_buf(&bs, prec,
+							    mat_elems(lay, lda,
+								      ar, ac));
+						void *b =
+						    add_buf(&bs, prec,
+							    mat_elems(lay, ldb,
+								      br, bc));
+						void *c = add_buf(
+						    &bs, prec,
+						    mat_elems(lay, ldc, m, n));
+						union scalar al = sc(prec,
+								     alpha),
+							     be =
+								 sc(prec, beta);
 
-		snprintf(what, sizeof(what),
-			 "%cgemm layout %d %d %d %ldx%ldx%ld",
-			 prec_char[prec], lay, tra, trb, (long)m, (long)n,
-			 (long)k);
-		expect_ret(vaccel_blas_gemm(&sess, prec, lay, tra, trb, m, n,
-					    k, alpha, a, lda, b, ldb, beta, c,
-					    ldc),
-			   VACCEL_OK);
-		void **r = bs.ref;
-		switch (prec) {
-		case S:
-			cblas_sgemm(lay, tra, trb, m, n, k, al.s, r[0], lda,
-				    r[1], ldb, be.s, r[2], ldc);
-			break;
-		case D:
-			cblas_dgemm(lay, tra, trb, m, n, k, al.d, r[0], lda,
-				    r[1], ldb, be.d, r[2], ldc);
-			break;
-		case C:
-			cblas_cgemm(lay, tra, trb, m, n, k, al.c, r[0], lda,
-				    r[1], ldb, be.c, r[2], ldc);
-			break;
-		default:
-			cblas_zgemm(lay, tra, trb, m, n, k, al.z, r[0], lda,
-				    r[1], ldb, be.z, r[2], ldc);
-		}
-		check(&bs, what);
-	}
+						snprintf(what, sizeof(what),
+							 "%cgemm layout %d %d "
+							 "%d %ldx%ldx%ld",
+							 prec_char[prec], lay,
+							 tra, trb, (long)m,
+							 (long)n, (long)k);
+						expect_ret(vaccel_blas_gemm(
+							       &sess, prec, lay,
+							       tra, trb, m, n,
+							       k, alpha, a, lda,
+							       b, ldb, beta, c,
+							       ldc),
+							   VACCEL_OK);
+						void **r = bs.ref;
+						switch (prec) {
+						case S:
+							cblas_sgemm(
+							    lay, tra, trb, m, n,
+							    k, al.s, r[0], lda,
+							    r[1], ldb, be.s,
+							    r[2], ldc);
+							break;
+						case D:
+							cblas_dgemm(
+							    lay, tra, trb, m, n,
+							    k, al.d, r[0], lda,
+							    r[1], ldb, be.d,
+							    r[2], ldc);
+							break;
+						case C:
+							cblas_cgemm(
+							    lay, tra, trb, m, n,
+							    k, al.c, r[0], lda,
+							    r[1], ldb, be.c,
+							    r[2], ldc);
+							break;
+						default:
+							cblas_zgemm(
+							    lay, tra, trb, m, n,
+							    k, al.z, r[0], lda,
+							    r[1], ldb, be.z,
+							    r[2], ldc);
+						}
+						check(&bs, what);
+					}
 	cr_expect_eq(compared, 4 * 2 * 3 * 3 * 2);
 }
 
@@ -374,7 +421,7 @@ static void symm_case(int prec, int lay, int side, int uplo, bool herm)
 	const int64_t m = 5, n = 3, ka = side == LE ? m : n;
 	const int64_t lda = ld_for(lay, ka, ka), ldb = ld_for(lay, m, n),
 		      ldc = ld_for(lay, m, n) + 1;
-	struct bufs bs = { 0 };
+	struct bufs bs = {0};
 	void *a = add_buf(&bs, prec, mat_elems(lay, lda, ka, ka));
 	void *b = add_buf(&bs, prec, mat_elems(lay, ldb, m, n));
 	void *c = add_buf(&bs, prec, mat_elems(lay, ldc, m, n));
@@ -404,14 +451,14 @@ static void symm_case(int prec, int lay, int side, int uplo, bool herm)
 			    be.d, r[2], ldc);
 		break;
 	case C:
-		(herm ? cblas_chemm : cblas_csymm)(lay, side, uplo, m, n,
-						   al.c, r[0], lda, r[1], ldb,
-						   be.c, r[2], ldc);
+		(herm ? cblas_chemm : cblas_csymm)(lay, side, uplo, m, n, al.c,
+						   r[0], lda, r[1], ldb, be.c,
+						   r[2], ldc);
 		break;
 	default:
-		(herm ? cblas_zhemm : cblas_zsymm)(lay, side, uplo, m, n,
-						   al.z, r[0], lda, r[1], ldb,
-						   be.z, r[2], ldc);
+		(herm ? cblas_zhemm : cblas_zsymm)(lay, side, uplo, m, n, al.z,
+						   r[0], lda, r[1], ldb, be.z,
+						   r[2], ldc);
 	}
 	check(&bs, what);
 }
@@ -422,8 +469,8 @@ Test(openblas, symm)
 		for (int l = 0; l < 2; l++)
 			for (int side = LE; side <= RI; side++)
 				for (int uplo = UP; uplo <= LO; uplo++)
-					symm_case(prec, layouts[l], side,
-						  uplo, false);
+					symm_case(prec, layouts[l], side, uplo,
+						  false);
 	cr_expect_eq(compared, 4 * 2 * 2 * 2);
 }
 
@@ -433,8 +480,8 @@ Test(openblas, hemm)
 		for (int l = 0; l < 2; l++)
 			for (int side = LE; side <= RI; side++)
 				for (int uplo = UP; uplo <= LO; uplo++)
-					symm_case(prec, layouts[l], side,
-						  uplo, true);
+					symm_case(prec, layouts[l], side, uplo,
+						  true);
 	cr_expect_eq(compared, 2 * 2 * 2 * 2);
 }
 
@@ -446,7 +493,7 @@ static void syrk_case(int prec, int lay, int uplo, int tr, bool two)
 	const int64_t ar = tr == NT ? n : k, ac = tr == NT ? k : n;
 	const int64_t lda = ld_for(lay, ar, ac), ldb = lda + 1,
 		      ldc = ld_for(lay, n, n);
-	struct bufs bs = { 0 };
+	struct bufs bs = {0};
 	void *a = add_buf(&bs, prec, mat_elems(lay, lda, ar, ac));
 	void *b = add_buf(&bs, prec, mat_elems(lay, ldb, ar, ac));
 	void *c = add_buf(&bs, prec, mat_elems(lay, ldc, n, n));
@@ -468,32 +515,32 @@ static void syrk_case(int prec, int lay, int uplo, int tr, bool two)
 	switch (prec) {
 	case S:
 		if (two)
-			cblas_ssyr2k(lay, uplo, tr, n, k, al.s, r[0], lda,
-				     r[1], ldb, be.s, r[2], ldc);
+			cblas_ssyr2k(lay, uplo, tr, n, k, al.s, r[0], lda, r[1],
+				     ldb, be.s, r[2], ldc);
 		else
 			cblas_ssyrk(lay, uplo, tr, n, k, al.s, r[0], lda, be.s,
 				    r[2], ldc);
 		break;
 	case D:
 		if (two)
-			cblas_dsyr2k(lay, uplo, tr, n, k, al.d, r[0], lda,
-				     r[1], ldb, be.d, r[2], ldc);
+			cblas_dsyr2k(lay, uplo, tr, n, k, al.d, r[0], lda, r[1],
+				     ldb, be.d, r[2], ldc);
 		else
 			cblas_dsyrk(lay, uplo, tr, n, k, al.d, r[0], lda, be.d,
 				    r[2], ldc);
 		break;
 	case C:
 		if (two)
-			cblas_csyr2k(lay, uplo, tr, n, k, al.c, r[0], lda,
-				     r[1], ldb, be.c, r[2], ldc);
+			cblas_csyr2k(lay, uplo, tr, n, k, al.c, r[0], lda, r[1],
+				     ldb, be.c, r[2], ldc);
 		else
 			cblas_csyrk(lay, uplo, tr, n, k, al.c, r[0], lda, be.c,
 				    r[2], ldc);
 		break;
 	default:
 		if (two)
-			cblas_zsyr2k(lay, uplo, tr, n, k, al.z, r[0], lda,
-				     r[1], ldb, be.z, r[2], ldc);
+			cblas_zsyr2k(lay, uplo, tr, n, k, al.z, r[0], lda, r[1],
+				     ldb, be.z, r[2], ldc);
 		else
 			cblas_zsyrk(lay, uplo, tr, n, k, al.z, r[0], lda, be.z,
 				    r[2], ldc);
@@ -505,16 +552,20 @@ Test(openblas, syrk_and_syr2k)
 {
 	unsigned int want = 0;
 	for (int two = 0; two < 2; two++)
-	for (int prec = S; prec <= Z; prec++)
-	for (int l = 0; l < 2; l++)
-	for (int uplo = UP; uplo <= LO; uplo++)
-	for (int t = 0; t < 3; t++) {
-		/* complex syrk/syr2k take NoTrans or Trans only */
-		if (is_complex(prec) && transes[t] == CT)
-			continue;
-		syrk_case(prec, layouts[l], uplo, transes[t], two);
-		want++;
-	}
+		for (int prec = S; prec <= Z; prec++)
+			for (int l = 0; l < 2; l++)
+				for (int uplo = UP; uplo <= LO; uplo++)
+					for (int t = 0; t < 3; t++) {
+						/* complex syrk/syr2k take
+						 * NoTrans or Trans only */
+						if (is_complex(prec) &&
+						    transes[t] == CT)
+							continue;
+						syrk_case(prec, layouts[l],
+							  uplo, transes[t],
+							  two);
+						want++;
+					}
 	cr_expect_eq(compared, want);
 	cr_expect_eq(want, 2 * 2 * 2 * (2 * 3 + 2 * 2));
 }
@@ -527,7 +578,7 @@ static void herk_case(int prec, int lay, int uplo, int tr, bool two)
 	const int64_t ar = tr == NT ? n : k, ac = tr == NT ? k : n;
 	const int64_t lda = ld_for(lay, ar, ac), ldb = lda + 3,
 		      ldc = ld_for(lay, n, n);
-	struct bufs bs = { 0 };
+	struct bufs bs = {0};
 	void *a = add_buf(&bs, prec, mat_elems(lay, lda, ar, ac));
 	void *b = add_buf(&bs, prec, mat_elems(lay, ldb, ar, ac));
 	void *c = add_buf(&bs, prec, mat_elems(lay, ldc, n, n));
@@ -577,12 +628,12 @@ Test(openblas, herk_and_her2k)
 }
 
 /* trmm (solve = false) and trsm (solve = true). */
-static void trxm_case(int prec, int lay, int side, int uplo, int ta,
-		      int diag, bool solve)
+static void trxm_case(int prec, int lay, int side, int uplo, int ta, int diag,
+		      bool solve)
 {
 	const int64_t m = 6, n = 3, ka = side == LE ? m : n;
 	const int64_t lda = ld_for(lay, ka, ka), ldb = ld_for(lay, m, n);
-	struct bufs bs = { 0 };
+	struct bufs bs = {0};
 	void *a = add_buf(&bs, prec, mat_elems(lay, lda, ka, ka));
 	strengthen_diag(prec, a, lda, ka);
 	memcpy(bs.ref[0], a, bs.bytes[0]);
@@ -606,23 +657,23 @@ static void trxm_case(int prec, int lay, int side, int uplo, int ta,
 	switch (prec) {
 	case S:
 		(solve ? cblas_strsm : cblas_strmm)(lay, side, uplo, ta, diag,
-						    m, n, al.s, r[0], lda,
-						    r[1], ldb);
+						    m, n, al.s, r[0], lda, r[1],
+						    ldb);
 		break;
 	case D:
 		(solve ? cblas_dtrsm : cblas_dtrmm)(lay, side, uplo, ta, diag,
-						    m, n, al.d, r[0], lda,
-						    r[1], ldb);
+						    m, n, al.d, r[0], lda, r[1],
+						    ldb);
 		break;
 	case C:
 		(solve ? cblas_ctrsm : cblas_ctrmm)(lay, side, uplo, ta, diag,
-						    m, n, al.c, r[0], lda,
-						    r[1], ldb);
+						    m, n, al.c, r[0], lda, r[1],
+						    ldb);
 		break;
 	default:
 		(solve ? cblas_ztrsm : cblas_ztrmm)(lay, side, uplo, ta, diag,
-						    m, n, al.z, r[0], lda,
-						    r[1], ldb);
+						    m, n, al.z, r[0], lda, r[1],
+						    ldb);
 	}
 	check(&bs, what);
 }
@@ -630,13 +681,17 @@ static void trxm_case(int prec, int lay, int side, int uplo, int ta,
 static void trxm_all(bool solve)
 {
 	for (int prec = S; prec <= Z; prec++)
-	for (int l = 0; l < 2; l++)
-	for (int side = LE; side <= RI; side++)
-	for (int uplo = UP; uplo <= LO; uplo++)
-	for (int t = 0; t < 3; t++)
-	for (int diag = NU; diag <= UN; diag++)
-		trxm_case(prec, layouts[l], side, uplo, transes[t], diag,
-			  solve);
+		for (int l = 0; l < 2; l++)
+			for (int side = LE; side <= RI; side++)
+				for (int uplo = UP; uplo <= LO; uplo++)
+					for (int t = 0; t < 3; t++)
+						for (int diag = NU; diag <= UN;
+						     diag++)
+							trxm_case(prec,
+								  layouts[l],
+								  side, uplo,
+								  transes[t],
+								  diag, solve);
 	cr_expect_eq(compared, 4 * 2 * 2 * 2 * 3 * 2);
 }
 
@@ -652,7 +707,7 @@ Test(openblas, trsm)
 
 /* ---- level 2 ----------------------------------------------------------- */
 
-static const int64_t inc_pairs[][2] = { { 1, 1 }, { 2, -3 }, { -1, 2 } };
+static const int64_t inc_pairs[][2] = {{1, 1}, {2, -3}, {-1, 2}};
 #define NR_INC_PAIRS (sizeof(inc_pairs) / sizeof(inc_pairs[0]))
 
 Test(openblas, gemv)
@@ -661,58 +716,79 @@ Test(openblas, gemv)
 	char what[96];
 
 	for (int prec = S; prec <= Z; prec++)
-	for (int l = 0; l < 2; l++)
-	for (int t = 0; t < 3; t++)
-	for (size_t p = 0; p < NR_INC_PAIRS; p++) {
-		const int lay = layouts[l], tr = transes[t];
-		const int64_t incx = inc_pairs[p][0], incy = inc_pairs[p][1];
-		const int64_t lenx = tr == NT ? n : m, leny = tr == NT ? m : n;
-		const int64_t lda = ld_for(lay, m, n);
-		struct bufs bs = { 0 };
-		void *a = add_buf(&bs, prec, mat_elems(lay, lda, m, n));
-		void *x = add_buf(&bs, prec, vec_elems(lenx, incx));
-		void *y = add_buf(&bs, prec, vec_elems(leny, incy));
-		union scalar al = sc(prec, alpha), be = sc(prec, beta);
-		void **r = bs.ref;
-		struct vaccel_oparg args[VACCEL_GEMV_NR_ARGS] = {
-			[VACCEL_GEMV_PREC] = a_int(prec),
-			[VACCEL_GEMV_LAYOUT] = a_int(lay),
-			[VACCEL_GEMV_TRANS] = a_int(tr),
-			[VACCEL_GEMV_M] = a_int(m),
-			[VACCEL_GEMV_N] = a_int(n),
-			[VACCEL_GEMV_ALPHA] = a_cplx(alpha),
-			[VACCEL_GEMV_A] = a_buf(a),
-			[VACCEL_GEMV_LDA] = a_int(lda),
-			[VACCEL_GEMV_X] = a_buf(x),
-			[VACCEL_GEMV_INCX] = a_int(incx),
-			[VACCEL_GEMV_BETA] = a_cplx(beta),
-			[VACCEL_GEMV_Y] = a_buf(y),
-			[VACCEL_GEMV_INCY] = a_int(incy),
-		};
+		for (int l = 0; l < 2; l++)
+			for (int t = 0; t < 3; t++)
+				for (size_t p = 0; p < NR_INC_PAIRS; p++) {
+					const int lay = layouts[l],
+						  tr = transes[t];
+					const int64_t incx = inc_pairs[p][0],
+						      incy = inc_pairs[p][1];
+					const int64_t lenx = tr == NT ? n : m,
+						      leny = tr == NT ? m : n;
+					const int64_t lda = ld_for(lay, m, n);
+					struct bufs bs = {0};
+					void *a =
+					    add_buf(&bs, prec,
+						    mat_elems(lay, lda, m, n));
+					void *x = add_buf(
+					    &bs, prec, vec_elems(lenx, incx));
+					void *y = add_buf(
+					    &bs, prec, vec_elems(leny, incy));
+					union scalar al = sc(prec, alpha),
+						     be = sc(prec, beta);
+					void **r = bs.ref;
+					struct vaccel_oparg
+					    args[VACCEL_GEMV_NR_ARGS] = {
+						[VACCEL_GEMV_PREC] = a_int(prec),
+						[VACCEL_GEMV_LAYOUT] = a_int(lay),
+						[VACCEL_GEMV_TRANS] = a_int(tr),
+						[VACCEL_GEMV_M] = a_int(m),
+						[VACCEL_GEMV_N] = a_int(n),
+						[VACCEL_GEMV_ALPHA] = a_cplx(alpha),
+						[VACCEL_GEMV_A] = a_buf(a),
+						[VACCEL_GEMV_LDA] = a_int(lda),
+						[VACCEL_GEMV_X] = a_buf(x),
+						[VACCEL_GEMV_INCX] = a_int(incx),
+						[VACCEL_GEMV_BETA] = a_cplx(beta),
+						[VACCEL_GEMV_Y] = a_buf(y),
+						[VACCEL_GEMV_INCY] = a_int(incy),
+					    };
 
-		snprintf(what, sizeof(what),
-			 "%cgemv layout %d trans %d inc %ld %ld",
-			 prec_char[prec], lay, tr, (long)incx, (long)incy);
-		expect_ret(call_op(VACCEL_OPID_GEMV, args), VACCEL_OK);
-		switch (prec) {
-		case S:
-			cblas_sgemv(lay, tr, m, n, al.s, r[0], lda, r[1], incx,
-				    be.s, r[2], incy);
-			break;
-		case D:
-			cblas_dgemv(lay, tr, m, n, al.d, r[0], lda, r[1], incx,
-				    be.d, r[2], incy);
-			break;
-		case C:
-			cblas_cgemv(lay, tr, m, n, al.c, r[0], lda, r[1], incx,
-				    be.c, r[2], incy);
-			break;
-		default:
-			cblas_zgemv(lay, tr, m, n, al.z, r[0], lda, r[1], incx,
-				    be.z, r[2], incy);
-		}
-		check(&bs, what);
-	}
+					snprintf(what, sizeof(what),
+						 "%cgemv layout %d trans %d "
+						 "inc %ld %ld",
+						 prec_char[prec], lay, tr,
+						 (long)incx, (long)incy);
+					expect_ret(
+					    call_op(VACCEL_OPID_GEMV, args),
+					    VACCEL_OK);
+					switch (prec) {
+					case S:
+						cblas_sgemv(lay, tr, m, n, al.s,
+							    r[0], lda, r[1],
+							    incx, be.s, r[2],
+							    incy);
+						break;
+					case D:
+						cblas_dgemv(lay, tr, m, n, al.d,
+							    r[0], lda, r[1],
+							    incx, be.d, r[2],
+							    incy);
+						break;
+					case C:
+						cblas_cgemv(lay, tr, m, n, al.c,
+							    r[0], lda, r[1],
+							    incx, be.c, r[2],
+							    incy);
+						break;
+					default:
+						cblas_zgemv(lay, tr, m, n, al.z,
+							    r[0], lda, r[1],
+							    incx, be.z, r[2],
+							    incy);
+					}
+					check(&bs, what);
+				}
 	cr_expect_eq(compared, 4 * 2 * 3 * NR_INC_PAIRS);
 }
 
@@ -722,129 +798,179 @@ Test(openblas, ger)
 	char what[96];
 
 	for (int prec = S; prec <= Z; prec++)
-	for (int l = 0; l < 2; l++)
-	for (int conj = 0; conj < 2; conj++)
-	for (size_t p = 0; p < NR_INC_PAIRS; p++) {
-		const int lay = layouts[l];
-		const int64_t incx = inc_pairs[p][0], incy = inc_pairs[p][1];
-		const int64_t lda = ld_for(lay, m, n);
-		struct bufs bs = { 0 };
-		void *x = add_buf(&bs, prec, vec_elems(m, incx));
-		void *y = add_buf(&bs, prec, vec_elems(n, incy));
-		void *a = add_buf(&bs, prec, mat_elems(lay, lda, m, n));
-		union scalar al = sc(prec, alpha);
-		void **r = bs.ref;
-		struct vaccel_oparg args[VACCEL_GER_NR_ARGS] = {
-			[VACCEL_GER_PREC] = a_int(prec),
-			[VACCEL_GER_LAYOUT] = a_int(lay),
-			[VACCEL_GER_CONJ] = a_int(conj),
-			[VACCEL_GER_M] = a_int(m),
-			[VACCEL_GER_N] = a_int(n),
-			[VACCEL_GER_ALPHA] = a_cplx(alpha),
-			[VACCEL_GER_X] = a_buf(x),
-			[VACCEL_GER_INCX] = a_int(incx),
-			[VACCEL_GER_Y] = a_buf(y),
-			[VACCEL_GER_INCY] = a_int(incy),
-			[VACCEL_GER_A] = a_buf(a),
-			[VACCEL_GER_LDA] = a_int(lda),
-		};
+		for (int l = 0; l < 2; l++)
+			for (int conj = 0; conj < 2; conj++)
+				for (size_t p = 0; p < NR_INC_PAIRS; p++) {
+					const int lay = layouts[l];
+					const int64_t incx = inc_pairs[p][0],
+						      incy = inc_pairs[p][1];
+					const int64_t lda = ld_for(lay, m, n);
+					struct bufs bs = {0};
+					void *x = add_buf(&bs, prec,
+							  vec_elems(m, incx));
+					void *y = add_buf(&bs, prec,
+							  vec_elems(n, incy));
+					void *a =
+					    add_buf(&bs, prec,
+						    mat_elems(lay, lda, m, n));
+					union scalar al = sc(prec, alpha);
+					void **r = bs.ref;
+					struct vaccel_oparg
+					    args[VACCEL_GER_NR_ARGS] = {
+						[VACCEL_GER_PREC] = a_int(prec),
+						[VACCEL_GER_LAYOUT] = a_int(lay),
+						[VACCEL_GER_CONJ] = a_int(conj),
+						[VACCEL_GER_M] = a_int(m),
+						[VACCEL_GER_N] = a_int(n),
+						[VACCEL_GER_ALPHA] = a_cplx(alpha),
+						[VACCEL_GER_X] = a_buf(x),
+						[VACCEL_GER_INCX] = a_int(incx),
+						[VACCEL_GER_Y] = a_buf(y),
+						[VACCEL_GER_INCY] = a_int(incy),
+						[VACCEL_GER_A] = a_buf(a),
+						[VACCEL_GER_LDA] = a_int(lda),
+					    };
 
-		snprintf(what, sizeof(what),
-			 "%cger layout %d conj %d inc %ld %ld",
-			 prec_char[prec], lay, conj, (long)incx, (long)incy);
-		expect_ret(call_op(VACCEL_OPID_GER, args), VACCEL_OK);
-		switch (prec) {
-		case S:
-			cblas_sger(lay, m, n, al.s, r[0], incx, r[1], incy,
-				   r[2], lda);
-			break;
-		case D:
-			cblas_dger(lay, m, n, al.d, r[0], incx, r[1], incy,
-				   r[2], lda);
-			break;
-		case C:
-			(conj ? cblas_cgerc : cblas_cgeru)(lay, m, n, al.c,
+					snprintf(what, sizeof(what),
+						 "%cger layout %d conj %d inc "
+						 "%ld %ld",
+						 prec_char[prec], lay, conj,
+						 (long)incx, (long)incy);
+					expect_ret(
+					    call_op(VACCEL_OPID_GER, args),
+					    VACCEL_OK);
+					switch (prec) {
+					case S:
+						cblas_sger(lay, m, n, al.s,
 							   r[0], incx, r[1],
 							   incy, r[2], lda);
-			break;
-		default:
-			(conj ? cblas_zgerc : cblas_zgeru)(lay, m, n, al.z,
+						break;
+					case D:
+						cblas_dger(lay, m, n, al.d,
 							   r[0], incx, r[1],
 							   incy, r[2], lda);
-		}
-		check(&bs, what);
-	}
+						break;
+					case C:
+						(conj ? cblas_cgerc
+						      : cblas_cgeru)(
+						    lay, m, n, al.c, r[0], incx,
+						    r[1], incy, r[2], lda);
+						break;
+					default:
+						(conj ? cblas_zgerc
+						      : cblas_zgeru)(
+						    lay, m, n, al.z, r[0], incx,
+						    r[1], incy, r[2], lda);
+					}
+					check(&bs, what);
+				}
 	cr_expect_eq(compared, 4 * 2 * 2 * NR_INC_PAIRS);
 }
 
 /* trmv (solve = false) and trsv (solve = true). */
 static void trxv_all(bool solve)
 {
-	static const int64_t incs[] = { 1, -2, 3 };
+	static const int64_t incs[] = {1, -2, 3};
 	const int64_t n = 6;
 	const uint32_t id = solve ? VACCEL_OPID_TRSV : VACCEL_OPID_TRMV;
 	char what[128];
 
 	for (int prec = S; prec <= Z; prec++)
-	for (int l = 0; l < 2; l++)
-	for (int uplo = UP; uplo <= LO; uplo++)
-	for (int t = 0; t < 3; t++)
-	for (int diag = NU; diag <= UN; diag++)
-	for (size_t i = 0; i < 3; i++) {
-		const int lay = layouts[l], tr = transes[t];
-		const int64_t incx = incs[i], lda = ld_for(lay, n, n);
-		struct bufs bs = { 0 };
-		void *a = add_buf(&bs, prec, mat_elems(lay, lda, n, n));
-		strengthen_diag(prec, a, lda, n);
-		memcpy(bs.ref[0], a, bs.bytes[0]);
-		void *x = add_buf(&bs, prec, vec_elems(n, incx));
-		void **r = bs.ref;
-		struct vaccel_oparg args[VACCEL_TRMV_NR_ARGS] = {
-			[VACCEL_TRMV_PREC] = a_int(prec),
-			[VACCEL_TRMV_LAYOUT] = a_int(lay),
-			[VACCEL_TRMV_UPLO] = a_int(uplo),
-			[VACCEL_TRMV_TRANS] = a_int(tr),
-			[VACCEL_TRMV_DIAG] = a_int(diag),
-			[VACCEL_TRMV_N] = a_int(n),
-			[VACCEL_TRMV_A] = a_buf(a),
-			[VACCEL_TRMV_LDA] = a_int(lda),
-			[VACCEL_TRMV_X] = a_buf(x),
-			[VACCEL_TRMV_INCX] = a_int(incx),
-		};
+		for (int l = 0; l < 2; l++)
+			for (int uplo = UP; uplo <= LO; uplo++)
+				for (int t = 0; t < 3; t++)
+					for (int diag = NU; diag <= UN; diag++)
+						for (size_t i = 0; i < 3; i++) {
+							const int
+							    lay = layouts[l],
+							    tr = transes[t];
+							const int64_t
+							    incx = incs[i],
+							    lda = ld_for(lay, n,
+									 n);
+							struct bufs bs = {0};
+							void *a = add_buf(
+							    &bs, prec,
+							    mat_elems(lay, lda,
+								      n, n));
+							strengthen_diag(prec, a,
+									lda, n);
+							memcpy(bs.ref[0], a,
+							       bs.bytes[0]);
+							void *x = add_buf(
+							    &bs, prec,
+							    vec_elems(n, incx));
+							void **r = bs.ref;
+							struct vaccel_oparg args[VACCEL_TRMV_NR_ARGS] = {
+							    [VACCEL_TRMV_PREC] = a_int(prec),
+							    [VACCEL_TRMV_LAYOUT] = a_int(lay),
+							    [VACCEL_TRMV_UPLO] = a_int(uplo),
+							    [VACCEL_TRMV_TRANS] = a_int(tr),
+							    [VACCEL_TRMV_DIAG] = a_int(diag),
+							    [VACCEL_TRMV_N] = a_int(n),
+							    [VACCEL_TRMV_A] = a_buf(a),
+							    [VACCEL_TRMV_LDA] = a_int(lda),
+							    [VACCEL_TRMV_X] = a_buf(x),
+							    [VACCEL_TRMV_INCX] = a_int(incx),
+							};
 
-		snprintf(what, sizeof(what),
-			 "%c%s layout %d uplo %d trans %d diag %d incx %ld",
-			 prec_char[prec], solve ? "trsv" : "trmv", lay, uplo,
-			 tr, diag, (long)incx);
-		expect_ret(call_op(id, args), VACCEL_OK);
-		switch (prec) {
-		case S:
-			(solve ? cblas_strsv : cblas_strmv)(lay, uplo, tr, diag,
-							    n, r[0], lda, r[1],
-							    incx);
-			break;
-		case D:
-			(solve ? cblas_dtrsv : cblas_dtrmv)(lay, uplo, tr, diag,
-							    n, r[0], lda, r[1],
-							    incx);
-			break;
-		case C:
-			(solve ? cblas_ctrsv : cblas_ctrmv)(lay, uplo, tr, diag,
-							    n, r[0], lda, r[1],
-							    incx);
-			break;
-		default:
-			(solve ? cblas_ztrsv : cblas_ztrmv)(lay, uplo, tr, diag,
-							    n, r[0], lda, r[1],
-							    incx);
-		}
-		check(&bs, what);
-	}
+							snprintf(
+							    what, sizeof(what),
+							    "%c%s layout %d "
+							    "uplo %d trans %d "
+							    "diag %d incx %ld",
+							    prec_char[prec],
+							    solve ? "trsv"
+								  : "trmv",
+							    lay, uplo, tr, diag,
+							    (long)incx);
+							expect_ret(
+							    call_op(id, args),
+							    VACCEL_OK);
+							switch (prec) {
+							case S:
+								(solve
+								     ? cblas_strsv
+								     : cblas_strmv)(
+								    lay, uplo,
+								    tr, diag, n,
+								    r[0], lda,
+								    r[1], incx);
+								break;
+							case D:
+								(solve
+								     ? cblas_dtrsv
+								     : cblas_dtrmv)(
+								    lay, uplo,
+								    tr, diag, n,
+								    r[0], lda,
+								    r[1], incx);
+								break;
+							case C:
+								(solve
+								     ? cblas_ctrsv
+								     : cblas_ctrmv)(
+								    lay, uplo,
+								    tr, diag, n,
+								    r[0], lda,
+								    r[1], incx);
+								break;
+							default:
+								(solve
+								     ? cblas_ztrsv
+								     : cblas_ztrmv)(
+								    lay, uplo,
+								    tr, diag, n,
+								    r[0], lda,
+								    r[1], incx);
+							}
+							check(&bs, what);
+						}
 	cr_expect_eq(compared, 4 * 2 * 2 * 3 * 2 * 3);
 }
 
-#define SAME_ARG(arg)                                                         \
-	_Static_assert((int)VACCEL_TRMV_##arg == (int)VACCEL_TRSV_##arg,      \
+#define SAME_ARG(arg)                                                          \
+	_Static_assert((int)VACCEL_TRMV_##arg == (int)VACCEL_TRSV_##arg,       \
 		       "trmv and trsv differ in argument " #arg)
 SAME_ARG(NR_ARGS);
 SAME_ARG(PREC);
@@ -870,22 +996,21 @@ Test(openblas, trsv)
 }
 
 static void symv_call(int prec, int lay, int uplo, int64_t n, void *a,
-		      int64_t lda, void *x, int64_t incx, void *y,
-		      int64_t incy)
+		      int64_t lda, void *x, int64_t incx, void *y, int64_t incy)
 {
 	struct vaccel_oparg args[VACCEL_SYMV_NR_ARGS] = {
-		[VACCEL_SYMV_PREC] = a_int(prec),
-		[VACCEL_SYMV_LAYOUT] = a_int(lay),
-		[VACCEL_SYMV_UPLO] = a_int(uplo),
-		[VACCEL_SYMV_N] = a_int(n),
-		[VACCEL_SYMV_ALPHA] = a_cplx(alpha),
-		[VACCEL_SYMV_A] = a_buf(a),
-		[VACCEL_SYMV_LDA] = a_int(lda),
-		[VACCEL_SYMV_X] = a_buf(x),
-		[VACCEL_SYMV_INCX] = a_int(incx),
-		[VACCEL_SYMV_BETA] = a_cplx(beta),
-		[VACCEL_SYMV_Y] = a_buf(y),
-		[VACCEL_SYMV_INCY] = a_int(incy),
+	    [VACCEL_SYMV_PREC] = a_int(prec),
+	    [VACCEL_SYMV_LAYOUT] = a_int(lay),
+	    [VACCEL_SYMV_UPLO] = a_int(uplo),
+	    [VACCEL_SYMV_N] = a_int(n),
+	    [VACCEL_SYMV_ALPHA] = a_cplx(alpha),
+	    [VACCEL_SYMV_A] = a_buf(a),
+	    [VACCEL_SYMV_LDA] = a_int(lda),
+	    [VACCEL_SYMV_X] = a_buf(x),
+	    [VACCEL_SYMV_INCX] = a_int(incx),
+	    [VACCEL_SYMV_BETA] = a_cplx(beta),
+	    [VACCEL_SYMV_Y] = a_buf(y),
+	    [VACCEL_SYMV_INCY] = a_int(incy),
 	};
 	expect_ret(call_op(VACCEL_OPID_SYMV, args), VACCEL_OK);
 }
@@ -900,44 +1025,62 @@ Test(openblas, symv)
 	char what[96];
 
 	for (int prec = S; prec <= Z; prec++)
-	for (int l = 0; l < 2; l++)
-	for (int uplo = UP; uplo <= LO; uplo++)
-	for (size_t p = 0; p < NR_INC_PAIRS; p++) {
-		const int lay = layouts[l];
-		const int64_t incx = inc_pairs[p][0], incy = inc_pairs[p][1];
-		const int64_t lda = ld_for(lay, n, n);
-		struct bufs bs = { 0 };
-		void *a = add_buf(&bs, prec, mat_elems(lay, lda, n, n));
-		void *x = add_buf(&bs, prec, vec_elems(n, incx));
-		void *y = add_buf(&bs, prec, vec_elems(n, incy));
-		union scalar al = sc(prec, alpha), be = sc(prec, beta);
-		void **r = bs.ref;
-		const blasint fn = n, flda = lda, fincx = incx, fincy = incy;
-		const char ul = symv_f77_uplo(lay, uplo);
+		for (int l = 0; l < 2; l++)
+			for (int uplo = UP; uplo <= LO; uplo++)
+				for (size_t p = 0; p < NR_INC_PAIRS; p++) {
+					const int lay = layouts[l];
+					const int64_t incx = inc_pairs[p][0],
+						      incy = inc_pairs[p][1];
+					const int64_t lda = ld_for(lay, n, n);
+					struct bufs bs = {0};
+					void *a =
+					    add_buf(&bs, prec,
+						    mat_elems(lay, lda, n, n));
+					void *x = add_buf(&bs, prec,
+							  vec_elems(n, incx));
+					void *y = add_buf(&bs, prec,
+							  vec_elems(n, incy));
+					union scalar al = sc(prec, alpha),
+						     be = sc(prec, beta);
+					void **r = bs.ref;
+					const blasint fn = n, flda = lda,
+						      fincx = incx,
+						      fincy = incy;
+					const char ul =
+					    symv_f77_uplo(lay, uplo);
 
-		snprintf(what, sizeof(what),
-			 "%csymv layout %d uplo %d inc %ld %ld",
-			 prec_char[prec], lay, uplo, (long)incx, (long)incy);
-		symv_call(prec, lay, uplo, n, a, lda, x, incx, y, incy);
-		switch (prec) {
-		case S:
-			cblas_ssymv(lay, uplo, n, al.s, r[0], lda, r[1], incx,
-				    be.s, r[2], incy);
-			break;
-		case D:
-			cblas_dsymv(lay, uplo, n, al.d, r[0], lda, r[1], incx,
-				    be.d, r[2], incy);
-			break;
-		case C:
-			csymv_(&ul, &fn, al.c, r[0], &flda, r[1], &fincx, be.c,
-			       r[2], &fincy, 1);
-			break;
-		default:
-			zsymv_(&ul, &fn, al.z, r[0], &flda, r[1], &fincx, be.z,
-			       r[2], &fincy, 1);
-		}
-		check(&bs, what);
-	}
+					snprintf(what, sizeof(what),
+						 "%csymv layout %d uplo %d inc "
+						 "%ld %ld",
+						 prec_char[prec], lay, uplo,
+						 (long)incx, (long)incy);
+					symv_call(prec, lay, uplo, n, a, lda, x,
+						  incx, y, incy);
+					switch (prec) {
+					case S:
+						cblas_ssymv(lay, uplo, n, al.s,
+							    r[0], lda, r[1],
+							    incx, be.s, r[2],
+							    incy);
+						break;
+					case D:
+						cblas_dsymv(lay, uplo, n, al.d,
+							    r[0], lda, r[1],
+							    incx, be.d, r[2],
+							    incy);
+						break;
+					case C:
+						csymv_(&ul, &fn, al.c, r[0],
+						       &flda, r[1], &fincx,
+						       be.c, r[2], &fincy, 1);
+						break;
+					default:
+						zsymv_(&ul, &fn, al.z, r[0],
+						       &flda, r[1], &fincx,
+						       be.z, r[2], &fincy, 1);
+					}
+					check(&bs, what);
+				}
 	cr_expect_eq(compared, 4 * 2 * 2 * NR_INC_PAIRS);
 }
 
@@ -956,7 +1099,7 @@ Test(openblas, symv_row_major_semantics)
 				/* at column-major holds A(i,j) = a[i*LDA+j] */
 				at[2 * (j * LDA + i)] = a[2 * (i * LDA + j)];
 				at[2 * (j * LDA + i) + 1] =
-					a[2 * (i * LDA + j) + 1];
+				    a[2 * (i * LDA + j) + 1];
 			}
 		for (int i = 0; i < N * 2; i++)
 			x[i] = rnd(), y[i] = y_col[i] = rnd();
@@ -977,84 +1120,85 @@ Test(openblas, axpy)
 	char what[64];
 
 	for (int prec = S; prec <= Z; prec++)
-	for (size_t p = 0; p < NR_INC_PAIRS; p++) {
-		const int64_t incx = inc_pairs[p][0], incy = inc_pairs[p][1];
-		struct bufs bs = { 0 };
-		void *x = add_buf(&bs, prec, vec_elems(n, incx));
-		void *y = add_buf(&bs, prec, vec_elems(n, incy));
-		union scalar al = sc(prec, alpha);
-		void **r = bs.ref;
-		struct vaccel_oparg args[VACCEL_AXPY_NR_ARGS] = {
-			[VACCEL_AXPY_PREC] = a_int(prec),
-			[VACCEL_AXPY_N] = a_int(n),
-			[VACCEL_AXPY_ALPHA] = a_cplx(alpha),
-			[VACCEL_AXPY_X] = a_buf(x),
-			[VACCEL_AXPY_INCX] = a_int(incx),
-			[VACCEL_AXPY_Y] = a_buf(y),
-			[VACCEL_AXPY_INCY] = a_int(incy),
-		};
+		for (size_t p = 0; p < NR_INC_PAIRS; p++) {
+			const int64_t incx = inc_pairs[p][0],
+				      incy = inc_pairs[p][1];
+			struct bufs bs = {0};
+			void *x = add_buf(&bs, prec, vec_elems(n, incx));
+			void *y = add_buf(&bs, prec, vec_elems(n, incy));
+			union scalar al = sc(prec, alpha);
+			void **r = bs.ref;
+			struct vaccel_oparg args[VACCEL_AXPY_NR_ARGS] = {
+			    [VACCEL_AXPY_PREC] = a_int(prec),
+			    [VACCEL_AXPY_N] = a_int(n),
+			    [VACCEL_AXPY_ALPHA] = a_cplx(alpha),
+			    [VACCEL_AXPY_X] = a_buf(x),
+			    [VACCEL_AXPY_INCX] = a_int(incx),
+			    [VACCEL_AXPY_Y] = a_buf(y),
+			    [VACCEL_AXPY_INCY] = a_int(incy),
+			};
 
-		snprintf(what, sizeof(what), "%caxpy inc %ld %ld",
-			 prec_char[prec], (long)incx, (long)incy);
-		expect_ret(call_op(VACCEL_OPID_AXPY, args), VACCEL_OK);
-		switch (prec) {
-		case S:
-			cblas_saxpy(n, al.s, r[0], incx, r[1], incy);
-			break;
-		case D:
-			cblas_daxpy(n, al.d, r[0], incx, r[1], incy);
-			break;
-		case C:
-			cblas_caxpy(n, al.c, r[0], incx, r[1], incy);
-			break;
-		default:
-			cblas_zaxpy(n, al.z, r[0], incx, r[1], incy);
+			snprintf(what, sizeof(what), "%caxpy inc %ld %ld",
+				 prec_char[prec], (long)incx, (long)incy);
+			expect_ret(call_op(VACCEL_OPID_AXPY, args), VACCEL_OK);
+			switch (prec) {
+			case S:
+				cblas_saxpy(n, al.s, r[0], incx, r[1], incy);
+				break;
+			case D:
+				cblas_daxpy(n, al.d, r[0], incx, r[1], incy);
+				break;
+			case C:
+				cblas_caxpy(n, al.c, r[0], incx, r[1], incy);
+				break;
+			default:
+				cblas_zaxpy(n, al.z, r[0], incx, r[1], incy);
+			}
+			check(&bs, what);
 		}
-		check(&bs, what);
-	}
 	cr_expect_eq(compared, 4 * NR_INC_PAIRS);
 }
 
 /* A negative incx leaves x alone (reference BLAS and OpenBLAS alike). */
 Test(openblas, scal)
 {
-	static const int64_t incs[] = { 1, 3, -2 };
+	static const int64_t incs[] = {1, 3, -2};
 	const int64_t n = 6;
 	char what[64];
 
 	for (int prec = S; prec <= Z; prec++)
-	for (size_t i = 0; i < 3; i++) {
-		const int64_t incx = incs[i];
-		struct bufs bs = { 0 };
-		void *x = add_buf(&bs, prec, vec_elems(n, incx));
-		union scalar al = sc(prec, alpha);
-		void **r = bs.ref;
-		struct vaccel_oparg args[VACCEL_SCAL_NR_ARGS] = {
-			[VACCEL_SCAL_PREC] = a_int(prec),
-			[VACCEL_SCAL_N] = a_int(n),
-			[VACCEL_SCAL_ALPHA] = a_cplx(alpha),
-			[VACCEL_SCAL_X] = a_buf(x),
-			[VACCEL_SCAL_INCX] = a_int(incx),
-		};
+		for (size_t i = 0; i < 3; i++) {
+			const int64_t incx = incs[i];
+			struct bufs bs = {0};
+			void *x = add_buf(&bs, prec, vec_elems(n, incx));
+			union scalar al = sc(prec, alpha);
+			void **r = bs.ref;
+			struct vaccel_oparg args[VACCEL_SCAL_NR_ARGS] = {
+			    [VACCEL_SCAL_PREC] = a_int(prec),
+			    [VACCEL_SCAL_N] = a_int(n),
+			    [VACCEL_SCAL_ALPHA] = a_cplx(alpha),
+			    [VACCEL_SCAL_X] = a_buf(x),
+			    [VACCEL_SCAL_INCX] = a_int(incx),
+			};
 
-		snprintf(what, sizeof(what), "%cscal incx %ld",
-			 prec_char[prec], (long)incx);
-		expect_ret(call_op(VACCEL_OPID_SCAL, args), VACCEL_OK);
-		switch (prec) {
-		case S:
-			cblas_sscal(n, al.s, r[0], incx);
-			break;
-		case D:
-			cblas_dscal(n, al.d, r[0], incx);
-			break;
-		case C:
-			cblas_cscal(n, al.c, r[0], incx);
-			break;
-		default:
-			cblas_zscal(n, al.z, r[0], incx);
+			snprintf(what, sizeof(what), "%cscal incx %ld",
+				 prec_char[prec], (long)incx);
+			expect_ret(call_op(VACCEL_OPID_SCAL, args), VACCEL_OK);
+			switch (prec) {
+			case S:
+				cblas_sscal(n, al.s, r[0], incx);
+				break;
+			case D:
+				cblas_dscal(n, al.d, r[0], incx);
+				break;
+			case C:
+				cblas_cscal(n, al.c, r[0], incx);
+				break;
+			default:
+				cblas_zscal(n, al.z, r[0], incx);
+			}
+			check(&bs, what);
 		}
-		check(&bs, what);
-	}
 	cr_expect_eq(compared, 4 * 3);
 }
 
@@ -1064,53 +1208,65 @@ Test(openblas, dot)
 	char what[64];
 
 	for (int prec = S; prec <= Z; prec++)
-	for (int conj = 0; conj < 2; conj++)
-	for (size_t p = 0; p < NR_INC_PAIRS; p++) {
-		const int64_t incx = inc_pairs[p][0], incy = inc_pairs[p][1];
-		struct bufs bs = { 0 };
-		void *x = add_buf(&bs, prec, vec_elems(n, incx));
-		void *y = add_buf(&bs, prec, vec_elems(n, incy));
-		void **r = bs.ref;
-		double got[2] = { -7, -7 }, want[2] = { 0, 0 };
-		float cw[2];
-		struct vaccel_oparg args[VACCEL_DOT_NR_ARGS] = {
-			[VACCEL_DOT_PREC] = a_int(prec),
-			[VACCEL_DOT_CONJ] = a_int(conj),
-			[VACCEL_DOT_N] = a_int(n),
-			[VACCEL_DOT_X] = a_buf(x),
-			[VACCEL_DOT_INCX] = a_int(incx),
-			[VACCEL_DOT_Y] = a_buf(y),
-			[VACCEL_DOT_INCY] = a_int(incy),
-			[VACCEL_DOT_RESULT] = a_buf(got),
-		};
+		for (int conj = 0; conj < 2; conj++)
+			for (size_t p = 0; p < NR_INC_PAIRS; p++) {
+				const int64_t incx = inc_pairs[p][0],
+					      incy = inc_pairs[p][1];
+				struct bufs bs = {0};
+				void *x =
+				    add_buf(&bs, prec, vec_elems(n, incx));
+				void *y =
+				    add_buf(&bs, prec, vec_elems(n, incy));
+				void **r = bs.ref;
+				double got[2] = {-7, -7}, want[2] = {0, 0};
+				float cw[2];
+				struct vaccel_oparg args[VACCEL_DOT_NR_ARGS] = {
+				    [VACCEL_DOT_PREC] = a_int(prec),
+				    [VACCEL_DOT_CONJ] = a_int(conj),
+				    [VACCEL_DOT_N] = a_int(n),
+				    [VACCEL_DOT_X] = a_buf(x),
+				    [VACCEL_DOT_INCX] = a_int(incx),
+				    [VACCEL_DOT_Y] = a_buf(y),
+				    [VACCEL_DOT_INCY] = a_int(incy),
+				    [VACCEL_DOT_RESULT] = a_buf(got),
+				};
 
-		snprintf(what, sizeof(what), "%cdot conj %d inc %ld %ld",
-			 prec_char[prec], conj, (long)incx, (long)incy);
-		expect_ret(call_op(VACCEL_OPID_DOT, args), VACCEL_OK);
-		switch (prec) {
-		case S:
-			want[0] = cblas_sdot(n, r[0], incx, r[1], incy);
-			break;
-		case D:
-			want[0] = cblas_ddot(n, r[0], incx, r[1], incy);
-			break;
-		case C:
-			(conj ? cblas_cdotc_sub : cblas_cdotu_sub)(
-				n, r[0], incx, r[1], incy, cw);
-			want[0] = cw[0];
-			want[1] = cw[1];
-			break;
-		default:
-			(conj ? cblas_zdotc_sub : cblas_zdotu_sub)(
-				n, r[0], incx, r[1], incy, want);
-		}
-		cr_expect(memcmp(got, want, sizeof(got)) == 0,
-			  "%s: (%a, %a), OpenBLAS (%a, %a)", what, got[0],
-			  got[1], want[0], want[1]);
-		if (is_complex(prec))
-			cr_expect(want[1] != 0, "%s: a real result?", what);
-		check(&bs, what);
-	}
+				snprintf(what, sizeof(what),
+					 "%cdot conj %d inc %ld %ld",
+					 prec_char[prec], conj, (long)incx,
+					 (long)incy);
+				expect_ret(call_op(VACCEL_OPID_DOT, args),
+					   VACCEL_OK);
+				switch (prec) {
+				case S:
+					want[0] = cblas_sdot(n, r[0], incx,
+							     r[1], incy);
+					break;
+				case D:
+					want[0] = cblas_ddot(n, r[0], incx,
+							     r[1], incy);
+					break;
+				case C:
+					(conj ? cblas_cdotc_sub
+					      : cblas_cdotu_sub)(
+					    n, r[0], incx, r[1], incy, cw);
+					want[0] = cw[0];
+					want[1] = cw[1];
+					break;
+				default:
+					(conj ? cblas_zdotc_sub
+					      : cblas_zdotu_sub)(
+					    n, r[0], incx, r[1], incy, want);
+				}
+				cr_expect(memcmp(got, want, sizeof(got)) == 0,
+					  "%s: (%a, %a), OpenBLAS (%a, %a)",
+					  what, got[0], got[1], want[0],
+					  want[1]);
+				if (is_complex(prec))
+					cr_expect(want[1] != 0,
+						  "%s: a real result?", what);
+				check(&bs, what);
+			}
 	cr_expect_eq(compared, 4 * 2 * NR_INC_PAIRS);
 }
 
@@ -1118,59 +1274,62 @@ Test(openblas, dot)
  * |incx|, and close to a plain sum of squares. */
 Test(openblas, nrm2)
 {
-	static const int64_t incs[] = { 1, 2, -3 };
+	static const int64_t incs[] = {1, 2, -3};
 	const int64_t n = 8;
 	char what[64];
 
 	for (int prec = S; prec <= Z; prec++)
-	for (size_t i = 0; i < 3; i++) {
-		const int64_t incx = incs[i], ainc = incx < 0 ? -incx : incx;
-		struct bufs bs = { 0 };
-		void *x = add_buf(&bs, prec, vec_elems(n, incx));
-		void **r = bs.ref;
-		double got = -1, want, naive = 0;
-		struct vaccel_oparg args[VACCEL_NRM2_NR_ARGS] = {
-			[VACCEL_NRM2_PREC] = a_int(prec),
-			[VACCEL_NRM2_N] = a_int(n),
-			[VACCEL_NRM2_X] = a_buf(x),
-			[VACCEL_NRM2_INCX] = a_int(incx),
-			[VACCEL_NRM2_RESULT] = a_buf(&got),
-		};
+		for (size_t i = 0; i < 3; i++) {
+			const int64_t incx = incs[i],
+				      ainc = incx < 0 ? -incx : incx;
+			struct bufs bs = {0};
+			void *x = add_buf(&bs, prec, vec_elems(n, incx));
+			void **r = bs.ref;
+			double got = -1, want, naive = 0;
+			struct vaccel_oparg args[VACCEL_NRM2_NR_ARGS] = {
+			    [VACCEL_NRM2_PREC] = a_int(prec),
+			    [VACCEL_NRM2_N] = a_int(n),
+			    [VACCEL_NRM2_X] = a_buf(x),
+			    [VACCEL_NRM2_INCX] = a_int(incx),
+			    [VACCEL_NRM2_RESULT] = a_buf(&got),
+			};
 
-		snprintf(what, sizeof(what), "%cnrm2 incx %ld", prec_char[prec],
-			 (long)incx);
-		expect_ret(call_op(VACCEL_OPID_NRM2, args), VACCEL_OK);
-		switch (prec) {
-		case S:
-			want = cblas_snrm2(n, r[0], ainc);
-			break;
-		case D:
-			want = cblas_dnrm2(n, r[0], ainc);
-			break;
-		case C:
-			want = cblas_scnrm2(n, r[0], ainc);
-			break;
-		default:
-			want = cblas_dznrm2(n, r[0], ainc);
-		}
-		for (int64_t j = 0; j < n; j++)
-			for (int part = 0; part < (is_complex(prec) ? 2 : 1);
-			     part++) {
-				size_t at = (size_t)(j * ainc) *
-						    (is_complex(prec) ? 2 : 1) +
-					    part;
-				double v = prec == S || prec == C ?
-						   ((float *)r[0])[at] :
-						   ((double *)r[0])[at];
-				naive += v * v;
+			snprintf(what, sizeof(what), "%cnrm2 incx %ld",
+				 prec_char[prec], (long)incx);
+			expect_ret(call_op(VACCEL_OPID_NRM2, args), VACCEL_OK);
+			switch (prec) {
+			case S:
+				want = cblas_snrm2(n, r[0], ainc);
+				break;
+			case D:
+				want = cblas_dnrm2(n, r[0], ainc);
+				break;
+			case C:
+				want = cblas_scnrm2(n, r[0], ainc);
+				break;
+			default:
+				want = cblas_dznrm2(n, r[0], ainc);
 			}
-		cr_expect(memcmp(&got, &want, sizeof(got)) == 0,
-			  "%s: %a, OpenBLAS %a", what, got, want);
-		cr_expect(fabs(got - sqrt(naive)) < 1e-5 * sqrt(naive),
-			  "%s: %g, sum of squares says %g", what, got,
-			  sqrt(naive));
-		check(&bs, what);
-	}
+			for (int64_t j = 0; j < n; j++)
+				for (int part = 0;
+				     part < (is_complex(prec) ? 2 : 1);
+				     part++) {
+					size_t at =
+					    (size_t)(j * ainc) *
+						(is_complex(prec) ? 2 : 1) +
+					    part;
+					double v = prec == S || prec == C
+						       ? ((float *)r[0])[at]
+						       : ((double *)r[0])[at];
+					naive += v * v;
+				}
+			cr_expect(memcmp(&got, &want, sizeof(got)) == 0,
+				  "%s: %a, OpenBLAS %a", what, got, want);
+			cr_expect(fabs(got - sqrt(naive)) < 1e-5 * sqrt(naive),
+				  "%s: %g, sum of squares says %g", what, got,
+				  sqrt(naive));
+			check(&bs, what);
+		}
 	cr_expect_eq(compared, 4 * 3);
 }
 
@@ -1211,22 +1370,22 @@ static char *capture_end(struct capture *c)
 	return s;
 }
 
-#define expect_refused(expr, want, needle)                                   \
-	do {                                                                 \
-		struct capture cap_;                                         \
-		const char *needle_ = (needle);                              \
-		capture_begin(&cap_);                                        \
-		int got_ = (expr);                                           \
-		char *log_ = capture_end(&cap_);                             \
-		int want_ = (want);                                          \
-		cr_expect_eq(got_, want_, "%s: got %s, want %s", #expr,      \
-			     vaccel_error_to_str(got_),                      \
-			     vaccel_error_to_str(want_));                    \
-		cr_expect(!needle_ || strstr(log_, needle_),                 \
-			  "%s: the log lacks \"%s\": %s", #expr,             \
-			  needle_ ? needle_ : "", log_);                     \
-		cr_expect_eq(xerbla_calls, 0, "%s reached xerbla", #expr);   \
-		free(log_);                                                  \
+#define expect_refused(expr, want, needle)                                     \
+	do {                                                                   \
+		struct capture cap_;                                           \
+		const char *needle_ = (needle);                                \
+		capture_begin(&cap_);                                          \
+		int got_ = (expr);                                             \
+		char *log_ = capture_end(&cap_);                               \
+		int want_ = (want);                                            \
+		cr_expect_eq(got_, want_, "%s: got %s, want %s", #expr,        \
+			     vaccel_error_to_str(got_),                        \
+			     vaccel_error_to_str(want_));                      \
+		cr_expect(!needle_ || strstr(log_, needle_),                   \
+			  "%s: the log lacks \"%s\": %s", #expr,               \
+			  needle_ ? needle_ : "", log_);                       \
+		cr_expect_eq(xerbla_calls, 0, "%s reached xerbla", #expr);     \
+		free(log_);                                                    \
 	} while (0)
 
 /* Small buffers for calls refused before any element is read. */
@@ -1251,7 +1410,7 @@ static void expect_small_untouched(void)
 
 Test(openblas, refuses_bad_flags)
 {
-	static const double one[2] = { 1, 0 };
+	static const double one[2] = {1, 0};
 	fill_small();
 
 	/* transa 115 and ConjNoTrans (114, an OpenBLAS extension) */
@@ -1263,18 +1422,18 @@ Test(openblas, refuses_bad_flags)
 		       VACCEL_EINVAL, "gemm: transb = 114");
 	/* a bad layout with empty matrices passes the size rules: the
 	 * plugin is what refuses it */
-	expect_refused(vaccel_blas_gemm(&sess, S, 100, NT, NT, 0, 0, 0, one,
-					fa, 1, fb, 1, one, fc, 1),
+	expect_refused(vaccel_blas_gemm(&sess, S, 100, NT, NT, 0, 0, 0, one, fa,
+					1, fb, 1, one, fc, 1),
 		       VACCEL_EINVAL, "gemm: layout = 100");
 	/* with elements the size rule itself fails */
-	expect_refused(vaccel_blas_gemm(&sess, S, 100, NT, NT, 2, 2, 2, one,
-					fa, 2, fb, 2, one, fc, 2),
+	expect_refused(vaccel_blas_gemm(&sess, S, 100, NT, NT, 2, 2, 2, one, fa,
+					2, fb, 2, one, fc, 2),
 		       VACCEL_EINVAL, NULL);
 	expect_refused(vaccel_blas_symm(&sess, S, COL, 140, UP, 2, 2, one, fa,
 					2, fb, 2, one, fc, 2),
 		       VACCEL_EINVAL, "symm: side = 140");
-	expect_refused(vaccel_blas_symm(&sess, C, ROW, LE, 0, 2, 2, one, fa,
-					2, fb, 2, one, fc, 2),
+	expect_refused(vaccel_blas_symm(&sess, C, ROW, LE, 0, 2, 2, one, fa, 2,
+					fb, 2, one, fc, 2),
 		       VACCEL_EINVAL, "symm: uplo = 0");
 	expect_refused(vaccel_blas_syrk(&sess, D, COL, 123, NT, 2, 2, one, fa,
 					2, one, fc, 2),
@@ -1287,74 +1446,58 @@ Test(openblas, refuses_bad_flags)
 		       VACCEL_EINVAL, "trsm: transa = 110");
 
 	struct vaccel_oparg gemv[VACCEL_GEMV_NR_ARGS] = {
-		[VACCEL_GEMV_PREC] = a_int(S),
-		[VACCEL_GEMV_LAYOUT] = a_int(COL),
-		[VACCEL_GEMV_TRANS] = a_int(0),
-		[VACCEL_GEMV_M] = a_int(2),
-		[VACCEL_GEMV_N] = a_int(2),
-		[VACCEL_GEMV_ALPHA] = a_cplx(one),
-		[VACCEL_GEMV_A] = a_buf(fa),
-		[VACCEL_GEMV_LDA] = a_int(2),
-		[VACCEL_GEMV_X] = a_buf(fb),
-		[VACCEL_GEMV_INCX] = a_int(1),
-		[VACCEL_GEMV_BETA] = a_cplx(one),
-		[VACCEL_GEMV_Y] = a_buf(fc),
-		[VACCEL_GEMV_INCY] = a_int(1),
+	    [VACCEL_GEMV_PREC] = a_int(S),    [VACCEL_GEMV_LAYOUT] = a_int(COL),
+	    [VACCEL_GEMV_TRANS] = a_int(0),   [VACCEL_GEMV_M] = a_int(2),
+	    [VACCEL_GEMV_N] = a_int(2),	      [VACCEL_GEMV_ALPHA] = a_cplx(one),
+	    [VACCEL_GEMV_A] = a_buf(fa),      [VACCEL_GEMV_LDA] = a_int(2),
+	    [VACCEL_GEMV_X] = a_buf(fb),      [VACCEL_GEMV_INCX] = a_int(1),
+	    [VACCEL_GEMV_BETA] = a_cplx(one), [VACCEL_GEMV_Y] = a_buf(fc),
+	    [VACCEL_GEMV_INCY] = a_int(1),
 	};
 	expect_refused(call_op(VACCEL_OPID_GEMV, gemv), VACCEL_EINVAL,
 		       "gemv: trans = 0");
 
 	struct vaccel_oparg ger[VACCEL_GER_NR_ARGS] = {
-		[VACCEL_GER_PREC] = a_int(C),
-		[VACCEL_GER_LAYOUT] = a_int(ROW),
-		[VACCEL_GER_CONJ] = a_int(2),
-		[VACCEL_GER_M] = a_int(2),
-		[VACCEL_GER_N] = a_int(2),
-		[VACCEL_GER_ALPHA] = a_cplx(one),
-		[VACCEL_GER_X] = a_buf(fa),
-		[VACCEL_GER_INCX] = a_int(1),
-		[VACCEL_GER_Y] = a_buf(fb),
-		[VACCEL_GER_INCY] = a_int(1),
-		[VACCEL_GER_A] = a_buf(fc),
-		[VACCEL_GER_LDA] = a_int(2),
+	    [VACCEL_GER_PREC] = a_int(C), [VACCEL_GER_LAYOUT] = a_int(ROW),
+	    [VACCEL_GER_CONJ] = a_int(2), [VACCEL_GER_M] = a_int(2),
+	    [VACCEL_GER_N] = a_int(2),	  [VACCEL_GER_ALPHA] = a_cplx(one),
+	    [VACCEL_GER_X] = a_buf(fa),	  [VACCEL_GER_INCX] = a_int(1),
+	    [VACCEL_GER_Y] = a_buf(fb),	  [VACCEL_GER_INCY] = a_int(1),
+	    [VACCEL_GER_A] = a_buf(fc),	  [VACCEL_GER_LDA] = a_int(2),
 	};
 	expect_refused(call_op(VACCEL_OPID_GER, ger), VACCEL_EINVAL,
 		       "ger: conj = 2");
 
 	double res[2];
 	struct vaccel_oparg dot[VACCEL_DOT_NR_ARGS] = {
-		[VACCEL_DOT_PREC] = a_int(Z),
-		[VACCEL_DOT_CONJ] = a_int(-1),
-		[VACCEL_DOT_N] = a_int(1),
-		[VACCEL_DOT_X] = a_buf(fa),
-		[VACCEL_DOT_INCX] = a_int(1),
-		[VACCEL_DOT_Y] = a_buf(fb),
-		[VACCEL_DOT_INCY] = a_int(1),
-		[VACCEL_DOT_RESULT] = a_buf(res),
+	    [VACCEL_DOT_PREC] = a_int(Z), [VACCEL_DOT_CONJ] = a_int(-1),
+	    [VACCEL_DOT_N] = a_int(1),	  [VACCEL_DOT_X] = a_buf(fa),
+	    [VACCEL_DOT_INCX] = a_int(1), [VACCEL_DOT_Y] = a_buf(fb),
+	    [VACCEL_DOT_INCY] = a_int(1), [VACCEL_DOT_RESULT] = a_buf(res),
 	};
 	expect_refused(call_op(VACCEL_OPID_DOT, dot), VACCEL_EINVAL,
 		       "dot: conj = -1");
 
 	/* a precision out of range: the size rules have no element size */
-	expect_refused(vaccel_blas_gemm(&sess, 4, COL, NT, NT, 1, 1, 1, one,
-					fa, 1, fb, 1, one, fc, 1),
+	expect_refused(vaccel_blas_gemm(&sess, 4, COL, NT, NT, 1, 1, 1, one, fa,
+					1, fb, 1, one, fc, 1),
 		       VACCEL_EINVAL, NULL);
 	expect_small_untouched();
 }
 
 Test(openblas, refuses_real_precision_for_hermitian_ops)
 {
-	static const double one[2] = { 1, 0 };
+	static const double one[2] = {1, 0};
 	fill_small();
 
-	expect_refused(vaccel_blas_herk(&sess, S, COL, UP, NT, 2, 2, 1.0, fa,
-					2, 1.0, fc, 2),
+	expect_refused(vaccel_blas_herk(&sess, S, COL, UP, NT, 2, 2, 1.0, fa, 2,
+					1.0, fc, 2),
 		       VACCEL_EINVAL, "herk: prec = 0 (s) is real");
-	expect_refused(vaccel_blas_herk(&sess, D, ROW, LO, CT, 2, 2, 1.0, fa,
-					2, 1.0, fc, 2),
+	expect_refused(vaccel_blas_herk(&sess, D, ROW, LO, CT, 2, 2, 1.0, fa, 2,
+					1.0, fc, 2),
 		       VACCEL_EINVAL, "herk: prec = 1 (d) is real");
-	expect_refused(vaccel_blas_hemm(&sess, D, COL, LE, UP, 2, 2, one, fa,
-					2, fb, 2, one, fc, 2),
+	expect_refused(vaccel_blas_hemm(&sess, D, COL, LE, UP, 2, 2, one, fa, 2,
+					fb, 2, one, fc, 2),
 		       VACCEL_EINVAL, "hemm: prec = 1 (d) is real");
 	expect_refused(vaccel_blas_her2k(&sess, S, COL, UP, NT, 2, 2, one, fa,
 					 2, fb, 2, 1.0, fc, 2),
@@ -1365,17 +1508,17 @@ Test(openblas, refuses_real_precision_for_hermitian_ops)
 /* The transposes the spec's size rules accept but a routine does not. */
 Test(openblas, refuses_transposes_the_routine_lacks)
 {
-	static const double one[2] = { 1, 0 };
+	static const double one[2] = {1, 0};
 	fill_small();
 
-	expect_refused(vaccel_blas_syrk(&sess, C, COL, UP, CT, 2, 2, one, fa,
-					2, one, fc, 2),
+	expect_refused(vaccel_blas_syrk(&sess, C, COL, UP, CT, 2, 2, one, fa, 2,
+					one, fc, 2),
 		       VACCEL_EINVAL, "syrk: trans = 113 (ConjTrans)");
 	expect_refused(vaccel_blas_syr2k(&sess, Z, ROW, LO, CT, 1, 1, one, fa,
 					 1, fb, 1, one, fc, 1),
 		       VACCEL_EINVAL, "syr2k: trans = 113 (ConjTrans)");
-	expect_refused(vaccel_blas_herk(&sess, C, COL, UP, TR, 2, 2, 1.0, fa,
-					2, 1.0, fc, 2),
+	expect_refused(vaccel_blas_herk(&sess, C, COL, UP, TR, 2, 2, 1.0, fa, 2,
+					1.0, fc, 2),
 		       VACCEL_EINVAL, "herk: trans = 112 (Trans)");
 	expect_refused(vaccel_blas_her2k(&sess, Z, ROW, UP, TR, 1, 1, one, fa,
 					 1, fb, 1, 1.0, fc, 1),
@@ -1385,28 +1528,28 @@ Test(openblas, refuses_transposes_the_routine_lacks)
 
 Test(openblas, refuses_leading_dimensions_too_small)
 {
-	static const double one[2] = { 1, 0 };
+	static const double one[2] = {1, 0};
 	fill_small();
 
 	/* column-major A is m x k = 3 x 2: lda must be >= 3 */
-	expect_refused(vaccel_blas_gemm(&sess, S, COL, NT, NT, 3, 2, 2, one,
-					fa, 2, fb, 2, one, fc, 3),
+	expect_refused(vaccel_blas_gemm(&sess, S, COL, NT, NT, 3, 2, 2, one, fa,
+					2, fb, 2, one, fc, 3),
 		       VACCEL_EINVAL,
 		       "gemm: lda = 2 is less than max(1, rows)");
 	/* row-major A^T stored k x m = 2 x 3: lda must be >= 3 */
-	expect_refused(vaccel_blas_gemm(&sess, D, ROW, TR, NT, 3, 2, 2, one,
-					fa, 2, fb, 2, one, fc, 2),
+	expect_refused(vaccel_blas_gemm(&sess, D, ROW, TR, NT, 3, 2, 2, one, fa,
+					2, fb, 2, one, fc, 2),
 		       VACCEL_EINVAL,
 		       "gemm: lda = 2 is less than max(1, columns)");
 	/* empty matrices still need ld >= 1, as in the reference BLAS */
-	expect_refused(vaccel_blas_gemm(&sess, S, COL, NT, NT, 0, 0, 0, one,
-					fa, 1, fb, 1, one, fc, 0),
+	expect_refused(vaccel_blas_gemm(&sess, S, COL, NT, NT, 0, 0, 0, one, fa,
+					1, fb, 1, one, fc, 0),
 		       VACCEL_EINVAL, "gemm: ldc = 0");
-	expect_refused(vaccel_blas_symm(&sess, C, ROW, RI, UP, 2, 3, one, fa,
-					3, fb, 2, one, fc, 3),
+	expect_refused(vaccel_blas_symm(&sess, C, ROW, RI, UP, 2, 3, one, fa, 3,
+					fb, 2, one, fc, 3),
 		       VACCEL_EINVAL, "symm: ldb = 2");
-	expect_refused(vaccel_blas_syrk(&sess, Z, COL, UP, TR, 2, 3, one, fa,
-					2, one, fc, 2),
+	expect_refused(vaccel_blas_syrk(&sess, Z, COL, UP, TR, 2, 3, one, fa, 2,
+					one, fc, 2),
 		       VACCEL_EINVAL, "syrk: lda = 2");
 	expect_refused(vaccel_blas_her2k(&sess, C, COL, UP, NT, 3, 1, one, fa,
 					 3, fb, 2, 1.0, fc, 3),
@@ -1416,19 +1559,13 @@ Test(openblas, refuses_leading_dimensions_too_small)
 		       VACCEL_EINVAL, "trsm: lda = 2");
 
 	struct vaccel_oparg gemv[VACCEL_GEMV_NR_ARGS] = {
-		[VACCEL_GEMV_PREC] = a_int(S),
-		[VACCEL_GEMV_LAYOUT] = a_int(ROW),
-		[VACCEL_GEMV_TRANS] = a_int(NT),
-		[VACCEL_GEMV_M] = a_int(2),
-		[VACCEL_GEMV_N] = a_int(3),
-		[VACCEL_GEMV_ALPHA] = a_cplx(one),
-		[VACCEL_GEMV_A] = a_buf(fa),
-		[VACCEL_GEMV_LDA] = a_int(2),
-		[VACCEL_GEMV_X] = a_buf(fb),
-		[VACCEL_GEMV_INCX] = a_int(1),
-		[VACCEL_GEMV_BETA] = a_cplx(one),
-		[VACCEL_GEMV_Y] = a_buf(fc),
-		[VACCEL_GEMV_INCY] = a_int(1),
+	    [VACCEL_GEMV_PREC] = a_int(S),    [VACCEL_GEMV_LAYOUT] = a_int(ROW),
+	    [VACCEL_GEMV_TRANS] = a_int(NT),  [VACCEL_GEMV_M] = a_int(2),
+	    [VACCEL_GEMV_N] = a_int(3),	      [VACCEL_GEMV_ALPHA] = a_cplx(one),
+	    [VACCEL_GEMV_A] = a_buf(fa),      [VACCEL_GEMV_LDA] = a_int(2),
+	    [VACCEL_GEMV_X] = a_buf(fb),      [VACCEL_GEMV_INCX] = a_int(1),
+	    [VACCEL_GEMV_BETA] = a_cplx(one), [VACCEL_GEMV_Y] = a_buf(fc),
+	    [VACCEL_GEMV_INCY] = a_int(1),
 	};
 	expect_refused(call_op(VACCEL_OPID_GEMV, gemv), VACCEL_EINVAL,
 		       "gemv: lda = 2");
@@ -1437,100 +1574,78 @@ Test(openblas, refuses_leading_dimensions_too_small)
 
 Test(openblas, refuses_zero_increments)
 {
-	static const double one[2] = { 1, 0 };
+	static const double one[2] = {1, 0};
 	double res[2];
 	fill_small();
 
 	struct vaccel_oparg axpy[VACCEL_AXPY_NR_ARGS] = {
-		[VACCEL_AXPY_PREC] = a_int(S),
-		[VACCEL_AXPY_N] = a_int(3),
-		[VACCEL_AXPY_ALPHA] = a_cplx(one),
-		[VACCEL_AXPY_X] = a_buf(fa),
-		[VACCEL_AXPY_INCX] = a_int(1),
-		[VACCEL_AXPY_Y] = a_buf(fc),
-		[VACCEL_AXPY_INCY] = a_int(0),
+	    [VACCEL_AXPY_PREC] = a_int(S),     [VACCEL_AXPY_N] = a_int(3),
+	    [VACCEL_AXPY_ALPHA] = a_cplx(one), [VACCEL_AXPY_X] = a_buf(fa),
+	    [VACCEL_AXPY_INCX] = a_int(1),     [VACCEL_AXPY_Y] = a_buf(fc),
+	    [VACCEL_AXPY_INCY] = a_int(0),
 	};
 	expect_refused(call_op(VACCEL_OPID_AXPY, axpy), VACCEL_EINVAL,
 		       "axpy: incy must not be 0");
 
 	struct vaccel_oparg scal[VACCEL_SCAL_NR_ARGS] = {
-		[VACCEL_SCAL_PREC] = a_int(C),
-		[VACCEL_SCAL_N] = a_int(3),
-		[VACCEL_SCAL_ALPHA] = a_cplx(one),
-		[VACCEL_SCAL_X] = a_buf(fc),
-		[VACCEL_SCAL_INCX] = a_int(0),
+	    [VACCEL_SCAL_PREC] = a_int(C),     [VACCEL_SCAL_N] = a_int(3),
+	    [VACCEL_SCAL_ALPHA] = a_cplx(one), [VACCEL_SCAL_X] = a_buf(fc),
+	    [VACCEL_SCAL_INCX] = a_int(0),
 	};
 	expect_refused(call_op(VACCEL_OPID_SCAL, scal), VACCEL_EINVAL,
 		       "scal: incx must not be 0");
 
 	struct vaccel_oparg dot[VACCEL_DOT_NR_ARGS] = {
-		[VACCEL_DOT_PREC] = a_int(D),
-		[VACCEL_DOT_CONJ] = a_int(0),
-		[VACCEL_DOT_N] = a_int(2),
-		[VACCEL_DOT_X] = a_buf(fa),
-		[VACCEL_DOT_INCX] = a_int(0),
-		[VACCEL_DOT_Y] = a_buf(fb),
-		[VACCEL_DOT_INCY] = a_int(1),
-		[VACCEL_DOT_RESULT] = a_buf(res),
+	    [VACCEL_DOT_PREC] = a_int(D), [VACCEL_DOT_CONJ] = a_int(0),
+	    [VACCEL_DOT_N] = a_int(2),	  [VACCEL_DOT_X] = a_buf(fa),
+	    [VACCEL_DOT_INCX] = a_int(0), [VACCEL_DOT_Y] = a_buf(fb),
+	    [VACCEL_DOT_INCY] = a_int(1), [VACCEL_DOT_RESULT] = a_buf(res),
 	};
 	expect_refused(call_op(VACCEL_OPID_DOT, dot), VACCEL_EINVAL,
 		       "dot: incx must not be 0");
 
 	struct vaccel_oparg nrm2[VACCEL_NRM2_NR_ARGS] = {
-		[VACCEL_NRM2_PREC] = a_int(S),
-		[VACCEL_NRM2_N] = a_int(4),
-		[VACCEL_NRM2_X] = a_buf(fa),
-		[VACCEL_NRM2_INCX] = a_int(0),
-		[VACCEL_NRM2_RESULT] = a_buf(res),
+	    [VACCEL_NRM2_PREC] = a_int(S),     [VACCEL_NRM2_N] = a_int(4),
+	    [VACCEL_NRM2_X] = a_buf(fa),       [VACCEL_NRM2_INCX] = a_int(0),
+	    [VACCEL_NRM2_RESULT] = a_buf(res),
 	};
 	expect_refused(call_op(VACCEL_OPID_NRM2, nrm2), VACCEL_EINVAL,
 		       "nrm2: incx must not be 0");
 
 	struct vaccel_oparg trsv[VACCEL_TRSV_NR_ARGS] = {
-		[VACCEL_TRSV_PREC] = a_int(S),
-		[VACCEL_TRSV_LAYOUT] = a_int(COL),
-		[VACCEL_TRSV_UPLO] = a_int(UP),
-		[VACCEL_TRSV_TRANS] = a_int(NT),
-		[VACCEL_TRSV_DIAG] = a_int(NU),
-		[VACCEL_TRSV_N] = a_int(2),
-		[VACCEL_TRSV_A] = a_buf(fa),
-		[VACCEL_TRSV_LDA] = a_int(2),
-		[VACCEL_TRSV_X] = a_buf(fc),
-		[VACCEL_TRSV_INCX] = a_int(0),
+	    [VACCEL_TRSV_PREC] = a_int(S),  [VACCEL_TRSV_LAYOUT] = a_int(COL),
+	    [VACCEL_TRSV_UPLO] = a_int(UP), [VACCEL_TRSV_TRANS] = a_int(NT),
+	    [VACCEL_TRSV_DIAG] = a_int(NU), [VACCEL_TRSV_N] = a_int(2),
+	    [VACCEL_TRSV_A] = a_buf(fa),    [VACCEL_TRSV_LDA] = a_int(2),
+	    [VACCEL_TRSV_X] = a_buf(fc),    [VACCEL_TRSV_INCX] = a_int(0),
 	};
 	expect_refused(call_op(VACCEL_OPID_TRSV, trsv), VACCEL_EINVAL,
 		       "trsv: incx must not be 0");
 
 	struct vaccel_oparg symv[VACCEL_SYMV_NR_ARGS] = {
-		[VACCEL_SYMV_PREC] = a_int(C),
-		[VACCEL_SYMV_LAYOUT] = a_int(ROW),
-		[VACCEL_SYMV_UPLO] = a_int(LO),
-		[VACCEL_SYMV_N] = a_int(2),
-		[VACCEL_SYMV_ALPHA] = a_cplx(one),
-		[VACCEL_SYMV_A] = a_buf(fa),
-		[VACCEL_SYMV_LDA] = a_int(2),
-		[VACCEL_SYMV_X] = a_buf(fb),
-		[VACCEL_SYMV_INCX] = a_int(1),
-		[VACCEL_SYMV_BETA] = a_cplx(one),
-		[VACCEL_SYMV_Y] = a_buf(fc),
-		[VACCEL_SYMV_INCY] = a_int(0),
+	    [VACCEL_SYMV_PREC] = a_int(C),
+	    [VACCEL_SYMV_LAYOUT] = a_int(ROW),
+	    [VACCEL_SYMV_UPLO] = a_int(LO),
+	    [VACCEL_SYMV_N] = a_int(2),
+	    [VACCEL_SYMV_ALPHA] = a_cplx(one),
+	    [VACCEL_SYMV_A] = a_buf(fa),
+	    [VACCEL_SYMV_LDA] = a_int(2),
+	    [VACCEL_SYMV_X] = a_buf(fb),
+	    [VACCEL_SYMV_INCX] = a_int(1),
+	    [VACCEL_SYMV_BETA] = a_cplx(one),
+	    [VACCEL_SYMV_Y] = a_buf(fc),
+	    [VACCEL_SYMV_INCY] = a_int(0),
 	};
 	expect_refused(call_op(VACCEL_OPID_SYMV, symv), VACCEL_EINVAL,
 		       "symv: incy must not be 0");
 
 	struct vaccel_oparg ger[VACCEL_GER_NR_ARGS] = {
-		[VACCEL_GER_PREC] = a_int(D),
-		[VACCEL_GER_LAYOUT] = a_int(COL),
-		[VACCEL_GER_CONJ] = a_int(0),
-		[VACCEL_GER_M] = a_int(2),
-		[VACCEL_GER_N] = a_int(2),
-		[VACCEL_GER_ALPHA] = a_cplx(one),
-		[VACCEL_GER_X] = a_buf(fa),
-		[VACCEL_GER_INCX] = a_int(0),
-		[VACCEL_GER_Y] = a_buf(fb),
-		[VACCEL_GER_INCY] = a_int(1),
-		[VACCEL_GER_A] = a_buf(fc),
-		[VACCEL_GER_LDA] = a_int(2),
+	    [VACCEL_GER_PREC] = a_int(D), [VACCEL_GER_LAYOUT] = a_int(COL),
+	    [VACCEL_GER_CONJ] = a_int(0), [VACCEL_GER_M] = a_int(2),
+	    [VACCEL_GER_N] = a_int(2),	  [VACCEL_GER_ALPHA] = a_cplx(one),
+	    [VACCEL_GER_X] = a_buf(fa),	  [VACCEL_GER_INCX] = a_int(0),
+	    [VACCEL_GER_Y] = a_buf(fb),	  [VACCEL_GER_INCY] = a_int(1),
+	    [VACCEL_GER_A] = a_buf(fc),	  [VACCEL_GER_LDA] = a_int(2),
 	};
 	expect_refused(call_op(VACCEL_OPID_GER, ger), VACCEL_EINVAL,
 		       "ger: incx must not be 0");
@@ -1544,7 +1659,7 @@ Test(openblas, refuses_zero_increments)
  */
 Test(openblas, refuses_values_beyond_int)
 {
-	static const double one[2] = { 1, 0 };
+	static const double one[2] = {1, 0};
 	const int64_t big = (int64_t)INT32_MAX + 1;
 	double res[2];
 	fill_small();
@@ -1553,11 +1668,11 @@ Test(openblas, refuses_values_beyond_int)
 	expect_refused(vaccel_blas_gemm(&sess, S, ROW, NT, NT, big, 0, 0, one,
 					fa, 1, fb, 1, one, fc, 1),
 		       VACCEL_ENOTSUP, "gemm: m = 2147483648 does not fit");
-	expect_refused(vaccel_blas_herk(&sess, Z, ROW, UP, CT, 0, big, 1.0,
-					fa, 1, 1.0, fc, 1),
+	expect_refused(vaccel_blas_herk(&sess, Z, ROW, UP, CT, 0, big, 1.0, fa,
+					1, 1.0, fc, 1),
 		       VACCEL_ENOTSUP, "herk: k = 2147483648 does not fit");
-	expect_refused(vaccel_blas_gemm(&sess, D, COL, NT, NT, 0, 0, 0, one,
-					fa, big, fb, 1, one, fc, 1),
+	expect_refused(vaccel_blas_gemm(&sess, D, COL, NT, NT, 0, 0, 0, one, fa,
+					big, fb, 1, one, fc, 1),
 		       VACCEL_ENOTSUP, "gemm: lda = 2147483648 does not fit");
 	expect_refused(vaccel_blas_trmm(&sess, C, COL, LE, UP, NT, NU, 0, 0,
 					one, fa, 1, fb, INT64_MAX),
@@ -1565,13 +1680,10 @@ Test(openblas, refuses_values_beyond_int)
 
 	/* one element with a 2^31 stride */
 	struct vaccel_oparg axpy[VACCEL_AXPY_NR_ARGS] = {
-		[VACCEL_AXPY_PREC] = a_int(S),
-		[VACCEL_AXPY_N] = a_int(1),
-		[VACCEL_AXPY_ALPHA] = a_cplx(one),
-		[VACCEL_AXPY_X] = a_buf(fa),
-		[VACCEL_AXPY_INCX] = a_int(big),
-		[VACCEL_AXPY_Y] = a_buf(fc),
-		[VACCEL_AXPY_INCY] = a_int(1),
+	    [VACCEL_AXPY_PREC] = a_int(S),     [VACCEL_AXPY_N] = a_int(1),
+	    [VACCEL_AXPY_ALPHA] = a_cplx(one), [VACCEL_AXPY_X] = a_buf(fa),
+	    [VACCEL_AXPY_INCX] = a_int(big),   [VACCEL_AXPY_Y] = a_buf(fc),
+	    [VACCEL_AXPY_INCY] = a_int(1),
 	};
 	expect_refused(call_op(VACCEL_OPID_AXPY, axpy), VACCEL_ENOTSUP,
 		       "axpy: incx = 2147483648 does not fit");
@@ -1583,33 +1695,33 @@ Test(openblas, refuses_values_beyond_int)
 	/* a negative stride whose span (n - 1) * |inc| * 2 wraps an int in
 	 * OpenBLAS's pointer arithmetic (declared length: 16 GiB) */
 	struct vaccel_oparg dot[VACCEL_DOT_NR_ARGS] = {
-		[VACCEL_DOT_PREC] = a_int(C),
-		[VACCEL_DOT_CONJ] = a_int(1),
-		[VACCEL_DOT_N] = a_int(3),
-		[VACCEL_DOT_X] = a_buf(fa),
-		[VACCEL_DOT_INCX] = a_int(1),
-		[VACCEL_DOT_Y] = a_buf(fb),
-		[VACCEL_DOT_INCY] = a_int(-(1 << 30)),
-		[VACCEL_DOT_RESULT] = a_buf(res),
+	    [VACCEL_DOT_PREC] = a_int(C),
+	    [VACCEL_DOT_CONJ] = a_int(1),
+	    [VACCEL_DOT_N] = a_int(3),
+	    [VACCEL_DOT_X] = a_buf(fa),
+	    [VACCEL_DOT_INCX] = a_int(1),
+	    [VACCEL_DOT_Y] = a_buf(fb),
+	    [VACCEL_DOT_INCY] = a_int(-(1 << 30)),
+	    [VACCEL_DOT_RESULT] = a_buf(res),
 	};
 	expect_refused(call_op(VACCEL_OPID_DOT, dot), VACCEL_ENOTSUP,
 		       "dot: incy = -1073741824 over 3 elements");
 
 	/* m + n wraps OpenBLAS's int-sized gemv work buffer */
 	struct vaccel_oparg gemv[VACCEL_GEMV_NR_ARGS] = {
-		[VACCEL_GEMV_PREC] = a_int(Z),
-		[VACCEL_GEMV_LAYOUT] = a_int(COL),
-		[VACCEL_GEMV_TRANS] = a_int(NT),
-		[VACCEL_GEMV_M] = a_int(INT32_MAX),
-		[VACCEL_GEMV_N] = a_int(1),
-		[VACCEL_GEMV_ALPHA] = a_cplx(one),
-		[VACCEL_GEMV_A] = a_buf(fa),
-		[VACCEL_GEMV_LDA] = a_int(INT32_MAX),
-		[VACCEL_GEMV_X] = a_buf(fb),
-		[VACCEL_GEMV_INCX] = a_int(1),
-		[VACCEL_GEMV_BETA] = a_cplx(one),
-		[VACCEL_GEMV_Y] = a_buf(fc),
-		[VACCEL_GEMV_INCY] = a_int(1),
+	    [VACCEL_GEMV_PREC] = a_int(Z),
+	    [VACCEL_GEMV_LAYOUT] = a_int(COL),
+	    [VACCEL_GEMV_TRANS] = a_int(NT),
+	    [VACCEL_GEMV_M] = a_int(INT32_MAX),
+	    [VACCEL_GEMV_N] = a_int(1),
+	    [VACCEL_GEMV_ALPHA] = a_cplx(one),
+	    [VACCEL_GEMV_A] = a_buf(fa),
+	    [VACCEL_GEMV_LDA] = a_int(INT32_MAX),
+	    [VACCEL_GEMV_X] = a_buf(fb),
+	    [VACCEL_GEMV_INCX] = a_int(1),
+	    [VACCEL_GEMV_BETA] = a_cplx(one),
+	    [VACCEL_GEMV_Y] = a_buf(fc),
+	    [VACCEL_GEMV_INCY] = a_int(1),
 	};
 	expect_refused(call_op(VACCEL_OPID_GEMV, gemv), VACCEL_ENOTSUP,
 		       "gemv: m + n");
