@@ -31,6 +31,8 @@ struct out_slot {
 };
 
 struct conn {
+	/* every thread's connection, for rpc_fini; guarded by conns_lock */
+	struct conn *next;
 	int fd;
 	pid_t pid;
 	uint64_t next_req;
@@ -101,11 +103,22 @@ static void conn_close(struct conn *c)
 	rbuf_clear(&c->rb);
 }
 
+static struct conn *conns;
+static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void conn_free(void *p)
 {
 	struct conn *c = p;
 	if (!c)
 		return;
+	pthread_mutex_lock(&conns_lock);
+	for (struct conn **pp = &conns; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&conns_lock);
 	if (c->pid == getpid())
 		conn_close(c);
 	memfd_drop(c);
@@ -174,9 +187,12 @@ static int rpc_init(void *priv)
 static void rpc_fini(void *priv)
 {
 	(void)priv;
-	struct conn *c = pthread_getspecific(g.conn_key);
+	/* Other threads' connections too: once the key is deleted their
+	 * destructors will not run. Using the library after cleanup is not
+	 * allowed, so none of them is in use. */
 	pthread_setspecific(g.conn_key, NULL);
-	conn_free(c);
+	while (conns)
+		conn_free(conns);
 	pthread_key_delete(g.conn_key);
 	free(g.token);
 	free(g.sessions);
@@ -431,6 +447,10 @@ static struct conn *get_conn(int *err)
 		c->mfd = -1;
 		c->pid = pid;
 		pthread_setspecific(g.conn_key, c);
+		pthread_mutex_lock(&conns_lock);
+		c->next = conns;
+		conns = c;
+		pthread_mutex_unlock(&conns_lock);
 	}
 	if (c->pid != pid) {
 		/* Forked: the socket is the parent's conversation. Drop our
