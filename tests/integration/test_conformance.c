@@ -6,6 +6,7 @@
  * saying why, where the kernel cannot connect a vsock stream locally.
  */
 #include "client.h"
+#include "harness.h"
 #include "opcall.h"
 #include <ctype.h>
 #include <stdlib.h>

@@ -8,7 +8,7 @@
  */
 #include "client.h"
 #include "frames.h"
-#include "opcall.h"
+#include "workload.h"
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>

@@ -8,41 +8,25 @@
  */
 #include "common.h"
 #include "noop_pattern.h"
+#include "opcall.h"
 #include <criterion/parameterized.h>
 #include <stdlib.h>
 #include <string.h>
 
 TestSuite(dispatch, .init = test_boot_noop, .fini = test_cleanup);
 
-#define MAX_ARGS 32
 #define NR_VARIANTS 8
 
-/* One op call under construction, with everything it allocated. */
+/* A valid call of an op (tests/common/opcall.h) on a session, with the
+ * resource it needs, if any, created and registered for it. */
 struct call {
+	struct opcall oc;
 	const struct vaccel_op_desc *op;
+	/* oc.args */
+	struct vaccel_oparg *args;
 	struct vaccel_session *sess;
-	struct vaccel_oparg args[MAX_ARGS];
-	/* copies of the IN buffers, to check they were left alone */
-	uint8_t *in_copy[MAX_ARGS];
 	struct vaccel_resource *res;
-	void *owned[4 * MAX_ARGS];
-	size_t nr_owned;
 };
-
-static void *own(struct call *c, void *p)
-{
-	cr_assert_lt(c->nr_owned, sizeof(c->owned) / sizeof(c->owned[0]));
-	c->owned[c->nr_owned++] = p;
-	return p;
-}
-
-/* Bytes that differ from what noop will write, so a missed write shows. */
-static void prefill_out(uint8_t *buf, uint64_t len, uint32_t op, uint32_t arg,
-			uint64_t *pos)
-{
-	for (uint64_t j = 0; j < len; j++)
-		buf[j] = (uint8_t)~vaccel_noop_byte(op, arg, (*pos)++);
-}
 
 static void check_out(const uint8_t *buf, uint64_t len, uint32_t op,
 		      uint32_t arg, uint64_t *pos, const char *what)
@@ -55,228 +39,30 @@ static void check_out(const uint8_t *buf, uint64_t len, uint32_t op,
 	}
 }
 
-/* A scalar's value for variant v. The values keep every size rule of the
- * spec satisfiable; variants cover the four precisions, both layouts and
- * both transpose/side choices. */
-static void set_scalar(struct vaccel_oparg *a,
-		       const struct vaccel_op_argdesc *d, unsigned int v)
-{
-	static const struct {
-		const char *name;
-		int64_t value;
-	} fixed[] = {
-	    {"m", 2},	    {"n", 3},
-	    {"k", 4},	    {"lda", 5},
-	    {"ldb", 6},	    {"ldc", 7},
-	    {"incy", 2},    {"uplo", VACCEL_BLAS_UPPER},
-	    {"handle", 42}, {"diag", VACCEL_BLAS_NONUNIT},
-	};
-	const char *n = d->name;
-	memset(a, 0, sizeof(*a));
-	switch (d->type) {
-	case VACCEL_ARGT_F32:
-		a->v.f32 = 0.5f;
-		return;
-	case VACCEL_ARGT_F64:
-		a->v.f64 = 0.5;
-		return;
-	case VACCEL_ARGT_C64:
-		a->v.c64[0] = 1.5f;
-		a->v.c64[1] = -0.5f;
-		return;
-	case VACCEL_ARGT_C128:
-		a->v.c128[0] = 1.5;
-		a->v.c128[1] = -0.5;
-		return;
-	default:
-		break;
-	}
-	if (strcmp(n, "prec") == 0)
-		a->v.i = v % 4;
-	else if (strcmp(n, "layout") == 0)
-		a->v.i = (v / 4) % 2 ? VACCEL_BLAS_ROW : VACCEL_BLAS_COL;
-	else if (strncmp(n, "trans", 5) == 0)
-		a->v.i = v % 2 ? VACCEL_BLAS_TRANS : VACCEL_BLAS_NOTRANS;
-	else if (strcmp(n, "side") == 0)
-		a->v.i = (v / 2) % 2 ? VACCEL_BLAS_RIGHT : VACCEL_BLAS_LEFT;
-	else if (strcmp(n, "conj") == 0)
-		a->v.i = v % 2;
-	else if (strcmp(n, "incx") == 0)
-		a->v.i = v % 2 ? -2 : 1;
-	else {
-		a->v.i = 1;
-		for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-			if (strcmp(n, fixed[i].name) == 0)
-				a->v.i = fixed[i].value;
-	}
-}
-
 static void build_call(struct call *c, struct vaccel_session *sess,
 		       const struct vaccel_op_desc *op, unsigned int v)
 {
 	memset(c, 0, sizeof(*c));
 	c->op = op;
 	c->sess = sess;
-	cr_assert_leq(op->nr_args, MAX_ARGS);
-	/* scalars first: the buffers' sizes depend on them */
-	for (uint32_t i = 0; i < op->nr_args; i++)
-		if (op->args[i].kind == VACCEL_ARGK_SCALAR)
-			set_scalar(&c->args[i], &op->args[i], v);
-
 	for (uint32_t i = 0; i < op->nr_args; i++) {
-		const struct vaccel_op_argdesc *d = &op->args[i];
-		struct vaccel_oparg *a = &c->args[i];
-		uint64_t pos = 0;
-		switch (d->kind) {
-		case VACCEL_ARGK_SCALAR:
-			break;
-		case VACCEL_ARGK_IN:
-		case VACCEL_ARGK_OUT:
-		case VACCEL_ARGK_INOUT: {
-			uint64_t bytes = 16 + i; /* `*`: any length */
-			if (d->nelems) {
-				int64_t n = d->nelems(c->args);
-				size_t es = vaccel_op_elem_size(op, c->args, i);
-				cr_assert_geq(n, 0, "%s.%s: size rule fails",
-					      op->name, d->name);
-				cr_assert_gt(es, 0, "%s.%s: no element size",
-					     op->name, d->name);
-				bytes = (uint64_t)n * es;
-			}
-			uint8_t *buf = own(c, malloc(bytes ? bytes : 1));
-			cr_assert_not_null(buf);
-			if (d->kind == VACCEL_ARGK_IN) {
-				for (uint64_t j = 0; j < bytes; j++)
-					buf[j] = (uint8_t)(i * 31 + j);
-				c->in_copy[i] = own(c, malloc(bytes + 1));
-				memcpy(c->in_copy[i], buf, bytes);
-			} else {
-				prefill_out(buf, bytes, op->id, i, &pos);
-			}
-			a->buf = buf;
-			a->len = bytes;
-			break;
-		}
-		case VACCEL_ARGK_STRING: {
-			char *s = own(c, malloc(32));
-			snprintf(s, 32, "%s_%s", op->name, d->name);
-			a->buf = s;
-			a->len = strlen(s);
-			break;
-		}
-		case VACCEL_ARGK_RESOURCE:
-			cr_assert_null(c->res, "one resource per op supported");
-			c->res = own(c, malloc(sizeof(*c->res)));
-			assert_ok(vaccel_resource_init_from_buf(
-			    c->res, "resource bytes", 14, VACCEL_RESOURCE_MODEL,
-			    "res.bin"));
-			assert_ok(vaccel_resource_register(c->res, sess));
-			a->buf = c->res;
-			break;
-		case VACCEL_ARGK_ARGS_IN:
-		case VACCEL_ARGK_ARGS_OUT: {
-			/* an empty entry in the middle must be skipped */
-			static const uint32_t sizes[3] = {3, 0, 5};
-			struct vaccel_arg *l = own(c, calloc(3, sizeof(*l)));
-			for (int j = 0; j < 3; j++) {
-				l[j].size = sizes[j];
-				l[j].argtype = (uint32_t)j;
-				if (!sizes[j])
-					continue;
-				l[j].buf = own(c, malloc(sizes[j]));
-				if (d->kind == VACCEL_ARGK_ARGS_IN)
-					memset(l[j].buf, 'r', sizes[j]);
-				else
-					prefill_out(l[j].buf, sizes[j], op->id,
-						    i, &pos);
-			}
-			a->buf = l;
-			a->len = 3;
-			break;
-		}
-		case VACCEL_ARGK_TENSORS_IN: {
-			struct vaccel_tensor *t = own(c, calloc(2, sizeof(*t)));
-			t[0].dtype = VACCEL_DTYPE_F32;
-			t[0].ndim = 2;
-			t[0].dims[0] = 2;
-			t[0].dims[1] = 3;
-			t[0].size = 24;
-			t[0].data = own(c, calloc(1, 24));
-			/* a scalar (0-d) tensor */
-			t[1].dtype = VACCEL_DTYPE_BOOL;
-			t[1].ndim = 0;
-			t[1].size = 1;
-			t[1].data = own(c, calloc(1, 1));
-			a->buf = t;
-			a->len = 2;
-			break;
-		}
-		case VACCEL_ARGK_TENSORS_OUT: {
-			static const uint64_t caps[2] = {8, 4};
-			struct vaccel_tensor *t = own(c, calloc(2, sizeof(*t)));
-			for (int j = 0; j < 2; j++) {
-				/* garbage the backend must overwrite */
-				t[j].dtype = VACCEL_DTYPE_F64;
-				t[j].ndim = 3;
-				t[j].size = caps[j];
-				t[j].data = own(c, malloc(caps[j]));
-				prefill_out(t[j].data, caps[j], op->id, i,
-					    &pos);
-			}
-			a->buf = t;
-			a->len = 2;
-			break;
-		}
-		default:
-			cr_assert_fail("%s.%s: kind %s not handled by the test",
-				       op->name, d->name,
-				       vaccel_arg_kind_to_str(d->kind));
-		}
+		if (op->args[i].kind != VACCEL_ARGK_RESOURCE)
+			continue;
+		cr_assert_null(c->res, "one resource per op supported");
+		c->res = malloc(sizeof(*c->res));
+		cr_assert_not_null(c->res);
+		assert_ok(vaccel_resource_init_from_buf(
+		    c->res, "resource bytes", 14, VACCEL_RESOURCE_MODEL,
+		    "res.bin"));
+		assert_ok(vaccel_resource_register(c->res, sess));
 	}
+	opcall_build(&c->oc, op, v, c->res);
+	c->args = c->oc.args;
 }
 
 static void check_call(struct call *c)
 {
-	const struct vaccel_op_desc *op = c->op;
-	char what[96];
-	for (uint32_t i = 0; i < op->nr_args; i++) {
-		const struct vaccel_op_argdesc *d = &op->args[i];
-		struct vaccel_oparg *a = &c->args[i];
-		uint64_t pos = 0;
-		snprintf(what, sizeof(what), "%s.%s", op->name, d->name);
-		switch (d->kind) {
-		case VACCEL_ARGK_IN:
-			cr_expect_eq(memcmp(a->buf, c->in_copy[i], a->len), 0,
-				     "%s: an input was modified", what);
-			break;
-		case VACCEL_ARGK_OUT:
-		case VACCEL_ARGK_INOUT:
-			check_out(a->buf, a->len, op->id, i, &pos, what);
-			break;
-		case VACCEL_ARGK_ARGS_OUT: {
-			struct vaccel_arg *l = a->buf;
-			for (uint64_t j = 0; j < a->len; j++)
-				check_out(l[j].buf, l[j].size, op->id, i, &pos,
-					  what);
-			cr_expect_eq(pos, 8, "%s: %llu bytes written", what,
-				     (unsigned long long)pos);
-			break;
-		}
-		case VACCEL_ARGK_TENSORS_OUT: {
-			struct vaccel_tensor *t = a->buf;
-			for (uint64_t j = 0; j < a->len; j++) {
-				cr_expect_eq(t[j].dtype, VACCEL_DTYPE_U8);
-				cr_expect_eq(t[j].ndim, 1);
-				cr_expect_eq(t[j].dims[0], (int64_t)t[j].size);
-				check_out(t[j].data, t[j].size, op->id, i, &pos,
-					  what);
-			}
-			break;
-		}
-		default:
-			break;
-		}
-	}
+	opcall_check(&c->oc, "in-process");
 }
 
 static void free_call(struct call *c)
@@ -284,10 +70,9 @@ static void free_call(struct call *c)
 	if (c->res) {
 		assert_ok(vaccel_resource_unregister(c->res, c->sess));
 		assert_ok(vaccel_resource_release(c->res));
+		free(c->res);
 	}
-	for (size_t i = 0; i < c->nr_owned; i++)
-		free(c->owned[i]);
-	c->nr_owned = 0;
+	opcall_free(&c->oc);
 }
 
 /* One test per op, so a failure names the op. */

@@ -2,12 +2,15 @@
 #pragma once
 
 /*
- * Valid calls of any op, built from its descriptor as a unit test would,
- * and the check of what noop wrote into them: byte j of output argument i
- * of op o is vaccel_noop_byte(o, i, j) (noop_pattern.h).
+ * Valid calls of any op, built from its descriptor, and the check of what
+ * noop wrote into them (shared by the unit and the integration tests): byte j
+ * of output argument i of op o is vaccel_noop_byte(o, i, j) (noop_pattern.h).
  */
 
-#include "harness.h"
+#include <criterion/criterion.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <vaccel.h>
 
 #define OPCALL_MAX_ARGS 32
 
@@ -41,17 +44,3 @@ void pattern_fill(uint8_t *buf, uint64_t len, uint32_t op, uint32_t arg,
 /* Index of the first byte that differs from the pattern, or len. */
 uint64_t pattern_find_mismatch(const uint8_t *buf, uint64_t len, uint32_t op,
 			       uint32_t arg, uint64_t pos);
-
-/*
- * One call of the mixed client workload (no Criterion asserts: it runs in
- * forked children and threads). Call i is a noop, a small sgemm or an
- * image classification, with `res` (if non-NULL) used by an
- * exec_with_resource every 7th call. Outputs are checked against noop's
- * pattern. Returns VACCEL_OK, the failing status, or -1 for a wrong output;
- * `what` says which.
- */
-int workload_call(struct vaccel_session *s, struct vaccel_resource *res,
-		  unsigned int i, char *what, size_t what_len);
-/* Run n workload calls, counting into r. */
-void workload_run(struct vaccel_session *s, struct vaccel_resource *res,
-		  unsigned int n, unsigned int seed, struct child_result *r);
