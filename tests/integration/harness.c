@@ -129,40 +129,11 @@ static const char *vsock_unavailable(void)
 
 static void make_dir(struct agent *a);
 
-static char *read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 4096, n = 0, got;
-	char *buf = malloc(cap);
-	while (buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-		n += got;
-		if (n + 1 == cap) {
-			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-	}
-	fclose(f);
-	if (buf) {
-		buf[n] = '\0';
-		if (len)
-			*len = n;
-	}
-	return buf;
-}
-
 /* The last `max` bytes of the log from `from` on; malloc'd. */
 static char *log_tail(const struct agent *a, size_t from, size_t max)
 {
 	size_t len = 0;
-	char *all = read_all(a->log_path, &len);
+	char *all = test_read_file(a->log_path, &len);
 	if (!all)
 		return strdup("(no log)");
 	if (from > len)
@@ -413,7 +384,7 @@ void agent_check_log(const struct agent *a)
 	    "runtime error:",
 	    "SUMMARY:",
 	};
-	char *log = read_all(a->log_path, NULL);
+	char *log = test_read_file(a->log_path, NULL);
 	cr_assert_not_null(log, "cannot read %s", a->log_path);
 	for (size_t i = 0; i < sizeof(reports) / sizeof(reports[0]); i++) {
 		const char *hit = strstr(log, reports[i]);

@@ -20,6 +20,7 @@
 
 #include "codec.h"
 #include "sock.h"
+#include "util.h"
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdbool.h>

@@ -664,31 +664,6 @@ static void replay_file(const char *name, const uint8_t *data, size_t len)
 	}
 }
 
-static uint8_t *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 1 << 16, n = 0, got;
-	uint8_t *buf = malloc(cap);
-	while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-		n += got;
-		if (n == cap) {
-			uint8_t *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-	}
-	fclose(f);
-	*len = n;
-	return buf;
-}
-
 static int only_files(const struct dirent *d)
 {
 	return d->d_name[0] != '.';
@@ -723,7 +698,7 @@ Test(e2e, hostile_frames_while_a_client_works)
 		char *path = NULL;
 		size_t len = 0;
 		cr_assert(asprintf(&path, "%s/%s", dir, names[i]->d_name) > 0);
-		uint8_t *data = read_file(path, &len);
+		uint8_t *data = (uint8_t *)test_read_file(path, &len);
 		cr_assert_not_null(data, "cannot read %s", path);
 		replay_file(names[i]->d_name, data, len);
 		replayed++;
@@ -759,7 +734,7 @@ Test(e2e, corpus_has_the_hand_made_frames)
 		size_t len = 0;
 		cr_assert_eq(fx_build(&f, i), 0);
 		cr_assert(asprintf(&path, "%s/%s", dir, f.name) > 0);
-		uint8_t *data = read_file(path, &len);
+		uint8_t *data = (uint8_t *)test_read_file(path, &len);
 		cr_assert(data && len == f.len &&
 			      memcmp(data, f.data, len) == 0,
 			  "%s is %s; regenerate the corpus with "

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <vaccel.h>
+#include "util.h"
 
 /* Compare a vAccel status with the expected one; print both by name. */
 #define assert_ret(expr, want)                                                 \
@@ -57,6 +58,3 @@ void test_rm_rf(const char *path);
 /* Write `len` bytes to dir/name; returns the malloc'd path. */
 char *test_write_file(const char *dir, const char *name, const void *data,
 		      size_t len);
-/* Read a whole file; malloc'd, NUL-terminated, *len set if non-NULL. NULL
- * if it cannot be read. */
-char *test_read_file(const char *path, size_t *len);
