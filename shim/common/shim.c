@@ -279,6 +279,24 @@ static void open_session(void)
 	g.have_session = true;
 }
 
+/* inout bytes kept across a remote call */
+#define SHIM_KEEP_MAX (256 * 1024)
+
+static void save_inout(const struct vaccel_op_desc *d,
+		       struct vaccel_oparg *a, unsigned char *keep,
+		       bool restore)
+{
+	for (uint32_t i = 0; i < d->nr_args; i++) {
+		if (d->args[i].kind != VACCEL_ARGK_INOUT || !a[i].len)
+			continue;
+		if (restore)
+			memcpy(a[i].buf, keep, a[i].len);
+		else
+			memcpy(keep, a[i].buf, a[i].len);
+		keep += a[i].len;
+	}
+}
+
 int shim_call(struct shim_fn *f, uint32_t op_id, struct vaccel_oparg *a,
 	      uint32_t nr_args)
 {
@@ -312,9 +330,37 @@ int shim_call(struct shim_fn *f, uint32_t op_id, struct vaccel_oparg *a,
 	pthread_once(&g.session_once, open_session);
 	int ret = VACCEL_ENOTSUP;
 	if (g.have_session) {
+		/* a reply cut short may leave inout arrays partly written;
+		 * small ones are kept so the local fallback starts from the
+		 * caller's values (large calls travel in a memfd, copied
+		 * back only once complete) */
+		uint64_t inout = 0;
+		for (uint32_t i = 0; i < nr_args; i++)
+			if (d->args[i].kind == VACCEL_ARGK_INOUT)
+				inout += a[i].len;
+		unsigned char *keep = NULL;
+		if (inout && inout <= SHIM_KEEP_MAX) {
+			keep = malloc(inout);
+			if (!keep)
+				return -1;
+			save_inout(d, a, keep, false);
+		}
 		shim_depth++;
 		ret = vaccel_op_call(&g.session, op_id, a, nr_args);
 		shim_depth--;
+		if (ret == VACCEL_EIO) {
+			if (inout > SHIM_KEEP_MAX) {
+				say("%s: the agent was lost while writing "
+				    "this call's outputs; the caller's arrays "
+				    "are partly overwritten and it cannot run "
+				    "locally",
+				    f->name);
+				abort();
+			}
+			if (keep)
+				save_inout(d, a, keep, true);
+		}
+		free(keep);
 	}
 	if (ret == VACCEL_OK) {
 		c[SHIM_C_OFFLOADED]++;

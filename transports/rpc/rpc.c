@@ -769,7 +769,7 @@ static bool memfd_prepare(struct conn *c, const struct vaccel_op_desc *op,
  * byte left us (the agent may then have run it). */
 static int roundtrip(struct conn *c, struct vaccel_session *sess,
 		     const struct vaccel_op_desc *op, struct vaccel_oparg *args,
-		     bool *sent_any, int *status)
+		     bool *sent_any, bool *touched, int *status)
 {
 	char msg[256];
 	wbuf_reset(&c->meta);
@@ -808,6 +808,9 @@ static int roundtrip(struct conn *c, struct vaccel_session *sess,
 	uint32_t o = 0;
 	for (uint32_t i = 0; i < c->segs.n; i++) {
 		if (!shm) {
+			/* read straight into the caller's outputs: a reply
+			 * cut short leaves them partly written */
+			*touched = true;
 			r = rbuf_read(c->fd, &c->rb, c->segs.v[i].buf,
 				      c->segs.v[i].len);
 			if (r)
@@ -852,14 +855,23 @@ again:;
 			   op->name);
 		return VACCEL_ENOTSUP;
 	}
-	bool sent_any;
+	bool sent_any, touched = false;
 	int status = VACCEL_OK;
-	int r = roundtrip(c, sess, op, args, &sent_any, &status);
+	int r = roundtrip(c, sess, op, args, &sent_any, &touched, &status);
 	if (!r)
 		return status;
 	conn_close(c);
 	if (r == -ENOMEM)
 		return VACCEL_ENOMEM;
+	if (touched) {
+		/* neither a retry nor the caller's own fallback may start
+		 * from outputs (inout inputs) that are partly overwritten */
+		vaccel_log(VACCEL_LOG_ERROR, TAG,
+			   "op '%s': lost the agent at %s while receiving "
+			   "outputs (%s); they are partly written",
+			   op->name, g.address, strerror(-r));
+		return VACCEL_EIO;
+	}
 	bool may_retry = !sent_any || (op->flags & VACCEL_OPF_IDEMPOTENT);
 	if (!retried && may_retry && r != -ETIMEDOUT && r != -EPROTO) {
 		vaccel_log(VACCEL_LOG_WARN, TAG,
