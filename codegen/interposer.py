@@ -329,6 +329,9 @@ class Lower(ast.NodeTransformer):
         var = ast.Name(id=name, ctx=ast.Load())
         if not codes:
             test = ast.Constant(value=0)
+        elif len(codes) == 1:
+            test = ast.Compare(left=var, ops=[ast.Eq()],
+                               comparators=[ast.Constant(value=codes[0])])
         else:
             test = ast.BoolOp(op=ast.Or(), values=[
                 ast.Compare(left=var, ops=[ast.Eq()],
@@ -730,10 +733,12 @@ def check_call(f, arr):
     if not f.r.checks and not f.layout:
         return []
     if f.spelling == "fortran" or not f.layout:
-        return ["int info = %s(%s);" % (name, arr),
-                "if (info) {",
-                "\tshim_xerbla(f, info);",
-                "\treturn%s;" % ret_zero(f), "}"]
+        out = ["int info = %s(%s);" % (name, arr), "if (info) {"]
+        if f.r.keys.get("info"):
+            # the reference sets INFO before it calls XERBLA
+            out.append("\t*p_%s = -info;" % f.r.keys["info"])
+        return out + ["\tshim_xerbla(f, info);",
+                      "\treturn%s;" % ret_zero(f), "}"]
     return ["int raw, info = %s(%s, &raw);" % (name, arr),
             "if (info) {",
             "\tshim_cblas_xerbla(f, info, raw, p_layout == %d);" % ROW,
@@ -955,8 +960,9 @@ def gen_ffi(apis, cx, size_cc, consts, op_cls, arg_cls, banner):
                    "CHK_%s },\n" % (oid, sym, ai, np_, sym, ret[0], ret[1],
                                     len(works), ("ws_" + sym) if works
                                     else "NULL", sym))
-    out.append("};\n\nconst unsigned int vaccel_callspecs_count = %d;\n"
+    out.append("};\n\nconst unsigned int vaccel_callspecs_count = %d;\n\n"
                % len(entries))
+    out.append(gen_vectors(apis, consts))
     text = "".join(out)
     # the check of each entry: chkh_ for layout-aware CBLAS, else chk_
     for oid, sym, ai, np_, ret, works in entries:
@@ -978,3 +984,129 @@ def parse_apis(paths):
         else:
             groups[-1].append(p)
     return [parse_api(g) for g in groups]
+
+
+# ---- test vectors ----------------------------------------------------------
+
+def _evaluate(tree, env):
+    def mat(layout, ld, rows, cols):
+        if rows == 0 or cols == 0:
+            return 0
+        return ld * (cols - 1) + rows if layout == COL else \
+            ld * (rows - 1) + cols
+
+    def vec(n, inc):
+        return 0 if n == 0 else (n - 1) * abs(inc) + 1
+    ns = dict(env, mat=mat, vec=vec, max=max, min=min)
+    code = compile(ast.fix_missing_locations(ast.Expression(tree)),
+                   "<spec>", "eval")
+    return eval(code, {"__builtins__": {}}, ns)
+
+
+def vector(f, cx_consts, seed):
+    """A valid call of the ffi op of Func f (Fortran spelling, or CBLAS
+    column-major): {view name: value}, found by a seeded search so that
+    the reference checks pass and every array is non-empty where
+    possible. None if no such call was found."""
+    import random
+    rnd = random.Random(seed)
+    fort = f.spelling == "fortran"
+    best, best_score = None, -1
+    for _ in range(400):
+        env = dict(cx_consts)
+        if f.layout:
+            env["layout"] = COL
+        for a in f.r.args:
+            if a.kind != "scalar":
+                continue
+            if a.type in LETTER_TYPES:
+                if a.type in ENUMS:
+                    v = rnd.choice(sorted(ENUMS[a.type]))
+                    env[a.name] = ord(ENUMS[a.type][v]) if fort else v
+                else:
+                    env[a.name] = ord(rnd.choice("NVASOULT"))
+            elif a.type == "int":
+                n = a.name.lower()
+                if n.startswith("ld"):
+                    env[a.name] = rnd.choice((4, 5, 6))
+                elif n.startswith("inc"):
+                    env[a.name] = rnd.choice((1, 2, -1))
+                elif n.startswith("l") and "work" in n:
+                    env[a.name] = rnd.choice((-1, 64, 200))
+                else:
+                    env[a.name] = rnd.choice((1, 2, 3, 4))
+        try:
+            if any(_evaluate(lower(f, t, w, False), env)
+                   for _, t, w in f.r.checks):
+                continue
+            sizes = [_evaluate(lower(f, a.size, a.where, False), env)
+                     for a in f.r.args if a.kind not in ("scalar", "work")]
+        except (ArithmeticError, TypeError, ValueError):
+            continue
+        if any(s < 0 for s in sizes):
+            continue
+        score = sum(1 for s in sizes if s > 0)
+        if score > best_score:
+            best, best_score = dict(env), score
+            if score == len(sizes):
+                break
+    return best
+
+
+def gen_vectors(apis, consts):
+    """C table of one valid call per ffi op, for the executor's tests."""
+    out = ["/* one valid call per generated op: scalars only; the arrays "
+           "are sized\n * by the op's rules and filled by the test */\n"]
+    rows = []
+    for api in apis:
+        fortran_env = {}
+        for f in api_funcs(api):
+            if "op" in f.r.keys:
+                continue
+            env = None
+            twin = fortran_env.get((id(f.r), f.prec))
+            if f.spelling == "cblas" and twin is not None:
+                # the Fortran call's values: a twin computes the same
+                env = dict(twin, layout=COL)
+                for a in f.r.args:
+                    if a.kind == "scalar" and a.type in ENUMS:
+                        env[a.name] = next(v for v, l in ENUMS[a.type]
+                                           .items() if ord(l) == twin[a.name])
+                if any(_evaluate(lower(f, t, w, False), env)
+                       for _, t, w in f.r.checks):
+                    env = None
+            if env is None:
+                env = vector(f, consts, op_id(f))
+            if f.spelling == "fortran" and env is not None:
+                fortran_env[(id(f.r), f.prec)] = env
+            if env is None:
+                raise SpecError("%s: no valid call of %s found for its test "
+                                "vector; check its checks" % (f.r.where,
+                                                             f.symbol))
+            sym = f.symbol
+            out.append("static const struct vaccel_oparg vec_%s[] = {\n"
+                       % sym)
+            for name, kind, typ, size in wire_args(f):
+                a = next((x for x in f.r.args if x.name == name), None)
+                if kind != "scalar":
+                    out.append("\t{ .len = 0 },\n")
+                elif typ == "i32":
+                    out.append("\t{ .v.i = %d },\n" % env[name])
+                elif typ in ("f32", "f64"):
+                    out.append("\t{ .v.%s = 0.75 },\n" % typ)
+                else:
+                    out.append("\t{ .v.%s = { 0.5, -0.25 } },\n" % typ)
+                del a
+            out.append("};\n\n")
+            twin = 0
+            if f.spelling == "fortran" and f.r.keys.get(
+                    "cblas", "no" if f.level == 4 else "yes") == "yes":
+                twin = op_id(f) + 4
+            rows.append((op_id(f), twin, sym))
+    out.append("const struct vaccel_cs_vector vaccel_cs_vectors[] = {\n")
+    for oid, twin, sym in rows:
+        out.append("\t{ .op_id = %d, .twin_op_id = %d, .args = vec_%s },\n"
+                   % (oid, twin, sym))
+    out.append("};\n\nconst unsigned int vaccel_cs_vectors_count = %d;\n"
+               % len(rows))
+    return "".join(out)

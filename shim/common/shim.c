@@ -162,8 +162,22 @@ struct shim_stats *shim_stats_new(void)
 	return s;
 }
 
+static bool anything_caught(void)
+{
+	for (struct shim_stats *s = atomic_load(&g.stats); s; s = s->next)
+		for (unsigned int i = 0; i < shim_api.nr_fns; i++)
+			for (int k = 0; k < SHIM_C_NR; k++)
+				if (s->c[i][k])
+					return true;
+	return atomic_load(&g.ilp64_lookups) != 0;
+}
+
 static void report_at_exit(void)
 {
+	/* helpers the program runs (a shell, timeout) inherit LD_PRELOAD:
+	 * a process that called nothing reports nothing */
+	if (!anything_caught())
+		return;
 	FILE *out = stderr;
 	if (g.report[0] == '/') {
 		out = fopen(g.report, "a");

@@ -1069,6 +1069,18 @@ static void usage(FILE *f)
 	    "                         (default: three quarters of the RAM)\n"
 	    "      --max-resources N  resources per client (default 1024)\n"
 	    "      --max-sessions N   sessions per client (default 1024)\n"
+	    "      --exec-allow LIST  let vAccel's exec run functions of these "
+	    "host\n"
+	    "                         libraries: ':'-separated absolute paths,"
+	    "\n"
+	    "                         compared by realpath; repeatable. Sets\n"
+	    "                         VACCEL_EXEC_ALLOW (default: exec is "
+	    "refused)\n"
+	    "      --exec-allow-uploads  let exec_with_resource load shared "
+	    "objects\n"
+	    "                         that clients upload: their code runs on "
+	    "this\n"
+	    "                         host. Sets VACCEL_EXEC_ALLOW_UPLOADS=1\n"
 	    "  -v, --verbose          more logging (repeat for debug)\n"
 	    "  -h, --help             this text\n"
 	    "\n"
@@ -1114,6 +1126,38 @@ static char *read_token(const char *path)
 	return buf[0] ? strdup(buf) : NULL;
 }
 
+/* --exec-allow entries so far, ':'-joined (the options replace the
+ * environment's VACCEL_EXEC_ALLOW); malloc'd, kept until exit. */
+static char *exec_allow;
+
+/* Add a --exec-allow LIST: every entry must be an absolute path. */
+static int add_exec_allow(const char *list)
+{
+	const char *e = list;
+	for (;;) {
+		size_t len = strcspn(e, ":");
+		if (len && e[0] != '/') {
+			fprintf(stderr,
+				"vaccel-agent: --exec-allow: '%.*s' is not an "
+				"absolute path\n",
+				(int)len, e);
+			return -1;
+		}
+		if (!e[len])
+			break;
+		e += len + 1;
+	}
+	char *joined = NULL;
+	if (asprintf(&joined, "%s%s%s", exec_allow ? exec_allow : "",
+		     exec_allow ? ":" : "", list) < 0) {
+		fprintf(stderr, "vaccel-agent: out of memory\n");
+		return -1;
+	}
+	free(exec_allow);
+	exec_allow = joined;
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv)
 {
 	static const struct option longs[] = {
@@ -1127,12 +1171,15 @@ static int parse_opts(int argc, char **argv)
 	    {"max-resources", required_argument, NULL, 4},
 	    {"max-sessions", required_argument, NULL, 5},
 	    {"max-total-memory", required_argument, NULL, 6},
+	    {"exec-allow", required_argument, NULL, 7},
+	    {"exec-allow-uploads", no_argument, NULL, 8},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
 	int c, verbose = 0;
 	uint64_t v;
+	bool exec_uploads = false;
 	wire_limits_default(&opt.lim);
 	opt.socket_mode = 0600;
 	/* Half the machine's memory by default: enough for a 4 GiB in+out
@@ -1221,6 +1268,13 @@ static int parse_opts(int argc, char **argv)
 			else
 				opt.max_sessions = (uint32_t)v;
 			break;
+		case 7:
+			if (add_exec_allow(optarg))
+				return -1;
+			break;
+		case 8:
+			exec_uploads = true;
+			break;
 		case 'v':
 			verbose++;
 			break;
@@ -1244,6 +1298,13 @@ static int parse_opts(int argc, char **argv)
 	}
 	if (opt.lim.max_raw < opt.lim.max_buffer)
 		opt.lim.max_raw = opt.lim.max_buffer;
+	/* The plugins read these when they load (ffi: docs/security.md). */
+	if ((exec_allow && setenv("VACCEL_EXEC_ALLOW", exec_allow, 1)) ||
+	    (exec_uploads && setenv("VACCEL_EXEC_ALLOW_UPLOADS", "1", 1))) {
+		fprintf(stderr, "vaccel-agent: cannot set the exec "
+				"configuration\n");
+		return -1;
+	}
 	return verbose;
 }
 
