@@ -227,7 +227,30 @@ static void mem_give(struct client *c, uint64_t bytes)
 #define LARGE_CALL (1u << 20)
 #define LARGE_IDLE_MS 1000
 #define LARGE_ALIGN 64
+/*
+ * Readable bytes kept after every buffer a backend gets: some optimised
+ * BLAS kernels read (never write) past the end of their arrays, by up to
+ * a few KiB (OpenBLAS 0.3.21's complex gemv on some CPUs). Where a buffer
+ * ends a mapping that would be a crash, so there is always slack.
+ */
+#define READ_SLACK (16u << 10)
 #define HUGE_PAGE (2u << 20)
+
+/*
+ * BLAS and LAPACK libraries report an argument error through xerbla_; the
+ * reference one stops the process. This definition, exported by the agent
+ * so that it takes precedence over the libraries' own, logs and returns:
+ * the routine returns its error to the caller, whose shim reports it.
+ */
+__attribute__((visibility("default"))) void xerbla_(const char *name,
+						    const int *info,
+						    size_t len);
+void xerbla_(const char *name, const int *info, size_t len)
+{
+	vaccel_log(VACCEL_LOG_DEBUG, "agent",
+		   "%.*s: argument %d refused by the host library",
+		   (int)(len < 16 ? len : 16), name, *info);
+}
 
 struct conn {
 	int fd;
@@ -254,7 +277,7 @@ struct conn {
 static void shm_release(struct conn *k)
 {
 	if (k->shm)
-		munmap(k->shm, k->shm_len);
+		munmap(k->shm, k->shm_len + READ_SLACK);
 	k->shm = NULL;
 	k->shm_len = 0;
 }
@@ -294,15 +317,25 @@ static int shm_buffers(struct conn *k, int fd, const struct wire_call *call,
 	if (!k->shm || k->shm_dev != st.st_dev || k->shm_ino != st.st_ino ||
 	    k->shm_len != (size_t)st.st_size) {
 		shm_release(k);
-		void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
-			       MAP_SHARED, fd, 0);
+		/* the memfd, followed by READ_SLACK of zero pages */
+		size_t len = (size_t)st.st_size;
+		void *r = len > SIZE_MAX - READ_SLACK
+			      ? MAP_FAILED
+			      : mmap(NULL, len + READ_SLACK, PROT_READ,
+				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		void *p = r == MAP_FAILED
+			      ? MAP_FAILED
+			      : mmap(r, len, PROT_READ | PROT_WRITE,
+				     MAP_SHARED | MAP_FIXED, fd, 0);
 		if (p == MAP_FAILED) {
 			snprintf(err, errlen, "cannot map the memfd: %s",
 				 strerror(errno));
+			if (r != MAP_FAILED)
+				munmap(r, len + READ_SLACK);
 			return VACCEL_ENOMEM;
 		}
 		k->shm = p;
-		k->shm_len = (size_t)st.st_size;
+		k->shm_len = len;
 		k->shm_dev = st.st_dev;
 		k->shm_ino = st.st_ino;
 	}
@@ -346,7 +379,8 @@ static bool large_buffers(struct conn *k, const struct wire_call *call,
 		    __builtin_add_overflow(span, step, &span))
 			return false;
 	}
-	if (k->large_len < span || k->large_owner != k->client)
+	if (span > SIZE_MAX - READ_SLACK || k->large_len < span + READ_SLACK ||
+	    k->large_owner != k->client)
 		large_release(k);
 	if (total > k->large_charged) {
 		if (!mem_take(k->client, total - k->large_charged)) {
@@ -358,9 +392,10 @@ static bool large_buffers(struct conn *k, const struct wire_call *call,
 	}
 	if (!k->large) {
 		size_t want =
-		    span > SIZE_MAX - HUGE_PAGE
+		    span > SIZE_MAX - HUGE_PAGE - READ_SLACK
 			? 0
-			: (span + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+			: (span + READ_SLACK + HUGE_PAGE - 1) &
+			      ~(size_t)(HUGE_PAGE - 1);
 		void *p = want ? mmap(NULL, want, PROT_READ | PROT_WRITE,
 				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
 			       : MAP_FAILED;
@@ -811,8 +846,8 @@ static int handle_call(struct conn *k, const struct wire_hdr *h, size_t len)
 	mem_held = !large;
 	for (uint32_t i = 0; !large && i < call.nr_bufs; i++) {
 		struct wire_buf *b = &call.bufs[i];
-		mem[i] = b->on_wire ? malloc(b->len ? b->len : 1)
-				    : calloc(1, b->len ? b->len : 1);
+		mem[i] = b->on_wire ? malloc(b->len + READ_SLACK)
+				    : calloc(1, b->len + READ_SLACK);
 		if (!mem[i]) {
 			ret = VACCEL_ENOMEM;
 			snprintf(err, sizeof(err), "out of memory");
