@@ -824,7 +824,8 @@ def gen_shim(api, ops, cx, banner):
     funcs = api_funcs(api)
     opmap = {o.name: o for o in ops}
     out = [banner, "/* SPDX-License-Identifier: Apache-2.0 */\n",
-           '#include "shim.h"\n#include "vsz.h"\n#include <string.h>\n\n']
+           '#include "shim.h"\n#include "vsz.h"\n#include <stdatomic.h>\n'
+           '#include <string.h>\n\n']
     out.append("struct shim_fn shim_fns[%d];\n\n" % len(funcs))
     for f in funcs:
         if f.r.checks or f.layout:
@@ -833,11 +834,6 @@ def gen_shim(api, ops, cx, banner):
         rt, params, names = c_proto(f)
         out.append("typedef %s fn_%s_t(%s);\n\n" % (rt, f.symbol,
                                                      ", ".join(params)))
-        out.append("SHIM_EXPORT %s %s(%s)\n{\n" % (rt, f.symbol,
-                                                    ", ".join(params)))
-        out.append("\tstruct shim_fn *f = &shim_fns[%d];\n" % k)
-        if rt != "void":
-            out.append("\t%s r_ = 0;\n" % rt)
         if "op" in f.r.keys:
             op = opmap.get(f.r.keys["op"])
             if op is None:
@@ -846,12 +842,58 @@ def gen_shim(api, ops, cx, banner):
             body = body_op(f, op)
         else:
             body = body_ffi(f, 0)
-        out.append("\tif (SHIM_WANTS(f, %s)) {\n" % flops_c(f))
-        out += ["\t\t%s\n" % line if line else "\n" for line in body]
-        out.append("\t}\n\tshim_local_enter(f);\n")
+        # the offload path apart, so that the declining path of the
+        # wrapper needs no stack frame of its own: 0 handled, else local
+        rp = [] if rt == "void" else ["%s *rp" % rt]
+        out.append("static __attribute__((noinline)) int off_%s("
+                   "struct shim_fn *f, %s)\n{\n"
+                   % (f.symbol, ", ".join(params + rp)))
+        if rt != "void":
+            out.append("\t%s r_ = 0;\n" % rt)
+        for n in names:
+            if n.startswith("l_"):
+                out.append("\t(void)%s;\n" % n)
+        for line in body:
+            t = line.strip()
+            if t == "return;":
+                line = line.replace("return;", "return 0;")
+            elif t == "return r_;":
+                line = line.replace("return r_;", "return *rp = r_, 0;")
+            out.append("\t%s\n" % line)
+        out.append("\treturn -1;\n}\n\n")
+        # everything but the local call, out of line: the wrapper's
+        # declining path then keeps no arguments across a call
+        out.append("static __attribute__((noinline)) %s slow_%s(%s)\n{\n"
+                   % (rt, f.symbol, ", ".join(params)))
+        out.append("\tstruct shim_fn *f = &shim_fns[%d];\n" % k)
+        if rt != "void":
+            out.append("\t%s r_;\n" % rt)
+        out.append("\tif (SHIM_WANTS(f, %s) &&\n"
+                   "\t    off_%s(f, %s) == 0)\n\t\treturn%s;\n"
+                   % (flops_c(f), f.symbol,
+                      ", ".join(names + (["&r_"] if rp else [])),
+                      ret_zero(f)))
+        out.append("\tshim_local_enter(f);\n")
         call = "((fn_%s_t *)shim_real(f))(%s)" % (f.symbol, ", ".join(names))
         out.append("\t%s%s;\n" % ("r_ = " if rt != "void" else "", call))
         out.append("\tshim_local_leave();\n")
+        out.append("\treturn%s;\n}\n\n" % ret_zero(f))
+        out.append("SHIM_EXPORT %s %s(%s)\n{\n" % (rt, f.symbol,
+                                                    ", ".join(params)))
+        out.append("\tstruct shim_fn *f = &shim_fns[%d];\n" % k)
+        out.append("\tstruct shim_stats *st = shim_tstats;\n")
+        out.append("\tfn_%s_t *real = (fn_%s_t *)atomic_load_explicit(\n"
+                   "\t\t&f->real, memory_order_relaxed);\n"
+                   % (f.symbol, f.symbol))
+        out.append("\tif (__builtin_expect(!st || !real || SHIM_WANTS(f, "
+                   "%s), 0))\n\t\treturn slow_%s(%s);\n"
+                   % (flops_c(f), f.symbol, ", ".join(names)))
+        out.append("\tst->c[%d][SHIM_C_LOCAL]++;\n\tshim_depth++;\n" % k)
+        if rt != "void":
+            out.append("\t%s r_ = real(%s);\n" % (rt, ", ".join(names)))
+        else:
+            out.append("\treal(%s);\n" % ", ".join(names))
+        out.append("\tshim_depth--;\n")
         out.append("\treturn%s;\n}\n\n" % ret_zero(f))
     order = sorted(range(len(funcs)), key=lambda i: funcs[i].symbol)
     out.append("static const uint16_t shim_sorted[] = {\n")

@@ -24,6 +24,8 @@ VACCEL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 #   clang libclang-rt-14-dev          sanitizer and fuzzing builds
 #   python3                           codegen/vaccel_codegen.py
 #   libblas-test                      netlib's BLAS testers (xblat1/2/3)
+#   python3-numpy                     numpy under the BLAS shim (tests/shim,
+#                                     scripts/run), with /usr/bin/python3
 VACCEL_APT_PACKAGES=(
 	meson
 	ninja-build
@@ -37,6 +39,7 @@ VACCEL_APT_PACKAGES=(
 	libclang-rt-14-dev
 	python3
 	libblas-test
+	python3-numpy
 )
 
 # Options every configuration of the project gets: a missing dependency
@@ -160,4 +163,61 @@ vaccel_compile_example() {
 	# shellcheck disable=SC2086 # pkg-config output is a word list
 	"${CC:-cc}" -std=c11 -Wall -Wextra -Werror -o "$out" \
 		"$src" $flags
+}
+
+# vaccel_build_file BUILD RELPATH...: print the first of BUILD/RELPATH that
+# exists (a part may move within the build tree); fail when none does.
+vaccel_build_file() {
+	local build="$1" rel
+	shift
+	for rel in "$@"; do
+		if [ -e "$build/$rel" ]; then
+			printf '%s\n' "$build/$rel"
+			return 0
+		fi
+	done
+	vaccel_log "not built: none of $* under $build"
+	return 1
+}
+
+# vaccel_agent_start AGENT LOG URL PLUGINS [agent options...]: start
+# vaccel-agent in the background listening on URL (unix:///path) with the
+# ':'-separated PLUGINS, its output in LOG; wait until it says it is ready
+# and its socket exists (at most 10 s). Sets VACCEL_AGENT_PID.
+vaccel_agent_start() {
+	local agent="$1" log="$2" url="$3" plugins="$4"
+	shift 4
+	local sock="${url#unix://}"
+	"$agent" -a "$url" --plugins "$plugins" "$@" >"$log" 2>&1 &
+	VACCEL_AGENT_PID=$!
+	local i
+	for i in $(seq 200); do
+		if ! kill -0 "$VACCEL_AGENT_PID" 2>/dev/null; then
+			cat "$log" >&2
+			vaccel_log "the agent exited before it was ready"
+			return 1
+		fi
+		if [ -S "$sock" ] && grep -q ready "$log"; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	cat "$log" >&2
+	vaccel_log "the agent was not ready after 10 s"
+	return 1
+}
+
+# vaccel_agent_stop LOG: SIGTERM the agent vaccel_agent_start started and
+# wait for it; non-zero (with its log on stderr) unless it exited 0.
+vaccel_agent_stop() {
+	local log="$1" rc=0
+	[ -n "${VACCEL_AGENT_PID:-}" ] || return 0
+	kill -TERM "$VACCEL_AGENT_PID" 2>/dev/null || true
+	wait "$VACCEL_AGENT_PID" || rc=$?
+	VACCEL_AGENT_PID=
+	if [ "$rc" -ne 0 ]; then
+		cat "$log" >&2
+		vaccel_log "the agent exited with status $rc"
+	fi
+	return "$rc"
 }

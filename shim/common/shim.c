@@ -34,15 +34,17 @@ static struct {
 	unsigned int retry_ms;
 	/* all threads' counters */
 	struct shim_stats *_Atomic stats;
-	pthread_once_t session_once;
-	bool have_session;
+	pthread_mutex_t session_lock;
+	_Atomic bool have_session;
+	/* why there is none */
+	int session_err;
 	struct vaccel_session session;
 	/* monotonic ms before which remote calls are not tried again */
 	_Atomic uint64_t pause_until;
 	_Atomic bool warned;
 	/* ILP64 (`64_`) lookups passed through */
 	_Atomic uint64_t ilp64_lookups;
-} g = { .session_once = PTHREAD_ONCE_INIT, .retry_ms = 1000 };
+} g = { .session_lock = PTHREAD_MUTEX_INITIALIZER, .retry_ms = 1000 };
 
 #define TAG "vaccel-shim-%s: "
 
@@ -286,11 +288,28 @@ static void open_session(void)
 	if (ret == VACCEL_OK)
 		ret = vaccel_session_init(&g.session, 0);
 	if (ret != VACCEL_OK) {
-		say("no vAccel session (%s); calls run locally",
-		    vaccel_strerror(ret));
+		g.session_err = ret;
+		/* tried again after the pause */
+		atomic_store(&g.pause_until, now_ms() + g.retry_ms);
+		if (g.fallback == FALLBACK_LOCAL &&
+		    !atomic_exchange(&g.warned, true))
+			say("no vAccel session (%s); calls run locally, the "
+			    "agent is tried again every %u ms",
+			    vaccel_strerror(ret), g.retry_ms);
 		return;
 	}
-	g.have_session = true;
+	atomic_store(&g.have_session, true);
+}
+
+static bool session_ready(void)
+{
+	if (atomic_load(&g.have_session))
+		return true;
+	pthread_mutex_lock(&g.session_lock);
+	if (!atomic_load(&g.have_session))
+		open_session();
+	pthread_mutex_unlock(&g.session_lock);
+	return atomic_load(&g.have_session);
 }
 
 /* inout bytes kept across a remote call */
@@ -341,9 +360,9 @@ int shim_call(struct shim_fn *f, uint32_t op_id, struct vaccel_oparg *a,
 					      memory_order_relaxed);
 	if (pause && now_ms() < pause)
 		return -1;
-	pthread_once(&g.session_once, open_session);
-	int ret = VACCEL_ENOTSUP;
-	if (g.have_session) {
+	bool have = session_ready();
+	int ret = g.session_err;
+	if (have) {
 		/* a reply cut short may leave inout arrays partly written;
 		 * small ones are kept so the local fallback starts from the
 		 * caller's values (large calls travel in a memfd, copied
@@ -384,8 +403,9 @@ int shim_call(struct shim_fn *f, uint32_t op_id, struct vaccel_oparg *a,
 	}
 	c[SHIM_C_FAILED]++;
 	if (g.fallback == FALLBACK_FAIL) {
-		say("%s: remote call failed (%s) and VACCEL_SHIM_FALLBACK=fail",
-		    f->name, vaccel_strerror(ret));
+		say("%s: %s (%s) and VACCEL_SHIM_FALLBACK=fail", f->name,
+		    have ? "remote call failed" : "no vAccel session",
+		    vaccel_strerror(ret));
 		abort();
 	}
 	if (ret != VACCEL_ENOTSUP && ret != VACCEL_EINVAL)
@@ -468,7 +488,14 @@ __attribute__((constructor(101))) static void shim_register_self(void)
 	vaccel_shim_register(&shim_api);
 }
 
-static struct shim_fn *find_fn(const char *name)
+/*
+ * The dlsym path runs before a sanitizer runtime preloaded ahead of the
+ * shim has set itself up (it looks up its interceptors through dlsym):
+ * it must not be instrumented.
+ */
+#define SHIM_NO_SANITIZE __attribute__((no_sanitize("address", "undefined")))
+
+SHIM_NO_SANITIZE static struct shim_fn *find_fn(const char *name)
 {
 	for (int i = 0; i < SHIM_MAX_APIS; i++) {
 		const struct shim_api *api = atomic_load(&apis[i]);
@@ -494,8 +521,8 @@ static struct shim_fn *find_fn(const char *name)
 void *(*vaccel_shim_real_dlsym)(void *, const char *)
 	__attribute__((visibility("hidden")));
 
-__attribute__((visibility("hidden"))) void *(*vaccel_shim_dlsym_resolve(void))(
-	void *, const char *)
+SHIM_NO_SANITIZE __attribute__((visibility("hidden"))) void *(
+	*vaccel_shim_dlsym_resolve(void))(void *, const char *)
 {
 	void *(*p)(void *, const char *) = vaccel_shim_real_dlsym;
 	if (p)
@@ -516,7 +543,7 @@ static void *(*get_real_dlsym(void))(void *, const char *)
 	return vaccel_shim_dlsym_resolve();
 }
 
-static bool is_ilp64_name(const char *name)
+SHIM_NO_SANITIZE static bool is_ilp64_name(const char *name)
 {
 	size_t n = strlen(name);
 	if (n < 4 || strcmp(name + n - 3, "64_"))
@@ -535,7 +562,7 @@ static bool is_ilp64_name(const char *name)
 }
 
 /* dlsym(handle, name) for every handle but RTLD_NEXT. */
-__attribute__((visibility("hidden"))) void *
+SHIM_NO_SANITIZE __attribute__((visibility("hidden"))) void *
 vaccel_shim_dlsym_c(void *handle, const char *name)
 {
 	void *p = vaccel_shim_dlsym_resolve()(handle, name);

@@ -1,0 +1,953 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""The shims' integration tests: real, unmodified programs under
+LD_PRELOAD=libvaccel-shim-blas.so (and -lapack.so) against a real
+vaccel-agent serving the openblas and ffi plugins on a temporary UNIX
+socket. README.md here lists the tests; meson runs each as its own test
+(suite 'shim'):
+
+  shim_test.py TEST [ARG]     e.g.  shim_test.py blat xblat2d
+  shim_test.py --list         every test meson registers: NAME|TEST [ARG]
+
+Exit status: 0 passed, 1 failed, 77 skipped (a prerequisite is missing;
+the reason is printed). Paths come from the environment that meson sets
+(SHIM_* below); a failing test keeps its temporary directory and says
+where it is.
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+SKIP = 77
+BLAS_TEST_DIR = "/usr/lib/x86_64-linux-gnu/blas"
+PRECISIONS = "sdcz"
+NUMPY_DTYPES = {"float32": "s", "float64": "d", "complex64": "c",
+                "complex128": "z"}
+NUMPY_SIZES = (64, 300, 1000)
+PY = "/usr/bin/python3"  # Debian's, with Debian's numpy (not a pyenv one)
+
+# What the report of a process looks like (the shim's interface).
+REPORT_RE = re.compile(
+    r"^(vaccel-shim-[a-z]+): (fn=(\S+)|total)((?: \w+=\d+)+)\s*$")
+# Anything a tester prints when something is wrong.
+TESTER_BAD_RE = re.compile(r"FAIL|FATAL|SUSPECT|\*{7}")
+SANITIZER_RE = re.compile(
+    r"ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:")
+
+
+class Skip(Exception):
+    """A prerequisite is missing: exit 77 with the reason."""
+
+
+class Fail(Exception):
+    """The test failed: exit 1 with the reason."""
+
+
+def log(msg):
+    print("[shim-test] " + msg, flush=True)
+
+
+# ---- configuration from meson -------------------------------------------
+
+
+class Config:
+    def __init__(self):
+        self.agent = os.environ.get("SHIM_AGENT", "")
+        self.rpc = os.environ.get("SHIM_RPC_PLUGIN", "")
+        self.openblas = os.environ.get("SHIM_OPENBLAS_PLUGIN", "")
+        self.ffi = os.environ.get("SHIM_FFI_PLUGIN", "")
+        self.shim_blas = os.environ.get("SHIM_BLAS_LIB", "")
+        self.shim_lapack = os.environ.get("SHIM_LAPACK_LIB", "")
+        self.prog = os.environ.get("SHIM_BLAS_PROG", "")
+        self.srcdir = os.environ.get(
+            "SHIM_SRCDIR", os.path.dirname(os.path.abspath(__file__)))
+        # Sanitized build: the sanitizer runtimes that must come first in
+        # LD_PRELOAD of a program that was not built with them.
+        self.san_preload = [p for p in os.environ.get(
+            "SHIM_SANITIZER_PRELOAD", "").split(":") if p]
+        self.sanitized = os.environ.get("SHIM_SANITIZED", "0") == "1"
+        self.timeout = float(os.environ.get("SHIM_TIMEOUT", "800"))
+
+    @staticmethod
+    def need_file(path, what):
+        if not path:
+            raise Skip("%s: not built in this configuration" % what)
+        if not os.path.exists(path):
+            raise Skip("%s not found at %s (not built yet?)" % (what, path))
+        return path
+
+    def need_base(self, ffi=True, lapack=False):
+        self.need_file(self.agent, "vaccel-agent")
+        self.need_file(self.rpc, "the rpc transport plugin")
+        self.need_file(self.openblas, "the openblas plugin")
+        self.need_file(self.shim_blas, "the BLAS shim (libvaccel-shim-blas.so)")
+        if ffi:
+            self.need_file(self.ffi, "the ffi plugin (libvaccel-ffi.so)")
+        if lapack:
+            self.need_file(self.shim_lapack,
+                           "the LAPACK shim (libvaccel-shim-lapack.so)")
+        for lib in self.san_preload:
+            self.need_file(lib, "the sanitizer runtime")
+        if self.sanitized:
+            self.preflight(lapack)
+
+    def preflight(self, lapack):
+        """A sanitized shim must at least load into a trivial program:
+        say so plainly when it does not, rather than through a crash of
+        whatever the test runs."""
+        preload = list(self.san_preload) + [self.shim_blas]
+        if lapack:
+            preload.append(self.shim_lapack)
+        env = dict(os.environ, LD_PRELOAD=":".join(preload),
+                   ASAN_OPTIONS="detect_leaks=0")
+        r = subprocess.run(["/bin/true"], env=env, capture_output=True)
+        if r.returncode != 0:
+            raise Fail("the sanitized shim breaks every program it is "
+                       "preloaded into: LD_PRELOAD=%s /bin/true exits %d"
+                       "%s\n%s" % (
+                           ":".join(preload), r.returncode,
+                           " (signal %d)" % -r.returncode
+                           if r.returncode < 0 else "",
+                           r.stderr.decode(errors="replace")[-2000:]))
+
+    def agent_plugins(self):
+        plugins = [self.openblas]
+        if self.ffi and os.path.exists(self.ffi):
+            plugins.append(self.ffi)
+        return ":".join(plugins)
+
+
+CFG = Config()
+
+
+# ---- processes ------------------------------------------------------------
+
+
+def tail(path, lines=40):
+    try:
+        with open(path, errors="replace") as f:
+            text = f.read().splitlines()
+    except OSError:
+        return "(no %s)" % path
+    cut = text[-lines:]
+    head = "" if len(text) <= lines else "... (%d lines before)\n" % (
+        len(text) - lines)
+    return head + "\n".join(cut)
+
+
+def sanitizer_env(env, foreign):
+    """ASan/UBSan options for a process: a foreign program's (python,
+    the netlib testers) own leaks are noise, not ours."""
+    if CFG.sanitized and foreign:
+        opts = env.get("ASAN_OPTIONS", "")
+        env["ASAN_OPTIONS"] = (opts + ":" if opts else "") + "detect_leaks=0"
+    return env
+
+
+class Agent:
+    """A vaccel-agent on a UNIX socket in DIR, its output in DIR/agent.log."""
+
+    def __init__(self, tmp):
+        self.tmp = tmp
+        self.sock = os.path.join(tmp, "agent.sock")
+        self.log = os.path.join(tmp, "agent.log")
+        self.proc = None
+        self.error = None
+        self.url = "unix://" + self.sock
+
+    def start(self):
+        env = dict(os.environ)
+        env["OPENBLAS_NUM_THREADS"] = "1"
+        cmd = [CFG.agent, "-a", self.url, "--plugins", CFG.agent_plugins()]
+        log("agent: " + " ".join(cmd))
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                         stdout=out, stderr=subprocess.STDOUT,
+                                         env=env)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise Fail("the agent exited (status %s) before it was "
+                           "ready:\n%s" % (self.proc.returncode,
+                                           tail(self.log)))
+            if os.path.exists(self.sock) and "ready" in self.log_text():
+                return self
+            time.sleep(0.02)
+        raise Fail("the agent did not become ready in 30 s:\n" +
+                   tail(self.log))
+
+    def log_text(self):
+        try:
+            with open(self.log, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def kill9(self):
+        if self.proc.poll() is not None:
+            self.error = "the agent died (status %d) before the test " \
+                "killed it:\n%s" % (self.proc.returncode, tail(self.log, 60))
+            return
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        log("agent: killed with SIGKILL")
+
+    def finish(self):
+        """SIGTERM; the agent must exit 0, remove its socket and have
+        printed no sanitizer report. Never raises (it runs in `finally`):
+        check() raises what went wrong."""
+        try:
+            self.stop()
+        except Fail as e:
+            self.error = str(e)
+
+    def check(self):
+        if self.error:
+            raise Fail(self.error)
+
+    def stop(self):
+        if self.proc is None:
+            return
+        if self.proc.poll() is not None:
+            raise Fail("the agent died during the test (status %d):\n%s" % (
+                self.proc.returncode, tail(self.log, 60)))
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise Fail("the agent did not stop within 60 s of SIGTERM:\n" +
+                       tail(self.log))
+        text = self.log_text()
+        if rc != 0:
+            raise Fail("the agent exited with status %d:\n%s" %
+                       (rc, tail(self.log)))
+        if os.path.exists(self.sock):
+            raise Fail("the agent left its socket %s behind" % self.sock)
+        if SANITIZER_RE.search(text):
+            raise Fail("sanitizer report in the agent's log:\n" +
+                       tail(self.log, 80))
+
+    def abandon(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def shim_env(address, report, levels="all", min_flops="0", lapack=False,
+             fallback=None, extra=None):
+    """The environment of a shimmed program."""
+    env = dict(os.environ)
+    preload = list(CFG.san_preload) + [CFG.shim_blas]
+    if lapack:
+        preload.append(CFG.shim_lapack)
+    env.update({
+        "LD_PRELOAD": ":".join(preload),
+        "VACCEL_PLUGINS": CFG.rpc,
+        "VACCEL_RPC_ADDRESS": address,
+        "VACCEL_SHIM_LEVELS": levels,
+        "VACCEL_SHIM_MIN_FLOPS": min_flops,
+        "VACCEL_SHIM_REPORT": report,
+        "OPENBLAS_NUM_THREADS": "1",
+    })
+    if fallback is not None:
+        env["VACCEL_SHIM_FALLBACK"] = fallback
+    if extra:
+        env.update(extra)
+    return env
+
+
+def local_env(extra=None):
+    """The environment of the same program without the shim."""
+    env = dict(os.environ)
+    for k in ("LD_PRELOAD", "VACCEL_PLUGINS", "VACCEL_RPC_ADDRESS",
+              "VACCEL_SHIM_REPORT"):
+        env.pop(k, None)
+    env["OPENBLAS_NUM_THREADS"] = "1"
+    if extra:
+        env.update(extra)
+    return env
+
+
+class Result:
+    def __init__(self, rc, out, err, secs):
+        self.rc, self.out, self.err, self.secs = rc, out, err, secs
+
+
+def run(tmp, name, cmd, env, stdin_path=None, cwd=None, foreign=True):
+    """Run CMD to completion; its stdout and stderr go to TMP/NAME.out and
+    .err (and are returned)."""
+    out_path = os.path.join(tmp, name + ".out")
+    err_path = os.path.join(tmp, name + ".err")
+    sanitizer_env(env, foreign)
+    log("%s: %s%s" % (name, " ".join(cmd),
+                      " < " + stdin_path if stdin_path else ""))
+    t0 = time.monotonic()
+    with open(out_path, "wb") as out, open(err_path, "wb") as err, \
+            open(stdin_path or os.devnull, "rb") as inp:
+        try:
+            rc = subprocess.run(cmd, stdin=inp, stdout=out, stderr=err,
+                                env=env, cwd=cwd or tmp,
+                                timeout=CFG.timeout).returncode
+        except subprocess.TimeoutExpired:
+            raise Fail("%s did not finish within %.0f s" % (name, CFG.timeout))
+    secs = time.monotonic() - t0
+    with open(out_path, errors="replace") as f:
+        out_text = f.read()
+    with open(err_path, errors="replace") as f:
+        err_text = f.read()
+    log("%s: exit %d after %.2f s" % (name, rc, secs))
+    if SANITIZER_RE.search(err_text):
+        raise Fail("sanitizer report from %s:\n%s" % (name,
+                                                      tail(err_path, 80)))
+    return Result(rc, out_text, err_text, secs)
+
+
+def expect_ok(res, name, tmp):
+    if res.rc != 0:
+        raise Fail("%s exited with status %d\n--- stdout (tail)\n%s\n"
+                   "--- stderr (tail)\n%s" % (
+                       name, res.rc, tail(os.path.join(tmp, name + ".out")),
+                       tail(os.path.join(tmp, name + ".err"))))
+
+
+# ---- the shim's report ----------------------------------------------------
+
+
+class Report:
+    """Counters per function and the totals, summed over every process
+    that appended to the file, for one prefix (vaccel-shim-blas, -lapack).
+    """
+
+    def __init__(self, path, prefix="vaccel-shim-blas"):
+        self.path, self.prefix = path, prefix
+        self.fns, self.total, self.lines = {}, {}, []
+        self.processes = 0
+        try:
+            with open(path, errors="replace") as f:
+                text = f.read()
+        except OSError:
+            text = ""
+        for line in text.splitlines():
+            m = REPORT_RE.match(line)
+            if not m or m.group(1) != prefix:
+                continue
+            self.lines.append(line)
+            counters = {k: int(v) for k, v in
+                        re.findall(r"(\w+)=(\d+)", m.group(4))}
+            if m.group(3):
+                into = self.fns.setdefault(m.group(3), {})
+            else:
+                into = self.total
+                self.processes += 1
+            for k, v in counters.items():
+                into[k] = into.get(k, 0) + v
+
+    def get(self, fn, key):
+        return self.fns.get(fn, {}).get(key, 0)
+
+    def show(self):
+        log("report (%s, %d process(es)) from %s:" % (
+            self.prefix, self.processes, self.path))
+        for line in self.lines:
+            print("    " + line)
+        sys.stdout.flush()
+
+    def need_present(self):
+        if self.processes == 0:
+            raise Fail("no '%s: total' line in the report %s: the shim did "
+                       "not write its report" % (self.prefix, self.path))
+
+    def need_offloaded(self, fns):
+        """Every function of FNS was offloaded at least once."""
+        missing = [fn for fn in fns if self.get(fn, "offloaded") <= 0]
+        if missing:
+            detail = ", ".join(
+                "%s (%s)" % (fn, "not caught" if fn not in self.fns else
+                             "caught=%d local=%d failed=%d errors=%d" % (
+                                 self.get(fn, "caught"),
+                                 self.get(fn, "local"),
+                                 self.get(fn, "failed"),
+                                 self.get(fn, "errors")))
+                for fn in missing)
+            raise Fail("%d of %d routines never offloaded: %s" % (
+                len(missing), len(fns), detail))
+        log("offloaded: " + ", ".join(
+            "%s=%d" % (fn, self.get(fn, "offloaded")) for fn in fns))
+
+    def need_no_failed(self):
+        failed = self.total.get("failed", 0)
+        if failed:
+            which = ["%s=%d" % (fn, c["failed"])
+                     for fn, c in sorted(self.fns.items())
+                     if c.get("failed")]
+            raise Fail("%d remote attempts failed and fell back to the "
+                       "local library: %s" % (failed, ", ".join(which)))
+
+
+# ---- the tests ------------------------------------------------------------
+
+
+def tester_path(name):
+    path = os.path.join(BLAS_TEST_DIR, name)
+    if not os.access(path, os.X_OK):
+        raise Skip("%s not found (Debian package libblas-test)" % path)
+    return path
+
+
+def tester_kind(name):
+    """(cblas?, level, precision) of a tester's name."""
+    m = re.fullmatch(r"xblat([123])([sdcz])", name)
+    if m:
+        return False, int(m.group(1)), m.group(2)
+    m = re.fullmatch(r"x([sdcz])cblat([123])", name)
+    if m:
+        return True, int(m.group(2)), m.group(1)
+    raise Fail("not a BLAS tester name: %s" % name)
+
+
+def tester_input(cblas, level, p):
+    """The .in file Debian's run_blas_tests.sh gives the tester (None for
+    level 1, which reads nothing)."""
+    if level == 1:
+        return None
+    name = "%sin%d" % (p, level) if cblas else "%sblat%d.in" % (p, level)
+    path = os.path.join(BLAS_TEST_DIR, name)
+    if not os.path.exists(path):
+        raise Skip("%s not found (Debian package libblas-test)" % path)
+    return path
+
+
+def tester_output(cwd, res, in_path):
+    """stdout plus the summary file the .in names in CWD (levels 2/3 write
+    their results there)."""
+    text = res.out + res.err
+    if in_path:
+        with open(in_path) as f:
+            first = f.readline()
+        m = re.match(r"\s*'([^']+)'", first)
+        if m and m.group(1).endswith(".out"):
+            summary = os.path.join(cwd, m.group(1))
+            try:
+                with open(summary, errors="replace") as f:
+                    text += f.read()
+            except OSError:
+                pass
+    return text
+
+
+def check_tester_output(text, name, cblas, level, in_path):
+    """Every routine passed, error exits included. Returns the routine
+    names the tester checked, as it prints them."""
+    bad = [line for line in text.splitlines() if TESTER_BAD_RE.search(line)]
+    if bad:
+        raise Fail("%s reports problems:\n%s" % (name, "\n".join(bad[:40])))
+    if level == 1:
+        routines = []
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        for i, line in enumerate(lines):
+            m = re.match(r"Test of subprogram number\s+\d+\s+(\S+)", line)
+            if not m:
+                continue
+            routines.append(m.group(1))
+            if i + 1 >= len(lines) or "----- PASS -----" not in lines[i + 1]:
+                raise Fail("%s: %s did not PASS (next line: %r)" % (
+                    name, m.group(1), lines[i + 1] if i + 1 < len(lines)
+                    else "end of output"))
+        if not routines:
+            raise Fail("%s printed no 'Test of subprogram' lines" % name)
+        return routines
+    # Levels 2 and 3: the routines the .in file switches on.
+    routines = []
+    with open(in_path) as f:
+        for line in f:
+            m = re.match(r"^((?:cblas_)?[A-Za-z0-9]+)\s+T\s", line)
+            if m:
+                routines.append(m.group(1))
+    if not routines:
+        raise Fail("no routines switched on in %s" % in_path)
+    for r in routines:
+        if not re.search(r"^ *%s +PASSED THE (?:\S+ +)?COMPUTATIONAL TESTS"
+                         % re.escape(r), text, re.M):
+            raise Fail("%s: no '%s PASSED THE COMPUTATIONAL TESTS' line" % (
+                name, r))
+    # One error-exit line per routine (netlib's CBLAS level 2 tester
+    # prints cblas_?geru's name for ?gerc too, so count rather than name).
+    n_err = len(re.findall(r"PASSED THE TESTS OF ERROR-EXITS", text))
+    if n_err != len(routines):
+        raise Fail("%s: %d 'PASSED THE TESTS OF ERROR-EXITS' lines for %d "
+                   "routines" % (name, n_err, len(routines)))
+    if not re.search(r"END OF TESTS", text):
+        raise Fail("%s: no 'END OF TESTS' line" % name)
+    return routines
+
+
+def passed_lines(text):
+    return sorted(line.strip() for line in text.splitlines()
+                  if "PASS" in line or "Test of subprogram" in line)
+
+
+def routine_symbols(routines, cblas, report):
+    """The symbol each printed routine name is called through: SGEMV ->
+    sgemv_, cblas_sgemv -> cblas_sgemv, CBLAS_CDOTC -> cblas_cdotc_sub
+    (the CBLAS tester calls the _sub form of complex dots), and
+    CBLAS_CSCAL -> cscal_ (netlib's c_cblat1.f tests CSCAL through the
+    Fortran spelling): the first of those spellings the shim caught."""
+    syms = []
+    for r in routines:
+        if cblas:
+            s = r.lower()
+            base = s[len("cblas_"):] if s.startswith("cblas_") else s
+            for alt in (s, s + "_sub", base + "_"):
+                if alt in report.fns:
+                    s = alt
+                    break
+        else:
+            s = r.lower() + "_"
+        syms.append(s)
+    return syms
+
+
+def test_blat(tmp, name):
+    """The netlib tester NAME (xblat2d, xdcblat3, ...) under the shim:
+    every routine PASSED, error exits included, the same results as the
+    tester without the shim, every routine offloaded, nothing failed."""
+    cblas, level, p = tester_kind(name)
+    exe = tester_path(name)
+    # Level 3 travels as the openblas plugin's ops; levels 1 and 2 (and
+    # anything else the tester calls) need the ffi plugin.
+    CFG.need_base(ffi=level < 3)
+    in_src = tester_input(cblas, level, p)
+    in_path = None
+    extra = {}
+    if cblas:
+        # The CBLAS testers need netlib's libblas (it has the reference
+        # CBLAS and its error handling), not the OpenBLAS alternative.
+        if not os.path.exists(os.path.join(BLAS_TEST_DIR, "libblas.so.3")):
+            raise Skip("netlib libblas.so.3 not in %s" % BLAS_TEST_DIR)
+        ld = os.environ.get("LD_LIBRARY_PATH")
+        extra["LD_LIBRARY_PATH"] = BLAS_TEST_DIR + (":" + ld if ld else "")
+
+    # Baseline: the tester alone, in its own directory.
+    base_dir = os.path.join(tmp, "local")
+    os.mkdir(base_dir)
+    if in_src:
+        in_path = os.path.join(base_dir, os.path.basename(in_src))
+        shutil.copy(in_src, in_path)
+    base = run(tmp, "local", [exe], local_env(extra), stdin_path=in_path,
+               cwd=base_dir)
+    expect_ok(base, "local", tmp)
+    base_text = tester_output(base_dir, base, in_path)
+    check_tester_output(base_text, name + " (without the shim)", cblas,
+                        level, in_path)
+
+    shim_dir = os.path.join(tmp, "shim")
+    os.mkdir(shim_dir)
+    if in_src:
+        in_path = os.path.join(shim_dir, os.path.basename(in_src))
+        shutil.copy(in_src, in_path)
+    report_path = os.path.join(tmp, "report.txt")
+    agent = Agent(tmp).start()
+    try:
+        res = run(tmp, "shim", [exe], shim_env(agent.url, report_path,
+                                                extra=extra),
+                  stdin_path=in_path, cwd=shim_dir)
+    finally:
+        agent.finish()
+    report = Report(report_path)
+    report.show()
+    agent.check()
+    expect_ok(res, "shim", tmp)
+    text = tester_output(shim_dir, res, in_path)
+    routines = check_tester_output(text, name, cblas, level, in_path)
+    log("%s: all %d routines PASSED under the shim: %s" % (
+        name, len(routines), " ".join(routines)))
+    want, got = passed_lines(base_text), passed_lines(text)
+    if want != got:
+        only_base = sorted(set(want) - set(got))
+        only_shim = sorted(set(got) - set(want))
+        raise Fail("%s prints other PASS lines under the shim than "
+                   "without it\nonly without the shim:\n  %s\nonly under "
+                   "the shim:\n  %s" % (name, "\n  ".join(only_base),
+                                        "\n  ".join(only_shim)))
+    report.need_present()
+    report.need_offloaded(routine_symbols(routines, cblas, report))
+    report.need_no_failed()
+    if level > 1:
+        errors = report.total.get("errors", 0)
+        log("argument errors reported through xerbla: %d" % errors)
+        if errors <= 0:
+            raise Fail("the error-exit tests passed but the report counts "
+                       "no argument errors")
+
+
+def compare_files(a, b, what):
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        da, db = fa.read(), fb.read()
+    if da != db:
+        first = next((i for i in range(min(len(da), len(db)))
+                      if da[i] != db[i]), min(len(da), len(db)))
+        raise Fail("%s differ: %s (%d bytes) vs %s (%d bytes), first "
+                   "difference at byte %d" % (what, a, len(da), b, len(db),
+                                                first))
+
+
+def need_numpy():
+    if not os.access(PY, os.X_OK):
+        raise Skip("%s not found" % PY)
+    r = subprocess.run([PY, "-c", "import numpy"], capture_output=True,
+                       env=local_env())
+    if r.returncode != 0:
+        raise Skip("numpy is not importable by %s (Debian package "
+                   "python3-numpy): %s" % (PY, r.stderr.decode().strip()))
+
+
+def test_numpy_matmul(tmp, dtype):
+    """numpy A @ B under the shim is bitwise the local product, and went
+    through cblas_?gemm to the agent."""
+    if dtype not in NUMPY_DTYPES:
+        raise Fail("unknown dtype %s" % dtype)
+    need_numpy()
+    CFG.need_base(ffi=False)
+    script = os.path.join(CFG.srcdir, "numpy_matmul.py")
+    sizes = ",".join(str(n) for n in NUMPY_SIZES)
+    cmd = [PY, script, "--dtype", dtype, "--sizes", sizes, "--outdir"]
+    local = run(tmp, "local", cmd + [os.path.join(tmp, "local")],
+                local_env())
+    expect_ok(local, "local", tmp)
+    report_path = os.path.join(tmp, "report.txt")
+    agent = Agent(tmp).start()
+    try:
+        # numpy calls a level 1 routine or two at import: only level 3
+        # here, so that the test is about matmul.
+        res = run(tmp, "shim", cmd + [os.path.join(tmp, "shim")],
+                  shim_env(agent.url, report_path, levels="3"))
+    finally:
+        agent.finish()
+    report = Report(report_path)
+    report.show()
+    agent.check()
+    expect_ok(res, "shim", tmp)
+    print(res.out, end="")
+    for n in NUMPY_SIZES:
+        f = "matmul-%s-%d.npy" % (dtype, n)
+        compare_files(os.path.join(tmp, "local", f),
+                      os.path.join(tmp, "shim", f),
+                      "%s %dx%d products with and without the shim" % (
+                          dtype, n, n))
+    log("products bitwise equal with and without the shim for n in %s" %
+        sizes)
+    report.need_present()
+    fn = "cblas_%sgemm" % NUMPY_DTYPES[dtype]
+    report.need_offloaded([fn])
+    if report.get(fn, "offloaded") < len(NUMPY_SIZES):
+        raise Fail("%s offloaded %d times, expected at least %d" % (
+            fn, report.get(fn, "offloaded"), len(NUMPY_SIZES)))
+    report.need_no_failed()
+
+
+def test_numpy_linalg(tmp, _arg=None):
+    """tests/shim/numpy_linalg.py under both shims: exit 0, LAPACK
+    routines offloaded."""
+    need_numpy()
+    CFG.need_base(ffi=True, lapack=True)
+    script = os.path.join(CFG.srcdir, "numpy_linalg.py")
+    if not os.path.exists(script):
+        raise Skip("%s not written yet" % script)
+    report_path = os.path.join(tmp, "report.txt")
+    agent = Agent(tmp).start()
+    try:
+        res = run(tmp, "shim", [PY, script],
+                  shim_env(agent.url, report_path, lapack=True))
+    finally:
+        agent.finish()
+    lapack = Report(report_path, "vaccel-shim-lapack")
+    blas = Report(report_path)
+    lapack.show()
+    blas.show()
+    agent.check()
+    print(res.out, end="")
+    expect_ok(res, "shim", tmp)
+    lapack.need_present()
+    if not lapack.fns:
+        raise Fail("the LAPACK shim caught no call")
+    lapack.need_offloaded(sorted(lapack.fns))
+    lapack.need_no_failed()
+    blas.need_no_failed()
+
+
+def prog_cmd(*args):
+    return [CFG.need_file(CFG.prog, "shim-blas-prog")] + list(args)
+
+
+# What blas_prog.c calls, in both spellings.
+PROG_FNS = ["cblas_dgemm", "dgemm_", "cblas_dgemv", "dgemv_", "cblas_ddot",
+            "ddot_", "cblas_daxpy", "daxpy_", "cblas_dnrm2", "cblas_idamax"]
+
+
+def test_c_prog(tmp, _arg=None):
+    """An ordinary C program linked with -lopenblas: bitwise the same
+    output with and without the shim; its calls offloaded."""
+    CFG.need_base(ffi=True)
+    local = run(tmp, "local", prog_cmd(
+        "-n", "512", "-i", "2", "-o", os.path.join(tmp, "local.bin")),
+        local_env(), foreign=False)
+    expect_ok(local, "local", tmp)
+    report_path = os.path.join(tmp, "report.txt")
+    agent = Agent(tmp).start()
+    try:
+        res = run(tmp, "shim", prog_cmd(
+            "-n", "512", "-i", "2", "-o", os.path.join(tmp, "shim.bin")),
+            shim_env(agent.url, report_path), foreign=False)
+    finally:
+        agent.finish()
+    report = Report(report_path)
+    report.show()
+    agent.check()
+    expect_ok(res, "shim", tmp)
+    print(res.out, end="")
+    if res.out != local.out:
+        raise Fail("the program prints other checksums under the shim:\n"
+                   "--- without\n%s--- with\n%s" % (local.out, res.out))
+    compare_files(os.path.join(tmp, "local.bin"),
+                  os.path.join(tmp, "shim.bin"), "the outputs")
+    log("outputs bitwise equal with and without the shim")
+    report.need_present()
+    report.need_offloaded(PROG_FNS)
+    report.need_no_failed()
+
+
+def test_agent_kill(tmp, mode):
+    """SIGKILL the agent while the program runs (between two calls with
+    mode 'pause', at an arbitrary moment with 'inflight'): the program
+    ends with the local run's results, the calls after the kill fell back
+    to the local library."""
+    CFG.need_base(ffi=False)
+    n, iters, before = (256, 24, 6) if mode == "pause" else (768, 24, 3)
+    args = ["-n", str(n), "-i", str(iters)]
+    if mode == "pause":
+        args += ["-p", str(before)]
+    # The local run finds its newline waiting when it pauses.
+    nl = os.path.join(tmp, "newline")
+    with open(nl, "w") as f:
+        f.write("\n")
+    local = run(tmp, "local", prog_cmd(*args, "-o",
+                                       os.path.join(tmp, "local.bin")),
+                local_env(), stdin_path=nl, foreign=False)
+    expect_ok(local, "local", tmp)
+
+    report_path = os.path.join(tmp, "report.txt")
+    agent = Agent(tmp).start()
+    env = sanitizer_env(shim_env(agent.url, report_path, levels="3"),
+                        foreign=False)
+    out_path = os.path.join(tmp, "shim.out")
+    err_path = os.path.join(tmp, "shim.err")
+    cmd = prog_cmd(*args, "-o", os.path.join(tmp, "shim.bin"))
+    log("shim: " + " ".join(cmd))
+    killed_after = None
+    try:
+        with open(err_path, "wb") as err:
+            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=err,
+                                    env=env, cwd=tmp)
+            # A program stuck on the dead agent must not hang the test
+            # until meson's timeout: kill it after a while.
+            watchdog = threading.Timer(CFG.timeout / 3, proc.kill)
+            watchdog.start()
+            lines = []
+            want = "paused" if mode == "pause" else "iter %d " % (before - 1)
+            for raw in proc.stdout:
+                line = raw.decode(errors="replace")
+                lines.append(line)
+                if killed_after is None and line.startswith(want):
+                    killed_after = sum(1 for x in lines
+                                       if x.startswith("iter "))
+                    if mode == "inflight":
+                        time.sleep(0.05)  # into the next call
+                    agent.kill9()
+                    if mode == "pause":
+                        proc.stdin.write(b"\n")
+                        proc.stdin.flush()
+            proc.stdin.close()
+            rc = proc.wait()
+            hung = not watchdog.is_alive()
+            watchdog.cancel()
+    finally:
+        agent.abandon()
+    if hung:
+        raise Fail("the program was still running %.0f s after it started "
+                   "and was killed; its output:\n%s" % (
+                       CFG.timeout / 3, "".join(lines)))
+    out = "".join(lines)
+    with open(out_path, "w") as f:
+        f.write(out)
+    report = Report(report_path)
+    report.show()
+    agent.check()
+    if killed_after is None:
+        raise Fail("the program never printed %r: the agent was not killed"
+                   "\n%s" % (want, out))
+    log("agent killed after %d iterations" % killed_after)
+    if rc != 0:
+        raise Fail("the program exited with status %d after the agent was "
+                   "killed\n--- stderr\n%s" % (rc, tail(err_path)))
+    with open(err_path, errors="replace") as f:
+        if SANITIZER_RE.search(f.read()):
+            raise Fail("sanitizer report:\n" + tail(err_path, 80))
+    strip = [x for x in out.splitlines(True) if x != "paused\n"]
+    want_out = [x for x in local.out.splitlines(True) if x != "paused\n"]
+    if strip != want_out:
+        raise Fail("the program prints other checksums than the local run"
+                   "\n--- local\n%s--- shim\n%s" % ("".join(want_out),
+                                                      "".join(strip)))
+    compare_files(os.path.join(tmp, "local.bin"),
+                  os.path.join(tmp, "shim.bin"), "the outputs")
+    log("outputs bitwise equal to the local run")
+    report.need_present()
+    # One cblas_dgemm and one dgemm_ before the loop, then alternating.
+    offl = report.get("cblas_dgemm", "offloaded") + report.get(
+        "dgemm_", "offloaded")
+    if mode == "pause" and offl < 2 + before:
+        raise Fail("only %d dgemm calls offloaded before the kill; expected "
+                   "at least %d" % (offl, 2 + before))
+    if offl <= 0:
+        raise Fail("no dgemm call was offloaded before the kill")
+    failed = report.get("cblas_dgemm", "failed") + report.get(
+        "dgemm_", "failed")
+    local_n = report.get("cblas_dgemm", "local") + report.get(
+        "dgemm_", "local")
+    log("dgemm after the kill: offloaded=%d failed=%d local=%d" % (
+        offl, failed, local_n))
+    if failed <= 0 or local_n <= 0:
+        raise Fail("the report shows no fallback of dgemm (failed=%d "
+                   "local=%d)" % (failed, local_n))
+
+
+def test_fallback_fail(tmp, _arg=None):
+    """VACCEL_SHIM_FALLBACK=fail and no agent: the program fails loudly."""
+    CFG.need_base(ffi=False)
+    report_path = os.path.join(tmp, "report.txt")
+    env = shim_env("unix://" + os.path.join(tmp, "no-agent.sock"),
+                   report_path, levels="3", fallback="fail")
+    res = run(tmp, "shim", prog_cmd("-n", "128", "-o",
+                                    os.path.join(tmp, "shim.bin")),
+              env, foreign=False)
+    Report(report_path).show()
+    log("stderr of the program:\n" + res.err.rstrip())
+    if res.rc == 0:
+        raise Fail("the program exited 0 with VACCEL_SHIM_FALLBACK=fail "
+                   "and no agent")
+    if "done" in res.out.split():
+        raise Fail("the program ran to the end although no call could be "
+                   "offloaded")
+    if not res.err.strip():
+        raise Fail("the program failed (status %d) without a word on "
+                   "stderr" % res.rc)
+    log("failed loudly: status %d (%s)" % (
+        res.rc, "signal %d" % -res.rc if res.rc < 0 else "exit"))
+
+
+def test_ctypes(tmp, _arg=None):
+    """cblas_dgemm looked up with dlsym(handle) by ctypes in a library
+    dlopen'ed RTLD_LOCAL: caught and offloaded, same bytes as without."""
+    if not os.access(PY, os.X_OK):
+        raise Skip("%s not found" % PY)
+    CFG.need_base(ffi=False)
+    script = os.path.join(CFG.srcdir, "ctypes_dgemm.py")
+    local = run(tmp, "local", [PY, script, os.path.join(tmp, "local.bin")],
+                local_env())
+    expect_ok(local, "local", tmp)
+    report_path = os.path.join(tmp, "report.txt")
+    agent = Agent(tmp).start()
+    try:
+        res = run(tmp, "shim", [PY, script, os.path.join(tmp, "shim.bin")],
+                  shim_env(agent.url, report_path, levels="3"))
+    finally:
+        agent.finish()
+    report = Report(report_path)
+    report.show()
+    agent.check()
+    expect_ok(res, "shim", tmp)
+    print(res.out, end="")
+    compare_files(os.path.join(tmp, "local.bin"),
+                  os.path.join(tmp, "shim.bin"), "the products")
+    report.need_present()
+    report.need_offloaded(["cblas_dgemm"])
+    report.need_no_failed()
+
+
+TESTS = {
+    "blat": test_blat,
+    "numpy-matmul": test_numpy_matmul,
+    "numpy-linalg": test_numpy_linalg,
+    "c-prog": test_c_prog,
+    "agent-kill": test_agent_kill,
+    "fallback-fail": test_fallback_fail,
+    "ctypes": test_ctypes,
+}
+
+
+def all_tests():
+    """(meson test name, runner arguments) of every test."""
+    out = []
+    for level in (1, 2, 3):
+        for p in PRECISIONS:
+            t = "xblat%d%s" % (level, p)
+            out.append((t, ["blat", t]))
+    for level in (1, 2, 3):
+        for p in PRECISIONS:
+            t = "x%scblat%d" % (p, level)
+            out.append((t, ["blat", t]))
+    for dtype in NUMPY_DTYPES:
+        out.append(("numpy-matmul-" + dtype, ["numpy-matmul", dtype]))
+    out.append(("numpy-linalg", ["numpy-linalg"]))
+    out.append(("c-prog", ["c-prog"]))
+    out.append(("agent-kill-pause", ["agent-kill", "pause"]))
+    out.append(("agent-kill-inflight", ["agent-kill", "inflight"]))
+    out.append(("fallback-fail", ["fallback-fail"]))
+    out.append(("ctypes-dlsym", ["ctypes"]))
+    return out
+
+
+def main(argv):
+    if len(argv) >= 2 and argv[1] == "--list":
+        for name, args in all_tests():
+            print("%s|%s" % (name, " ".join(args)))
+        return 0
+    if len(argv) < 2 or argv[1] not in TESTS or len(argv) > 3:
+        print(__doc__, file=sys.stderr)
+        print("tests: " + " ".join(sorted(TESTS)), file=sys.stderr)
+        return 2
+    test, arg = argv[1], argv[2] if len(argv) == 3 else None
+    tmp = tempfile.mkdtemp(prefix="vaccel-shim-")
+    ok = False
+    try:
+        TESTS[test](tmp, arg)
+        ok = True
+    except Skip as e:
+        print("SKIP: %s" % e, flush=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+        return SKIP
+    except Fail as e:
+        print("FAIL: %s" % e, flush=True)
+        if os.listdir(tmp):
+            print("(files kept in %s)" % tmp, flush=True)
+        else:
+            os.rmdir(tmp)
+        return 1
+    finally:
+        if ok:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print("PASS", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
