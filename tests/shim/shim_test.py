@@ -264,6 +264,29 @@ def shim_env(address, report, levels="all", min_flops="0", lapack=False,
     return env
 
 
+
+def run_shim(tmp, cmd, report_path, run_kw=None, **env_kw):
+    """Run cmd under the shim against a fresh agent; stop the agent and
+    check it ended cleanly. Returns the result; the report is in
+    report_path."""
+    agent = Agent(tmp).start()
+    try:
+        res = run(tmp, "shim", cmd, shim_env(agent.url, report_path,
+                                              **env_kw), **(run_kw or {}))
+    finally:
+        agent.finish()
+    return res, agent
+
+
+def shim_report(res, agent, report_path, tmp, prefix=None):
+    """The shim's report of a run_shim run, shown; the agent's end and the
+    program's exit checked."""
+    report = Report(report_path, prefix) if prefix else Report(report_path)
+    report.show()
+    agent.check()
+    expect_ok(res, "shim", tmp)
+    return report
+
 def local_env(extra=None):
     """The environment of the same program without the shim."""
     env = dict(os.environ)
@@ -554,17 +577,10 @@ def test_blat(tmp, name):
         in_path = os.path.join(shim_dir, os.path.basename(in_src))
         shutil.copy(in_src, in_path)
     report_path = os.path.join(tmp, "report.txt")
-    agent = Agent(tmp).start()
-    try:
-        res = run(tmp, "shim", [exe], shim_env(agent.url, report_path,
-                                                extra=extra),
-                  stdin_path=in_path, cwd=shim_dir)
-    finally:
-        agent.finish()
-    report = Report(report_path)
-    report.show()
-    agent.check()
-    expect_ok(res, "shim", tmp)
+    res, agent = run_shim(tmp, [exe], report_path,
+                          dict(stdin_path=in_path, cwd=shim_dir),
+                          extra=extra)
+    report = shim_report(res, agent, report_path, tmp)
     text = tester_output(shim_dir, res, in_path)
     routines = check_tester_output(text, name, cblas, level, in_path)
     log("%s: all %d routines PASSED under the shim: %s" % (
@@ -623,18 +639,11 @@ def test_numpy_matmul(tmp, dtype):
                 local_env())
     expect_ok(local, "local", tmp)
     report_path = os.path.join(tmp, "report.txt")
-    agent = Agent(tmp).start()
-    try:
-        # numpy calls a level 1 routine or two at import: only level 3
-        # here, so that the test is about matmul.
-        res = run(tmp, "shim", cmd + [os.path.join(tmp, "shim")],
-                  shim_env(agent.url, report_path, levels="3"))
-    finally:
-        agent.finish()
-    report = Report(report_path)
-    report.show()
-    agent.check()
-    expect_ok(res, "shim", tmp)
+    # numpy calls a level 1 routine or two at import: only level 3 here,
+    # so that the test is about matmul.
+    res, agent = run_shim(tmp, cmd + [os.path.join(tmp, "shim")],
+                          report_path, levels="3")
+    report = shim_report(res, agent, report_path, tmp)
     print(res.out, end="")
     for n in NUMPY_SIZES:
         f = "matmul-%s-%d.npy" % (dtype, n)
@@ -701,17 +710,10 @@ def test_c_prog(tmp, _arg=None):
         local_env(), foreign=False)
     expect_ok(local, "local", tmp)
     report_path = os.path.join(tmp, "report.txt")
-    agent = Agent(tmp).start()
-    try:
-        res = run(tmp, "shim", prog_cmd(
-            "-n", "512", "-i", "2", "-o", os.path.join(tmp, "shim.bin")),
-            shim_env(agent.url, report_path), foreign=False)
-    finally:
-        agent.finish()
-    report = Report(report_path)
-    report.show()
-    agent.check()
-    expect_ok(res, "shim", tmp)
+    res, agent = run_shim(tmp, prog_cmd(
+        "-n", "512", "-i", "2", "-o", os.path.join(tmp, "shim.bin")),
+        report_path, dict(foreign=False))
+    report = shim_report(res, agent, report_path, tmp)
     print(res.out, end="")
     if res.out != local.out:
         raise Fail("the program prints other checksums under the shim:\n"
@@ -865,16 +867,9 @@ def test_ctypes(tmp, _arg=None):
                 local_env())
     expect_ok(local, "local", tmp)
     report_path = os.path.join(tmp, "report.txt")
-    agent = Agent(tmp).start()
-    try:
-        res = run(tmp, "shim", [PY, script, os.path.join(tmp, "shim.bin")],
-                  shim_env(agent.url, report_path, levels="3"))
-    finally:
-        agent.finish()
-    report = Report(report_path)
-    report.show()
-    agent.check()
-    expect_ok(res, "shim", tmp)
+    res, agent = run_shim(tmp, [PY, script, os.path.join(tmp, "shim.bin")],
+                          report_path, levels="3")
+    report = shim_report(res, agent, report_path, tmp)
     print(res.out, end="")
     compare_files(os.path.join(tmp, "local.bin"),
                   os.path.join(tmp, "shim.bin"), "the products")

@@ -16,6 +16,7 @@
 #include "callspecs_test.h"
 #include <cblas.h>
 #include <complex.h>
+#include "capture.h"
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -163,39 +164,6 @@ static size_t span(int n, int inc)
 
 #define expect_same(a, b, bytes, what)                                         \
 	cr_expect(memcmp((a), (b), (bytes)) == 0, "%s differs", (what))
-
-/* ---- stderr capture ------------------------------------------------------ */
-
-struct capture {
-	int saved;
-	FILE *tmp;
-};
-
-static void capture_begin(struct capture *c)
-{
-	fflush(stderr);
-	c->tmp = tmpfile();
-	cr_assert_not_null(c->tmp);
-	c->saved = dup(STDERR_FILENO);
-	cr_assert_geq(c->saved, 0);
-	cr_assert_geq(dup2(fileno(c->tmp), STDERR_FILENO), 0);
-}
-
-/* The text written to stderr since capture_begin; malloc'd. */
-static char *capture_end(struct capture *c)
-{
-	fflush(stderr);
-	dup2(c->saved, STDERR_FILENO);
-	close(c->saved);
-	long len = ftell(c->tmp);
-	char *s = calloc(1, len > 0 ? (size_t)len + 1 : 1);
-	cr_assert_not_null(s);
-	rewind(c->tmp);
-	if (len > 0 && fread(s, 1, (size_t)len, c->tmp) != (size_t)len)
-		s[0] = '\0';
-	fclose(c->tmp);
-	return s;
-}
 
 /* The call returns `want` and logs a line containing `needle` (or, with
  * needle NULL, nothing at ERROR level). */

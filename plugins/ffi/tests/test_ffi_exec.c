@@ -6,6 +6,7 @@
  * VACCEL_EXEC_ALLOW_UPLOADS before its first vAccel call, which loads the
  * plugin; Criterion runs each test in its own process.
  */
+#include "capture.h"
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,38 +34,6 @@ static const char *env_path(const char *name)
 	const char *p = getenv(name);
 	cr_assert(p && *p, "%s is not set (run through meson test)", name);
 	return p;
-}
-
-/* ---- stderr capture ------------------------------------------------------ */
-
-struct capture {
-	int saved;
-	FILE *tmp;
-};
-
-static void capture_begin(struct capture *c)
-{
-	fflush(stderr);
-	c->tmp = tmpfile();
-	cr_assert_not_null(c->tmp);
-	c->saved = dup(STDERR_FILENO);
-	cr_assert_geq(c->saved, 0);
-	cr_assert_geq(dup2(fileno(c->tmp), STDERR_FILENO), 0);
-}
-
-static char *capture_end(struct capture *c)
-{
-	fflush(stderr);
-	dup2(c->saved, STDERR_FILENO);
-	close(c->saved);
-	long len = ftell(c->tmp);
-	char *s = calloc(1, len > 0 ? (size_t)len + 1 : 1);
-	cr_assert_not_null(s);
-	rewind(c->tmp);
-	if (len > 0 && fread(s, 1, (size_t)len, c->tmp) != (size_t)len)
-		s[0] = '\0';
-	fclose(c->tmp);
-	return s;
 }
 
 #define expect_refused(expr, want, needle)                                     \

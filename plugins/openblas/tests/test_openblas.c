@@ -13,6 +13,7 @@
  */
 #include "symv_f77.h"
 #include <cblas.h>
+#include "capture.h"
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdint.h>
@@ -1338,37 +1339,6 @@ Test(openblas, nrm2)
  * `needle` (op and argument; NULL where the core refuses first), never
  * reach OpenBLAS's xerbla and leave its buffers as they were.
  */
-
-struct capture {
-	int saved;
-	FILE *tmp;
-};
-
-static void capture_begin(struct capture *c)
-{
-	fflush(stderr);
-	c->tmp = tmpfile();
-	cr_assert_not_null(c->tmp);
-	c->saved = dup(STDERR_FILENO);
-	cr_assert_geq(c->saved, 0);
-	cr_assert_geq(dup2(fileno(c->tmp), STDERR_FILENO), 0);
-}
-
-/* The text written to stderr since capture_begin; malloc'd. */
-static char *capture_end(struct capture *c)
-{
-	fflush(stderr);
-	dup2(c->saved, STDERR_FILENO);
-	close(c->saved);
-	long len = ftell(c->tmp);
-	char *s = calloc(1, len > 0 ? (size_t)len + 1 : 1);
-	cr_assert_not_null(s);
-	rewind(c->tmp);
-	if (len > 0 && fread(s, 1, (size_t)len, c->tmp) != (size_t)len)
-		s[0] = '\0';
-	fclose(c->tmp);
-	return s;
-}
 
 #define expect_refused(expr, want, needle)                                     \
 	do {                                                                   \
