@@ -11,28 +11,8 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <vaccel.h>
+#include "status.h"
 #include "util.h"
-
-/* Compare a vAccel status with the expected one; print both by name. */
-#define assert_ret(expr, want)                                                 \
-	do {                                                                   \
-		int got_ = (expr);                                             \
-		int want_ = (want);                                            \
-		cr_assert_eq(got_, want_, "%s: got %s, want %s", #expr,        \
-			     vaccel_error_to_str(got_),                        \
-			     vaccel_error_to_str(want_));                      \
-	} while (0)
-#define assert_ok(expr) assert_ret(expr, VACCEL_OK)
-
-/* Non-fatal variant, for loops that should report every mismatch. */
-#define expect_ret(expr, want)                                                 \
-	do {                                                                   \
-		int got_ = (expr);                                             \
-		int want_ = (want);                                            \
-		cr_expect_eq(got_, want_, "%s: got %s, want %s", #expr,        \
-			     vaccel_error_to_str(got_),                        \
-			     vaccel_error_to_str(want_));                      \
-	} while (0)
 
 /* Unset every VACCEL_* variable the library reads, so the caller's shell
  * cannot change what a test sees. */

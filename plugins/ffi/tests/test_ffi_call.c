@@ -17,6 +17,7 @@
 #include <cblas.h>
 #include <complex.h>
 #include "capture.h"
+#include "status.h"
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -42,20 +43,6 @@ void dsyev_(const char *jobz, const char *uplo, const int *n, double *a,
 	    const int *lda, double *w, double *work, const int *lwork,
 	    int *info, size_t jobz_len, size_t uplo_len);
 
-#define expect_ret(expr, want)                                                 \
-	do {                                                                   \
-		int got_ = (expr);                                             \
-		int want_ = (want);                                            \
-		cr_expect_eq(got_, want_, "%s: got %s, want %s", #expr,        \
-			     vaccel_error_to_str(got_),                        \
-			     vaccel_error_to_str(want_));                      \
-	} while (0)
-#define assert_ok(expr)                                                        \
-	do {                                                                   \
-		int got_ = (expr);                                             \
-		cr_assert_eq(got_, VACCEL_OK, "%s: got %s", #expr,             \
-			     vaccel_error_to_str(got_));                       \
-	} while (0)
 
 /* ---- fixture ----------------------------------------------------------- */
 

@@ -7,6 +7,7 @@
  * plugin; Criterion runs each test in its own process.
  */
 #include "capture.h"
+#include "status.h"
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,20 +15,6 @@
 #include <unistd.h>
 #include <vaccel.h>
 
-#define expect_ret(expr, want)                                                 \
-	do {                                                                   \
-		int got_ = (expr);                                             \
-		int want_ = (want);                                            \
-		cr_expect_eq(got_, want_, "%s: got %s, want %s", #expr,        \
-			     vaccel_error_to_str(got_),                        \
-			     vaccel_error_to_str(want_));                      \
-	} while (0)
-#define assert_ok(expr)                                                        \
-	do {                                                                   \
-		int got_ = (expr);                                             \
-		cr_assert_eq(got_, VACCEL_OK, "%s: got %s", #expr,             \
-			     vaccel_error_to_str(got_));                       \
-	} while (0)
 
 static const char *env_path(const char *name)
 {

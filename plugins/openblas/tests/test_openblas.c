@@ -14,6 +14,7 @@
 #include "symv_f77.h"
 #include <cblas.h>
 #include "capture.h"
+#include "status.h"
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdint.h>
@@ -23,21 +24,6 @@
 #include <unistd.h>
 #include <vaccel.h>
 
-/* Compare a vAccel status with the expected one; print both by name. */
-#define expect_ret(expr, want)                                                 \
-	do {                                                                   \
-		int got_ = (expr);                                             \
-		int want_ = (want);                                            \
-		cr_expect_eq(got_, want_, "%s: got %s, want %s", #expr,        \
-			     vaccel_error_to_str(got_),                        \
-			     vaccel_error_to_str(want_));                      \
-	} while (0)
-#define assert_ok(expr)                                                        \
-	do {                                                                   \
-		int got_ = (expr);                                             \
-		cr_assert_eq(got_, VACCEL_OK, "%s: got %s", #expr,             \
-			     vaccel_error_to_str(got_));                       \
-	} while (0)
 
 enum {
 	S = VACCEL_BLAS_S,
