@@ -163,7 +163,7 @@ static int rpc_init(void *priv)
 	g.token = tok && *tok ? strdup(tok) : NULL;
 	g.timeout_ms = env_int("VACCEL_RPC_TIMEOUT_MS", 60000);
 	g.connect_timeout_ms = env_int("VACCEL_RPC_CONNECT_TIMEOUT_MS", 3000);
-	g.memfd_min = 1u << 20;
+	g.memfd_min = 256u << 10;
 	const char *mm = getenv("VACCEL_RPC_MEMFD_MIN");
 	if (mm && *mm) {
 		char *end;
