@@ -59,9 +59,12 @@ class SpecError(Exception):
 
 
 class Arg:
-    def __init__(self, name, kind, typ, size, line):
+    def __init__(self, name, kind, typ, size, line, unread=None):
         self.name, self.kind, self.type, self.size, self.line = (
             name, kind, typ, size, line)
+        # inout only: a condition under which the op overwrites the whole
+        # buffer without reading it (it then travels one way)
+        self.unread = unread
 
 
 class Op:
@@ -112,6 +115,13 @@ def parse_spec(path):
                 raise SpecError("%s: expected 'ARG KIND TYPE [SIZE]'" % where)
             name, kind, typ = words[0], words[1], words[2]
             size = " ".join(words[3:]) or None
+            unread = None
+            if size and " unread_if " in " %s " % size:
+                size, _, unread = (" %s " % size).partition(" unread_if ")
+                size, unread = size.strip() or None, unread.strip()
+                if kind != "inout" or not unread:
+                    raise SpecError("%s: unread_if takes a condition and "
+                                    "applies to inout buffers" % where)
             if not name.isidentifier():
                 raise SpecError("%s: bad argument name '%s'" % (where, name))
             if kind not in KINDS:
@@ -128,7 +138,7 @@ def parse_spec(path):
                                 % (where, name, typ))
             if any(a.name == name for a in cur.args):
                 raise SpecError("%s: duplicate argument '%s'" % (where, name))
-            cur.args.append(Arg(name, kind, typ, size, where))
+            cur.args.append(Arg(name, kind, typ, size, where, unread))
         else:
             raise SpecError("%s: unexpected line" % where)
     seen_ids, seen_names = {}, {}
@@ -153,10 +163,19 @@ class SizeCompiler(ast.NodeVisitor):
 
     def __init__(self, op, arg, consts):
         self.op, self.arg, self.consts = op, arg, consts
-        self.scalars = {}
+        self.scalars, self.floats = {}, {}
         for i, a in enumerate(op.args):
             if a.kind == "scalar" and a.type in INT_TYPES:
                 self.scalars[a.name] = i
+            elif a.kind == "scalar":
+                self.floats[a.name] = (i, a.type)
+
+    def float_zero(self, name):
+        """C test that float scalar `name` is zero (both parts)."""
+        i, t = self.floats[name]
+        if t in ("f32", "f64"):
+            return "(a[%d].v.%s == 0)" % (i, t)
+        return "(a[%d].v.%s[0] == 0 && a[%d].v.%s[1] == 0)" % (i, t, i, t)
 
     def fail(self, msg):
         raise SpecError("%s: size of '%s': %s" % (self.arg.line,
@@ -200,6 +219,14 @@ class SizeCompiler(ast.NodeVisitor):
                                self.visit(node.right))
 
     def visit_Compare(self, node):
+        if (isinstance(node.left, ast.Name) and node.left.id in self.floats
+                and len(node.ops) == 1
+                and type(node.ops[0]) in (ast.Eq, ast.NotEq)
+                and isinstance(node.comparators[0], ast.Constant)
+                and node.comparators[0].value == 0):
+            z = self.float_zero(node.left.id)
+            return "(int64_t)%s%s" % ("!" if isinstance(node.ops[0],
+                                                       ast.NotEq) else "", z)
         ops = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=",
                ast.Gt: ">", ast.GtE: ">="}
         parts, left = [], self.visit(node.left)
@@ -261,6 +288,8 @@ def signature(op):
     for a in op.args:
         parts.append("%s:%s:%s:%s" % (a.name, a.kind, a.type,
                                       size_text(a.size)))
+        if a.unread:
+            parts[-1] += ":unread_if %s" % size_text(a.unread)
     return ";".join(parts)
 
 
@@ -311,6 +340,11 @@ def gen_source(spec, consts, ops):
                 out.append("static int64_t size_%s_%s(const struct "
                            "vaccel_oparg *a)\n{\n\t(void)a;\n\treturn %s;\n}\n\n"
                            % (op.name, a.name, expr))
+            if a.unread:
+                expr = SizeCompiler(op, a, consts).compile(a.unread)
+                out.append("static int unread_%s_%s(const struct "
+                           "vaccel_oparg *a)\n{\n\treturn %s != 0;\n}\n\n"
+                           % (op.name, a.name, expr))
         if op.args:
             out.append("static const struct vaccel_op_argdesc args_%s[] = {\n"
                        % op.name)
@@ -318,9 +352,12 @@ def gen_source(spec, consts, ops):
                 fn = "NULL"
                 if a.kind in BUFFER_KINDS and size_text(a.size) != "*":
                     fn = "size_%s_%s" % (op.name, a.name)
+                unread = ", .unread = unread_%s_%s" % (op.name, a.name) \
+                    if a.unread else ""
                 out.append('\t{ .name = "%s", .kind = %s, .type = %s, '
-                           '.nelems = %s },\n'
-                           % (a.name, KINDS[a.kind], TYPES[a.type], fn))
+                           '.nelems = %s%s },\n'
+                           % (a.name, KINDS[a.kind], TYPES[a.type], fn,
+                              unread))
             out.append("};\n\n")
     out.append("const struct vaccel_op_desc vaccel_op_descs[] = {\n")
     for op in ops:

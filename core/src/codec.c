@@ -526,7 +526,8 @@ int wire_encode_call(struct wbuf *meta, struct segs *out,
 		case VACCEL_ARGK_IN:
 		case VACCEL_ARGK_INOUT:
 			mp_put_uint(meta, a->len);
-			segs_add(out, a->buf, a->len);
+			if (!wire_arg_overwritten(d, args))
+				segs_add(out, a->buf, a->len);
 			break;
 		case VACCEL_ARGK_OUT:
 			mp_put_uint(meta, a->len);
@@ -889,6 +890,16 @@ int wire_decode_call(const uint8_t *meta, size_t len, uint64_t raw_len,
 			    "match its size rule",
 			    op->name, d->name,
 			    (unsigned long long)c->args[i].len);
+	}
+	/* Inout buffers this call overwrites whole travel back only. */
+	for (uint32_t b = 0; b < c->nr_bufs; b++) {
+		struct wire_buf *wb = &c->bufs[b];
+		if (wb->role == WB_IN_ARG &&
+		    wire_arg_overwritten(&op->args[wb->arg], c->args)) {
+			wb->on_wire = false;
+			wb->overwritten = true;
+			in_bytes -= wb->len;
+		}
 	}
 	if ((raw_len != WIRE_RAW_ANY && in_bytes != raw_len))
 		BAD("op '%s': frame carries %llu raw bytes, arguments declare "

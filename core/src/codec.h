@@ -52,6 +52,14 @@ enum wire_flags {
 #define WIRE_RAW_ANY UINT64_MAX
 
 /* Bytes a buffer of len takes in a memfd layout; 0 on overflow. */
+/* An inout argument this call overwrites without reading: its bytes are
+ * not sent (both peers decide from the call's scalars). */
+static inline bool wire_arg_overwritten(const struct vaccel_op_argdesc *d,
+					const struct vaccel_oparg *args)
+{
+	return d->kind == VACCEL_ARGK_INOUT && d->unread && d->unread(args);
+}
+
 static inline uint64_t wire_memfd_step(uint64_t len)
 {
 	if (len > UINT64_MAX - WIRE_MEMFD_ALIGN)
@@ -163,6 +171,9 @@ struct wire_buf {
 	enum wire_buf_role role;
 	/* true if bytes for it follow in the raw part */
 	bool on_wire;
+	/* an inout buffer the op overwrites whole for this call (the
+	 * argument's `unread`): not sent, and need not be zeroed */
+	bool overwritten;
 	uint64_t len;
 };
 struct wire_call {

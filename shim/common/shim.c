@@ -320,7 +320,8 @@ static void save_inout(const struct vaccel_op_desc *d,
 		       bool restore)
 {
 	for (uint32_t i = 0; i < d->nr_args; i++) {
-		if (d->args[i].kind != VACCEL_ARGK_INOUT || !a[i].len)
+		if (d->args[i].kind != VACCEL_ARGK_INOUT || !a[i].len ||
+		    (d->args[i].unread && d->args[i].unread(a)))
 			continue;
 		if (restore)
 			memcpy(a[i].buf, keep, a[i].len);
@@ -351,7 +352,11 @@ int shim_call(struct shim_fn *f, uint32_t op_id, struct vaccel_oparg *a,
 		a[i].len = (uint64_t)n * es;
 		if (!a[i].len)
 			a[i].buf = NULL;
-		if (ad->kind != VACCEL_ARGK_OUT)
+		/* an inout array the op overwrites whole is not sent */
+		bool read = ad->kind == VACCEL_ARGK_IN ||
+			    (ad->kind == VACCEL_ARGK_INOUT &&
+			     !(ad->unread && ad->unread(a)));
+		if (read)
 			out += a[i].len;
 		if (ad->kind != VACCEL_ARGK_IN)
 			in += a[i].len;
@@ -369,7 +374,8 @@ int shim_call(struct shim_fn *f, uint32_t op_id, struct vaccel_oparg *a,
 		 * back only once complete) */
 		uint64_t inout = 0;
 		for (uint32_t i = 0; i < nr_args; i++)
-			if (d->args[i].kind == VACCEL_ARGK_INOUT)
+			if (d->args[i].kind == VACCEL_ARGK_INOUT &&
+			    !(d->args[i].unread && d->args[i].unread(a)))
 				inout += a[i].len;
 		unsigned char *keep = NULL;
 		if (inout && inout <= SHIM_KEEP_MAX) {

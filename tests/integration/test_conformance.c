@@ -672,3 +672,85 @@ Test(conformance, memfd_frames_are_checked)
 	raw_close(&r);
 	itest_end();
 }
+
+/* gemm with beta 0 into a C without gaps overwrites C without reading it:
+ * C travels back only. Both peers decide it from the call's scalars. */
+Test(conformance, overwritten_inout_travels_back_only)
+{
+	const struct vaccel_op_desc *gemm =
+	    vaccel_op_desc_by_id(VACCEL_OPID_GEMM);
+	double a[6] = {0}, b[8] = {0}, c[12] = {0};
+	struct vaccel_oparg args[VACCEL_GEMM_NR_ARGS];
+	memset(args, 0, sizeof(args));
+	args[VACCEL_GEMM_PREC].v.i = VACCEL_SPEC_D;
+	args[VACCEL_GEMM_LAYOUT].v.i = VACCEL_SPEC_COL;
+	args[VACCEL_GEMM_TRANSA].v.i = VACCEL_SPEC_NOTRANS;
+	args[VACCEL_GEMM_TRANSB].v.i = VACCEL_SPEC_NOTRANS;
+	args[VACCEL_GEMM_M].v.i = 3;
+	args[VACCEL_GEMM_N].v.i = 4;
+	args[VACCEL_GEMM_K].v.i = 2;
+	args[VACCEL_GEMM_ALPHA].v.c128[0] = 1;
+	args[VACCEL_GEMM_A] = (struct vaccel_oparg){.buf = a, .len = sizeof(a)};
+	args[VACCEL_GEMM_LDA].v.i = 3;
+	args[VACCEL_GEMM_B] = (struct vaccel_oparg){.buf = b, .len = sizeof(b)};
+	args[VACCEL_GEMM_LDB].v.i = 2;
+	args[VACCEL_GEMM_C] = (struct vaccel_oparg){.buf = c, .len = sizeof(c)};
+	args[VACCEL_GEMM_LDC].v.i = 3;
+	assert_ok(vaccel_op_validate(gemm, args, NULL));
+
+	/* beta 1 (C read), beta 0 (C overwritten); then beta 0 with a C
+	 * that has gaps, whose gaps must travel */
+	const struct {
+		double beta;
+		int64_t ldc;
+		uint64_t raw;
+	} cases[] = {
+	    {1, 3, sizeof(a) + sizeof(b) + sizeof(c)},
+	    {0, 3, sizeof(a) + sizeof(b)},
+	    {0, 4, sizeof(a) + sizeof(b) + (4 * 3 + 3) * sizeof(double)},
+	};
+	double cg[15] = {0};
+	for (unsigned int t = 0; t < sizeof(cases) / sizeof(cases[0]); t++) {
+		args[VACCEL_GEMM_BETA].v.c128[0] = cases[t].beta;
+		args[VACCEL_GEMM_LDC].v.i = cases[t].ldc;
+		args[VACCEL_GEMM_C].buf = cases[t].ldc == 3 ? c : cg;
+		args[VACCEL_GEMM_C].len =
+		    cases[t].ldc == 3 ? sizeof(c) : sizeof(cg);
+		struct wbuf meta = {0};
+		struct segs segs = {0};
+		assert_ok(wire_encode_call(&meta, &segs, gemm, args, 1,
+					   gemm->sig_hash));
+		uint64_t sent = 0;
+		for (uint32_t i = 0; i < segs.n; i++)
+			sent += segs.v[i].len;
+		cr_expect_eq(sent, cases[t].raw,
+			     "beta %g ldc %lld: %llu raw bytes, want %llu",
+			     cases[t].beta, (long long)cases[t].ldc,
+			     (unsigned long long)sent,
+			     (unsigned long long)cases[t].raw);
+
+		struct wire_limits lim;
+		wire_limits_default(&lim);
+		struct wire_call call;
+		char err[256];
+		assert_ok(wire_decode_call(meta.data, meta.len, cases[t].raw,
+					   &lim, &call, err, sizeof(err)));
+		bool c_sent = false;
+		for (uint32_t i = 0; i < call.nr_bufs; i++)
+			if (call.bufs[i].arg == VACCEL_GEMM_C)
+				c_sent = call.bufs[i].on_wire;
+		cr_expect_eq(c_sent, cases[t].beta != 0 || cases[t].ldc != 3,
+			     "beta %g ldc %lld: the agent expects C %s",
+			     cases[t].beta, (long long)cases[t].ldc,
+			     c_sent ? "sent" : "not sent");
+		wire_call_free(&call);
+		/* a frame whose raw part holds more than the call declares
+		 * (a C that should not have been sent) is refused */
+		cr_expect_neq(wire_decode_call(meta.data, meta.len,
+					       cases[t].raw + sizeof(c), &lim,
+					       &call, err, sizeof(err)),
+			      VACCEL_OK);
+		wbuf_free(&meta);
+		segs_free(&segs);
+	}
+}

@@ -342,7 +342,8 @@ static int shm_buffers(struct conn *k, int fd, const struct wire_call *call,
 	uint64_t off = 0;
 	for (uint32_t i = 0; i < call->nr_bufs; i++) {
 		mem[i] = k->shm + off;
-		if (!call->bufs[i].on_wire)
+		/* an overwritten buffer's old bytes are the client's own */
+		if (!call->bufs[i].on_wire && !call->bufs[i].overwritten)
 			memset(mem[i], 0, call->bufs[i].len);
 		off += wire_memfd_step(call->bufs[i].len);
 	}
@@ -412,7 +413,9 @@ static bool large_buffers(struct conn *k, const struct wire_call *call,
 	for (uint32_t i = 0; i < call->nr_bufs; i++) {
 		const struct wire_buf *b = &call->bufs[i];
 		mem[i] = k->large + off;
-		if (!b->on_wire)
+		/* the block serves one client: an overwritten buffer's old
+		 * bytes are that client's own */
+		if (!b->on_wire && !b->overwritten)
 			memset(mem[i], 0, b->len);
 		off += (b->len + LARGE_ALIGN) & ~(size_t)(LARGE_ALIGN - 1);
 	}

@@ -650,7 +650,9 @@ static void layout(const struct vaccel_op_desc *op,
 		case VACCEL_ARGK_IN:
 		case VACCEL_ARGK_OUT:
 		case VACCEL_ARGK_INOUT:
-			fn(ctx, a->buf, a->len, k != VACCEL_ARGK_OUT,
+			fn(ctx, a->buf, a->len,
+			   k != VACCEL_ARGK_OUT &&
+				   !wire_arg_overwritten(&op->args[i], args),
 			   k != VACCEL_ARGK_IN);
 			break;
 		case VACCEL_ARGK_ARGS_IN:

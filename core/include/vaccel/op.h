@@ -92,6 +92,10 @@ struct vaccel_op_argdesc {
 	/* IN/OUT/INOUT: exact element count from the call's scalars, -1 if
 	 * they are invalid or overflow; NULL: any length */
 	int64_t (*nelems)(const struct vaccel_oparg *args);
+	/* INOUT only, may be NULL: nonzero when, for this call, the op
+	 * overwrites every element without reading any (gemm with beta 0
+	 * into a C without gaps); the buffer then travels back only */
+	int (*unread)(const struct vaccel_oparg *args);
 };
 
 struct vaccel_op_desc {
