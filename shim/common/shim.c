@@ -127,8 +127,17 @@ __attribute__((constructor)) static void shim_init(void)
 		    "local",
 		    v);
 	v = getenv("VACCEL_SHIM_RETRY_MS");
-	if (v && *v)
-		g.retry_ms = (unsigned int)strtoul(v, NULL, 10);
+	if (v && *v) {
+		char *end;
+		errno = 0;
+		unsigned long ms = strtoul(v, &end, 10);
+		if (errno || *end || v[0] == '-' || ms > 3600000)
+			say("VACCEL_SHIM_RETRY_MS='%s' is not a number of ms "
+			    "up to 3600000; using %u",
+			    v, g.retry_ms);
+		else
+			g.retry_ms = (unsigned int)ms;
+	}
 	v = getenv("VACCEL_SHIM_REPORT");
 	if (v && *v && strcmp(v, "0")) {
 		g.report = v;
@@ -143,25 +152,42 @@ __attribute__((constructor)) static void shim_init(void)
 
 /* ---- counters and the report ----------------------------------------- */
 
-struct shim_stats *shim_stats_new(void)
+static struct shim_stats *stats_alloc(void)
 {
 	size_t sz = sizeof(struct shim_stats) +
 		    shim_api.nr_fns * sizeof(uint64_t[SHIM_C_NR]);
 	struct shim_stats *s = calloc(1, sz);
-	if (!s) {
-		/* counting must not fail a call: count into a shared row */
-		static struct shim_stats *spare;
-		if (!spare)
-			spare = s = calloc(1, sz);
-		if (!spare)
-			abort();
-		return spare;
-	}
+	if (!s)
+		return NULL;
 	s->next = atomic_load(&g.stats);
 	while (!atomic_compare_exchange_weak(&g.stats, &s->next, s))
 		;
-	shim_tstats = s;
 	return s;
+}
+
+/* Counters for threads whose own could not be allocated (shared, so
+ * approximate), allocated with the first ones. */
+static struct shim_stats *_Atomic shared_stats;
+
+struct shim_stats *shim_stats_new(void)
+{
+	struct shim_stats *sh = atomic_load(&shared_stats);
+	if (!sh) {
+		sh = stats_alloc();
+		struct shim_stats *expected = NULL;
+		if (!sh || !atomic_compare_exchange_strong(&shared_stats,
+							   &expected, sh))
+			sh = atomic_load(&shared_stats);
+		if (!sh) {
+			say("out of memory for the call counters");
+			abort();
+		}
+	}
+	struct shim_stats *s = stats_alloc();
+	/* counting never fails a call: without its own row, a thread
+	 * counts into the shared one */
+	shim_tstats = s ? s : sh;
+	return shim_tstats;
 }
 
 static bool anything_caught(void)
