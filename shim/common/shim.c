@@ -244,7 +244,7 @@ static void report_at_exit(void)
 	if (ilp)
 		fprintf(out,
 			"vaccel-shim-%s: unsupported ilp64_lookups=%" PRIu64
-			" (64_ symbols pass through untouched)\n",
+			"\n",
 			shim_api.name, ilp);
 	fprintf(out,
 		"vaccel-shim-%s: total caught=%" PRIu64 " offloaded=%" PRIu64
@@ -598,15 +598,16 @@ SHIM_NO_SANITIZE __attribute__((visibility("hidden"))) void *
 vaccel_shim_dlsym_c(void *handle, const char *name)
 {
 	void *p = vaccel_shim_dlsym_resolve()(handle, name);
-	if (!p || !name)
+	if (!name)
 		return p;
 	struct shim_fn *f = find_fn(name);
 	if (!f) {
+		/* found or not, the lookup is the caller asking for ILP64 */
 		if (is_ilp64_name(name))
 			atomic_fetch_add(&g.ilp64_lookups, 1);
 		return p;
 	}
-	if (p == f->wrapper)
+	if (!p || p == f->wrapper)
 		return p;
 	/* the library behind this handle is the one this caller means */
 	void *expected = NULL;

@@ -34,7 +34,8 @@ PY = "/usr/bin/python3"  # Debian's, with Debian's numpy (not a pyenv one)
 
 # What the report of a process looks like (the shim's interface).
 REPORT_RE = re.compile(
-    r"^(vaccel-shim-[a-z]+): (fn=(\S+)|total)((?: \w+=\d+)+)\s*$")
+    r"^(vaccel-shim-[a-z]+): (fn=(\S+)|total|unsupported)((?: \w+=\d+)+)"
+    r"\s*$")
 # Anything a tester prints when something is wrong.
 TESTER_BAD_RE = re.compile(r"FAIL|FATAL|SUSPECT|\*{7}")
 SANITIZER_RE = re.compile(
@@ -352,6 +353,7 @@ class Report:
     def __init__(self, path, prefix="vaccel-shim-blas"):
         self.path, self.prefix = path, prefix
         self.fns, self.total, self.lines = {}, {}, []
+        self.unsupported = {}
         self.processes = 0
         try:
             with open(path, errors="replace") as f:
@@ -367,6 +369,8 @@ class Report:
                         re.findall(r"(\w+)=(\d+)", m.group(4))}
             if m.group(3):
                 into = self.fns.setdefault(m.group(3), {})
+            elif m.group(2) == "unsupported":
+                into = self.unsupported
             else:
                 into = self.total
                 self.processes += 1
@@ -876,6 +880,9 @@ def test_ctypes(tmp, _arg=None):
     report.need_present()
     report.need_offloaded(["cblas_dgemm"])
     report.need_no_failed()
+    if report.unsupported.get("ilp64_lookups", 0) < 1:
+        raise Fail("the report does not count the cblas_dgemm64_ lookup as "
+                   "unsupported")
 
 
 TESTS = {
