@@ -885,6 +885,24 @@ def test_ctypes(tmp, _arg=None):
                    "unsupported")
 
 
+def test_numpy_threads(tmp, _arg=None):
+    """numpy matmuls from 8 threads at once: every product equal to the
+    one computed before the threads (under the shim too), all offloaded."""
+    need_numpy()
+    CFG.need_base(ffi=False)
+    script = os.path.join(CFG.srcdir, "numpy_threads.py")
+    report_path = os.path.join(tmp, "report.txt")
+    res, agent = run_shim(tmp, [PY, script, "8", "10"], report_path,
+                          levels="3")
+    report = shim_report(res, agent, report_path, tmp)
+    print(res.out, end="")
+    report.need_present()
+    report.need_no_failed()
+    if report.get("cblas_dgemm", "offloaded") < 8 * 10:
+        raise Fail("%d cblas_dgemm calls offloaded, want at least 80"
+                   % report.get("cblas_dgemm", "offloaded"))
+
+
 TESTS = {
     "blat": test_blat,
     "numpy-matmul": test_numpy_matmul,
@@ -893,6 +911,7 @@ TESTS = {
     "agent-kill": test_agent_kill,
     "fallback-fail": test_fallback_fail,
     "ctypes": test_ctypes,
+    "numpy-threads": test_numpy_threads,
 }
 
 
@@ -915,6 +934,7 @@ def all_tests():
     out.append(("agent-kill-inflight", ["agent-kill", "inflight"]))
     out.append(("fallback-fail", ["fallback-fail"]))
     out.append(("ctypes-dlsym", ["ctypes"]))
+    out.append(("numpy-threads", ["numpy-threads"]))
     return out
 
 
