@@ -389,7 +389,9 @@ int shim_call(struct shim_fn *f, uint32_t op_id, struct vaccel_oparg *a,
 	}
 	uint64_t pause = atomic_load_explicit(&g.pause_until,
 					      memory_order_relaxed);
-	if (pause && now_ms() < pause)
+	uint64_t unsup = atomic_load_explicit(&f->unsupported_until,
+					      memory_order_relaxed);
+	if ((pause || unsup) && now_ms() < (pause > unsup ? pause : unsup))
 		return -1;
 	bool have = session_ready();
 	int ret = g.session_err;
@@ -440,7 +442,11 @@ int shim_call(struct shim_fn *f, uint32_t op_id, struct vaccel_oparg *a,
 		    vaccel_strerror(ret));
 		abort();
 	}
-	if (ret != VACCEL_ENOTSUP && ret != VACCEL_EINVAL)
+	if (ret == VACCEL_ENOTSUP && have)
+		/* the agent has no backend for it: ask again much later */
+		atomic_store(&f->unsupported_until,
+			     now_ms() + 60 * (uint64_t)g.retry_ms);
+	else if (ret != VACCEL_ENOTSUP && ret != VACCEL_EINVAL)
 		atomic_store(&g.pause_until, now_ms() + g.retry_ms);
 	if (!atomic_exchange(&g.warned, true))
 		say("%s: remote call failed (%s); running locally%s", f->name,

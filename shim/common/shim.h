@@ -28,6 +28,9 @@ struct shim_fn {
 	void *wrapper;
 	/* the local library's symbol, resolved on first local use */
 	void *_Atomic real;
+	/* monotonic ms until which the agent is not asked again: it said it
+	 * has no backend for this op */
+	_Atomic uint64_t unsupported_until;
 };
 
 struct shim_api {
