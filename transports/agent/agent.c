@@ -228,9 +228,10 @@ static void mem_give(struct client *c, uint64_t bytes)
 #define LARGE_IDLE_MS 1000
 #define LARGE_ALIGN 64
 /*
- * Readable bytes kept after every buffer a backend gets: some optimised
- * BLAS kernels read (never write) past the end of their arrays, by up to
- * a few KiB (OpenBLAS 0.3.21's complex gemv on some CPUs). Where a buffer
+ * Readable bytes kept before and after every buffer a backend gets: some
+ * optimised BLAS kernels read (never write) a little outside their arrays
+ * (OpenBLAS 0.3.21: complex dot and gemv one stride past either end,
+ * complex gesdd/gelsd up to a column past A). Where a buffer starts or
  * ends a mapping that would be a crash, so there is always slack.
  */
 #define READ_SLACK (16u << 10)
@@ -277,7 +278,7 @@ struct conn {
 static void shm_release(struct conn *k)
 {
 	if (k->shm)
-		munmap(k->shm, k->shm_len + READ_SLACK);
+		munmap(k->shm - READ_SLACK, k->shm_len + 2 * READ_SLACK);
 	k->shm = NULL;
 	k->shm_len = 0;
 }
@@ -317,21 +318,21 @@ static int shm_buffers(struct conn *k, int fd, const struct wire_call *call,
 	if (!k->shm || k->shm_dev != st.st_dev || k->shm_ino != st.st_ino ||
 	    k->shm_len != (size_t)st.st_size) {
 		shm_release(k);
-		/* the memfd, followed by READ_SLACK of zero pages */
+		/* the memfd, between READ_SLACK of zero pages each side */
 		size_t len = (size_t)st.st_size;
-		void *r = len > SIZE_MAX - READ_SLACK
-			      ? MAP_FAILED
-			      : mmap(NULL, len + READ_SLACK, PROT_READ,
-				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		uint8_t *r = len > SIZE_MAX - 2 * READ_SLACK
+				 ? MAP_FAILED
+				 : mmap(NULL, len + 2 * READ_SLACK, PROT_READ,
+					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		void *p = r == MAP_FAILED
 			      ? MAP_FAILED
-			      : mmap(r, len, PROT_READ | PROT_WRITE,
+			      : mmap(r + READ_SLACK, len, PROT_READ | PROT_WRITE,
 				     MAP_SHARED | MAP_FIXED, fd, 0);
 		if (p == MAP_FAILED) {
 			snprintf(err, errlen, "cannot map the memfd: %s",
 				 strerror(errno));
 			if (r != MAP_FAILED)
-				munmap(r, len + READ_SLACK);
+				munmap(r, len + 2 * READ_SLACK);
 			return VACCEL_ENOMEM;
 		}
 		k->shm = p;
@@ -380,7 +381,8 @@ static bool large_buffers(struct conn *k, const struct wire_call *call,
 		    __builtin_add_overflow(span, step, &span))
 			return false;
 	}
-	if (span > SIZE_MAX - READ_SLACK || k->large_len < span + READ_SLACK ||
+	if (span > SIZE_MAX - 2 * READ_SLACK ||
+	    k->large_len < span + 2 * READ_SLACK ||
 	    k->large_owner != k->client)
 		large_release(k);
 	if (total > k->large_charged) {
@@ -393,9 +395,9 @@ static bool large_buffers(struct conn *k, const struct wire_call *call,
 	}
 	if (!k->large) {
 		size_t want =
-		    span > SIZE_MAX - HUGE_PAGE - READ_SLACK
+		    span > SIZE_MAX - HUGE_PAGE - 2 * READ_SLACK
 			? 0
-			: (span + READ_SLACK + HUGE_PAGE - 1) &
+			: (span + 2 * READ_SLACK + HUGE_PAGE - 1) &
 			      ~(size_t)(HUGE_PAGE - 1);
 		void *p = want ? mmap(NULL, want, PROT_READ | PROT_WRITE,
 				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
@@ -409,7 +411,7 @@ static bool large_buffers(struct conn *k, const struct wire_call *call,
 		k->large = p;
 		k->large_len = want;
 	}
-	size_t off = 0;
+	size_t off = READ_SLACK;
 	for (uint32_t i = 0; i < call->nr_bufs; i++) {
 		const struct wire_buf *b = &call->bufs[i];
 		mem[i] = k->large + off;
@@ -849,8 +851,9 @@ static int handle_call(struct conn *k, const struct wire_hdr *h, size_t len)
 	mem_held = !large;
 	for (uint32_t i = 0; !large && i < call.nr_bufs; i++) {
 		struct wire_buf *b = &call.bufs[i];
-		mem[i] = b->on_wire ? malloc(b->len + READ_SLACK)
-				    : calloc(1, b->len + READ_SLACK);
+		uint8_t *p = b->on_wire ? malloc(b->len + 2 * READ_SLACK)
+				      : calloc(1, b->len + 2 * READ_SLACK);
+		mem[i] = p ? p + READ_SLACK : NULL;
 		if (!mem[i]) {
 			ret = VACCEL_ENOMEM;
 			snprintf(err, sizeof(err), "out of memory");
@@ -929,7 +932,8 @@ done:
 			  opt.max_total_memory / 2))
 		large_release(k);
 	for (uint32_t i = 0; mem && !large && !shm && i < call.nr_bufs; i++)
-		free(mem[i]);
+		if (mem[i])
+			free((uint8_t *)mem[i] - READ_SLACK);
 	if (shm_fd >= 0)
 		close(shm_fd);
 	free(mem);
