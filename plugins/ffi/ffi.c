@@ -720,7 +720,9 @@ static int work_alloc(const struct ffi_priv *st,
 		w->esize[j] = es;
 	}
 	for (unsigned int j = 0; j < cs->nr_work; j++) {
-		w->p[j] = calloc(1, (size_t)bytes[j]);
+		/* with readable slack: some kernels read a few bytes past a
+		 * minimum-size workspace (OpenBLAS's ?syevd on some CPUs) */
+		w->p[j] = calloc(1, (size_t)bytes[j] + 4096);
 		if (!w->p[j]) {
 			vaccel_log(VACCEL_LOG_ERROR, TAG,
 				   "%s: cannot allocate %" PRIu64
