@@ -92,7 +92,10 @@ def parse_api(paths):
                         k, sep, v = w.partition("=")
                         if sep and k in ROUTINE_KEYS:
                             keys[k], last = v, k
-                        elif last == "flops":
+                        elif last == "flops" and not (
+                                sep and k.isidentifier()
+                                and not v.startswith("=")):
+                            # a formula with spaces continues it
                             keys[last] += " " + w
                         else:
                             raise SpecError("%s: bad routine key '%s' (have "
@@ -499,7 +502,9 @@ def ffi_ops(api, op_cls, arg_cls):
             continue
         op = op_cls(f.symbol, op_id(f), ["idempotent"], f.r.where)
         for name, kind, typ, size in wire_args(f):
-            op.args.append(arg_cls(name, kind, typ, size, f.r.where))
+            fa = next((a for a in f.r.args if a.name == name), None)
+            op.args.append(arg_cls(name, kind, typ, size,
+                                   fa.where if fa else f.r.where))
         ops.append(op)
     return ops
 
@@ -745,7 +750,7 @@ def check_call(f, arr):
             "\treturn%s;" % ret_zero(f), "}"]
 
 
-def body_ffi(f, nv):
+def body_ffi(f):
     wa = wire_args(f)
     out = ["struct vaccel_oparg a[%d];" % len(wa),
            "memset(a, 0, sizeof(a));"]
@@ -841,7 +846,7 @@ def gen_shim(api, ops, cx, banner):
                                 % (f.r.where, f.r.keys["op"]))
             body = body_op(f, op)
         else:
-            body = body_ffi(f, 0)
+            body = body_ffi(f)
         # the offload path apart, so that the declining path of the
         # wrapper needs no stack frame of its own: 0 handled, else local
         rp = [] if rt == "void" else ["%s *rp" % rt]
@@ -1129,7 +1134,6 @@ def gen_vectors(apis, consts):
             out.append("static const struct vaccel_oparg vec_%s[] = {\n"
                        % sym)
             for name, kind, typ, size in wire_args(f):
-                a = next((x for x in f.r.args if x.name == name), None)
                 if kind != "scalar":
                     out.append("\t{ .len = 0 },\n")
                 elif typ == "i32":
@@ -1138,7 +1142,6 @@ def gen_vectors(apis, consts):
                     out.append("\t{ .v.%s = 0.75 },\n" % typ)
                 else:
                     out.append("\t{ .v.%s = { 0.5, -0.25 } },\n" % typ)
-                del a
             out.append("};\n\n")
             twin = 0
             if f.spelling == "fortran" and f.r.keys.get(

@@ -1,0 +1,87 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""The generator on the project's specs and on broken ones.
+
+  test_specs.py CODEGEN SPECDIR
+
+The real specs must lint clean. Each broken spec below must make the
+generator exit 1 with a message naming the file, the line and what is
+wrong, and write nothing.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+HEADER = "api t\nsoname libt.so\nhost libt.so\n"
+
+# (name, spec text after HEADER, line the error is on, words it must say)
+BROKEN = [
+    ("unknown-name", "routine r id=3000 level=2 flops=n\n"
+     "  n scalar int\n  x in T vec(n, incy)\n  incx scalar int\n",
+     6, ["incy", "neither"]),
+    ("letter-of-non-char", "routine r id=3000 level=2 flops=n\n"
+     "  n scalar int\n  check 1 n not in 'NT'\n", 6, ["'n'"]),
+    ("bad-key", "routine r id=3000 level=2 flops=n colour=red\n"
+     "  n scalar int\n", 4, ["colour=red"]),
+    ("id-taken", "routine r id=1400 level=2 flops=n\n  n scalar int\n",
+     4, ["1400", "sgemv_"]),
+    ("no-size", "routine r id=3000 level=1 flops=n\n  n scalar int\n"
+     "  x in T\n", 6, ["size rule"]),
+    ("bad-kind", "routine r id=3000 level=1 flops=n\n  n sideways int\n",
+     5, ["sideways"]),
+    ("row-not-a-name", "routine r id=3000 level=2 flops=n\n"
+     "  trans scalar trans\n  n scalar int\n"
+     "  x in T vec(n, incx)\n  incx scalar int\n"
+     "  check 1 trans not in 'NT'\n  row n=n+1\n", 10, ["row"]),
+    ("op-missing", "routine r op=nosuchop level=3 flops=n\n"
+     "  n scalar int\n", 4, ["nosuchop"]),
+    ("no-valid-call", "routine r id=3000 level=1 flops=n\n"
+     "  n scalar int\n  x in T vec(n, 1)\n  check 1 n >= 0\n", 4,
+     ["no valid call"]),
+]
+
+
+def main():
+    codegen, specdir = sys.argv[1], sys.argv[2]
+    py = sys.executable
+    real = [os.path.join(specdir, f) for f in (
+        "ops.spec", "blas.spec", "blas-level1.spec", "blas-level2.spec",
+        "blas-level3.spec", "lapack.spec")]
+    bad = 0
+    r = subprocess.run([py, codegen, "lint"] + real, capture_output=True,
+                       text=True)
+    print("real specs: " + (r.stdout + r.stderr).strip())
+    if r.returncode != 0 or ": ok" not in r.stdout:
+        bad += 1
+    ops = [os.path.join(specdir, "ops.spec"),
+           os.path.join(specdir, "blas.spec"),
+           os.path.join(specdir, "blas-level2.spec")]
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, text, line, words in BROKEN:
+            path = os.path.join(tmp, name + ".spec")
+            with open(path, "w") as f:
+                f.write(HEADER + text)
+            r = subprocess.run([py, codegen, "lint"] + ops + [path],
+                               capture_output=True, text=True)
+            # a command that writes and refuses the spec writes nothing
+            left = []
+            for cmd in ("shim", "ffi"):
+                out = os.path.join(tmp, "%s-%s.c" % (name, cmd))
+                w = subprocess.run([py, codegen, cmd, "--ops", ops[0],
+                                    path, "--source", out],
+                                   capture_output=True, text=True)
+                if w.returncode != 0 and os.path.exists(out):
+                    left.append(out)
+            msg = r.stderr.strip()
+            where = "%s.spec:%d:" % (name, line)
+            ok = (r.returncode == 1 and where in msg
+                  and all(w in msg for w in words) and not left)
+            print("%-4s %-20s %s" % ("ok" if ok else "FAIL", name, msg))
+            bad += not ok
+    print("%d of %d failed" % (bad, len(BROKEN) + 1))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
