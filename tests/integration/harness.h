@@ -20,6 +20,7 @@
 
 #include "codec.h"
 #include "sock.h"
+#include "status.h"
 #include "util.h"
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -27,17 +28,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <vaccel.h>
-
-/* Compare a vAccel status with the expected one; print both by name. */
-#define assert_ret(expr, want)                                                 \
-	do {                                                                   \
-		int got_ = (expr);                                             \
-		int want_ = (want);                                            \
-		cr_assert_eq(got_, want_, "%s: got %s, want %s", #expr,        \
-			     vaccel_error_to_str(got_),                        \
-			     vaccel_error_to_str(want_));                      \
-	} while (0)
-#define assert_ok(expr) assert_ret(expr, VACCEL_OK)
 
 #define ITEST_TRANSPORTS_LIST(X) X(UNIX, "unix") X(TCP, "tcp") X(VSOCK, "vsock")
 #define ITEST_T_ENUM_ITEM(name, str) ITEST_##name,
