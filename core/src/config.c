@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "internal.h"
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -44,6 +45,30 @@ int vaccel_config_parse_bool(const char *text, bool *out)
 		}
 	}
 	return VACCEL_EINVAL;
+}
+
+int vaccel_config_parse_size(const char *text, uint64_t *out)
+{
+	if (!text || !out || *text < '0' || *text > '9')
+		return VACCEL_EINVAL;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, 10);
+	if (errno)
+		return VACCEL_EINVAL;
+	unsigned int shift = 0;
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	else if (*end)
+		return VACCEL_EINVAL;
+	if ((shift && end[1]) || v > (UINT64_MAX >> shift))
+		return VACCEL_EINVAL;
+	*out = (uint64_t)v << shift;
+	return VACCEL_OK;
 }
 
 static int dup_opt(char **dst, const char *src)

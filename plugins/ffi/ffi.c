@@ -1179,40 +1179,6 @@ out_free:
 
 /* ---- configuration ---------------------------------------------------- */
 
-/* A byte count with an optional K, M or G suffix; false if malformed. */
-static bool parse_bytes(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned int shift = 0;
-
-	if (!s || *s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno)
-		return false;
-	if (*end == 'K' || *end == 'k')
-		shift = 10;
-	else if (*end == 'M' || *end == 'm')
-		shift = 20;
-	else if (*end == 'G' || *end == 'g')
-		shift = 30;
-	else if (*end)
-		return false;
-	if (shift && end[1])
-		return false;
-	if (v > (UINT64_MAX >> shift))
-		return false;
-	*out = (uint64_t)v << shift;
-	return true;
-}
-
-static bool env_true(const char *v)
-{
-	return v && (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 ||
-		     strcasecmp(v, "yes") == 0 || strcasecmp(v, "on") == 0);
-}
-
 /* VACCEL_EXEC_ALLOW: ':'-separated absolute paths, kept by realpath. An
  * entry that is relative or does not resolve is skipped with a warning. */
 static int parse_allow(struct ffi_priv *st, const char *list)
@@ -1325,7 +1291,7 @@ static int ffi_init(void *priv)
 
 	st->max_work = FFI_DEFAULT_MAX_WORK;
 	const char *mw = getenv(ENV_MAX_WORK);
-	if (mw && *mw && !parse_bytes(mw, &st->max_work)) {
+	if (mw && *mw && vaccel_config_parse_size(mw, &st->max_work)) {
 		vaccel_log(VACCEL_LOG_WARN, TAG,
 			   ENV_MAX_WORK "='%s' is not a byte count (K, M, G "
 					"suffixes allowed): using %llu",
@@ -1342,7 +1308,14 @@ static int ffi_init(void *priv)
 	ret = parse_allow(st, getenv(ENV_EXEC_ALLOW));
 	if (ret)
 		goto fail;
-	st->allow_uploads = env_true(getenv(ENV_EXEC_UPLOADS));
+	const char *up = getenv(ENV_EXEC_UPLOADS);
+	bool uploads = false;
+	if (up && *up && vaccel_config_parse_bool(up, &uploads))
+		vaccel_log(VACCEL_LOG_WARN, TAG,
+			   ENV_EXEC_UPLOADS "='%s' is not a boolean: uploads "
+					    "stay refused",
+			   up);
+	st->allow_uploads = uploads;
 
 	memset(ffi_ops, 0, sizeof(ffi_ops));
 	size_t n = 0, unknown = 0;

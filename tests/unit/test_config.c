@@ -275,3 +275,37 @@ Test(config, log_level_filters_log_file)
 	test_rm_rf(dir);
 	free(dir);
 }
+
+Test(config, parse_size)
+{
+	const struct {
+		const char *text;
+		uint64_t want;
+	} good[] = {{"0", 0},		{"4096", 4096},
+		    {"3K", 3072},	{"16m", 16 << 20},
+		    {"2G", 2ull << 30}, {"17179869184", 1ull << 34}};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		uint64_t v = 7;
+		expect_ret(vaccel_config_parse_size(good[i].text, &v),
+			   VACCEL_OK);
+		cr_expect_eq(v, good[i].want, "%s: got %llu", good[i].text,
+			     (unsigned long long)v);
+	}
+	const char *bad[] = {"",
+			     "-1",
+			     "K",
+			     "1KB",
+			     "1T",
+			     " 1",
+			     "1.5G",
+			     "18446744073709551616",
+			     "17179869184G",
+			     NULL};
+	for (size_t i = 0; bad[i]; i++) {
+		uint64_t v = 7;
+		expect_ret(vaccel_config_parse_size(bad[i], &v), VACCEL_EINVAL);
+		cr_expect_eq(v, 7, "%s changed the output", bad[i]);
+	}
+	expect_ret(vaccel_config_parse_size(NULL, &(uint64_t){0}),
+		   VACCEL_EINVAL);
+}

@@ -243,9 +243,8 @@ static void mem_give(struct client *c, uint64_t bytes)
  * so that it takes precedence over the libraries' own, logs and returns:
  * the routine returns its error to the caller, whose shim reports it.
  */
-__attribute__((visibility("default"))) void xerbla_(const char *name,
-						    const int *info,
-						    size_t len);
+__attribute__((visibility("default"))) void
+xerbla_(const char *name, const int *info, size_t len);
 void xerbla_(const char *name, const int *info, size_t len)
 {
 	vaccel_log(VACCEL_LOG_DEBUG, "agent",
@@ -324,10 +323,10 @@ static int shm_buffers(struct conn *k, int fd, const struct wire_call *call,
 				 ? MAP_FAILED
 				 : mmap(NULL, len + 2 * READ_SLACK, PROT_READ,
 					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		void *p = r == MAP_FAILED
-			      ? MAP_FAILED
-			      : mmap(r + READ_SLACK, len, PROT_READ | PROT_WRITE,
-				     MAP_SHARED | MAP_FIXED, fd, 0);
+		void *p = r == MAP_FAILED ? MAP_FAILED
+					  : mmap(r + READ_SLACK, len,
+						 PROT_READ | PROT_WRITE,
+						 MAP_SHARED | MAP_FIXED, fd, 0);
 		if (p == MAP_FAILED) {
 			snprintf(err, errlen, "cannot map the memfd: %s",
 				 strerror(errno));
@@ -382,8 +381,7 @@ static bool large_buffers(struct conn *k, const struct wire_call *call,
 			return false;
 	}
 	if (span > SIZE_MAX - 2 * READ_SLACK ||
-	    k->large_len < span + 2 * READ_SLACK ||
-	    k->large_owner != k->client)
+	    k->large_len < span + 2 * READ_SLACK || k->large_owner != k->client)
 		large_release(k);
 	if (total > k->large_charged) {
 		if (!mem_take(k->client, total - k->large_charged)) {
@@ -394,11 +392,10 @@ static bool large_buffers(struct conn *k, const struct wire_call *call,
 		k->large_owner = k->client;
 	}
 	if (!k->large) {
-		size_t want =
-		    span > SIZE_MAX - HUGE_PAGE - 2 * READ_SLACK
-			? 0
-			: (span + 2 * READ_SLACK + HUGE_PAGE - 1) &
-			      ~(size_t)(HUGE_PAGE - 1);
+		size_t want = span > SIZE_MAX - HUGE_PAGE - 2 * READ_SLACK
+				  ? 0
+				  : (span + 2 * READ_SLACK + HUGE_PAGE - 1) &
+					~(size_t)(HUGE_PAGE - 1);
 		void *p = want ? mmap(NULL, want, PROT_READ | PROT_WRITE,
 				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
 			       : MAP_FAILED;
@@ -852,7 +849,7 @@ static int handle_call(struct conn *k, const struct wire_hdr *h, size_t len)
 	for (uint32_t i = 0; !large && i < call.nr_bufs; i++) {
 		struct wire_buf *b = &call.bufs[i];
 		uint8_t *p = b->on_wire ? malloc(b->len + 2 * READ_SLACK)
-				      : calloc(1, b->len + 2 * READ_SLACK);
+					: calloc(1, b->len + 2 * READ_SLACK);
 		mem[i] = p ? p + READ_SLACK : NULL;
 		if (!mem[i]) {
 			ret = VACCEL_ENOMEM;
@@ -1131,30 +1128,6 @@ static void usage(FILE *f)
 	    "removed.\n");
 }
 
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s || *s == '-')
-		return -1;
-	unsigned int shift = 0;
-	if (*end == 'K' || *end == 'k')
-		shift = 10;
-	else if (*end == 'M' || *end == 'm')
-		shift = 20;
-	else if (*end == 'G' || *end == 'g')
-		shift = 30;
-	else if (*end)
-		return -1;
-	if (shift && *++end)
-		return -1;
-	if (v > (UINT64_MAX >> shift))
-		return -1;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
-
 static char *read_token(const char *path)
 {
 	FILE *f = fopen(path, "re");
@@ -1278,7 +1251,7 @@ static int parse_opts(int argc, char **argv)
 		case 2:
 		case 3:
 		case 6:
-			if (parse_size(optarg, &v) || v == 0 ||
+			if (vaccel_config_parse_size(optarg, &v) || v == 0 ||
 			    (c == 1 && v > UINT32_MAX)) {
 				fprintf(stderr,
 					"vaccel-agent: '%s' is not a valid "
@@ -1297,7 +1270,7 @@ static int parse_opts(int argc, char **argv)
 			break;
 		case 4:
 		case 5:
-			if (parse_size(optarg, &v) || v == 0 ||
+			if (vaccel_config_parse_size(optarg, &v) || v == 0 ||
 			    v > UINT32_MAX) {
 				fprintf(stderr,
 					"vaccel-agent: '%s' is not a valid "

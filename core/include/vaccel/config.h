@@ -3,6 +3,7 @@
 
 #include "log.h"
 #include <stdbool.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -48,6 +49,8 @@ void vaccel_config_print_debug(const struct vaccel_config *config);
 /* Parsers behind the environment reader; VACCEL_EINVAL on bad text. */
 int vaccel_config_parse_log_level(const char *text, vaccel_log_level_t *out);
 int vaccel_config_parse_bool(const char *text, bool *out);
+/* A byte count: digits with an optional K, M or G suffix (powers of 1024). */
+int vaccel_config_parse_size(const char *text, uint64_t *out);
 
 #ifdef __cplusplus
 }
