@@ -10,7 +10,9 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+#include <vaccel.h>
 
 struct capture {
 	int saved;
@@ -42,3 +44,29 @@ static inline char *capture_end(struct capture *c)
 	fclose(c->tmp);
 	return s;
 }
+
+/*
+ * Run expr with stderr captured: it must return the vAccel status `want`
+ * and, when needle is non-NULL, log a line containing it. The log is
+ * handed to *logp (malloc'd) for further checks, or freed if logp is NULL.
+ */
+#define expect_status_log(expr, want, needle, logp)                            \
+	do {                                                                   \
+		struct capture cap_;                                           \
+		const char *needle_ = (needle);                                \
+		char **logp_ = (logp);                                         \
+		capture_begin(&cap_);                                          \
+		int got_ = (expr);                                             \
+		char *log_ = capture_end(&cap_);                               \
+		int want_ = (want);                                            \
+		cr_expect_eq(got_, want_, "%s: got %s, want %s", #expr,        \
+			     vaccel_error_to_str(got_),                        \
+			     vaccel_error_to_str(want_));                      \
+		cr_expect(!needle_ || strstr(log_, needle_),                   \
+			  "%s: the log lacks \"%s\": %s", #expr,               \
+			  needle_ ? needle_ : "", log_);                       \
+		if (logp_)                                                     \
+			*logp_ = log_;                                         \
+		else                                                           \
+			free(log_);                                            \
+	} while (0)

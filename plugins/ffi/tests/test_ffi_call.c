@@ -156,24 +156,12 @@ static size_t span(int n, int inc)
  * needle NULL, nothing at ERROR level). */
 #define expect_refused(expr, want, needle)                                     \
 	do {                                                                   \
-		struct capture cap_;                                           \
-		const char *needle_ = (needle);                                \
-		capture_begin(&cap_);                                          \
-		int got_ = (expr);                                             \
-		char *log_ = capture_end(&cap_);                               \
-		int want_ = (want);                                            \
-		cr_expect_eq(got_, want_, "%s: got %s, want %s", #expr,        \
-			     vaccel_error_to_str(got_),                        \
-			     vaccel_error_to_str(want_));                      \
-		if (needle_)                                                   \
-			cr_expect(strstr(log_, needle_),                       \
-				  "%s: the log lacks \"%s\": %s", #expr,       \
-				  needle_, log_);                              \
-		else                                                           \
-			cr_expect(!strstr(log_, "ERROR"),                      \
-				  "%s: unexpected error log: %s", #expr,       \
-				  log_);                                       \
-		free(log_);                                                    \
+		char *l_;                                                      \
+		expect_status_log(expr, want, needle, &l_);                    \
+		if (!(needle))                                                 \
+			cr_expect(!strstr(l_, "ERROR"),                        \
+				  "%s: unexpected error log: %s", #expr, l_);  \
+		free(l_);                                                      \
 	} while (0)
 
 /* ---- level 1: every C type ---------------------------------------------- */

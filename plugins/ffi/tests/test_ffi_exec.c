@@ -24,20 +24,7 @@ static const char *env_path(const char *name)
 }
 
 #define expect_refused(expr, want, needle)                                     \
-	do {                                                                   \
-		struct capture cap_;                                           \
-		capture_begin(&cap_);                                          \
-		int got_ = (expr);                                             \
-		char *log_ = capture_end(&cap_);                               \
-		int want_ = (want);                                            \
-		cr_expect_eq(got_, want_, "%s: got %s, want %s", #expr,        \
-			     vaccel_error_to_str(got_),                        \
-			     vaccel_error_to_str(want_));                      \
-		cr_expect(strstr(log_, (needle)),                              \
-			  "%s: the log lacks \"%s\": %s", #expr, (needle),     \
-			  log_);                                               \
-		free(log_);                                                    \
-	} while (0)
+	expect_status_log(expr, want, needle, NULL)
 
 /* ---- fixture ----------------------------------------------------------- */
 

@@ -1328,20 +1328,8 @@ Test(openblas, nrm2)
 
 #define expect_refused(expr, want, needle)                                     \
 	do {                                                                   \
-		struct capture cap_;                                           \
-		const char *needle_ = (needle);                                \
-		capture_begin(&cap_);                                          \
-		int got_ = (expr);                                             \
-		char *log_ = capture_end(&cap_);                               \
-		int want_ = (want);                                            \
-		cr_expect_eq(got_, want_, "%s: got %s, want %s", #expr,        \
-			     vaccel_error_to_str(got_),                        \
-			     vaccel_error_to_str(want_));                      \
-		cr_expect(!needle_ || strstr(log_, needle_),                   \
-			  "%s: the log lacks \"%s\": %s", #expr,               \
-			  needle_ ? needle_ : "", log_);                       \
+		expect_status_log(expr, want, needle, NULL);                   \
 		cr_expect_eq(xerbla_calls, 0, "%s reached xerbla", #expr);     \
-		free(log_);                                                    \
 	} while (0)
 
 /* Small buffers for calls refused before any element is read. */
