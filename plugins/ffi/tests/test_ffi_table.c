@@ -138,6 +138,7 @@ static const struct vaccel_callspec *spec_of(uint32_t op_id)
 Test(ffi, every_test_vector_runs_and_twins_agree)
 {
 	cr_assert_gt(vaccel_cs_vectors_count, 0);
+	unsigned int twins = 0, with_twin = 0;
 	for (unsigned int v = 0; v < vaccel_cs_vectors_count; v++) {
 		const struct vaccel_cs_vector *tv = &vaccel_cs_vectors[v];
 		const struct vaccel_callspec *cs = spec_of(tv->op_id);
@@ -146,16 +147,19 @@ Test(ffi, every_test_vector_runs_and_twins_agree)
 		struct vcall f;
 		vcall_make(&f, tv->op_id, tv->args, 0, tv->op_id);
 		uint32_t bad = 0;
-		cr_expect_eq(vaccel_op_validate(f.op, f.a, &bad), VACCEL_OK,
-			     "%s: the generator's sizes and the core's disagree "
-			     "at arg %u",
-			     cs->symbol, bad);
+		cr_expect_eq(
+		    vaccel_op_validate(f.op, f.a, &bad), VACCEL_OK,
+		    "%s: the generator's sizes and the core's disagree "
+		    "at arg %u",
+		    cs->symbol, bad);
 		cr_expect_eq(cs->check(f.a), 0, "%s: vector fails its checks",
 			     cs->symbol);
 		int ret = op_ffi(&st, NULL, f.op, f.a);
 		cr_expect_eq(ret, VACCEL_OK, "%s: %s", cs->symbol,
 			     vaccel_error_to_str(ret));
+		with_twin += tv->twin_op_id != 0;
 		if (tv->twin_op_id && spec_of(tv->twin_op_id)) {
+			twins++;
 			const struct vaccel_cs_vector *tw = NULL;
 			for (unsigned int w = 0; w < vaccel_cs_vectors_count;
 			     w++)
@@ -166,8 +170,9 @@ Test(ffi, every_test_vector_runs_and_twins_agree)
 			/* the twin's vector holds the same values (letters
 			 * as enums, behind a column-major layout) */
 			struct vcall t;
-			uint32_t skip = vaccel_op_desc_by_id(tw->op_id)
-						->nr_args != f.op->nr_args;
+			uint32_t skip =
+			    vaccel_op_desc_by_id(tw->op_id)->nr_args !=
+			    f.op->nr_args;
 			vcall_make(&t, tw->op_id, tw->args, skip, tv->op_id);
 			ret = op_ffi(&st, NULL, t.op, t.a);
 			cr_expect_eq(ret, VACCEL_OK, "%s: %s",
@@ -193,4 +198,8 @@ Test(ffi, every_test_vector_runs_and_twins_agree)
 		}
 		vcall_free(&f);
 	}
+	/* every Fortran routine that has a CBLAS spelling was compared */
+	cr_expect_eq(twins, with_twin, "%u of %u twins compared", twins,
+		     with_twin);
+	cr_expect_gt(twins, 100, "only %u Fortran/CBLAS pairs compared", twins);
 }
