@@ -52,6 +52,8 @@ class Routine:
     def __init__(self, name, keys, where, api):
         self.name, self.keys, self.where, self.api = name, keys, where, api
         self.args, self.checks, self.row = [], [], {}
+        # (EXPR, [names written], where): a workspace query
+        self.query = None
 
 
 class Api:
@@ -117,6 +119,14 @@ def parse_api(paths):
                     raise SpecError("%s: check position '%s' is not an "
                                     "integer" % (where, words[1])) from None
                 cur.checks.append((pos, " ".join(words[2:]), where))
+            elif words[0] == "query":
+                # query writes=A,B EXPR
+                if (len(words) < 3 or not words[1].startswith("writes=")
+                        or cur.query):
+                    raise SpecError("%s: expected one 'query writes=ARG,... "
+                                    "EXPR' per routine" % where)
+                cur.query = (" ".join(words[2:]),
+                             words[1][len("writes="):].split(","), where)
             elif words[0] == "row":
                 for w in words[1:]:
                     k, sep, v = w.partition("=")
@@ -149,7 +159,26 @@ def parse_api(paths):
                 cur.args.append(FArg(name, kind, typ, size, where))
     if not api.name:
         raise SpecError("%s: no 'api NAME' line" % paths[0])
+    for r in api.routines:
+        check_query(r)
     return api
+
+
+def check_query(r):
+    """A routine with a workspace says how its query is recognised and
+    what the query writes; what it writes is arrays of the routine."""
+    works = [a.name for a in r.args if a.kind == "work"]
+    if works and not r.query:
+        raise SpecError("%s: routine %s has workspace %s but no 'query' "
+                        "line" % (r.where, r.name, ", ".join(works)))
+    if not r.query:
+        return
+    _, writes, where = r.query
+    for w in writes:
+        a = next((x for x in r.args if x.name == w), None)
+        if a is None or a.kind not in ("out", "inout", "work"):
+            raise SpecError("%s: query writes '%s', which is not an output "
+                            "or workspace of %s" % (where, w, r.name))
 
 
 # ---- one concrete function: a routine in one precision and spelling ------
@@ -637,6 +666,64 @@ class Flops(ast.NodeVisitor):
         self.fail("'%s' not allowed" % type(node).__name__)
 
 
+class Query(Flops):
+    """A workspace-query test as a C condition: integer comparisons of
+    the routine's int scalars joined by `and`/`or`."""
+
+    def fail(self, msg):
+        raise SpecError("%s: query of %s: %s" % (self.f.r.query[2],
+                                                  self.f.r.name, msg))
+
+    def visit_Constant(self, node):
+        if not isinstance(node.value, int):
+            self.fail("only integer constants")
+        return "%d" % node.value
+
+    def param(self, name):
+        a = arg_by_name(self.f, name)
+        if a is None or a.kind != "scalar" or a.type != "int":
+            self.fail("'%s' is not an integer argument" % name)
+        return ("*p_%s" if self.f.spelling == "fortran" else "p_%s") % name
+
+    def visit_UnaryOp(self, node):
+        if not isinstance(node.op, ast.USub):
+            self.fail("only unary minus")
+        return "(-%s)" % self.visit(node.operand)
+
+    def visit_BoolOp(self, node):
+        op = " || " if isinstance(node.op, ast.Or) else " && "
+        return "(%s)" % op.join(self.visit(v) for v in node.values)
+
+    def visit_Compare(self, node):
+        ops = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=",
+               ast.Gt: ">", ast.GtE: ">="}
+        if len(node.ops) != 1 or type(node.ops[0]) not in ops:
+            self.fail("one comparison at a time")
+        return "(%s %s %s)" % (self.visit(node.left), ops[type(node.ops[0])],
+                               self.visit(node.comparators[0]))
+
+
+def query_c(f):
+    """C condition true when this call of f is a workspace query, or
+    None when f has none."""
+    if not f.r.query:
+        return None
+    try:
+        tree = ast.parse(f.r.query[0], mode="eval").body
+    except SyntaxError as e:
+        raise SpecError("%s: query: %s" % (f.r.query[2], e.msg)) from None
+    return Query(f).visit(tree)
+
+
+def wants_c(f):
+    """The wrapper's offload test: a workspace query never leaves (the
+    local routine answers it without doing the work, from whatever
+    one-element dummies the caller passed), else the policy decides."""
+    w = "SHIM_WANTS(f, %s)" % flops_c(f)
+    q = query_c(f)
+    return w if q is None else "!%s && %s" % (q, w)
+
+
 def flops_c(f):
     text = f.r.keys.get("flops")
     if text is None:
@@ -873,9 +960,9 @@ def gen_shim(api, ops, cx, banner):
         out.append("\tstruct shim_fn *f = &shim_fns[%d];\n" % k)
         if rt != "void":
             out.append("\t%s r_;\n" % rt)
-        out.append("\tif (SHIM_WANTS(f, %s) &&\n"
+        out.append("\tif (%s &&\n"
                    "\t    off_%s(f, %s) == 0)\n\t\treturn%s;\n"
-                   % (flops_c(f), f.symbol,
+                   % (wants_c(f), f.symbol,
                       ", ".join(names + (["&r_"] if rp else [])),
                       ret_zero(f)))
         out.append("\tshim_local_enter(f);\n")
@@ -890,9 +977,9 @@ def gen_shim(api, ops, cx, banner):
         out.append("\tfn_%s_t *real = (fn_%s_t *)atomic_load_explicit(\n"
                    "\t\t&f->real, memory_order_relaxed);\n"
                    % (f.symbol, f.symbol))
-        out.append("\tif (__builtin_expect(!st || !real || SHIM_WANTS(f, "
-                   "%s), 0))\n\t\treturn slow_%s(%s);\n"
-                   % (flops_c(f), f.symbol, ", ".join(names)))
+        out.append("\tif (__builtin_expect(!st || !real || (%s), 0))\n"
+                   "\t\treturn slow_%s(%s);\n"
+                   % (wants_c(f), f.symbol, ", ".join(names)))
         out.append("\tst->c[%d][SHIM_C_LOCAL]++;\n\tshim_depth++;\n" % k)
         if rt != "void":
             out.append("\t%s r_ = real(%s);\n" % (rt, ", ".join(names)))

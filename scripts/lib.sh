@@ -26,6 +26,8 @@ VACCEL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 #   libblas-test                      netlib's BLAS testers (xblat1/2/3)
 #   python3-numpy                     numpy under the BLAS shim (tests/shim,
 #                                     scripts/run), with /usr/bin/python3
+#   python3-scipy python3-pytest      scipy's and numpy's own test suites
+#   python3-hypothesis                under the shims (tests/shim)
 VACCEL_APT_PACKAGES=(
 	meson
 	ninja-build
@@ -40,6 +42,9 @@ VACCEL_APT_PACKAGES=(
 	python3
 	libblas-test
 	python3-numpy
+	python3-scipy
+	python3-pytest
+	python3-hypothesis
 )
 
 # Options every configuration of the project gets: a missing dependency

@@ -36,6 +36,16 @@ BROKEN = [
      "  check 1 trans not in 'NT'\n  row n=n+1\n", 10, ["row"]),
     ("op-missing", "routine r op=nosuchop level=3 flops=n\n"
      "  n scalar int\n", 4, ["nosuchop"]),
+    ("work-without-query", "routine r id=3000 level=lapack flops=n\n"
+     "  n scalar int\n  work work T max(1, lwork)\n  lwork scalar int\n",
+     4, ["work", "no 'query'"]),
+    ("query-writes-input", "routine r id=3000 level=lapack flops=n\n"
+     "  n scalar int\n  x in T vec(n, 1)\n  work work T max(1, lwork)\n"
+     "  lwork scalar int\n  query writes=work,x lwork == -1\n", 9,
+     ["'x'", "not an output"]),
+    ("query-not-int", "routine r id=3000 level=lapack flops=n\n"
+     "  n scalar int\n  work work T max(1, lwork)\n  lwork scalar int\n"
+     "  query writes=work lwork == 'N'\n", 8, ["query", "integer"]),
     ("no-valid-call", "routine r id=3000 level=1 flops=n\n"
      "  n scalar int\n  x in T vec(n, 1)\n  check 1 n >= 0\n", 4,
      ["no valid call"]),
