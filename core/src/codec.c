@@ -506,11 +506,93 @@ static void put_tensors(struct wbuf *meta, struct segs *out,
 	}
 }
 
+static bool is_buffer_kind(enum vaccel_arg_kind k)
+{
+	return k == VACCEL_ARGK_IN || k == VACCEL_ARGK_OUT ||
+	       k == VACCEL_ARGK_INOUT;
+}
+
+bool wire_alias_plan(const struct vaccel_op_desc *op,
+		     const struct vaccel_oparg *args, struct wire_alias *plan)
+{
+	uint32_t n = op->nr_args;
+	bool any = false;
+	for (uint32_t i = 0; i < n; i++)
+		plan[i] = (struct wire_alias){.lead = -1, .back = -1};
+	if (n > WIRE_ALIAS_MAX_ARGS)
+		return false;
+	/* Groups by repeated merging: a buffer joins the group of the first
+	 * earlier one it overlaps, and groups it bridges merge. O(n^2) over
+	 * a handful of arguments. */
+	uintptr_t lo[WIRE_ALIAS_MAX_ARGS], hi[WIRE_ALIAS_MAX_ARGS];
+	int32_t grp[WIRE_ALIAS_MAX_ARGS];
+	for (uint32_t i = 0; i < n; i++) {
+		grp[i] = -1;
+		if (!is_buffer_kind(op->args[i].kind) || !args[i].len ||
+		    !args[i].buf)
+			continue;
+		lo[i] = (uintptr_t)args[i].buf;
+		if (__builtin_add_overflow(lo[i], args[i].len, &hi[i]))
+			return false;
+		grp[i] = (int32_t)i;
+		for (uint32_t j = 0; j < i; j++) {
+			if (grp[j] < 0 || lo[j] >= hi[i] || lo[i] >= hi[j])
+				continue;
+			int32_t from = grp[i], to = grp[j];
+			if (from == to)
+				continue;
+			if (from < to) {
+				int32_t t = from;
+				from = to;
+				to = t;
+			}
+			for (uint32_t k = 0; k <= i; k++)
+				if (grp[k] == from)
+					grp[k] = to;
+			any = true;
+		}
+	}
+	if (!any)
+		return false;
+	for (uint32_t i = 0; i < n; i++) {
+		int32_t g = grp[i];
+		if (g < 0)
+			continue;
+		bool shared = false;
+		for (uint32_t k = 0; k < n && !shared; k++)
+			shared = k != i && grp[k] == g;
+		if (!shared)
+			continue;
+		struct wire_alias *L = &plan[g];
+		L->lead = g;
+		if (i == (uint32_t)g) {
+			uintptr_t base = lo[i], end = hi[i];
+			for (uint32_t k = i + 1; k < n; k++) {
+				if (grp[k] != g)
+					continue;
+				base = lo[k] < base ? lo[k] : base;
+				end = hi[k] > end ? hi[k] : end;
+			}
+			L->span = end - base;
+			/* offsets of the members follow from the base */
+			for (uint32_t k = i; k < n; k++)
+				if (grp[k] == g)
+					plan[k].off = lo[k] - base;
+		}
+		plan[i].lead = g;
+		if (L->back < 0 && op->args[i].kind != VACCEL_ARGK_IN)
+			L->back = (int32_t)i;
+	}
+	return true;
+}
+
 int wire_encode_call(struct wbuf *meta, struct segs *out,
 		     const struct vaccel_op_desc *op,
 		     const struct vaccel_oparg *args, int64_t remote_sess,
 		     uint64_t sig_hash)
 {
+	struct wire_alias plan[WIRE_ALIAS_MAX_ARGS];
+	bool aliased = wire_alias_plan(op, args, plan);
 	mp_put_array(meta, 4);
 	mp_put_uint(meta, op->id);
 	mp_put_uint(meta, sig_hash);
@@ -519,6 +601,21 @@ int wire_encode_call(struct wbuf *meta, struct segs *out,
 	for (uint32_t i = 0; i < op->nr_args; i++) {
 		const struct vaccel_op_argdesc *d = &op->args[i];
 		const struct vaccel_oparg *a = &args[i];
+		if (aliased && plan[i].lead >= 0) {
+			/* [len, lead, offset] and, at the lead, the region's
+			 * span, whose bytes travel there once */
+			uint32_t lead = (uint32_t)plan[i].lead;
+			mp_put_array(meta, lead == i ? 4 : 3);
+			mp_put_uint(meta, a->len);
+			mp_put_uint(meta, lead);
+			mp_put_uint(meta, plan[i].off);
+			if (lead == i) {
+				mp_put_uint(meta, plan[i].span);
+				segs_add(out, wire_alias_base(args, plan, i),
+					 plan[i].span);
+			}
+			continue;
+		}
 		switch (d->kind) {
 		case VACCEL_ARGK_SCALAR:
 			put_scalar(meta, d, a);
@@ -607,7 +704,123 @@ void wire_call_free(struct wire_call *c)
 	free(c->args);
 	free(c->res_ids);
 	free(c->bufs);
+	free(c->alias);
 	*c = (struct wire_call){0};
+}
+
+static bool next_is_array(const struct mp_reader *r)
+{
+	return r->p < r->end &&
+	       ((*r->p & 0xf0) == 0x90 || *r->p == 0xdc || *r->p == 0xdd);
+}
+
+/* One aliased buffer argument: [len, lead, offset] or, at the lead,
+ * [len, lead, offset, span] (wire_encode_call). */
+static int get_aliased(struct mp_reader *r, struct wire_call *c,
+		       uint32_t *cap, uint32_t i, const struct wire_limits *lim,
+		       uint64_t *in_bytes, char *err, size_t errlen)
+{
+	const struct vaccel_op_desc *op = c->op;
+	const char *name = op->args[i].name;
+	uint32_t n;
+	uint64_t len, lead, off, span = 0;
+	if (mp_get_array(r, &n) || (n != 3 && n != 4) ||
+	    mp_get_uint(r, &len) || mp_get_uint(r, &lead) ||
+	    mp_get_uint(r, &off) || (n == 4 && mp_get_uint(r, &span))) {
+		snprintf(err, errlen, "op '%s' argument '%s': malformed alias",
+			 op->name, name);
+		return VACCEL_EINVAL;
+	}
+	if (op->nr_args > WIRE_ALIAS_MAX_ARGS || lead > i ||
+	    (n == 4) != (lead == i)) {
+		snprintf(err, errlen,
+			 "op '%s' argument '%s': alias of argument %llu",
+			 op->name, name, (unsigned long long)lead);
+		return VACCEL_EINVAL;
+	}
+	if (!c->alias) {
+		c->alias = malloc(op->nr_args * sizeof(*c->alias));
+		if (!c->alias) {
+			snprintf(err, errlen, "out of memory");
+			return VACCEL_ENOMEM;
+		}
+		for (uint32_t k = 0; k < op->nr_args; k++)
+			c->alias[k] = (struct wire_alias){.lead = -1,
+							  .back = -1};
+	}
+	struct wire_alias *L = &c->alias[lead];
+	if (n == 4) {
+		if (span > lim->max_buffer) {
+			snprintf(err, errlen,
+				 "op '%s' argument '%s': a region of %llu "
+				 "bytes exceeds the buffer limit",
+				 op->name, name, (unsigned long long)span);
+			return VACCEL_EMSGSIZE;
+		}
+		L->lead = (int32_t)i;
+		L->span = span;
+		int ret = add_buf(c, cap, i, 0, WB_REGION, true, span);
+		if (ret) {
+			snprintf(err, errlen, "out of memory");
+			return ret;
+		}
+		if (__builtin_add_overflow(*in_bytes, span, in_bytes)) {
+			snprintf(err, errlen, "op '%s': input sizes overflow",
+				 op->name);
+			return VACCEL_EINVAL;
+		}
+	} else if (L->lead != (int32_t)lead) {
+		snprintf(err, errlen,
+			 "op '%s' argument '%s': argument %llu leads no "
+			 "region",
+			 op->name, name, (unsigned long long)lead);
+		return VACCEL_EINVAL;
+	}
+	if (off > L->span || len > L->span - off || !len) {
+		snprintf(err, errlen,
+			 "op '%s' argument '%s': %llu bytes at %llu lie outside "
+			 "its region of %llu",
+			 op->name, name, (unsigned long long)len,
+			 (unsigned long long)off, (unsigned long long)L->span);
+		return VACCEL_EINVAL;
+	}
+	c->alias[i].lead = (int32_t)lead;
+	c->alias[i].off = off;
+	if (L->back < 0 && op->args[i].kind != VACCEL_ARGK_IN)
+		L->back = (int32_t)i;
+	c->args[i].len = len;
+	return VACCEL_OK;
+}
+
+/* The regions' members cover them exactly, from their first byte to their
+ * last, and no region has a single member: what the agent's own plan of
+ * the reply will find again. */
+static int check_regions(const struct wire_call *c, char *err,
+			 size_t errlen)
+{
+	const struct vaccel_op_desc *op = c->op;
+	for (uint32_t g = 0; c->alias && g < op->nr_args; g++) {
+		if (c->alias[g].lead != (int32_t)g)
+			continue;
+		uint64_t lo = UINT64_MAX, hi = 0;
+		unsigned int members = 0;
+		for (uint32_t k = g; k < op->nr_args; k++) {
+			if (c->alias[k].lead != (int32_t)g)
+				continue;
+			members++;
+			uint64_t o = c->alias[k].off;
+			lo = o < lo ? o : lo;
+			hi = o + c->args[k].len > hi ? o + c->args[k].len : hi;
+		}
+		if (members < 2 || lo != 0 || hi != c->alias[g].span) {
+			snprintf(err, errlen,
+				 "op '%s' argument '%s': its region is not "
+				 "the union of two or more arguments",
+				 op->name, op->args[g].name);
+			return VACCEL_EINVAL;
+		}
+	}
+	return VACCEL_OK;
 }
 
 #define BAD(...)                                                               \
@@ -708,6 +921,13 @@ int wire_decode_call(const uint8_t *meta, size_t len, uint64_t raw_len,
 		case VACCEL_ARGK_IN:
 		case VACCEL_ARGK_INOUT:
 		case VACCEL_ARGK_OUT:
+			if (next_is_array(&r)) {
+				ret = get_aliased(&r, c, &cap, i, lim,
+						  &in_bytes, err, errlen);
+				if (ret)
+					goto fail;
+				break;
+			}
 			if (mp_get_uint(&r, &u))
 				BAD("op '%s' argument '%s': expected a length",
 				    op->name, d->name);
@@ -891,6 +1111,8 @@ int wire_decode_call(const uint8_t *meta, size_t len, uint64_t raw_len,
 			    op->name, d->name,
 			    (unsigned long long)c->args[i].len);
 	}
+	if (check_regions(c, err, errlen))
+		goto fail;
 	/* Inout buffers this call overwrites whole travel back only. */
 	for (uint32_t b = 0; b < c->nr_bufs; b++) {
 		struct wire_buf *wb = &c->bufs[b];
@@ -921,6 +1143,12 @@ void wire_call_bind(struct wire_call *c, void **mem)
 		case WB_IN_ARG:
 		case WB_OUT_ARG:
 			a->buf = mem[b];
+			break;
+		case WB_REGION:
+			for (uint32_t k = wb->arg; k < c->op->nr_args; k++)
+				if (c->alias[k].lead == (int32_t)wb->arg)
+					c->args[k].buf =
+					    (uint8_t *)mem[b] + c->alias[k].off;
 			break;
 		case WB_IN_LIST:
 		case WB_OUT_LIST:
@@ -956,12 +1184,26 @@ int wire_encode_reply(struct wbuf *meta, struct segs *out, int status,
 			 k == VACCEL_ARGK_ARGS_OUT ||
 			 k == VACCEL_ARGK_TENSORS_OUT;
 	}
+	/* an alias group's region comes back once, at its first written
+	 * member; the others say 0 bytes */
+	struct wire_alias plan[WIRE_ALIAS_MAX_ARGS];
+	bool aliased = wire_alias_plan(op, args, plan);
 	mp_put_array(meta, nouts);
 	for (uint32_t i = 0; i < op->nr_args; i++) {
 		const struct vaccel_oparg *a = &args[i];
 		switch (op->args[i].kind) {
 		case VACCEL_ARGK_OUT:
 		case VACCEL_ARGK_INOUT:
+			if (aliased && plan[i].lead >= 0) {
+				uint32_t g = (uint32_t)plan[i].lead;
+				bool back = plan[g].back == (int32_t)i;
+				mp_put_uint(meta, back ? plan[g].span : 0);
+				if (back)
+					segs_add(out,
+						 wire_alias_base(args, plan, g),
+						 plan[g].span);
+				break;
+			}
 			mp_put_uint(meta, a->len);
 			segs_add(out, a->buf, a->len);
 			break;
@@ -1009,6 +1251,8 @@ int wire_decode_reply(const uint8_t *meta, size_t len, uint64_t raw_len,
 			   ? VACCEL_OK
 			   : VACCEL_EBACKEND;
 	uint32_t outs = 0;
+	struct wire_alias plan[WIRE_ALIAS_MAX_ARGS];
+	bool aliased = wire_alias_plan(op, args, plan);
 	for (uint32_t i = 0; i < op->nr_args; i++) {
 		struct vaccel_oparg *a = &args[i];
 		uint64_t u;
@@ -1017,6 +1261,18 @@ int wire_decode_reply(const uint8_t *meta, size_t len, uint64_t raw_len,
 		case VACCEL_ARGK_OUT:
 		case VACCEL_ARGK_INOUT:
 			outs++;
+			if (aliased && plan[i].lead >= 0) {
+				uint32_t g = (uint32_t)plan[i].lead;
+				bool back = plan[g].back == (int32_t)i;
+				if (mp_get_uint(&r, &u) ||
+				    u != (back ? plan[g].span : 0))
+					return VACCEL_EBACKEND;
+				if (back)
+					segs_add(in,
+						 wire_alias_base(args, plan, g),
+						 u);
+				break;
+			}
 			if (mp_get_uint(&r, &u) || u != a->len)
 				return VACCEL_EBACKEND;
 			segs_add(in, a->buf, u);

@@ -147,6 +147,45 @@ void segs_reset(struct segs *s);
 void segs_free(struct segs *s);
 void segs_add(struct segs *s, void *buf, uint64_t len);
 
+/* ---- aliasing ------------------------------------------------------------
+ *
+ * Buffers of one call that overlap in the caller's memory (the same array
+ * passed twice, two rows of one column-major matrix as strided vectors, a
+ * view inside another) travel as one region: the bytes from the lowest
+ * start to the highest end among them, sent once and written back once, so
+ * that the callee works on one copy with the aliasing the caller had. Both
+ * peers derive the plan from the buffers' addresses: the guest from the
+ * caller's, the agent from the region it allocated (its other buffers are
+ * separate allocations and never overlap).
+ */
+/* Ops with more arguments than this are never planned (nor accepted with
+ * aliased arguments). */
+#define WIRE_ALIAS_MAX_ARGS 32
+struct wire_alias {
+	/* the group's first argument; -1: this argument is not aliased */
+	int32_t lead;
+	/* the group's first OUT/INOUT argument, which carries the region in
+	 * the reply; -1 when none is written (lead's entry only) */
+	int32_t back;
+	/* byte offset of this argument's buffer in the region */
+	uint64_t off;
+	/* the region's bytes (lead's entry only) */
+	uint64_t span;
+};
+/*
+ * Fill plan[0..op->nr_args) for this call's IN/OUT/INOUT buffers. Returns
+ * true if any two overlap; false (and every lead -1) otherwise.
+ */
+bool wire_alias_plan(const struct vaccel_op_desc *op,
+		     const struct vaccel_oparg *args, struct wire_alias *plan);
+/* The region's first byte in the caller's memory, for a planned lead. */
+static inline uint8_t *wire_alias_base(const struct vaccel_oparg *args,
+				       const struct wire_alias *plan,
+				       uint32_t lead)
+{
+	return (uint8_t *)args[lead].buf - plan[lead].off;
+}
+
 /* ---- op calls ------------------------------------------------------------ */
 /*
  * Client: encode a call's meta into `meta` and its outgoing raw segments
@@ -163,7 +202,10 @@ int wire_encode_call(struct wbuf *meta, struct segs *out,
  * are described by `bufs` (one per raw segment in order and one per OUT
  * buffer) for the caller to allocate and read, then point args at.
  */
-enum wire_buf_role { WB_IN_ARG, WB_OUT_ARG, WB_IN_LIST, WB_OUT_LIST };
+/* WB_REGION: the region of an alias group, described at its lead
+ * argument; every member points into it (wire_call.alias). */
+enum wire_buf_role { WB_IN_ARG, WB_OUT_ARG, WB_IN_LIST, WB_OUT_LIST,
+		     WB_REGION };
 struct wire_buf {
 	uint32_t arg;
 	/* list element for *_LIST roles */
@@ -188,6 +230,9 @@ struct wire_call {
 	int64_t *res_ids;
 	struct wire_buf *bufs;
 	uint32_t nr_bufs;
+	/* the alias plan, op->nr_args entries; NULL when the call has no
+	 * aliased arguments */
+	struct wire_alias *alias;
 	/* list storage owned by the call (vaccel_arg / vaccel_tensor arrays) */
 	void **lists;
 	char **strings;

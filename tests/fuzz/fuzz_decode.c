@@ -312,6 +312,12 @@ static bool is_list(enum vaccel_arg_kind k)
 	return k >= VACCEL_ARGK_ARGS_IN;
 }
 
+static bool is_buffer_kind(enum vaccel_arg_kind k)
+{
+	return k == VACCEL_ARGK_IN || k == VACCEL_ARGK_OUT ||
+	       k == VACCEL_ARGK_INOUT;
+}
+
 static bool is_args_list(enum vaccel_arg_kind k)
 {
 	return k == VACCEL_ARGK_ARGS_IN || k == VACCEL_ARGK_ARGS_OUT;
@@ -353,6 +359,17 @@ static void check_call(const struct wire_call *c, uint64_t raw_len,
 				const struct vaccel_tensor *t = a->buf;
 				CHECK(t[b->elem].size == b->len);
 			}
+			break;
+		case WB_REGION:
+			/* every member lies inside it */
+			CHECK(is_buffer_kind(k) && b->on_wire && c->alias);
+			CHECK(c->alias[b->arg].lead == (int32_t)b->arg);
+			CHECK(c->alias[b->arg].span == b->len);
+			for (uint32_t m = b->arg; m < op->nr_args; m++)
+				if (c->alias[m].lead == (int32_t)b->arg)
+					CHECK(c->alias[m].off <= b->len &&
+					      c->args[m].len <=
+						  b->len - c->alias[m].off);
 			break;
 		default:
 			CHECK(!"unknown buffer role");

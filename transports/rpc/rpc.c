@@ -640,12 +640,21 @@ static int rpc_resource_unregister(void *priv, struct vaccel_resource *res,
 typedef void (*layout_fn)(void *ctx, void *ptr, uint64_t len, bool in,
 			  bool out);
 
+/* The buffers of a call in the order they travel: an alias group's
+ * region once, at its lead (codec.h, "aliasing"). */
 static void layout(const struct vaccel_op_desc *op,
-		   const struct vaccel_oparg *args, layout_fn fn, void *ctx)
+		   const struct vaccel_oparg *args,
+		   const struct wire_alias *plan, layout_fn fn, void *ctx)
 {
 	for (uint32_t i = 0; i < op->nr_args; i++) {
 		const struct vaccel_oparg *a = &args[i];
 		enum vaccel_arg_kind k = op->args[i].kind;
+		if (plan && plan[i].lead >= 0) {
+			if (plan[i].lead == (int32_t)i)
+				fn(ctx, wire_alias_base(args, plan, i),
+				   plan[i].span, true, plan[i].back >= 0);
+			continue;
+		}
 		switch (k) {
 		case VACCEL_ARGK_IN:
 		case VACCEL_ARGK_OUT:
@@ -744,8 +753,10 @@ static bool memfd_prepare(struct conn *c, const struct vaccel_op_desc *op,
 {
 	if (g.url.kind != URL_UNIX || !g.memfd_min)
 		return false;
+	struct wire_alias plan[WIRE_ALIAS_MAX_ARGS];
+	bool aliased = wire_alias_plan(op, args, plan);
 	struct layout_ctx l = {.c = c};
-	layout(op, args, span_cb, &l);
+	layout(op, args, aliased ? plan : NULL, span_cb, &l);
 	if (l.failed || l.off < g.memfd_min)
 		return false;
 	if (l.nr_out > c->out_cap) {
@@ -762,7 +773,7 @@ static bool memfd_prepare(struct conn *c, const struct vaccel_op_desc *op,
 		return false;
 	}
 	l = (struct layout_ctx){.c = c};
-	layout(op, args, fill_cb, &l);
+	layout(op, args, aliased ? plan : NULL, fill_cb, &l);
 	c->nr_outs = l.nr_out;
 	return true;
 }
@@ -819,11 +830,16 @@ static int roundtrip(struct conn *c, struct vaccel_session *sess,
 				return r;
 			continue;
 		}
-		/* Segments are the non-empty outputs, in order; decode_reply
-		 * checked each length against the capacity asked for, so the
-		 * copy stays inside the output's slot. */
-		while (o < c->nr_outs && c->outs[o].dst != c->segs.v[i].buf)
-			o++;
+		/* Segments are the non-empty outputs; decode_reply checked
+		 * each length against the capacity asked for, so the copy
+		 * stays inside the output's slot. A region comes back at its
+		 * first written member but was laid out at its lead, so the
+		 * order may differ: look from the start when not next. */
+		if (o >= c->nr_outs || c->outs[o].dst != c->segs.v[i].buf)
+			for (o = 0; o < c->nr_outs &&
+				    c->outs[o].dst != c->segs.v[i].buf;
+			     o++)
+				;
 		if (o == c->nr_outs)
 			return -EPROTO;
 		memcpy(c->segs.v[i].buf, c->map + c->outs[o++].off,
