@@ -164,6 +164,75 @@ static size_t gemm_call(struct bb *b, uint64_t hash, uint64_t c_len)
 	return at;
 }
 
+/* gemm, single precision, 2x2, with A and B one region: A is
+ * [16, A, 0, span] and B [16, b_lead, b_off]. The raw part is the region. */
+static void gemm_aliased_call(struct bb *b, uint64_t span, uint64_t b_lead,
+			      uint64_t b_off)
+{
+	struct wbuf m = {0};
+	head(&m, VACCEL_OPID_GEMM, sig(VACCEL_OPID_GEMM), FX_SESSION,
+	     VACCEL_GEMM_NR_ARGS);
+	mp_put_int(&m, VACCEL_BLAS_S);
+	mp_put_int(&m, VACCEL_BLAS_COL);
+	mp_put_int(&m, VACCEL_BLAS_NOTRANS);
+	mp_put_int(&m, VACCEL_BLAS_NOTRANS);
+	mp_put_int(&m, 2);
+	mp_put_int(&m, 2);
+	mp_put_int(&m, 2);
+	complex(&m, 1.0, 0.0);
+	mp_put_array(&m, 4);
+	mp_put_uint(&m, 16);
+	mp_put_uint(&m, VACCEL_GEMM_A);
+	mp_put_uint(&m, 0);
+	mp_put_uint(&m, span);
+	mp_put_int(&m, 2);
+	if (b_lead == UINT64_MAX) {
+		mp_put_uint(&m, 16);
+	} else {
+		mp_put_array(&m, 3);
+		mp_put_uint(&m, 16);
+		mp_put_uint(&m, b_lead);
+		mp_put_uint(&m, b_off);
+	}
+	mp_put_int(&m, 2);
+	complex(&m, 0.5, 0.0);
+	mp_put_uint(&m, 16);
+	mp_put_int(&m, 2);
+	emit(b, WIRE_CALL, &m, NULL,
+	     span + (b_lead == UINT64_MAX ? 16 : 0) + 16);
+	wbuf_free(&m);
+}
+
+/* A times A: one 16-byte region for both. */
+static void good_gemm_aliased(struct bb *b)
+{
+	gemm_aliased_call(b, 16, VACCEL_GEMM_A, 0);
+}
+
+/* B names the transa scalar as its region's lead. */
+static void bad_alias_lead_not_region(struct bb *b)
+{
+	gemm_aliased_call(b, 16, VACCEL_GEMM_TRANSA, 0);
+}
+
+/* A's region with no other member. */
+static void bad_alias_lone_region(struct bb *b)
+{
+	gemm_aliased_call(b, 16, UINT64_MAX, 0);
+}
+
+/* B 8 bytes past the end of the region. */
+static void bad_alias_outside_region(struct bb *b)
+{
+	gemm_aliased_call(b, 16, VACCEL_GEMM_A, 8);
+}
+
+/* A region larger than its members cover. */
+static void bad_alias_region_gap(struct bb *b)
+{
+	gemm_aliased_call(b, 64, VACCEL_GEMM_A, 0);
+}
+
 /* image_classify with the given lengths; raw carries img_len bytes. */
 static size_t classify_call(struct bb *b, uint64_t img_len, uint64_t text_len,
 			    uint64_t name_len)
@@ -702,6 +771,8 @@ static const struct {
      "RES_NEW with two files, one empty"},
     {"itest-good-call-noop.bin", good_noop, true, E(OK), true, "noop"},
     {"itest-good-call-gemm.bin", good_gemm, true, E(OK), true, "a 2x2 sgemm"},
+    {"itest-good-call-gemm-aliased.bin", good_gemm_aliased, true, E(OK),
+     true, "a 2x2 sgemm of A times A, one region for both"},
     {"itest-good-call-exec.bin", good_exec, true, E(OK), true,
      "exec with argument lists"},
     {"itest-good-call-model-run.bin", good_model_run, true, E(OK), true,
@@ -750,6 +821,14 @@ static const struct {
     {"itest-bad-call-version-2.bin", bad_call_version_2, true, FX_CLOSE, false,
      "a CALL frame of version 2 mid-conversation"},
     /* calls */
+    {"itest-bad-alias-lead-not-region.bin", bad_alias_lead_not_region, true,
+     E(EINVAL), true, "B's region lead is a scalar"},
+    {"itest-bad-alias-lone-region.bin", bad_alias_lone_region, true,
+     E(EINVAL), true, "a region of one member"},
+    {"itest-bad-alias-outside-region.bin", bad_alias_outside_region, true,
+     E(EINVAL), true, "B 8 bytes past its region's end"},
+    {"itest-bad-alias-region-gap.bin", bad_alias_region_gap, true, E(EINVAL),
+     true, "a 64-byte region its 16-byte members do not cover"},
     {"itest-bad-call-wrong-arg-count.bin", bad_call_wrong_arg_count, true,
      E(EBACKEND), true, "gemm with 3 arguments"},
     {"itest-bad-call-noop-with-args.bin", bad_call_noop_with_args, true,
