@@ -13,6 +13,7 @@
 #include "client.h"
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,10 +54,15 @@ struct conn {
 	uint32_t nr_outs, out_cap;
 };
 
+/* Bytes of memfd kept mapped across calls by all threads. */
+static _Atomic uint64_t memfd_kept;
+
 static void memfd_drop(struct conn *c)
 {
-	if (c->map)
+	if (c->map) {
 		munmap(c->map, c->map_len);
+		atomic_fetch_sub(&memfd_kept, c->map_len);
+	}
 	if (c->mfd >= 0)
 		close(c->mfd);
 	c->map = NULL;
@@ -77,6 +83,10 @@ static struct {
 	/* calls whose buffers span at least this go through a memfd on
 	 * UNIX sockets; 0: never */
 	uint64_t memfd_min;
+	/* a thread's memfd is kept for its next call while no larger than
+	 * memfd_keep and while all kept ones stay within memfd_keep_total;
+	 * a larger one is released after its call */
+	uint64_t memfd_keep, memfd_keep_total;
 	struct wire_limits lim;
 	pthread_key_t conn_key;
 	/* guards everything below */
@@ -146,6 +156,22 @@ static int env_int(const char *name, int def)
 	return (int)n;
 }
 
+static uint64_t env_size(const char *name, uint64_t def)
+{
+	const char *v = getenv(name);
+	uint64_t n;
+	if (!v || !*v)
+		return def;
+	if (vaccel_config_parse_size(v, &n)) {
+		vaccel_log(VACCEL_LOG_ERROR, TAG,
+			   "%s='%s' is not a byte count (digits, optional K, "
+			   "M or G); using %llu",
+			   name, v, (unsigned long long)def);
+		return def;
+	}
+	return n;
+}
+
 static int rpc_init(void *priv)
 {
 	(void)priv;
@@ -176,6 +202,9 @@ static int rpc_init(void *priv)
 		else
 			g.memfd_min = v;
 	}
+	g.memfd_keep = env_size("VACCEL_RPC_MEMFD_KEEP", 64u << 20);
+	g.memfd_keep_total =
+	    env_size("VACCEL_RPC_MEMFD_KEEP_TOTAL", 256u << 20);
 	wire_limits_default(&g.lim);
 	if (pthread_key_create(&g.conn_key, conn_free))
 		return VACCEL_ENOMEM;
@@ -743,7 +772,17 @@ static int memfd_ensure(struct conn *c, uint64_t span)
 	c->mfd = fd;
 	c->map = p;
 	c->map_len = (size_t)len;
+	atomic_fetch_add(&memfd_kept, c->map_len);
 	return 0;
+}
+
+/* After a call: give a memfd back that is over what may be kept, so that
+ * one large call leaves no shared memory resident in the program. */
+static void memfd_trim(struct conn *c)
+{
+	if (c->map && (c->map_len > g.memfd_keep ||
+		       atomic_load(&memfd_kept) > g.memfd_keep_total))
+		memfd_drop(c);
 }
 
 /* Lay a large call's buffers out in the memfd; false to send it the
@@ -876,6 +915,7 @@ again:;
 	bool sent_any, touched = false;
 	int status = VACCEL_OK;
 	int r = roundtrip(c, sess, op, args, &sent_any, &touched, &status);
+	memfd_trim(c);
 	if (!r)
 		return status;
 	conn_close(c);
