@@ -17,6 +17,11 @@
  *       the same product through the native API in one session:
  *       vaccel_sgemm (vAccel's) for s, vaccel_blas_gemm with
  *       VACCEL_BLAS_D for d; VACCEL_PLUGINS picks the plugin.
+ *   vaccel-bench-blas shape M N K LD REPS
+ *       cblas_dgemm on blocks of column-major arrays with leading
+ *       dimension LD (beta 1): flops, the bytes the call would move, their
+ *       ratio, median and min time. scripts/bench `cost` calibrates
+ *       VACCEL_SHIM_MIN_INTENSITY with it.
  *   vaccel-bench-blas overhead CALLS BATCHES
  *       tiny calls (cblas_sgemm m = n = k = 2, cblas_ddot n = 1) through
  *       the normal symbol and through OpenBLAS's own symbol resolved by
@@ -326,6 +331,68 @@ static int overhead(unsigned long calls, unsigned int batches)
 	return 0;
 }
 
+/* ---- gemm shapes: flops against the bytes a call would move -------- */
+
+/* Elements from a column-major matrix's first to its last. */
+static double span(size_t ld, size_t rows, size_t cols)
+{
+	return rows && cols ? (double)ld * (double)(cols - 1) + (double)rows
+			    : 0;
+}
+
+/*
+ * cblas_dgemm of an M x K by a K x N matrix into M x N, beta 1, every
+ * matrix a block of a column-major array with leading dimension LD (the
+ * strided sub-matrices LAPACK's blocked routines hand to gemm). Prints the
+ * flops and the bytes the call would move as spans (A and B out, C out
+ * and back), their ratio (the intensity) and the median time.
+ */
+static int shape(size_t m, size_t n, size_t k, size_t ld, unsigned int reps)
+{
+	if (ld < m || ld < k)
+		die("LD must be at least M and K");
+	size_t cols = n > k ? n : k;
+	double *a = calloc(ld * k, sizeof(double));
+	double *b = calloc(ld * cols, sizeof(double));
+	double *c = calloc(ld * n, sizeof(double));
+	uint64_t *t = calloc(reps, sizeof(uint64_t));
+	if (!a || !b || !c || !t)
+		die("out of memory");
+	for (size_t i = 0; i < ld * k; i++)
+		a[i] = val(i, 1);
+	for (size_t i = 0; i < ld * cols; i++)
+		b[i] = val(i, 2);
+	for (unsigned int i = 0; i < 2 + reps; i++) {
+		uint64_t t0 = bench_now_ns();
+		cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans,
+			    (blasint)m, (blasint)n, (blasint)k, 1.0, a,
+			    (blasint)ld, b, (blasint)ld, 1.0, c, (blasint)ld);
+		uint64_t t1 = bench_now_ns();
+		if (i >= 2)
+			t[i - 2] = t1 - t0;
+	}
+	/* C accumulated 2 + reps products: check one entry */
+	double want = 0;
+	for (size_t p = 0; p < k; p++)
+		want += a[p * ld] * b[p];
+	want *= 2 + reps;
+	if (fabs(c[0] - want) > 1e-9 * (fabs(want) + 1))
+		die("wrong product");
+	struct bench_stats st = bench_stats(t, reps);
+	double flop = 2.0 * (double)m * (double)n * (double)k;
+	double bytes = 8.0 * (span(ld, m, k) + span(ld, k, n) +
+			      2 * span(ld, m, n));
+	printf("shape m=%zu n=%zu k=%zu ld=%zu reps=%u flops=%.6g bytes=%.6g "
+	       "intensity=%.4g p50_ms=%.6g min_ms=%.6g\n",
+	       m, n, k, ld, reps, flop, bytes, flop / bytes, st.p50 / 1e6,
+	       st.min / 1e6);
+	free(a);
+	free(b);
+	free(c);
+	free(t);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -338,6 +405,14 @@ int main(int argc, char **argv)
 			return gemm(
 			    !strcmp(cmd, "gemm") ? MODE_CBLAS : MODE_NATIVE,
 			    argv[2][0], n, (unsigned int)reps, argc == 5);
+	} else if (!strcmp(cmd, "shape") && argc == 7) {
+		unsigned long v[5];
+		for (int i = 0; i < 5; i++)
+			v[i] = strtoul(argv[2 + i], NULL, 10);
+		if (v[0] && v[1] && v[2] && v[3] <= 65536 && v[4] &&
+		    v[4] <= 100000)
+			return shape(v[0], v[1], v[2], v[3],
+				     (unsigned int)v[4]);
 	} else if (!strcmp(cmd, "overhead") && argc == 4) {
 		unsigned long calls = strtoul(argv[2], NULL, 10);
 		unsigned long batches = strtoul(argv[3], NULL, 10);
@@ -346,7 +421,8 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr,
 		"usage: %s gemm|native s|d N REPS [nocheck]\n"
+		"       %s shape M N K LD REPS\n"
 		"       %s overhead CALLS BATCHES (BATCHES <= %d)\n",
-		argv[0], argv[0], MAX_BATCHES);
+		argv[0], argv[0], argv[0], MAX_BATCHES);
 	return 2;
 }

@@ -715,11 +715,12 @@ def query_c(f):
     return Query(f).visit(tree)
 
 
-def wants_c(f):
+def wants_c(f, cost=None):
     """The wrapper's offload test: a workspace query never leaves (the
     local routine answers it without doing the work, from whatever
-    one-element dummies the caller passed), else the policy decides."""
-    w = "SHIM_WANTS(f, %s)" % flops_c(f)
+    one-element dummies the caller passed), else the policy decides.
+    `cost`: a C name holding flops_c(f) already."""
+    w = "SHIM_WANTS(f, %s)" % (cost or flops_c(f))
     q = query_c(f)
     return w if q is None else "!%s && %s" % (q, w)
 
@@ -850,7 +851,8 @@ def body_ffi(f):
         ri = len(wa) - 1
         out.append("a[%d].buf = %s;" % (ri, "p_ret_" if ret_by_pointer(f)
                                          else "&r_"))
-    out.append("if (shim_call(f, %d, a, %d) == 0) {" % (op_id(f), len(wa)))
+    out.append("if (shim_call(f, %d, a, %d, cost) == 0) {"
+               % (op_id(f), len(wa)))
     info = f.r.keys.get("info")
     if info:
         out.append("\tif (*p_%s < 0)" % info)
@@ -907,7 +909,8 @@ def body_op(f, op):
             else:
                 raise SpecError("%s: cannot pass %s (%s) as op argument of "
                                 "type %s" % (f.r.where, a.name, t, oa.type))
-    out.append("if (shim_call(f, %d, a, %d) == 0)" % (op.id, len(op.args)))
+    out.append("if (shim_call(f, %d, a, %d, cost) == 0)"
+               % (op.id, len(op.args)))
     out.append("\treturn;")
     return out
 
@@ -938,7 +941,7 @@ def gen_shim(api, ops, cx, banner):
         # wrapper needs no stack frame of its own: 0 handled, else local
         rp = [] if rt == "void" else ["%s *rp" % rt]
         out.append("static __attribute__((noinline)) int off_%s("
-                   "struct shim_fn *f, %s)\n{\n"
+                   "struct shim_fn *f, double cost, %s)\n{\n"
                    % (f.symbol, ", ".join(params + rp)))
         if rt != "void":
             out.append("\t%s r_ = 0;\n" % rt)
@@ -960,9 +963,10 @@ def gen_shim(api, ops, cx, banner):
         out.append("\tstruct shim_fn *f = &shim_fns[%d];\n" % k)
         if rt != "void":
             out.append("\t%s r_;\n" % rt)
+        out.append("\tconst double cost = %s;\n" % flops_c(f))
         out.append("\tif (%s &&\n"
-                   "\t    off_%s(f, %s) == 0)\n\t\treturn%s;\n"
-                   % (wants_c(f), f.symbol,
+                   "\t    off_%s(f, cost, %s) == 0)\n\t\treturn%s;\n"
+                   % (wants_c(f, "cost"), f.symbol,
                       ", ".join(names + (["&r_"] if rp else [])),
                       ret_zero(f)))
         out.append("\tshim_local_enter(f);\n")

@@ -10,7 +10,6 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -18,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <vaccel.h>
@@ -27,6 +27,8 @@ SHIM_TLS _Thread_local int shim_depth;
 SHIM_TLS _Thread_local struct shim_stats *shim_tstats;
 
 enum fallback { FALLBACK_LOCAL, FALLBACK_FAIL };
+enum report_state { REPORT_NONE, REPORT_WRITING, REPORT_DONE };
+typedef void exit_fn(int);
 
 static struct {
 	enum fallback fallback;
@@ -44,6 +46,17 @@ static struct {
 	_Atomic bool warned;
 	/* ILP64 (`64_`) lookups passed through */
 	_Atomic uint64_t ilp64_lookups;
+	/* the process the counters belong to: a vfork child shares them
+	 * with its parent and must not report them as its own */
+	pid_t pid;
+	/* enum report_state: one report per process, however it ends */
+	_Atomic int report_state;
+	/* the next _exit, _Exit and quick_exit (another shim's or libc's),
+	 * resolved at load time: looking them up on the way out could take
+	 * the loader's locks in a vfork child */
+	exit_fn *_Atomic real_exit;
+	exit_fn *_Atomic real_Exit;
+	exit_fn *_Atomic real_quick_exit;
 } g = { .session_lock = PTHREAD_MUTEX_INITIALIZER, .retry_ms = 1000 };
 
 #define TAG "vaccel-shim-%s: "
@@ -99,10 +112,16 @@ static unsigned int parse_levels(const char *v)
 	return m;
 }
 
-static void report_at_exit(void);
+static void report_once(void);
+static void reset_in_child(void);
+static exit_fn *next_exit(exit_fn *_Atomic *slot, const char *name);
 
 __attribute__((constructor)) static void shim_init(void)
 {
+	/* now, not on the way out (g.real_exit says why) */
+	next_exit(&g.real_exit, "_exit");
+	next_exit(&g.real_Exit, "_Exit");
+	next_exit(&g.real_quick_exit, "quick_exit");
 	const char *v = getenv("VACCEL_SHIM_MIN_FLOPS");
 	double min = 2e6;
 	if (v && *v) {
@@ -119,6 +138,23 @@ __attribute__((constructor)) static void shim_init(void)
 	/* 0 offloads everything, including calls whose dimensions are
 	 * invalid (their errors are then reported by the shim's checks) */
 	shim_policy.min_flops = min > 0 ? min : -INFINITY;
+	/* the default intensity is scripts/bench `cost`'s calibration
+	 * (docs/performance.md); VACCEL_SHIM_MIN_FLOPS=0, "offload
+	 * everything", turns it off unless it is given */
+	double intensity = min > 0 ? SHIM_DEFAULT_MIN_INTENSITY : 0;
+	v = getenv("VACCEL_SHIM_MIN_INTENSITY");
+	if (v && *v) {
+		char *end;
+		errno = 0;
+		double d = strtod(v, &end);
+		if (errno || *end || !(d >= 0) || d == INFINITY)
+			say("VACCEL_SHIM_MIN_INTENSITY='%s' is not a number "
+			    ">= 0 (flops per byte moved); using %g",
+			    v, intensity);
+		else
+			intensity = d;
+	}
+	shim_policy.min_intensity = intensity;
 	v = getenv("VACCEL_SHIM_FALLBACK");
 	if (v && !strcmp(v, "fail"))
 		g.fallback = FALLBACK_FAIL;
@@ -140,10 +176,17 @@ __attribute__((constructor)) static void shim_init(void)
 	}
 	v = getenv("VACCEL_SHIM_REPORT");
 	if (v && *v && strcmp(v, "0")) {
+		g.pid = getpid();
 		g.report = v;
 		/* atexit, not a destructor: runs on exit() before libraries
-		 * are torn down */
-		atexit(report_at_exit);
+		 * are torn down; _exit, _Exit and quick_exit, which run no
+		 * handlers, report through their interposers below */
+		atexit(report_once);
+		int err = pthread_atfork(NULL, NULL, reset_in_child);
+		if (err)
+			say("pthread_atfork: %s; forked children will not "
+			    "report",
+			    strerror(err));
 	}
 	/* last: from here on calls may be offloaded */
 	atomic_thread_fence(memory_order_seq_cst);
@@ -200,69 +243,263 @@ static bool anything_caught(void)
 	return atomic_load(&g.ilp64_lookups) != 0;
 }
 
-static void report_at_exit(void)
+/*
+ * The report is written on the way out of a process, possibly from _exit
+ * while other threads hold stdio's or malloc's locks: it is formatted
+ * here by hand into a static buffer (one report per process uses it) and
+ * written with one write(2), O_APPEND for a file, so that the reports of
+ * processes ending at once do not interleave.
+ */
+#define REPORT_MAX (128 * 1024)
+/* room kept for the lines after the functions' */
+#define REPORT_TAIL 1024
+
+struct text {
+	char *buf;
+	size_t len;
+	size_t cap;
+};
+
+static void put_str(struct text *t, const char *s)
 {
-	/* helpers the program runs (a shell, timeout) inherit LD_PRELOAD:
-	 * a process that called nothing reports nothing */
-	if (!anything_caught())
-		return;
-	FILE *out = stderr;
-	if (g.report[0] == '/') {
-		out = fopen(g.report, "a");
-		if (!out) {
-			say("cannot open report file %s: %s", g.report,
-			    strerror(errno));
-			return;
-		}
-	}
+	while (*s && t->len < t->cap)
+		t->buf[t->len++] = *s++;
+}
+
+static void put_u64(struct text *t, const char *key, uint64_t v)
+{
+	char d[20];
+	int n = 0;
+	do {
+		d[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	put_str(t, " ");
+	put_str(t, key);
+	put_str(t, "=");
+	while (n && t->len < t->cap)
+		t->buf[t->len++] = d[--n];
+}
+
+static void put_prefix(struct text *t)
+{
+	put_str(t, "vaccel-shim-");
+	put_str(t, shim_api.name);
+	put_str(t, ": ");
+}
+
+static void put_counters(struct text *t, const uint64_t c[SHIM_C_NR])
+{
+	put_u64(t, "caught",
+		c[SHIM_C_LOCAL] + c[SHIM_C_OFFLOADED] + c[SHIM_C_ERRORS]);
+	put_u64(t, "offloaded", c[SHIM_C_OFFLOADED]);
+	put_u64(t, "local", c[SHIM_C_LOCAL]);
+	put_u64(t, "failed", c[SHIM_C_FAILED]);
+	put_u64(t, "errors", c[SHIM_C_ERRORS]);
+	put_u64(t, "bytes_out", c[SHIM_C_BYTES_OUT]);
+	put_u64(t, "bytes_in", c[SHIM_C_BYTES_IN]);
+	put_str(t, "\n");
+}
+
+/* The text of this process's report into t. */
+static void report_format(struct text *t)
+{
 	uint64_t tot[SHIM_C_NR] = { 0 };
-	fprintf(out, "vaccel-shim-%s: report pid=%d\n", shim_api.name,
-		(int)getpid());
+	unsigned int left_out = 0;
+	put_prefix(t);
+	put_str(t, "report");
+	put_u64(t, "pid", (uint64_t)getpid());
+	put_str(t, "\n");
+	/* a line that does not fit whole is left out, and the lines after
+	 * the functions' always fit */
+	size_t cap = t->cap;
+	t->cap -= REPORT_TAIL;
 	for (unsigned int i = 0; i < shim_api.nr_fns; i++) {
 		uint64_t c[SHIM_C_NR] = { 0 };
 		for (struct shim_stats *s = atomic_load(&g.stats); s;
 		     s = s->next)
 			for (int k = 0; k < SHIM_C_NR; k++)
 				c[k] += s->c[i][k];
-		uint64_t caught = c[SHIM_C_LOCAL] + c[SHIM_C_OFFLOADED] +
-				  c[SHIM_C_ERRORS];
 		for (int k = 0; k < SHIM_C_NR; k++)
 			tot[k] += c[k];
-		if (!caught)
+		if (!(c[SHIM_C_LOCAL] + c[SHIM_C_OFFLOADED] + c[SHIM_C_ERRORS]))
 			continue;
-		fprintf(out,
-			"vaccel-shim-%s: fn=%s caught=%" PRIu64
-			" offloaded=%" PRIu64 " local=%" PRIu64
-			" failed=%" PRIu64 " errors=%" PRIu64
-			" bytes_out=%" PRIu64 " bytes_in=%" PRIu64 "\n",
-			shim_api.name, shim_api.fns[i].name, caught,
-			c[SHIM_C_OFFLOADED], c[SHIM_C_LOCAL], c[SHIM_C_FAILED],
-			c[SHIM_C_ERRORS], c[SHIM_C_BYTES_OUT],
-			c[SHIM_C_BYTES_IN]);
+		size_t mark = t->len;
+		put_prefix(t);
+		put_str(t, "fn=");
+		put_str(t, shim_api.fns[i].name);
+		put_counters(t, c);
+		if (t->len == t->cap) {
+			t->len = mark;
+			left_out++;
+		}
+	}
+	t->cap = cap;
+	if (left_out) {
+		put_prefix(t);
+		put_str(t, "report too long:");
+		put_u64(t, "fn_lines_left_out", left_out);
+		put_str(t, "\n");
 	}
 	uint64_t ilp = atomic_load(&g.ilp64_lookups);
-	if (ilp)
-		fprintf(out,
-			"vaccel-shim-%s: unsupported ilp64_lookups=%" PRIu64
-			"\n",
-			shim_api.name, ilp);
-	fprintf(out,
-		"vaccel-shim-%s: total caught=%" PRIu64 " offloaded=%" PRIu64
-		" local=%" PRIu64 " failed=%" PRIu64 " errors=%" PRIu64
-		" bytes_out=%" PRIu64 " bytes_in=%" PRIu64 "\n",
-		shim_api.name,
-		tot[SHIM_C_LOCAL] + tot[SHIM_C_OFFLOADED] + tot[SHIM_C_ERRORS],
-		tot[SHIM_C_OFFLOADED], tot[SHIM_C_LOCAL], tot[SHIM_C_FAILED],
-		tot[SHIM_C_ERRORS], tot[SHIM_C_BYTES_OUT], tot[SHIM_C_BYTES_IN]);
-	if (out != stderr)
-		fclose(out);
-	else
-		fflush(out);
+	if (ilp) {
+		put_prefix(t);
+		put_str(t, "unsupported");
+		put_u64(t, "ilp64_lookups", ilp);
+		put_str(t, "\n");
+	}
+	put_prefix(t);
+	put_str(t, "total");
+	put_counters(t, tot);
+}
+
+/* glibc's strerror translates, which may take gettext's locks: not on
+ * the way out */
+static const char *errdesc(int err)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 32)
+	const char *s = strerrordesc_np(err);
+	return s ? s : "unknown error";
+#else
+	return strerror(err);
+#endif
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int report_write(void)
+{
+	static char buf[REPORT_MAX];
+	struct text t = { .buf = buf, .cap = sizeof(buf) };
+	report_format(&t);
+	int fd = STDERR_FILENO;
+	if (g.report[0] == '/') {
+		fd = open(g.report, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+			  0666);
+		if (fd < 0) {
+			int err = errno;
+			say("cannot open report file %s: %s", g.report,
+			    errdesc(err));
+			return -1;
+		}
+	}
+	int ret = write_all(fd, t.buf, t.len);
+	if (ret) {
+		int err = errno;
+		say("cannot write the report to %s: %s",
+		    fd == STDERR_FILENO ? "stderr" : g.report, errdesc(err));
+	}
+	if (fd != STDERR_FILENO)
+		close(fd);
+	return ret;
+}
+
+/*
+ * At exit(), _exit(), _Exit() or quick_exit(): the report, once. Not in
+ * a child that shares its parent's memory (vfork: the counters and the
+ * flag are the parent's), and not for a process that called nothing
+ * (helpers the program runs, a shell, timeout, inherit LD_PRELOAD).
+ */
+static void report_once(void)
+{
+	if (!g.report || getpid() != g.pid)
+		return;
+	int state = REPORT_NONE;
+	if (!atomic_compare_exchange_strong(&g.report_state, &state,
+					    REPORT_WRITING)) {
+		/* another thread is writing it (exit() there, _exit() here):
+		 * the process must not end under it, but a writer stuck on a
+		 * full pipe must not keep it either */
+		struct timespec ms = { .tv_nsec = 1000000 };
+		for (int i = 0; i < 2000 && atomic_load(&g.report_state) ==
+						    REPORT_WRITING;
+		     i++)
+			nanosleep(&ms, NULL);
+		return;
+	}
+	if (anything_caught())
+		(void)report_write();
+	atomic_store(&g.report_state, REPORT_DONE);
+}
+
+/*
+ * A forked child inherits its parent's counts and, when the parent had
+ * already reported, the flag: it starts from zero, so that its report
+ * (at its own exit) holds its own calls only. Runs in the child before
+ * fork() returns there, with the forking thread the only one: nothing
+ * else touches the counters.
+ */
+static void reset_in_child(void)
+{
+	size_t sz = shim_api.nr_fns * sizeof(uint64_t[SHIM_C_NR]);
+	for (struct shim_stats *s = atomic_load(&g.stats); s; s = s->next)
+		memset(s->c, 0, sz);
+	atomic_store(&g.ilp64_lookups, 0);
+	g.pid = getpid();
+	atomic_store(&g.report_state, REPORT_NONE);
+}
+
+/* ---- the ways out that run no exit handlers --------------------------- */
+
+static void *(*get_real_dlsym(void))(void *, const char *);
+
+/* The next definition after this shim: with several shims preloaded each
+ * one's interposer reports and passes on to the next. */
+static exit_fn *next_exit(exit_fn *_Atomic *slot, const char *name)
+{
+	exit_fn *p = atomic_load(slot);
+	if (p)
+		return p;
+	p = (exit_fn *)get_real_dlsym()(RTLD_NEXT, name);
+	atomic_store(slot, p);
+	return p;
+}
+
+static _Noreturn void leave(exit_fn *_Atomic *slot, const char *name,
+			    int status)
+{
+	report_once();
+	exit_fn *next = next_exit(slot, name);
+	if (next)
+		next(status);
+	/* no next definition (it cannot be looked up): end the process
+	 * as _exit would */
+	for (;;)
+		syscall(SYS_exit_group, status);
+}
+
+/* os._exit of Python (multiprocessing's workers and every child it forks
+ * leave through it), and what programs call after fork() */
+SHIM_EXPORT void _exit(int status)
+{
+	leave(&g.real_exit, "_exit", status);
+}
+
+SHIM_EXPORT void _Exit(int status)
+{
+	leave(&g.real_Exit, "_Exit", status);
+}
+
+/* the report comes before the at_quick_exit handlers run: what they call
+ * is not in it */
+SHIM_EXPORT void quick_exit(int status)
+{
+	leave(&g.real_quick_exit, "quick_exit", status);
 }
 
 /* ---- the local library -------------------------------------------------- */
-
-static void *(*get_real_dlsym(void))(void *, const char *);
 
 void *shim_resolve(struct shim_fn *f)
 {
@@ -357,8 +594,46 @@ static void save_inout(const struct vaccel_op_desc *d,
 	}
 }
 
+/*
+ * The bytes a call moves each way, as the transport sends them: buffers
+ * that overlap travel as one region, sent whole and, if any member is
+ * written, returned whole (the codec's alias plan); any other buffer out
+ * if read, back if written.
+ */
+#define SHIM_MAX_BUFS 32
+struct span {
+	uintptr_t lo, hi;
+	bool read, written;
+};
+
+static void moved_bytes(struct span *s, unsigned int n, uint64_t *out,
+			uint64_t *in)
+{
+	/* insertion sort by start: a handful of arguments */
+	for (unsigned int i = 1; i < n; i++)
+		for (unsigned int j = i; j > 0 && s[j].lo < s[j - 1].lo; j--) {
+			struct span t = s[j];
+			s[j] = s[j - 1];
+			s[j - 1] = t;
+		}
+	*out = *in = 0;
+	for (unsigned int i = 0; i < n;) {
+		struct span g = s[i];
+		unsigned int members = 1;
+		for (i++; i < n && s[i].lo < g.hi; i++, members++) {
+			g.hi = s[i].hi > g.hi ? s[i].hi : g.hi;
+			g.read |= s[i].read;
+			g.written |= s[i].written;
+		}
+		if (g.read || members > 1)
+			*out += g.hi - g.lo;
+		if (g.written)
+			*in += g.hi - g.lo;
+	}
+}
+
 int shim_call(struct shim_fn *f, uint32_t op_id, struct vaccel_oparg *a,
-	      uint32_t nr_args)
+	      uint32_t nr_args, double cost)
 {
 	struct shim_stats *st = shim_stats();
 	uint64_t *c = st->c[f - shim_fns];
@@ -366,11 +641,15 @@ int shim_call(struct shim_fn *f, uint32_t op_id, struct vaccel_oparg *a,
 	if (!d || d->nr_args != nr_args)
 		return -1;
 	uint64_t out = 0, in = 0;
+	struct span spans[SHIM_MAX_BUFS];
+	unsigned int nr_spans = 0;
 	for (uint32_t i = 0; i < nr_args; i++) {
 		const struct vaccel_op_argdesc *ad = &d->args[i];
 		if (ad->kind != VACCEL_ARGK_IN && ad->kind != VACCEL_ARGK_OUT &&
 		    ad->kind != VACCEL_ARGK_INOUT)
 			continue;
+		if (nr_spans == SHIM_MAX_BUFS)
+			return -1; /* no spec has so many */
 		int64_t n = ad->nelems ? ad->nelems(a) : -1;
 		size_t es = vaccel_op_elem_size(d, a, i);
 		if (n < 0 || !es || (uint64_t)n > UINT64_MAX / es)
@@ -382,11 +661,17 @@ int shim_call(struct shim_fn *f, uint32_t op_id, struct vaccel_oparg *a,
 		bool read = ad->kind == VACCEL_ARGK_IN ||
 			    (ad->kind == VACCEL_ARGK_INOUT &&
 			     !(ad->unread && ad->unread(a)));
-		if (read)
-			out += a[i].len;
-		if (ad->kind != VACCEL_ARGK_IN)
-			in += a[i].len;
+		if (a[i].len)
+			spans[nr_spans++] = (struct span){
+			    .lo = (uintptr_t)a[i].buf,
+			    .hi = (uintptr_t)a[i].buf + a[i].len,
+			    .read = read,
+			    .written = ad->kind != VACCEL_ARGK_IN};
 	}
+	moved_bytes(spans, nr_spans, &out, &in);
+	/* not worth the bytes it would move */
+	if (cost < shim_policy.min_intensity * (double)(out + in))
+		return -1;
 	uint64_t pause = atomic_load_explicit(&g.pause_until,
 					      memory_order_relaxed);
 	uint64_t unsup = atomic_load_explicit(&f->unsupported_until,

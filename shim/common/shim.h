@@ -52,8 +52,15 @@ extern const struct shim_api shim_api;
 struct shim_policy {
 	unsigned int levels;
 	double min_flops;
+	/* flops per byte that would move (spans out and back, an alias
+	 * region once) below which a call stays local: a thin gemm on
+	 * strided sub-matrices ships far more than it computes */
+	double min_intensity;
 };
 extern struct shim_policy shim_policy;
+/* flops per byte moved: scripts/bench `cost` on a 2-CPU machine with the
+ * agent beside the program (docs/performance.md, "Offload cost") */
+#define SHIM_DEFAULT_MIN_INTENSITY 32.0
 extern SHIM_TLS _Thread_local int shim_depth;
 
 /* Per-thread counters, one row per function. */
@@ -124,13 +131,15 @@ static inline double shim_min(double a, double b)
 }
 
 /*
- * Run op `op_id` remotely. 0: done, outputs written. Nonzero: the caller
- * runs the local symbol (agent unreachable, op unsupported, a size the
- * wire cannot carry); with VACCEL_SHIM_FALLBACK=fail this does not
+ * Run op `op_id` remotely. `cost` is the call's flops, weighed against
+ * the bytes it would move (shim_policy.min_intensity). 0: done, outputs
+ * written. Nonzero: the caller runs the local symbol (not worth its
+ * bytes, agent unreachable, op unsupported, a size the wire cannot
+ * carry); with VACCEL_SHIM_FALLBACK=fail a failed remote call does not
  * return.
  */
 int shim_call(struct shim_fn *f, uint32_t op_id, struct vaccel_oparg *a,
-	      uint32_t nr_args);
+	      uint32_t nr_args, double cost);
 
 /* Report argument `info` of f through the program's xerbla_, as the
  * reference BLAS does. */
