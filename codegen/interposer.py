@@ -477,7 +477,10 @@ def arg_by_name(f, name):
 def size_ast(f, a):
     """Element count of view argument `a` of an ffi op, as an AST."""
     if a.kind == "work":
-        return ast.Constant(value=1)
+        # the first element comes back where the routine reports a size
+        # in it (what its query writes); an array the caller may pass
+        # with no element (?gesdd's IWORK when min(m, n) = 0) gets none
+        return ast.Constant(value=int(a.name in f.r.query[1]))
     col = lower(f, a.size, a.where, False)
     if not f.layout:
         return col

@@ -811,8 +811,11 @@ static int cs_call(const struct ffi_priv *st, const struct vaccel_callspec *cs,
 
 	if (cs->ret_ctype != VACCEL_CS_VOID)
 		store_ret(cs->ret_ctype, &rv, args[cs->ret_arg].buf);
+	/* the first element of a workspace the call reports a size in;
+	 * the others' arguments have no room (their size rule is 0) */
 	for (unsigned int j = 0; j < w.n; j++)
-		memcpy(args[cs->work[j].arg].buf, w.p[j], w.esize[j]);
+		if (args[cs->work[j].arg].len >= w.esize[j])
+			memcpy(args[cs->work[j].arg].buf, w.p[j], w.esize[j]);
 	ret = VACCEL_OK;
 out_work:
 	work_free(&w);
