@@ -269,6 +269,76 @@ class SizeCompiler(ast.NodeVisitor):
         self.fail("'%s' not allowed in a size rule" % type(node).__name__)
 
 
+# Emitted once at the top of the descriptor source: the layout helpers that
+# the generated layout functions end in.
+LAYOUT_HELPERS = """\
+/* A layout function's answer when the size rule chose something that is
+ * not one matrix or vector (no elements, packed storage): the whole span. */
+#define VLY_WHOLE 1
+
+/* An n-vector with stride inc: n blocks of one element, |inc| apart. */
+static inline int vly_vec(struct vaccel_layout *l, int64_t n, int64_t inc)
+{
+	if (n <= 0 || inc == INT64_MIN)
+		return VLY_WHOLE;
+	*l = (struct vaccel_layout){.count = (uint64_t)n,
+				    .block = 1,
+				    .stride = (uint64_t)(inc < 0 ? -inc : inc)};
+	return 0;
+}
+
+/* A rows x cols matrix with leading dimension ld in CBLAS `layout`: a
+ * block per column (102) or per row (101), ld apart. */
+static inline int vly_mat(struct vaccel_layout *l, int64_t layout,
+			  int64_t ld, int64_t rows, int64_t cols)
+{
+	if (rows <= 0 || cols <= 0 || ld < 0 ||
+	    (layout != 101 && layout != 102))
+		return VLY_WHOLE;
+	bool col = layout == 102;
+	*l = (struct vaccel_layout){.count = (uint64_t)(col ? cols : rows),
+				    .block = (uint64_t)(col ? rows : cols),
+				    .stride = (uint64_t)ld};
+	return 0;
+}
+
+"""
+
+
+def has_layout(node):
+    """Whether some branch of size rule `node` is one mat() or vec()."""
+    if isinstance(node, ast.IfExp):
+        return has_layout(node.body) or has_layout(node.orelse)
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id in ("mat", "vec"))
+
+
+def layout_body(cc, node, depth=1):
+    """C statements of a layout function for size rule `node`: the size
+    rule's conditionals (compiled as the size rule compiles them), so the
+    layout follows the branch the span does, each branch ending in the
+    mat() or vec() it takes, or VLY_WHOLE for anything else."""
+    tab = "\t" * depth
+    if isinstance(node, ast.IfExp):
+        body = layout_body(cc, node.body, depth + 1)
+        if isinstance(node.body, ast.IfExp):
+            body = " {\n%s%s}\n" % (body, tab)
+        else:
+            body = "\n" + body
+        return "%sif (%s)%s%s" % (tab, cc.visit(node.test), body,
+                                  layout_body(cc, node.orelse, depth))
+    if has_layout(node):
+        return "%sreturn vly_%s(l, %s);\n" % (tab, node.func.id, ", ".join(
+            cc.visit(a) for a in node.args))
+    return "%sreturn VLY_WHOLE;\n" % tab
+
+
+def size_tree(size):
+    if isinstance(size, ast.AST):
+        return size
+    return ast.parse(size, mode="eval").body
+
+
 def fnv1a64(text):
     h = 0xcbf29ce484222325
     for b in text.encode():
@@ -332,7 +402,9 @@ def gen_header(spec, consts, ops):
 
 def gen_source(spec, consts, ops):
     out = [banner(spec), "/* SPDX-License-Identifier: Apache-2.0 */\n",
-           '#include "op_desc.h"\n#include "vsz.h"\n\n']
+           '#include "op_desc.h"\n#include "vsz.h"\n#include <stdbool.h>\n\n',
+           LAYOUT_HELPERS]
+    layouts = set()
     for op in ops:
         for i, a in enumerate(op.args):
             if a.kind in BUFFER_KINDS and size_text(a.size) != "*":
@@ -340,6 +412,17 @@ def gen_source(spec, consts, ops):
                 out.append("static int64_t size_%s_%s(const struct "
                            "vaccel_oparg *a)\n{\n\t(void)a;\n\treturn %s;\n}\n\n"
                            % (op.name, a.name, expr))
+            # Only what the op writes needs a layout: it is what a client
+            # writes back. An input's rule may give a span and no more
+            # (gbmv's A: the rows of its last column, not of every one).
+            if a.kind in ("out", "inout") and size_text(a.size) != "*":
+                tree = size_tree(a.size)
+                if has_layout(tree):
+                    body = layout_body(SizeCompiler(op, a, consts), tree)
+                    out.append("static int layout_%s_%s(const struct "
+                               "vaccel_oparg *a,\n\t\tstruct vaccel_layout "
+                               "*l)\n{\n%s}\n\n" % (op.name, a.name, body))
+                    layouts.add((op.name, a.name))
             if a.unread:
                 expr = SizeCompiler(op, a, consts).compile(a.unread)
                 out.append("static int unread_%s_%s(const struct "
@@ -354,6 +437,9 @@ def gen_source(spec, consts, ops):
                     fn = "size_%s_%s" % (op.name, a.name)
                 unread = ", .unread = unread_%s_%s" % (op.name, a.name) \
                     if a.unread else ""
+                if (op.name, a.name) in layouts:
+                    unread += ",\n\t  .layout = layout_%s_%s" % (op.name,
+                                                                 a.name)
                 out.append('\t{ .name = "%s", .kind = %s, .type = %s, '
                            '.nelems = %s%s },\n'
                            % (a.name, KINDS[a.kind], TYPES[a.type], fn,

@@ -309,3 +309,167 @@ Test(ops, validate_null_arguments)
 	assert_ok(vaccel_op_validate(vaccel_op_desc_by_id(VACCEL_OPID_NOOP),
 				     NULL, NULL));
 }
+
+/* The layout of argument idx of op id for args; asserts the op has one. */
+static int layout_of(uint32_t id, uint32_t idx, const struct vaccel_oparg *args,
+		     struct vaccel_layout *l)
+{
+	const struct vaccel_op_desc *d = vaccel_op_desc_by_id(id);
+	cr_assert_not_null(d);
+	cr_assert_not_null(d->args[idx].layout, "%s.%s has no layout", d->name,
+			   d->args[idx].name);
+	*l = (struct vaccel_layout){0};
+	return d->args[idx].layout(args, l);
+}
+
+static void expect_layout(const struct vaccel_layout *l, uint64_t count,
+			  uint64_t block, uint64_t stride, const char *what)
+{
+	cr_expect_eq(l->count, count, "%s: count %llu", what,
+		     (unsigned long long)l->count);
+	cr_expect_eq(l->block, block, "%s: block %llu", what,
+		     (unsigned long long)l->block);
+	cr_expect_eq(l->stride, stride, "%s: stride %llu", what,
+		     (unsigned long long)l->stride);
+}
+
+Test(ops, layouts_of_strided_vectors)
+{
+	struct vaccel_oparg a[VACCEL_DROT__NR_ARGS] = {0};
+	struct vaccel_layout l;
+	a[VACCEL_DROT__N].v.i = 5;
+	a[VACCEL_DROT__INCX].v.i = 3;
+	a[VACCEL_DROT__INCY].v.i = -2;
+	cr_assert_eq(layout_of(VACCEL_OPID_DROT_, VACCEL_DROT__X, a, &l), 0);
+	expect_layout(&l, 5, 1, 3, "drot x, incx 3");
+	cr_assert_eq(layout_of(VACCEL_OPID_DROT_, VACCEL_DROT__Y, a, &l), 0);
+	expect_layout(&l, 5, 1, 2, "drot y, incy -2");
+	/* `vec(n, incx) if n > 0 else 0`: no elements, nothing to scatter */
+	a[VACCEL_DROT__N].v.i = 0;
+	cr_expect_neq(layout_of(VACCEL_OPID_DROT_, VACCEL_DROT__X, a, &l), 0);
+	a[VACCEL_DROT__N].v.i = -4;
+	cr_expect_neq(layout_of(VACCEL_OPID_DROT_, VACCEL_DROT__X, a, &l), 0);
+}
+
+Test(ops, layouts_of_matrices)
+{
+	struct vaccel_oparg a[VACCEL_DGER__NR_ARGS] = {0};
+	struct vaccel_layout l;
+	a[VACCEL_DGER__M].v.i = 4;
+	a[VACCEL_DGER__N].v.i = 6;
+	a[VACCEL_DGER__LDA].v.i = 10;
+	cr_assert_eq(layout_of(VACCEL_OPID_DGER_, VACCEL_DGER__A, a, &l), 0);
+	expect_layout(&l, 6, 4, 10, "dger A, m 4 n 6 lda 10");
+
+	/* row-major CBLAS: a block per row */
+	struct vaccel_oparg c[VACCEL_CBLAS_DGER_NR_ARGS] = {0};
+	c[VACCEL_CBLAS_DGER_LAYOUT].v.i = VACCEL_BLAS_ROW;
+	c[VACCEL_CBLAS_DGER_M].v.i = 4;
+	c[VACCEL_CBLAS_DGER_N].v.i = 6;
+	c[VACCEL_CBLAS_DGER_LDA].v.i = 10;
+	cr_assert_eq(
+	    layout_of(VACCEL_OPID_CBLAS_DGER, VACCEL_CBLAS_DGER_A, c, &l), 0);
+	expect_layout(&l, 4, 6, 10, "cblas_dger A, row-major");
+	c[VACCEL_CBLAS_DGER_LAYOUT].v.i = VACCEL_BLAS_COL;
+	cr_assert_eq(
+	    layout_of(VACCEL_OPID_CBLAS_DGER, VACCEL_CBLAS_DGER_A, c, &l), 0);
+	expect_layout(&l, 6, 4, 10, "cblas_dger A, column-major");
+
+	/* gemm's C takes the layout argument at run time */
+	struct vaccel_oparg g[VACCEL_GEMM_NR_ARGS] = {0};
+	g[VACCEL_GEMM_LAYOUT].v.i = VACCEL_BLAS_COL;
+	g[VACCEL_GEMM_M].v.i = 3;
+	g[VACCEL_GEMM_N].v.i = 5;
+	g[VACCEL_GEMM_LDC].v.i = 3;
+	cr_assert_eq(layout_of(VACCEL_OPID_GEMM, VACCEL_GEMM_C, g, &l), 0);
+	expect_layout(&l, 5, 3, 3, "gemm C, ldc = m: no gaps");
+	g[VACCEL_GEMM_LAYOUT].v.i = VACCEL_BLAS_ROW;
+	g[VACCEL_GEMM_LDC].v.i = 8;
+	cr_assert_eq(layout_of(VACCEL_OPID_GEMM, VACCEL_GEMM_C, g, &l), 0);
+	expect_layout(&l, 3, 5, 8, "gemm C, row-major ldc 8");
+	g[VACCEL_GEMM_LAYOUT].v.i = 7;
+	cr_expect_neq(layout_of(VACCEL_OPID_GEMM, VACCEL_GEMM_C, g, &l), 0,
+		      "a bad layout has none");
+}
+
+Test(ops, layouts_follow_conditional_rules)
+{
+	struct vaccel_oparg a[VACCEL_DGESDD__NR_ARGS] = {0};
+	struct vaccel_layout l;
+	a[VACCEL_DGESDD__M].v.i = 5;
+	a[VACCEL_DGESDD__N].v.i = 3;
+	a[VACCEL_DGESDD__LDU].v.i = 7;
+	a[VACCEL_DGESDD__JOBZ].v.i = 'A';
+	cr_assert_eq(layout_of(VACCEL_OPID_DGESDD_, VACCEL_DGESDD__U, a, &l),
+		     0);
+	expect_layout(&l, 5, 5, 7, "dgesdd U, jobz A: mat(ldu, m, m)");
+	a[VACCEL_DGESDD__JOBZ].v.i = 'S';
+	cr_assert_eq(layout_of(VACCEL_OPID_DGESDD_, VACCEL_DGESDD__U, a, &l),
+		     0);
+	expect_layout(&l, 3, 5, 7, "dgesdd U, jobz S: mat(ldu, m, min)");
+	a[VACCEL_DGESDD__JOBZ].v.i = 'N';
+	cr_expect_neq(layout_of(VACCEL_OPID_DGESDD_, VACCEL_DGESDD__U, a, &l),
+		      0, "jobz N: U is not referenced");
+}
+
+Test(ops, no_layout_where_the_rule_is_no_matrix_or_vector)
+{
+	const struct vaccel_op_desc *spr =
+	    vaccel_op_desc_by_id(VACCEL_OPID_DSPR_);
+	const struct vaccel_op_desc *gemv =
+	    vaccel_op_desc_by_id(VACCEL_OPID_DGEMV_);
+	cr_expect_null(spr->args[VACCEL_DSPR__AP].layout,
+		       "packed storage is written back whole");
+	/* an input is never written back */
+	cr_expect_null(gemv->args[VACCEL_DGEMV__A].layout);
+}
+
+/*
+ * Every layout agrees with its size rule: for scalars drawn from values
+ * the rules test (letters, CBLAS enums, small and negative numbers), a
+ * layout that is given spans exactly nelems elements. The client checks
+ * this too before it scatters; here a generator bug shows by name.
+ */
+Test(ops, layouts_span_what_size_rules_do)
+{
+	static const int64_t vals[] = {-2,  -1,	 0,   1,   2,	3,   5,	  8,
+				       13,  'N', 'T', 'U', 'L', 'A', 'S', 'O',
+				       101, 102, 111, 112, 121, 131, 141};
+	const unsigned int nv = sizeof(vals) / sizeof(vals[0]);
+	unsigned int checked = 0;
+	uint64_t x = 88172645463325252u;
+	for (unsigned int i = 0; vaccel_op_desc_at(i); i++) {
+		const struct vaccel_op_desc *d = vaccel_op_desc_at(i);
+		struct vaccel_oparg a[64] = {0};
+		cr_assert_leq(d->nr_args, 64);
+		for (int round = 0; round < 200; round++) {
+			for (uint32_t k = 0; k < d->nr_args; k++) {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				a[k].v.i = vals[x % nv];
+			}
+			for (uint32_t k = 0; k < d->nr_args; k++) {
+				const struct vaccel_op_argdesc *ad =
+				    &d->args[k];
+				struct vaccel_layout l;
+				if (!ad->layout || ad->layout(a, &l))
+					continue;
+				int64_t n = ad->nelems(a);
+				cr_assert_gt(l.count, 0, "%s.%s", d->name,
+					     ad->name);
+				cr_assert_eq((l.count - 1) * l.stride + l.block,
+					     (uint64_t)n,
+					     "%s.%s: layout %llu x %llu / %llu "
+					     "spans other than nelems %lld",
+					     d->name, ad->name,
+					     (unsigned long long)l.count,
+					     (unsigned long long)l.block,
+					     (unsigned long long)l.stride,
+					     (long long)n);
+				checked++;
+			}
+		}
+	}
+	cr_expect_gt(checked, 1000, "only %u layouts checked", checked);
+}

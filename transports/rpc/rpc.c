@@ -52,7 +52,15 @@ struct conn {
 	 * destination and where they lie in the map */
 	struct out_slot *outs;
 	uint32_t nr_outs, out_cap;
+	/* an output with gaps, or a region, is read here first and only its
+	 * written elements are copied on (put_seg); kept for the next call
+	 * while no larger than BOUNCE_KEEP */
+	uint8_t *bounce;
+	size_t bounce_cap;
 };
+
+/* Bytes of bounce buffer a connection keeps across calls. */
+#define BOUNCE_KEEP (1u << 20)
 
 /* Bytes of memfd kept mapped across calls by all threads. */
 static _Atomic uint64_t memfd_kept;
@@ -133,6 +141,7 @@ static void conn_free(void *p)
 		conn_close(c);
 	memfd_drop(c);
 	free(c->outs);
+	free(c->bounce);
 	wbuf_free(&c->meta);
 	segs_free(&c->segs);
 	rbuf_free(&c->rb);
@@ -817,6 +826,218 @@ static bool memfd_prepare(struct conn *c, const struct vaccel_op_desc *op,
 	return true;
 }
 
+/* Where an output's written elements lie in its span, in bytes. */
+struct gaps {
+	uint64_t count, block, stride;
+};
+
+/* Whether OUT/INOUT argument i of this call has gaps between the elements
+ * the op may write (its descriptor's layout; docs/protocol.md, "Calls"),
+ * which must then stay as the caller has them: another thread may be
+ * writing there. */
+static bool out_gaps(const struct vaccel_op_desc *op,
+		     const struct vaccel_oparg *args, uint32_t i,
+		     struct gaps *g)
+{
+	const struct vaccel_op_argdesc *d = &op->args[i];
+	struct vaccel_layout l;
+	uint64_t span;
+	if (!d->layout || d->layout(args, &l) || l.count < 2 ||
+	    l.stride <= l.block)
+		return false;
+	size_t es = vaccel_op_elem_size(op, args, i);
+	/* A layout that does not end where the size rule's span does would
+	 * scatter outside the buffer: such a one goes back whole. */
+	if (!es || __builtin_mul_overflow(l.count - 1, l.stride, &span) ||
+	    __builtin_add_overflow(span, l.block, &span) ||
+	    __builtin_mul_overflow(span, es, &span) || span != args[i].len)
+		return false;
+	*g = (struct gaps){l.count, l.block * es, l.stride * es};
+	return true;
+}
+
+static void scatter(uint8_t *dst, const uint8_t *src, const struct gaps *g)
+{
+	for (uint64_t k = 0; k < g->count; k++)
+		memcpy(dst + k * g->stride, src + k * g->stride, g->block);
+}
+
+/* This connection's bounce buffer, filled with the next n reply bytes. */
+static int bounce_read(struct conn *c, uint64_t n)
+{
+	if (n > c->bounce_cap) {
+		if (n > SIZE_MAX)
+			return -ENOMEM;
+		/* not realloc: the old bytes are not wanted */
+		free(c->bounce);
+		c->bounce_cap = 0;
+		c->bounce = malloc((size_t)n);
+		if (!c->bounce)
+			return -ENOMEM;
+		c->bounce_cap = (size_t)n;
+	}
+	return rbuf_read(c->fd, &c->rb, c->bounce, n);
+}
+
+/* After a call: one grown for a large output is not kept. */
+static void bounce_trim(struct conn *c)
+{
+	if (c->bounce_cap > BOUNCE_KEEP) {
+		free(c->bounce);
+		c->bounce = NULL;
+		c->bounce_cap = 0;
+	}
+}
+
+/* Writing a reply's output segments back, in the order they come. */
+struct put {
+	struct conn *c;
+	bool shm;
+	/* the next segment, and the memfd slot looked at last */
+	uint32_t seg, slot;
+	const struct vaccel_op_desc *op;
+	const struct vaccel_oparg *args;
+	const struct wire_alias *plan;
+	bool *touched;
+};
+
+enum put_way {
+	/* the segment is the output, byte for byte */
+	PUT_WHOLE,
+	/* only the blocks of `gaps` are the op's */
+	PUT_GAPS,
+	/* the region of alias group `lead`: only its written members */
+	PUT_REGION,
+};
+
+/* Where segment sg lies in the memfd. */
+static const uint8_t *map_slot(struct put *p, const struct wire_seg *sg)
+{
+	struct conn *c = p->c;
+	/* Segments are the non-empty outputs; decode_reply checked each
+	 * length against the capacity asked for, so the copy stays inside
+	 * the output's slot. A region comes back at its first written
+	 * member but was laid out at its lead, so the order may differ:
+	 * look from the start when not next. */
+	uint32_t o = p->slot;
+	if (o >= c->nr_outs || c->outs[o].dst != sg->buf)
+		for (o = 0; o < c->nr_outs && c->outs[o].dst != sg->buf; o++)
+			;
+	if (o == c->nr_outs)
+		return NULL;
+	p->slot = o + 1;
+	return c->map + c->outs[o].off;
+}
+
+/*
+ * Take the next segment, which must be for dst, into the caller's memory.
+ * Nothing of a span but what the op may write is written: the gaps of a
+ * strided output and the bytes of a region that only inputs cover hold
+ * the caller's values, which other threads may be changing meanwhile.
+ */
+static int put_seg(struct put *p, void *dst, enum put_way way,
+		   const struct gaps *g, int32_t lead)
+{
+	struct conn *c = p->c;
+	if (p->seg >= c->segs.n || c->segs.v[p->seg].buf != dst)
+		return -EPROTO;
+	const struct wire_seg *sg = &c->segs.v[p->seg++];
+	const uint8_t *src;
+	if (p->shm) {
+		src = map_slot(p, sg);
+		if (!src)
+			return -EPROTO;
+	} else if (way == PUT_WHOLE) {
+		/* read straight into the caller's output: a reply cut short
+		 * leaves it partly written */
+		*p->touched = true;
+		return rbuf_read(c->fd, &c->rb, sg->buf, sg->len);
+	} else {
+		/* whole first: a reply cut short leaves this one untouched */
+		int r = bounce_read(c, sg->len);
+		if (r)
+			return r;
+		src = c->bounce;
+		*p->touched = true;
+	}
+	if (way == PUT_WHOLE)
+		memcpy(sg->buf, src, sg->len);
+	else if (way == PUT_GAPS)
+		scatter(sg->buf, src, g);
+	for (uint32_t m = 0; way == PUT_REGION && m < p->op->nr_args; m++) {
+		struct gaps mg;
+		if (p->plan[m].lead != lead ||
+		    p->op->args[m].kind == VACCEL_ARGK_IN)
+			continue;
+		if (out_gaps(p->op, p->args, m, &mg))
+			scatter(p->args[m].buf, src + p->plan[m].off, &mg);
+		else
+			memcpy(p->args[m].buf, src + p->plan[m].off,
+			       p->args[m].len);
+	}
+	return 0;
+}
+
+/* Write a successful reply's outputs back, walking the arguments in the
+ * order wire_decode_reply() listed their segments. */
+static int put_outputs(struct conn *c, bool shm,
+		       const struct vaccel_op_desc *op,
+		       const struct vaccel_oparg *args, bool *touched)
+{
+	struct wire_alias plan[WIRE_ALIAS_MAX_ARGS];
+	bool aliased = c->segs.n && wire_alias_plan(op, args, plan);
+	struct put p = {.c = c,
+			.shm = shm,
+			.op = op,
+			.args = args,
+			.plan = plan,
+			.touched = touched};
+	int r = 0;
+	for (uint32_t i = 0; i < op->nr_args && !r; i++) {
+		const struct vaccel_oparg *a = &args[i];
+		struct gaps g;
+		switch (op->args[i].kind) {
+		case VACCEL_ARGK_OUT:
+		case VACCEL_ARGK_INOUT:
+			if (aliased && plan[i].lead >= 0) {
+				int32_t lead = plan[i].lead;
+				if (plan[lead].back == (int32_t)i)
+					r = put_seg(
+					    &p,
+					    wire_alias_base(args, plan, lead),
+					    PUT_REGION, NULL, lead);
+			} else if (a->len) {
+				bool gaps = out_gaps(op, args, i, &g);
+				r = put_seg(&p, a->buf,
+					    gaps ? PUT_GAPS : PUT_WHOLE, &g,
+					    -1);
+			}
+			break;
+		case VACCEL_ARGK_ARGS_OUT: {
+			const struct vaccel_arg *l = a->buf;
+			for (uint64_t j = 0; j < a->len && !r; j++)
+				if (l[j].size)
+					r = put_seg(&p, l[j].buf, PUT_WHOLE,
+						    NULL, -1);
+			break;
+		}
+		case VACCEL_ARGK_TENSORS_OUT: {
+			const struct vaccel_tensor *t = a->buf;
+			for (uint64_t j = 0; j < a->len && !r; j++)
+				if (t[j].size)
+					r = put_seg(&p, t[j].data, PUT_WHOLE,
+						    NULL, -1);
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	if (!r && p.seg != c->segs.n)
+		r = -EPROTO;
+	return r;
+}
+
 /* Send one call and read its reply. *sent_any tells whether any request
  * byte left us (the agent may then have run it). */
 static int roundtrip(struct conn *c, struct vaccel_session *sess,
@@ -857,33 +1078,10 @@ static int roundtrip(struct conn *c, struct vaccel_session *sess,
 			   "op '%s': malformed reply from the agent", op->name);
 		return -EPROTO;
 	}
-	uint32_t o = 0;
-	for (uint32_t i = 0; i < c->segs.n; i++) {
-		if (!shm) {
-			/* read straight into the caller's outputs: a reply
-			 * cut short leaves them partly written */
-			*touched = true;
-			r = rbuf_read(c->fd, &c->rb, c->segs.v[i].buf,
-				      c->segs.v[i].len);
-			if (r)
-				return r;
-			continue;
-		}
-		/* Segments are the non-empty outputs; decode_reply checked
-		 * each length against the capacity asked for, so the copy
-		 * stays inside the output's slot. A region comes back at its
-		 * first written member but was laid out at its lead, so the
-		 * order may differ: look from the start when not next. */
-		if (o >= c->nr_outs || c->outs[o].dst != c->segs.v[i].buf)
-			for (o = 0; o < c->nr_outs &&
-				    c->outs[o].dst != c->segs.v[i].buf;
-			     o++)
-				;
-		if (o == c->nr_outs)
-			return -EPROTO;
-		memcpy(c->segs.v[i].buf, c->map + c->outs[o++].off,
-		       c->segs.v[i].len);
-	}
+	/* a failed call has no outputs */
+	r = *status ? 0 : put_outputs(c, shm, op, args, touched);
+	if (r)
+		return r;
 	if (*status)
 		vaccel_log(VACCEL_LOG_ERROR, TAG,
 			   "op '%s' failed on the agent: %s", op->name, msg);
@@ -916,11 +1114,12 @@ again:;
 	int status = VACCEL_OK;
 	int r = roundtrip(c, sess, op, args, &sent_any, &touched, &status);
 	memfd_trim(c);
+	bounce_trim(c);
 	if (!r)
 		return status;
 	conn_close(c);
-	if (r == -ENOMEM)
-		return VACCEL_ENOMEM;
+	/* before ENOMEM: a bounce buffer that could not grow may come after
+	 * outputs already written */
 	if (touched) {
 		/* neither a retry nor the caller's own fallback may start
 		 * from outputs (inout inputs) that are partly overwritten */
@@ -930,6 +1129,8 @@ again:;
 			   op->name, g.address, strerror(-r));
 		return VACCEL_EIO;
 	}
+	if (r == -ENOMEM)
+		return VACCEL_ENOMEM;
 	bool may_retry = !sent_any || (op->flags & VACCEL_OPF_IDEMPOTENT);
 	if (!retried && may_retry && r != -ETIMEDOUT && r != -EPROTO) {
 		vaccel_log(VACCEL_LOG_WARN, TAG,

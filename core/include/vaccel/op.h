@@ -85,6 +85,20 @@ struct vaccel_oparg {
 	uint64_t len;
 };
 
+/*
+ * Where a buffer's elements lie in its span, in elements: `count` blocks of
+ * `block` contiguous elements whose starts are `stride` apart, the first at
+ * the span's start. A strided vector vec(n, inc) is n blocks of 1, |inc|
+ * apart; a column-major matrix mat(ld, rows, cols) is cols blocks of rows,
+ * ld apart. The span is then (count - 1) * stride + block elements; it has
+ * gaps when count > 1 and stride > block.
+ */
+struct vaccel_layout {
+	uint64_t count;
+	uint64_t block;
+	uint64_t stride;
+};
+
 struct vaccel_op_argdesc {
 	const char *name;
 	enum vaccel_arg_kind kind;
@@ -96,6 +110,14 @@ struct vaccel_op_argdesc {
 	 * overwrites every element without reading any (gemm with beta 0
 	 * into a C without gaps); the buffer then travels back only */
 	int (*unread)(const struct vaccel_oparg *args);
+	/* OUT/INOUT, may be NULL: where in its span this call lets the op
+	 * write; 0 and *l filled when that is one matrix or vector of the
+	 * size rule, nonzero when the span is all there is to say (packed
+	 * or other storage, no elements, invalid scalars). A client writes
+	 * back only those elements, so that the gaps between them stay the
+	 * caller's (another thread's rows of the same matrix). */
+	int (*layout)(const struct vaccel_oparg *args,
+		      struct vaccel_layout *l);
 };
 
 struct vaccel_op_desc {
