@@ -244,7 +244,8 @@ class Agent:
 
 def shim_env(address, report, levels="all", min_flops="0", lapack=False,
              fallback=None, extra=None):
-    """The environment of a shimmed program."""
+    """The environment of a shimmed program. levels or min_flops None:
+    the variable is left unset, so that the shim's own default applies."""
     env = dict(os.environ)
     preload = list(CFG.san_preload) + [CFG.shim_blas]
     if lapack:
@@ -253,11 +254,15 @@ def shim_env(address, report, levels="all", min_flops="0", lapack=False,
         "LD_PRELOAD": ":".join(preload),
         "VACCEL_PLUGINS": CFG.rpc,
         "VACCEL_RPC_ADDRESS": address,
-        "VACCEL_SHIM_LEVELS": levels,
-        "VACCEL_SHIM_MIN_FLOPS": min_flops,
         "VACCEL_SHIM_REPORT": report,
         "OPENBLAS_NUM_THREADS": "1",
     })
+    for k, v in (("VACCEL_SHIM_LEVELS", levels),
+                 ("VACCEL_SHIM_MIN_FLOPS", min_flops)):
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = v
     if fallback is not None:
         env["VACCEL_SHIM_FALLBACK"] = fallback
     if extra:
@@ -885,6 +890,133 @@ def test_ctypes(tmp, _arg=None):
                    "unsupported")
 
 
+def run_both(tmp, cmd, **env_kw):
+    """CMD run plainly and under the shim against a fresh agent: both
+    outputs, line for line equal, and the shim's report."""
+    local = run(tmp, "local", cmd, local_env())
+    expect_ok(local, "local", tmp)
+    report_path = os.path.join(tmp, "report.txt")
+    res, agent = run_shim(tmp, cmd, report_path, **env_kw)
+    report = shim_report(res, agent, report_path, tmp)
+    a, b = local.out.splitlines(), res.out.splitlines()
+    diff = [(x, y) for x, y in zip(a, b) if x != y]
+    if diff or len(a) != len(b):
+        raise Fail("%d of %d lines differ with the shim (%d vs %d lines):\n"
+                   "%s" % (len(diff), len(a), len(a), len(b), "\n".join(
+                       "  local: %s\n  shim:  %s" % d for d in diff[:20])))
+    return local, res, report
+
+
+def test_aliasing(tmp, _arg=None):
+    """Every level 1 and 2 routine on interleaved and same-array vectors
+    (aliasing.py) gives bitwise the local library's arrays and return
+    values when offloaded; each call went to the agent."""
+    CFG.need_base(ffi=True)
+    codegen = os.path.join(CFG.srcdir, "..", "..", "codegen")
+    cmd = [PY, os.path.join(CFG.srcdir, "aliasing.py"), codegen,
+           os.path.join(codegen, "specs")]
+    local, res, report = run_both(tmp, cmd)
+    calls = [line.split()[0] for line in local.out.splitlines()
+             if " sha256=" in line]
+    if len(calls) < 60:
+        raise Fail("only %d aliased calls made: %s" % (len(calls),
+                                                       local.out[-2000:]))
+    report.need_present()
+    report.need_offloaded(sorted(set(calls)))
+    report.need_no_failed()
+    log("%d aliased calls bitwise equal to the local library" % len(calls))
+
+
+def test_gap_writeback(tmp, arg):
+    """gap_writeback.py: a thread's calls on parts of matrices while
+    another keeps writing the rest; under the shim (replies inline or in
+    the memfd, by arg) no write of the other thread is ever undone, and
+    what the calls wrote is bitwise the local library's."""
+    CFG.need_base(ffi=True)
+    cmd = [PY, os.path.join(CFG.srcdir, "gap_writeback.py"), "100"]
+    local = run(tmp, "local", cmd, local_env())
+    expect_ok(local, "local", tmp)
+    report_path = os.path.join(tmp, "report.txt")
+    res, agent = run_shim(tmp, cmd, report_path, extra={
+        "VACCEL_RPC_MEMFD_MIN": "1" if arg == "memfd" else "0"})
+    report = shim_report(res, agent, report_path, tmp)
+    print(res.out + res.err[-500:], end="")
+    if "stale 0" not in res.out.splitlines():
+        raise Fail("the other thread's writes into the gaps were undone "
+                   "by the calls' replies:\n" + res.out)
+    a = [x for x in local.out.splitlines() if x.startswith("rows ")]
+    b = [x for x in res.out.splitlines() if x.startswith("rows ")]
+    if a != b or len(a) != 4:
+        raise Fail("what the calls wrote differs with the shim:\n  local: "
+                   "%s\n  shim:  %s" % (a, b))
+    report.need_present()
+    report.need_offloaded(["drot_", "dswap_", "dger_"])
+    report.need_no_failed()
+
+
+def test_lapack_query(tmp, _arg=None):
+    """Workspace queries of every LAPACK routine with one (lapack_query.py:
+    one-element dummies before guard pages) under both shims with
+    everything offloaded: the local answers, no crash, and not one
+    query sent to the agent."""
+    CFG.need_base(ffi=True, lapack=True)
+    codegen = os.path.join(CFG.srcdir, "..", "..", "codegen")
+    cmd = [PY, os.path.join(CFG.srcdir, "lapack_query.py"), codegen,
+           os.path.join(codegen, "specs")]
+    local, _, _ = run_both(tmp, cmd, lapack=True)
+    report = Report(os.path.join(tmp, "report.txt"), "vaccel-shim-lapack")
+    report.need_present()
+    syms = [line.split()[0] for line in local.out.splitlines()
+            if " info=" in line]
+    if len(syms) < 12:
+        raise Fail("only %d queries made" % len(syms))
+    sent = ["%s (offloaded=%d local=%d)" % (s, report.get(s, "offloaded"),
+                                            report.get(s, "local"))
+            for s in syms if report.get(s, "offloaded")
+            or report.get(s, "local") != 1]
+    if sent:
+        raise Fail("queries not answered locally once each: "
+                   + ", ".join(sent))
+    report.need_no_failed()
+    log("%d workspace queries answered locally: %s" % (len(syms),
+                                                       " ".join(syms)))
+
+
+DOT_MIB = 256
+
+
+def test_dot_memory(tmp, _arg=None):
+    """np.dot(v, v) of a 256 MiB vector with level 1 offloaded: v travels
+    once (one region, one copy in the memfd: the peak rises by at most
+    1.25 v), and the memfd is given back after the call (at most 16 MiB
+    of shared memory left)."""
+    need_numpy()
+    CFG.need_base(ffi=True)
+    cmd = [PY, os.path.join(CFG.srcdir, "dot_memory.py"), str(DOT_MIB)]
+    local = run(tmp, "local", cmd, local_env())
+    expect_ok(local, "local", tmp)
+    report_path = os.path.join(tmp, "report.txt")
+    res, agent = run_shim(tmp, cmd, report_path)
+    report = shim_report(res, agent, report_path, tmp)
+    print(res.out, end="")
+    got = dict(line.split(None, 1) for line in res.out.splitlines())
+    want = dict(line.split(None, 1) for line in local.out.splitlines())
+    if got.get("dot") != want.get("dot"):
+        raise Fail("dot %s under the shim, %s without" % (got.get("dot"),
+                                                          want.get("dot")))
+    report.need_offloaded(["cblas_ddot"])
+    report.need_no_failed()
+    peak, shm = float(got["extra_peak_mib"]), float(got["shmem_after_mib"])
+    if peak > 1.25 * DOT_MIB:
+        raise Fail("the call raised the peak by %.0f MiB for a %d MiB "
+                   "vector: more than one copy" % (peak, DOT_MIB))
+    if shm > 16:
+        raise Fail("%.0f MiB of shared memory still resident after the "
+                   "call" % shm)
+    log("peak +%.0f MiB for a %d MiB dot(v, v); %.1f MiB shared memory "
+        "left" % (peak, DOT_MIB, shm))
+
+
 def test_numpy_threads(tmp, _arg=None):
     """numpy matmuls from 8 threads at once: every product equal to the
     one computed before the threads (under the shim too), all offloaded."""
@@ -903,6 +1035,258 @@ def test_numpy_threads(tmp, _arg=None):
                    % report.get("cblas_dgemm", "offloaded"))
 
 
+def test_exit_paths(tmp, _arg=None):
+    """exit_paths.py: processes that end without exit handlers
+    (multiprocessing's fork workers and the parent, through os._exit), a
+    forked child through exit() and a vfork child that calls nothing:
+    exactly one report per process that made calls, under its pid, with
+    its own cblas_dgemm calls only, all offloaded."""
+    need_numpy()
+    CFG.need_base(ffi=False)
+    script = os.path.join(CFG.srcdir, "exit_paths.py")
+    report_path = os.path.join(tmp, "report.txt")
+    res, agent = run_shim(tmp, [PY, script, "3"], report_path, levels="3")
+    report = shim_report(res, agent, report_path, tmp)
+    print(res.out, end="")
+    report.need_present()
+    report.need_no_failed()
+    want = {int(p): (role, int(n)) for p, role, n in
+            re.findall(r"^pid (\d+) (\w+) (\d+)$", res.out, re.M)}
+    roles = sorted(role for role, _ in want.values())
+    if roles != ["fork", "parent", "worker", "worker", "worker"]:
+        raise Fail("the program names these processes: %s" % want)
+    # Each process writes its report in one piece: the header, its
+    # functions' lines, its total.
+    got, pid = {}, None
+    with open(report_path, errors="replace") as f:
+        text = f.read()
+    for line in text.splitlines():
+        m = re.match(r"^vaccel-shim-blas: report pid=(\d+)$", line)
+        if m:
+            pid = int(m.group(1))
+            got.setdefault(pid, []).append({})
+            continue
+        m = REPORT_RE.match(line)
+        if not m or m.group(1) != "vaccel-shim-blas":
+            continue
+        if pid is None:
+            raise Fail("report line outside a process's report: " + line)
+        if m.group(3) == "cblas_dgemm" or m.group(2) == "total":
+            got[pid][-1][m.group(3) or "total"] = dict(
+                (k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)",
+                                                   m.group(4)))
+        if m.group(2) == "total":
+            pid = None
+    bad = []
+    for p in sorted(set(want) | set(got)):
+        role, n = want.get(p, ("a process that made no call", 0))
+        reports = got.get(p, [])
+        dgemm = reports[0].get("cblas_dgemm", {}) if reports else {}
+        if (len(reports) != 1 or "total" not in reports[0] or
+                dgemm.get("caught") != n or dgemm.get("offloaded") != n):
+            bad.append("pid %d (%s, %d matmuls): %d report(s), cblas_dgemm "
+                       "%s" % (p, role, n, len(reports), dgemm))
+        else:
+            log("pid %d (%s): one report, cblas_dgemm caught=offloaded=%d"
+                % (p, role, n))
+    if bad:
+        raise Fail("reports not one per process with its own calls:\n  " +
+                   "\n  ".join(bad))
+
+
+# ---- numpy's and scipy's own test suites ----------------------------------
+
+# What pytest runs for each set: (the module that must import, --pyargs
+# targets). "scipy-linalg" is the default run's fixed part of scipy.linalg's
+# suite (about a third of its time under VACCEL_SHIM_LEVELS=all);
+# "scipy-linalg-full" (suite shim-full) is all of it.
+PYTEST_SETS = {
+    "numpy-linalg": ("numpy.linalg", ["numpy.linalg"]),
+    "scipy-linalg": ("scipy.linalg", [
+        "scipy.linalg.tests.test_basic",     # solve, lstsq, banded
+        "scipy.linalg.tests.test_decomp",    # eigh (evd...), svd, orth,
+                                             # null_space, schur, qz
+        "scipy.linalg.tests.test_decomp_update",  # qr_*: rot on 2 rows
+        "scipy.linalg.tests.test_lapack",    # the *_lwork queries
+        "scipy.linalg.tests.test_blas",      # rot, swap on strided data
+        "scipy.linalg.tests.test_fblas",     # level 1/2 BLAS, strides
+    ]),
+    "scipy-linalg-full": ("scipy.linalg", ["scipy.linalg"]),
+}
+# The shim's settings: its own defaults (nothing set), and everything
+# offloaded however small.
+PYTEST_SETTINGS = {
+    "defaults": dict(levels=None, min_flops=None),
+    "all": dict(levels="all", min_flops="0"),
+}
+PYTEST_SUMMARY_RE = re.compile(
+    r"^=*\s*((?:\d+ (?:passed|failed|skipped|xfailed|xpassed|errors?|"
+    r"warnings?|deselected)(?:, )?)+)(?: in [\d.]+s.*)?\s*=*\s*$")
+PYTEST_COUNT_KEYS = ("passed", "failed", "skipped", "xfailed", "xpassed",
+                     "error", "deselected")
+
+
+def pytest_counts(text):
+    """(summary line, {outcome: count}) of pytest's final line; warnings
+    left out of the counts, since they are not outcomes."""
+    for line in reversed(text.splitlines()):
+        m = PYTEST_SUMMARY_RE.match(line.strip())
+        if m:
+            counts = dict.fromkeys(PYTEST_COUNT_KEYS, 0)
+            for n, what in re.findall(r"(\d+) (\w+)", m.group(1)):
+                what = "error" if what == "errors" else what
+                if what in counts:
+                    counts[what] += int(n)
+            return line.strip(), counts
+    return None, None
+
+
+def junit_key(shown, cwd, rootdir):
+    """The "classname::name" junit gives the test that pytest's summary
+    shows as SHOWN (its node id, the file relative to CWD; junit's is
+    relative to ROOTDIR, as in pytest's mangle_test_address)."""
+    path, bracket, params = shown.partition("[")
+    names = path.split("::")
+    names[0] = os.path.relpath(os.path.normpath(os.path.join(cwd, names[0])),
+                               rootdir)
+    names[0] = re.sub(r"\.py$", "", names[0].replace("/", "."))
+    names[-1] += bracket + params
+    return "%s::%s" % (".".join(names[:-1]), names[-1])
+
+
+def junit_outcomes(path, out_text, cwd, rootdir):
+    """{test id: (outcome, message)} from pytest's junit xml: the per-test
+    view that names what differs when the counts do. junit records an
+    xpass as a pass; the XPASS lines of -rX in OUT_TEXT tell them apart."""
+    import xml.etree.ElementTree as ET
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError) as e:
+        raise Fail("no junit xml from pytest at %s: %s" % (path, e))
+    out = {}
+    for tc in root.iter("testcase"):
+        tid = "%s::%s" % (tc.get("classname", ""), tc.get("name", ""))
+        outcome, msg = "passed", ""
+        for child in tc:
+            if child.tag in ("failure", "error"):
+                outcome, msg = child.tag, child.get("message", "")
+            elif child.tag == "skipped":
+                outcome = ("xfailed" if child.get("type") == "pytest.xfail"
+                           else "skipped")
+        n, key = 2, tid
+        while key in out:  # the same id twice: keep both
+            key, n = "%s#%d" % (tid, n), n + 1
+        out[key] = (outcome, msg)
+    for shown in re.findall(r"^XPASS (\S+)", out_text, re.M):
+        key = junit_key(shown, cwd, rootdir)
+        if out.get(key, ("",))[0] == "passed":
+            out[key] = ("xpassed", "")
+    return out
+
+
+def need_pytest(module):
+    """The directory that holds MODULE's top package: pytest's rootdir,
+    so that test ids name their module (given modules, not a package, as
+    --pyargs, pytest's ids from the temporary directory do not)."""
+    if not os.access(PY, os.X_OK):
+        raise Skip("%s not found" % PY)
+    top = module.split(".")[0]
+    r = subprocess.run([PY, "-c", "import os, pytest, %s; print(os.path."
+                        "dirname(os.path.dirname(%s.__file__)))" % (
+                            module, top)],
+                       capture_output=True, env=local_env())
+    if r.returncode != 0:
+        raise Skip("pytest or %s is not importable by %s (Debian packages "
+                   "python3-pytest, python3-numpy, python3-scipy): %s" % (
+                       module, PY, (r.stderr.decode().strip().splitlines()
+                                    or ["exit %d" % r.returncode])[-1]))
+    return r.stdout.decode().strip()
+
+
+def test_pytest(tmp, arg):
+    """numpy's or scipy's own test suite (ARG is SET:SETTING) under both
+    shims gives exactly the outcomes it gives without them: the same
+    counts, and the same outcome for every test."""
+    set_name, _, setting = (arg or "").partition(":")
+    if set_name not in PYTEST_SETS or setting not in PYTEST_SETTINGS:
+        raise Fail("unknown pytest set or setting %r (sets: %s; settings: "
+                   "%s)" % (arg, ", ".join(PYTEST_SETS),
+                            ", ".join(PYTEST_SETTINGS)))
+    module, targets = PYTEST_SETS[set_name]
+    rootdir = need_pytest(module)
+    CFG.need_base(ffi=True, lapack=True)
+    # Bytecode of pytest's assertion rewriting stays out of dist-packages.
+    extra = {"PYTHONDONTWRITEBYTECODE": "1"}
+
+    # --capture=sys: what C code writes to fd 2 (a sanitizer's report
+    # before it exits, the shim's messages) reaches NAME.err instead of
+    # vanishing with pytest's capture file.
+    def cmd(name):
+        return [PY, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rX",
+                "--capture=sys", "--rootdir=" + rootdir,
+                "--junitxml=" + os.path.join(tmp, name + ".xml"),
+                "--pyargs"] + targets
+
+    local = run(tmp, "local", cmd("local"), local_env(extra))
+    local_line, local_counts = pytest_counts(local.out)
+    # 1: some tests failed, which the shimmed run must then reproduce;
+    # anything else means the suite did not run.
+    if local.rc not in (0, 1) or local_counts is None:
+        expect_ok(local, "local", tmp)
+        raise Fail("pytest printed no summary line without the shim\n%s" %
+                   tail(os.path.join(tmp, "local.out")))
+    log("without the shim: %s (%.0f s)" % (local_line, local.secs))
+
+    report_path = os.path.join(tmp, "report.txt")
+    res, agent = run_shim(tmp, cmd("shim"), report_path, lapack=True,
+                          extra=extra, **PYTEST_SETTINGS[setting])
+    lapack = Report(report_path, "vaccel-shim-lapack")
+    blas = Report(report_path)
+    lapack.show()
+    blas.show()
+    shim_line, shim_counts = pytest_counts(res.out)
+    log("under the shim:    %s (%.0f s)" % (shim_line, res.secs))
+    agent.check()
+    if shim_counts is None:
+        raise Fail("pytest printed no summary line under the shim (exit %d)"
+                   "\n--- stdout (tail)\n%s\n--- stderr (tail)\n%s" % (
+                       res.rc, tail(os.path.join(tmp, "shim.out")),
+                       tail(os.path.join(tmp, "shim.err"))))
+    want = junit_outcomes(os.path.join(tmp, "local.xml"), local.out, tmp,
+                          rootdir)
+    got = junit_outcomes(os.path.join(tmp, "shim.xml"), res.out, tmp,
+                         rootdir)
+    differ = sorted(t for t in set(want) | set(got)
+                    if want.get(t, ("absent",))[0] !=
+                    got.get(t, ("absent",))[0])
+    if shim_counts != local_counts or differ or res.rc != local.rc:
+        lines = ["%s: %s -> %s%s" % (
+            t, want.get(t, ("absent",))[0], got.get(t, ("absent", ""))[0],
+            (": " + got[t][1].splitlines()[0][:200])
+            if t in got and got[t][1] else "") for t in differ]
+        differ_path = os.path.join(tmp, "differ.txt")
+        with open(differ_path, "w") as f:
+            f.write("".join(line + "\n" for line in lines))
+        raise Fail("%s gives other outcomes under the shim (%s)\n"
+                   "  without: %s (exit %d)\n  with:    %s (exit %d)\n"
+                   "%d test(s) differ (without -> with; all in %s):\n  %s"
+                   % (set_name, setting, local_line, local.rc, shim_line,
+                      res.rc, len(differ), differ_path,
+                      "\n  ".join(lines[:100]) +
+                      ("\n  ... %d more" % (len(lines) - 100)
+                       if len(lines) > 100 else "")))
+    log("the same outcome for each of %d tests with and without the shim"
+        % len(want))
+    lapack.need_present()
+    blas.need_present()
+    offloaded = sum(c.get("offloaded", 0) for c in lapack.fns.values())
+    log("LAPACK calls offloaded: %d, BLAS calls offloaded: %d" % (
+        offloaded, sum(c.get("offloaded", 0) for c in blas.fns.values())))
+    if setting == "all" and offloaded <= 0:
+        raise Fail("with VACCEL_SHIM_LEVELS=all VACCEL_SHIM_MIN_FLOPS=0 the "
+                   "LAPACK shim offloaded no call of %s's suite" % set_name)
+
+
 TESTS = {
     "blat": test_blat,
     "numpy-matmul": test_numpy_matmul,
@@ -912,11 +1296,18 @@ TESTS = {
     "fallback-fail": test_fallback_fail,
     "ctypes": test_ctypes,
     "numpy-threads": test_numpy_threads,
+    "exit-paths": test_exit_paths,
+    "aliasing": test_aliasing,
+    "lapack-query": test_lapack_query,
+    "gap-writeback": test_gap_writeback,
+    "dot-memory": test_dot_memory,
+    "pytest": test_pytest,
 }
 
 
 def all_tests():
-    """(meson test name, runner arguments) of every test."""
+    """(meson test name, runner arguments[, meson suite]) of every
+    test."""
     out = []
     for level in (1, 2, 3):
         for p in PRECISIONS:
@@ -935,13 +1326,27 @@ def all_tests():
     out.append(("fallback-fail", ["fallback-fail"]))
     out.append(("ctypes-dlsym", ["ctypes"]))
     out.append(("numpy-threads", ["numpy-threads"]))
+    out.append(("exit-paths", ["exit-paths"]))
+    out.append(("aliasing", ["aliasing"]))
+    out.append(("lapack-query", ["lapack-query"]))
+    for way in ("inline", "memfd"):
+        out.append(("gap-writeback-" + way, ["gap-writeback", way]))
+    out.append(("dot-memory", ["dot-memory"]))
+    # numpy's and scipy's own suites; a third field names a meson suite
+    # other than 'shim' (shim-full: too slow for the default run).
+    for setting in PYTEST_SETTINGS:
+        for set_name in PYTEST_SETS:
+            t = ("pytest-%s-%s" % (set_name, setting),
+                 ["pytest", "%s:%s" % (set_name, setting)])
+            out.append(t + ("shim-full",) if set_name.endswith("-full")
+                       else t)
     return out
 
 
 def main(argv):
     if len(argv) >= 2 and argv[1] == "--list":
-        for name, args in all_tests():
-            print("%s|%s" % (name, " ".join(args)))
+        for name, args, *suite in all_tests():
+            print("|".join([name, " ".join(args)] + suite))
         return 0
     if len(argv) < 2 or argv[1] not in TESTS or len(argv) > 3:
         print(__doc__, file=sys.stderr)
