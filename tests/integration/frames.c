@@ -138,20 +138,26 @@ static size_t noop_call(struct bb *b, int64_t sess)
 	return at;
 }
 
+/* A 2x2 sgemm call's header and scalars up to alpha; A comes next. */
+static void gemm_head(struct wbuf *m, uint64_t hash)
+{
+	head(m, VACCEL_OPID_GEMM, hash, FX_SESSION, VACCEL_GEMM_NR_ARGS);
+	mp_put_int(m, VACCEL_BLAS_S);
+	mp_put_int(m, VACCEL_BLAS_COL);
+	mp_put_int(m, VACCEL_BLAS_NOTRANS);
+	mp_put_int(m, VACCEL_BLAS_NOTRANS);
+	mp_put_int(m, 2);
+	mp_put_int(m, 2);
+	mp_put_int(m, 2);
+	complex(m, 1.0, 0.0);
+}
+
 /* gemm, single precision, 2x2 times 2x2: 16 bytes per matrix. `c_len`
  * may lie about C; `hash` about the signature. */
 static size_t gemm_call(struct bb *b, uint64_t hash, uint64_t c_len)
 {
 	struct wbuf m = {0};
-	head(&m, VACCEL_OPID_GEMM, hash, FX_SESSION, VACCEL_GEMM_NR_ARGS);
-	mp_put_int(&m, VACCEL_BLAS_S);
-	mp_put_int(&m, VACCEL_BLAS_COL);
-	mp_put_int(&m, VACCEL_BLAS_NOTRANS);
-	mp_put_int(&m, VACCEL_BLAS_NOTRANS);
-	mp_put_int(&m, 2);
-	mp_put_int(&m, 2);
-	mp_put_int(&m, 2);
-	complex(&m, 1.0, 0.0);
+	gemm_head(&m, hash);
 	mp_put_uint(&m, 16);
 	mp_put_int(&m, 2);
 	mp_put_uint(&m, 16);
@@ -170,16 +176,7 @@ static void gemm_aliased_call(struct bb *b, uint64_t span, uint64_t b_lead,
 			      uint64_t b_off)
 {
 	struct wbuf m = {0};
-	head(&m, VACCEL_OPID_GEMM, sig(VACCEL_OPID_GEMM), FX_SESSION,
-	     VACCEL_GEMM_NR_ARGS);
-	mp_put_int(&m, VACCEL_BLAS_S);
-	mp_put_int(&m, VACCEL_BLAS_COL);
-	mp_put_int(&m, VACCEL_BLAS_NOTRANS);
-	mp_put_int(&m, VACCEL_BLAS_NOTRANS);
-	mp_put_int(&m, 2);
-	mp_put_int(&m, 2);
-	mp_put_int(&m, 2);
-	complex(&m, 1.0, 0.0);
+	gemm_head(&m, sig(VACCEL_OPID_GEMM));
 	mp_put_array(&m, 4);
 	mp_put_uint(&m, 16);
 	mp_put_uint(&m, VACCEL_GEMM_A);
