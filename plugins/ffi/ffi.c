@@ -699,7 +699,10 @@ static int work_alloc(const struct ffi_priv *st,
 				   cs->symbol, ad->name, n);
 			return VACCEL_EINVAL;
 		}
-		if (!es || args[cw->arg].len < es || !args[cw->arg].buf) {
+		/* 0 bytes: a workspace whose first element does not come
+		 * back (the op's size rule says so) */
+		if (!es || (args[cw->arg].len &&
+			    (args[cw->arg].len < es || !args[cw->arg].buf))) {
 			vaccel_log(VACCEL_LOG_ERROR, TAG,
 				   "%s: '%s' cannot hold a workspace element",
 				   cs->symbol, ad->name);
