@@ -18,18 +18,19 @@
 #include <string.h>
 #include <vaccel.h>
 
-/* C (m x n) = alpha * A (m x k) * B (k x n) + beta * C, column-major. */
-enum { M = 2, N = 2, K = 3 };
+/* C (m x n) = alpha * A (m x k) * B (k x n) + beta * C, row-major, as
+ * vAccel's own examples call vaccel_sgemm (lda = K, ldb = N, ldc = N). */
+enum { M = 2, N = 4, K = 3 };
 
 static void sgemm_reference(float alpha, const float *a, const float *b,
 			    float beta, float *c)
 {
-	for (int j = 0; j < N; j++)
-		for (int i = 0; i < M; i++) {
+	for (int i = 0; i < M; i++)
+		for (int j = 0; j < N; j++) {
 			float sum = 0;
 			for (int p = 0; p < K; p++)
-				sum += a[i + p * M] * b[p + j * K];
-			c[i + j * M] = alpha * sum + beta * c[i + j * M];
+				sum += a[i * K + p] * b[p * N + j];
+			c[i * N + j] = alpha * sum + beta * c[i * N + j];
 		}
 }
 
@@ -39,7 +40,7 @@ static void print_matrix(const char *name, const float *c)
 	for (int i = 0; i < M; i++) {
 		printf(" [");
 		for (int j = 0; j < N; j++)
-			printf(" %g", (double)c[i + j * M]);
+			printf(" %g", (double)c[i * N + j]);
 		printf(" ]");
 	}
 	printf("\n");
@@ -47,17 +48,17 @@ static void print_matrix(const char *name, const float *c)
 
 static int run_sgemm(struct vaccel_session *sess, bool verify)
 {
-	/* Column-major: A = [1 2 3; 4 5 6], B = [1 0; 0 1; 1 1]. */
-	float a[M * K] = {1, 4, 2, 5, 3, 6};
-	float b[K * N] = {1, 0, 1, 0, 1, 1};
-	float c[M * N] = {1, 1, 1, 1};
+	/* Row-major: A = [1 2 3; 4 5 6], B = [1 0 2 0; 0 1 0 2; 1 1 1 1]. */
+	float a[M * K] = {1, 2, 3, 4, 5, 6};
+	float b[K * N] = {1, 0, 2, 0, 0, 1, 0, 2, 1, 1, 1, 1};
+	float c[M * N] = {1, 1, 1, 1, 1, 1, 1, 1};
 	float expect[M * N];
 	const float alpha = 2.0f, beta = 0.5f;
 
 	memcpy(expect, c, sizeof(c));
 	sgemm_reference(alpha, a, b, beta, expect);
 
-	int ret = vaccel_sgemm(sess, M, N, K, alpha, a, M, b, K, beta, c, M);
+	int ret = vaccel_sgemm(sess, M, N, K, alpha, a, K, b, N, beta, c, N);
 	if (ret != VACCEL_OK) {
 		fprintf(stderr, "vaccel_sgemm failed: %d (%s)\n", ret,
 			strerror(ret));

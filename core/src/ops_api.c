@@ -74,7 +74,7 @@ int vaccel_sgemm(struct vaccel_session *sess, long long int m, long long int n,
 {
 	struct vaccel_oparg args[VACCEL_GEMM_NR_ARGS] = {
 	    S(VACCEL_BLAS_S),
-	    S(VACCEL_BLAS_COL),
+	    S(VACCEL_BLAS_ROW),
 	    S(VACCEL_BLAS_NOTRANS),
 	    S(VACCEL_BLAS_NOTRANS),
 	    S(m),

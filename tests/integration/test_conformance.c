@@ -101,7 +101,7 @@ Test(conformance, native_wrappers)
 
 	assert_ok(vaccel_noop(&sess));
 
-	/* vAccel's sgemm: column-major, A 3x5, B 5x4, C 3x4 */
+	/* vAccel's sgemm: row-major, A 3x5, B 5x4, C 3x4 */
 	float a[15], b[20], c[12], a0[15], b0[20];
 	for (int i = 0; i < 20; i++)
 		b[i] = b0[i] = (float)i * 0.5f;
@@ -109,13 +109,13 @@ Test(conformance, native_wrappers)
 		a[i] = a0[i] = (float)i;
 	pattern_fill((uint8_t *)c, sizeof(c), VACCEL_OPID_GEMM, VACCEL_GEMM_C,
 		     0, true);
-	assert_ok(vaccel_sgemm(&sess, 3, 4, 5, 1.0f, a, 3, b, 5, 0.0f, c, 3));
+	assert_ok(vaccel_sgemm(&sess, 3, 4, 5, 1.0f, a, 5, b, 4, 0.0f, c, 4));
 	check_pattern(c, sizeof(c), VACCEL_OPID_GEMM, VACCEL_GEMM_C, 0,
 		      "sgemm C");
 	cr_assert_eq(memcmp(a, a0, sizeof(a)), 0, "sgemm changed A");
 	cr_assert_eq(memcmp(b, b0, sizeof(b)), 0, "sgemm changed B");
 	/* a bad leading dimension is refused before anything is sent */
-	assert_ret(vaccel_sgemm(&sess, 3, 4, 5, 1.0f, a, -1, b, 5, 0.0f, c, 3),
+	assert_ret(vaccel_sgemm(&sess, 3, 4, 5, 1.0f, a, -1, b, 4, 0.0f, c, 4),
 		   VACCEL_EINVAL);
 
 	/* the general form, double complex, row-major, A transposed */

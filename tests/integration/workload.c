@@ -37,7 +37,7 @@ int workload_call(struct vaccel_session *s, struct vaccel_resource *res,
 			     0, true);
 		snprintf(what, what_len, "sgemm #%u (%lldx%lldx%lld)", i, m, n,
 			 k);
-		ret = vaccel_sgemm(s, m, n, k, 1.0f, a, m, b, k, 0.5f, c, m);
+		ret = vaccel_sgemm(s, m, n, k, 1.0f, a, k, b, n, 0.5f, c, n);
 		if (ret)
 			return ret;
 		return pattern_find_mismatch((uint8_t *)c, cb, VACCEL_OPID_GEMM,

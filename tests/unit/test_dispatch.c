@@ -157,14 +157,14 @@ Test(dispatch, wrapper_noop)
 Test(dispatch, wrapper_sgemm)
 {
 	struct vaccel_session *s = sess_new();
-	/* column-major, no transpose: C spans ldc * (n - 1) + m floats */
-	const long long m = 2, n = 3, k = 4, lda = 2, ldb = 4, ldc = 3;
+	/* row-major, no transpose: C spans ldc * (m - 1) + n floats */
+	const long long m = 2, n = 3, k = 4, lda = 4, ldb = 3, ldc = 5;
 	float a[8], b[12];
 	for (int i = 0; i < 8; i++)
 		a[i] = (float)i;
 	for (int i = 0; i < 12; i++)
 		b[i] = (float)-i;
-	size_t cbytes = (size_t)(ldc * (n - 1) + m) * sizeof(float);
+	size_t cbytes = (size_t)(ldc * (m - 1) + n) * sizeof(float);
 	uint8_t *c = out_buf(cbytes);
 	assert_ok(vaccel_sgemm(s, m, n, k, 1.0f, a, lda, b, ldb, 0.0f,
 			       (float *)c, ldc));

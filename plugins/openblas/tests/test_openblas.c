@@ -271,35 +271,61 @@ Test(openblas, xerbla_hook_sees_openblas_rejections)
 
 /* ---- level 3 ----------------------------------------------------------- */
 
-/* vAccel's sgemm: column-major, checked against a hand product (small
- * integers: exact) and against OpenBLAS. */
+/* vAccel's sgemm: row-major, as vAccel's examples call it (M, N, K all
+ * different, padded rows), checked against a hand product (small integers:
+ * exact) and against OpenBLAS. */
 Test(openblas, sgemm)
 {
 	enum { M = 4, N = 3, K = 5, LDA = 6, LDB = 7, LDC = 5 };
-	float a[LDA * K], b[LDB * N], c[LDC * N], c_ref[LDC * N];
-	for (int i = 0; i < LDA * K; i++)
+	float a[M * LDA], b[K * LDB], c[M * LDC], c_ref[M * LDC];
+	for (int i = 0; i < M * LDA; i++)
 		a[i] = (float)(i % 7 - 3);
-	for (int i = 0; i < LDB * N; i++)
+	for (int i = 0; i < K * LDB; i++)
 		b[i] = (float)(i % 5 - 2);
-	for (int i = 0; i < LDC * N; i++)
+	for (int i = 0; i < M * LDC; i++)
 		c[i] = c_ref[i] = (float)(i % 3);
-	float want[LDC * N];
+	float want[M * LDC];
 	memcpy(want, c, sizeof(want));
-	for (int j = 0; j < N; j++)
-		for (int i = 0; i < M; i++) {
+	for (int i = 0; i < M; i++)
+		for (int j = 0; j < N; j++) {
 			float s = 0;
 			for (int p = 0; p < K; p++)
-				s += a[p * LDA + i] * b[j * LDB + p];
-			want[j * LDC + i] = 2 * s + 0.5f * c[j * LDC + i];
+				s += a[i * LDA + p] * b[p * LDB + j];
+			want[i * LDC + j] = 2 * s + 0.5f * c[i * LDC + j];
 		}
 
 	assert_ok(
 	    vaccel_sgemm(&sess, M, N, K, 2, a, LDA, b, LDB, 0.5f, c, LDC));
-	cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, M, N, K, 2, a,
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 2, a,
 		    LDA, b, LDB, 0.5f, c_ref, LDC);
 	cr_expect(memcmp(c, c_ref, sizeof(c)) == 0, "differs from OpenBLAS");
 	cr_expect(memcmp(c, want, sizeof(c)) == 0,
 		  "differs from the hand product");
+}
+
+/* The exact call of vAccel's examples: lda = K, ldb = N, ldc = N, with
+ * M, N and K all different (a column-major reading refuses it, since
+ * lda = K < M). */
+Test(openblas, sgemm_vaccel_example_form)
+{
+	enum { M = 37, N = 19, K = 23 };
+	static float a[M * K], b[K * N], c[M * N];
+	double want[M * N];
+	for (int i = 0; i < M * K; i++)
+		a[i] = (float)((i * 7) % 11 - 5);
+	for (int i = 0; i < K * N; i++)
+		b[i] = (float)((i * 3) % 13 - 6);
+	for (int i = 0; i < M; i++)
+		for (int j = 0; j < N; j++) {
+			double s = 0;
+			for (int p = 0; p < K; p++)
+				s += (double)a[i * K + p] * b[p * N + j];
+			want[i * N + j] = s;
+		}
+	assert_ok(vaccel_sgemm(&sess, M, N, K, 1, a, K, b, N, 0, c, N));
+	for (int i = 0; i < M * N; i++)
+		cr_assert_eq(c[i], (float)want[i], "C[%d] = %g, want %g", i,
+			     (double)c[i], want[i]);
 }
 
 Test(openblas, gemm)

@@ -2,8 +2,8 @@
 #pragma once
 
 /*
- * BLAS as vAccel ops. vaccel_sgemm is vAccel's (column-major, no
- * transpose); the vaccel_blas_* family is the general form: any precision
+ * BLAS as vAccel ops. vaccel_sgemm is vAccel's (row-major, no transpose,
+ * as vAccel's examples and tests call it); the vaccel_blas_* family is the general form: any precision
  * (VACCEL_BLAS_S/D/C/Z), CBLAS layout and flag values, 64-bit dimensions.
  * Scalars are passed as doubles (complex as re, im) whatever the precision;
  * buffers are raw arrays of the precision's element type, used in place.
@@ -34,7 +34,8 @@ enum vaccel_blas_uplo { VACCEL_BLAS_UPPER = 121, VACCEL_BLAS_LOWER = 122 };
 enum vaccel_blas_diag { VACCEL_BLAS_NONUNIT = 131, VACCEL_BLAS_UNIT = 132 };
 enum vaccel_blas_side { VACCEL_BLAS_LEFT = 141, VACCEL_BLAS_RIGHT = 142 };
 
-/* vAccel: C = alpha * A * B + beta * C, column-major, single precision. */
+/* vAccel: C = alpha * A * B + beta * C, row-major (A[i * lda + p]),
+ * single precision. */
 int vaccel_sgemm(struct vaccel_session *sess, long long int m, long long int n,
 		 long long int k, float alpha, float *a, long long int lda,
 		 float *b, long long int ldb, float beta, float *c,
