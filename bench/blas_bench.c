@@ -41,7 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <vaccel.h>
+#include <vaccel/remote.h>
 
 static void die(const char *what)
 {

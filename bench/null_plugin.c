@@ -5,7 +5,7 @@
  * every output byte, which would be timed with it). In+out buffers come
  * back exactly as they went.
  */
-#include <vaccel.h>
+#include <vaccel/remote.h>
 
 static int null_any(void *priv, struct vaccel_session *sess,
 		    const struct vaccel_op_desc *op, struct vaccel_oparg *args)

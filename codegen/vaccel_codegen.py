@@ -3,7 +3,8 @@
 """vaccel-codegen: turns the op spec (codegen/specs/ops.spec) and the
 interposer specs (codegen/specs/<api>.spec) into C.
 
-  vaccel_codegen.py ops OPS.spec [API.spec...] --header OUT.h --source OUT.c
+  vaccel_codegen.py ops OPS.spec [API.spec...] --header OUT.h
+                    --internal-header OUT_INTERNAL.h --source OUT.c
   vaccel_codegen.py shim --ops OPS.spec API.spec... --source OUT.c
   vaccel_codegen.py ffi --ops OPS.spec API.spec... --source OUT.c
   vaccel_codegen.py lint OPS.spec API.spec...
@@ -372,24 +373,8 @@ def banner(spec):
             "codegen/specs/ %s */\n" % spec)
 
 
-def gen_header(spec, consts, ops):
-    out = [banner(spec), "/* SPDX-License-Identifier: Apache-2.0 */\n",
-           "#pragma once\n\n#include <stdint.h>\n\n"]
-    out.append("/* Named constants of the op spec. */\n")
-    for name, val in consts.items():
-        out.append("#define VACCEL_SPEC_%s %d\n" % (name, val))
-    out.append("\n/* X(name, NAME, id) for every op, in spec order. */\n")
-    out.append("#define VACCEL_OPS_LIST(X) \\\n")
-    for op in ops:
-        out.append("\tX(%s, %s, %d) \\\n" % (op.name, op.name.upper(), op.id))
-    out.append("\t/* end */\n\n")
-    out.append("enum vaccel_opid {\n")
-    for op in ops:
-        out.append("\tVACCEL_OPID_%s = %d,\n" % (op.name.upper(), op.id))
-    out.append("};\n\n#define VACCEL_OPID_LIMIT %d\n" %
-               (max(o.id for o in ops) + 1))
-    out.append("#define VACCEL_OPS_COUNT %d\n\n" % len(ops))
-    out.append("/* Argument positions, VACCEL_<OP>_<ARG>. */\n")
+def positions(ops):
+    out = []
     for op in ops:
         out.append("enum {\n")
         for i, a in enumerate(op.args):
@@ -397,6 +382,47 @@ def gen_header(spec, consts, ops):
                                                   a.name.upper(), i))
         out.append("\tVACCEL_%s_NR_ARGS = %d,\n};\n" % (op.name.upper(),
                                                        len(op.args)))
+    return out
+
+
+def gen_header(spec, consts, ops, nr_public):
+    """The installed header: the op spec's constants, and the ids and
+    argument positions of its own ops (what vaccel_op_call callers use)."""
+    public = ops[:nr_public]
+    out = [banner(spec), "/* SPDX-License-Identifier: Apache-2.0 */\n",
+           "#pragma once\n\n#include <stdint.h>\n\n"]
+    out.append("/* Named constants of the op spec. */\n")
+    for name, val in consts.items():
+        out.append("#define VACCEL_SPEC_%s %d\n" % (name, val))
+    out.append("\nenum vaccel_opid {\n")
+    for op in public:
+        out.append("\tVACCEL_OPID_%s = %d,\n" % (op.name.upper(), op.id))
+    out.append("};\n\n/* Argument positions, VACCEL_<OP>_<ARG>. */\n")
+    out += positions(public)
+    return "".join(out)
+
+
+def gen_internal_header(spec, ops, nr_public, public_name):
+    """The in-tree header: every op (the interposers' ffi ops too), the
+    op list and the id bound. Not installed: programs never use them."""
+    ffi = ops[nr_public:]
+    out = [banner(spec), "/* SPDX-License-Identifier: Apache-2.0 */\n",
+           '#pragma once\n\n#include "%s"\n\n' % public_name]
+    out.append("/* X(name, NAME, id) for every op, in spec order. */\n")
+    out.append("#define VACCEL_OPS_LIST(X) \\\n")
+    for op in ops:
+        out.append("\tX(%s, %s, %d) \\\n" % (op.name, op.name.upper(), op.id))
+    out.append("\t/* end */\n\n")
+    if ffi:
+        out.append("/* The interposers' ffi ops. */\nenum vaccel_ffi_opid {\n")
+        for op in ffi:
+            out.append("\tVACCEL_OPID_%s = %d,\n" % (op.name.upper(), op.id))
+        out.append("};\n\n")
+    out.append("#define VACCEL_OPID_LIMIT %d\n" % (max(o.id for o in ops) + 1))
+    out.append("#define VACCEL_OPS_COUNT %d\n\n" % len(ops))
+    if ffi:
+        out.append("/* Argument positions, VACCEL_<OP>_<ARG>. */\n")
+        out += positions(ffi)
     return "".join(out)
 
 
@@ -510,6 +536,7 @@ def main(argv):
     o.add_argument("spec")
     o.add_argument("apis", nargs="*")
     o.add_argument("--header", required=True)
+    o.add_argument("--internal-header", required=True)
     o.add_argument("--source", required=True)
     for name, hlp in (("shim", "an api's interposer source"),
                       ("ffi", "the host executor's call table")):
@@ -525,11 +552,16 @@ def main(argv):
     try:
         if args.cmd in ("ops", "lint"):
             consts, ops, apis, cx = load(args.spec, args.apis)
+            nr_public = len(parse_spec(args.spec)[1])
             allspecs = [args.spec] + args.apis
-            header = gen_header(allspecs, consts, ops)
             source = gen_source(allspecs, consts, ops)
             if args.cmd == "ops":
-                outputs = [(args.header, header), (args.source, source)]
+                header = gen_header(allspecs, consts, ops, nr_public)
+                internal = gen_internal_header(
+                    allspecs, ops, nr_public, os.path.basename(args.header))
+                outputs = [(args.header, header),
+                           (args.internal_header, internal),
+                           (args.source, source)]
             else:
                 for api in apis:
                     interposer.gen_shim(api, ops, cx, "")

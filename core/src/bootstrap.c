@@ -24,7 +24,7 @@ bool core_version_ignore(void)
 }
 
 /* With boot_lock held. Plugin failures are reported and skipped. */
-static int boot_locked(const struct vaccel_config *config)
+static int boot_locked(struct vaccel_config *config)
 {
 	int ret = vaccel_config_init_from(&current, config);
 	if (ret)
@@ -60,7 +60,7 @@ void core_auto_bootstrap(void)
 	pthread_mutex_unlock(&boot_lock);
 }
 
-int vaccel_bootstrap_with_config(const struct vaccel_config *config)
+int vaccel_bootstrap_with_config(struct vaccel_config *config)
 {
 	if (!config)
 		return VACCEL_EINVAL;

@@ -11,7 +11,8 @@
  * docs/protocol.md is the reference for the format.
  */
 
-#include "vaccel.h"
+#include <vaccel/remote.h>
+#include "ops_internal_gen.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -145,7 +145,7 @@ int vaccel_config_init_from_env(struct vaccel_config *config)
 }
 
 int vaccel_config_init_from(struct vaccel_config *config,
-			    const struct vaccel_config *src)
+			    struct vaccel_config *src)
 {
 	if (!config || !src)
 		return VACCEL_EINVAL;
@@ -201,7 +201,7 @@ int vaccel_config_from_env(struct vaccel_config **config)
 }
 
 int vaccel_config_from(struct vaccel_config **config,
-		       const struct vaccel_config *src)
+		       struct vaccel_config *src)
 {
 	if (!config || !src)
 		return VACCEL_EINVAL;
@@ -219,7 +219,7 @@ int vaccel_config_delete(struct vaccel_config *config)
 	return VACCEL_OK;
 }
 
-void vaccel_config_print_debug(const struct vaccel_config *config)
+void vaccel_config_print_debug(struct vaccel_config *config)
 {
 	if (!config)
 		return;

@@ -3,7 +3,8 @@
 
 /* Cross-file internals of libvaccel. Not installed. */
 
-#include "vaccel.h"
+#include <vaccel/remote.h>
+#include "ops_internal_gen.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -84,9 +85,6 @@ static inline bool session_live(const struct vaccel_session *sess)
 	return sess && sess->resources &&
 	       sess->resources->magic == SESSION_MAGIC;
 }
-struct resource_priv {
-	uint32_t magic;
-};
 bool resource_live(const struct vaccel_resource *res);
 /* Guards the session and resource registries and every session's resource
  * list. */

@@ -11,19 +11,6 @@ static atomic_int log_level = -1;
 static FILE *log_sink;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
-const char *vaccel_log_level_to_str(vaccel_log_level_t level)
-{
-	switch (level) {
-#define X(name, value)                                                         \
-	case VACCEL_LOG_##name:                                                \
-		return "VACCEL_LOG_" #name;
-		VACCEL_LOG_LEVELS_LIST(X)
-#undef X
-	default:
-		return "VACCEL_LOG_?";
-	}
-}
-
 static int current_level(void)
 {
 	int lvl = atomic_load_explicit(&log_level, memory_order_relaxed);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
-#include "vaccel/op.h"
+#include <vaccel/remote/op.h>
+#include "ops_internal_gen.h"
 
 /* The generated tables (ops_gen.c). */
 extern const struct vaccel_op_desc vaccel_op_descs[];

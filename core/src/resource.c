@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "internal.h"
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,24 +14,19 @@ static struct vaccel_resource **live;
 static size_t nr_live, cap_live;
 static atomic_llong next_resource_id = 1;
 
-const char *vaccel_resource_type_to_str(vaccel_resource_type_t type)
+/* A live resource's `entry` (vAccel's list link, unused by callers) holds
+ * our mark: next points at the entry itself, prev at its address mixed
+ * with RESOURCE_MAGIC. Zeroed or garbage memory does not look like that. */
+static vaccel_list_entry_t *resource_mark(const struct vaccel_resource *res)
 {
-	switch (type) {
-#define X(name, value)                                                         \
-	case VACCEL_RESOURCE_##name:                                           \
-		return "VACCEL_RESOURCE_" #name;
-		VACCEL_RESOURCE_TYPES_LIST(X)
-#undef X
-	default:
-		return "VACCEL_RESOURCE_MAX";
-	}
+	return (vaccel_list_entry_t *)((uintptr_t)&res->entry ^
+				       (uintptr_t)RESOURCE_MAGIC);
 }
 
 bool resource_live(const struct vaccel_resource *res)
 {
-	return res && res->id > 0 && res->priv &&
-	       ((const struct resource_priv *)res->priv)->magic ==
-		   RESOURCE_MAGIC;
+	return res && res->id > 0 && res->entry.next == &res->entry &&
+	       res->entry.prev == resource_mark(res);
 }
 
 int resources_live_count(void)
@@ -88,21 +84,17 @@ static void free_fields(struct vaccel_resource *res)
 		free(res->paths[i]);
 	free(res->paths);
 	free(res->rundir);
-	free(res->priv);
 	memset(res, 0, sizeof(*res));
 }
 
-/* Start a resource: zero it, give it an id and its private part. */
+/* Start a resource: zero it and mark it ours. */
 static int start(struct vaccel_resource *res, vaccel_resource_type_t type)
 {
 	if (type < 0 || type >= VACCEL_RESOURCE_MAX)
 		return VACCEL_EINVAL;
 	memset(res, 0, sizeof(*res));
-	struct resource_priv *p = calloc(1, sizeof(*p));
-	if (!p)
-		return VACCEL_ENOMEM;
-	p->magic = RESOURCE_MAGIC;
-	res->priv = p;
+	res->entry.next = (vaccel_list_entry_t *)&res->entry;
+	res->entry.prev = resource_mark(res);
 	res->type = type;
 	res->path_type = VACCEL_PATH_LOCAL_FILE;
 	atomic_init(&res->refcount, 0);

@@ -7,7 +7,7 @@
  * rule's result is either a valid element count or negative.
  */
 
-#include "vaccel/op.h"
+#include <vaccel/remote/op.h>
 #include <stdint.h>
 
 static inline int64_t vsz_arg(const struct vaccel_oparg *a)

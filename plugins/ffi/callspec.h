@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <vaccel/op.h>
+#include <vaccel/remote/op.h>
 
 /* C type of one parameter or of the return value. */
 enum vaccel_cs_ctype {

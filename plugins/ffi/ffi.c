@@ -37,7 +37,8 @@
 #include <strings.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <vaccel.h>
+#include <vaccel/remote.h>
+#include "ops_internal_gen.h"
 
 #define TAG "ffi"
 

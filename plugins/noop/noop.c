@@ -9,7 +9,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <vaccel.h>
+#include <vaccel/remote.h>
+#include "ops_internal_gen.h"
 
 /*
  * vaccel_noop_byte(op, arg, j) = 0xA5 ^ (base + 3j) mod 256 with

@@ -22,7 +22,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <vaccel.h>
+#include <vaccel/remote.h>
 
 #define TAG "openblas"
 

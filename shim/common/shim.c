@@ -20,7 +20,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-#include <vaccel.h>
+#include <vaccel/remote.h>
 
 struct shim_policy shim_policy;
 SHIM_TLS _Thread_local int shim_depth;

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <vaccel/op.h>
+#include <vaccel/remote/op.h>
 
 #define SHIM_EXPORT __attribute__((visibility("default")))
 #define SHIM_TLS __attribute__((tls_model("initial-exec")))

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <vaccel.h>
+#include <vaccel/remote.h>
 
 struct capture {
 	int saved;

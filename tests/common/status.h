@@ -5,7 +5,7 @@
  * Header-only, for every test suite (the plugins' included). */
 
 #include <criterion/criterion.h>
-#include <vaccel.h>
+#include <vaccel/remote.h>
 
 #define assert_ret(expr, want)                                                 \
 	do {                                                                   \

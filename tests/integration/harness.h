@@ -27,7 +27,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include <vaccel.h>
+#include <vaccel/remote.h>
+#include "ops_internal_gen.h"
 
 #define ITEST_TRANSPORTS_LIST(X) X(UNIX, "unix") X(TCP, "tcp") X(VSOCK, "vsock")
 #define ITEST_T_ENUM_ITEM(name, str) ITEST_##name,

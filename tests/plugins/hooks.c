@@ -6,7 +6,7 @@
  * The tests check that the core turns a refusal into the caller's error
  * and leaves no half-made object behind.
  */
-#include <vaccel.h>
+#include <vaccel/remote.h>
 
 #define HOOKS_REFUSE_SESSION 0x2000u
 

@@ -8,7 +8,7 @@
  * VACCEL_PLUGIN_DEFINE so that the ABI fields can be set wrong on purpose.
  */
 #include <stddef.h>
-#include <vaccel.h>
+#include <vaccel/remote.h>
 
 #ifndef MARKER_NAME
 #error "MARKER_NAME must be defined"

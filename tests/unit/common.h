@@ -10,7 +10,8 @@
 #include <criterion/criterion.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <vaccel.h>
+#include <vaccel/remote.h>
+#include "ops_internal_gen.h"
 #include "status.h"
 #include "util.h"
 

@@ -12,7 +12,7 @@ struct err_case {
 };
 
 static const struct err_case cases[] = {
-#define X(name, value, desc) {(value), #name, (desc)},
+#define X(name, desc) {(name), #name, (desc)},
     VACCEL_ERRORS_LIST(X)
 #undef X
 };
@@ -71,7 +71,44 @@ Test(error, log_level_names)
 	cr_expect_str_eq(vaccel_log_level_to_str(VACCEL_LOG_DEBUG),
 			 "VACCEL_LOG_DEBUG");
 	cr_expect_str_eq(vaccel_log_level_to_str((vaccel_log_level_t)0),
-			 "VACCEL_LOG_?");
+			 "VACCEL_LOG_MAX");
+	cr_expect_str_eq(vaccel_log_level_to_base_str(VACCEL_LOG_WARN),
+			 "WARN");
 	cr_expect_str_eq(vaccel_resource_type_to_str(VACCEL_RESOURCE_MODEL),
 			 "VACCEL_RESOURCE_MODEL");
+	cr_expect_str_eq(vaccel_resource_type_to_base_str(VACCEL_RESOURCE_LIB),
+			 "LIB");
+}
+
+/* vAccel's codes are macros, as in its error.h: preprocessor tests on
+ * them hold. */
+Test(error, codes_are_macros)
+{
+#if !defined(VACCEL_EINVAL) || !defined(VACCEL_ENOTSUP) ||                     \
+    !defined(VACCEL_EFAULT) || !defined(VACCEL_EREMOTEIO)
+	cr_assert_fail("a VACCEL_E* code is not a macro");
+#endif
+#if VACCEL_EINVAL != EINVAL
+	cr_assert_fail("VACCEL_EINVAL differs from EINVAL");
+#endif
+}
+
+/* The enums of vAccel's headers, with their _MAX guards and names. */
+Test(error, vaccel_enums)
+{
+	cr_expect_eq(VACCEL_LOG_MAX, 5);
+	cr_expect_eq(VACCEL_PLUGIN_MAX, 0x10000);
+	cr_expect_eq(VACCEL_OP_MAX, 27);
+	cr_expect_eq(VACCEL_OP_TFLITE_SESSION_DELETE, 26);
+	cr_expect_eq(VACCEL_RESOURCE_MAX, 3);
+	cr_expect_eq(VACCEL_PATH_MAX, 3);
+	cr_expect_str_eq(vaccel_op_type_to_str(VACCEL_OP_MINMAX),
+			 "VACCEL_OP_MINMAX");
+	cr_expect_str_eq(vaccel_op_type_to_base_str(VACCEL_OP_EXEC), "EXEC");
+	cr_expect_str_eq(vaccel_op_type_to_str((vaccel_op_type_t)99),
+			 "VACCEL_OP_MAX");
+	cr_expect_str_eq(vaccel_plugin_type_to_str(VACCEL_PLUGIN_GPU),
+			 "VACCEL_PLUGIN_GPU");
+	cr_expect_str_eq(vaccel_path_type_to_base_str(VACCEL_PATH_LOCAL_DIR),
+			 "LOCAL_DIR");
 }

@@ -27,7 +27,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <vaccel.h>
+#include <vaccel/remote.h>
+#include "ops_internal_gen.h"
 
 #define TAG "agent"
 #define MAX_LISTEN 16

@@ -21,7 +21,8 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <unistd.h>
-#include <vaccel.h>
+#include <vaccel/remote.h>
+#include "ops_internal_gen.h"
 
 #define TAG "rpc"
 #define DEFAULT_ADDRESS "unix:///run/vaccel/agent.sock"

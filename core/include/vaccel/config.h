@@ -35,22 +35,16 @@ int vaccel_config_init(struct vaccel_config *config, const char *plugins,
  */
 int vaccel_config_init_from_env(struct vaccel_config *config);
 int vaccel_config_init_from(struct vaccel_config *config,
-			    const struct vaccel_config *src);
+			    struct vaccel_config *src);
 int vaccel_config_release(struct vaccel_config *config);
 int vaccel_config_new(struct vaccel_config **config, const char *plugins,
 		      vaccel_log_level_t log_level, const char *log_file,
 		      bool profiling_enabled, bool version_ignore);
 int vaccel_config_from_env(struct vaccel_config **config);
 int vaccel_config_from(struct vaccel_config **config,
-		       const struct vaccel_config *src);
+		       struct vaccel_config *src);
 int vaccel_config_delete(struct vaccel_config *config);
-void vaccel_config_print_debug(const struct vaccel_config *config);
-
-/* Parsers behind the environment reader; VACCEL_EINVAL on bad text. */
-int vaccel_config_parse_log_level(const char *text, vaccel_log_level_t *out);
-int vaccel_config_parse_bool(const char *text, bool *out);
-/* A byte count: digits with an optional K, M or G suffix (powers of 1024). */
-int vaccel_config_parse_size(const char *text, uint64_t *out);
+void vaccel_config_print_debug(struct vaccel_config *config);
 
 #ifdef __cplusplus
 }

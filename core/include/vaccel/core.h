@@ -16,7 +16,7 @@ extern "C" {
  * bootstrap returns its error but the library stays usable.
  */
 int vaccel_bootstrap(void);
-int vaccel_bootstrap_with_config(const struct vaccel_config *config);
+int vaccel_bootstrap_with_config(struct vaccel_config *config);
 int vaccel_cleanup(void);
 bool vaccel_is_initialized(void);
 /* Per-process run directory, created on first call; NULL if impossible. */

@@ -1,58 +1,39 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+/*
+ * vAccel's return codes: VACCEL_OK, and errno values under vAccel's names,
+ * as macros (so `#ifdef VACCEL_EINVAL` holds, and a code compares equal to
+ * the errno constant). Our own additions and the code-to-string helpers
+ * are in vaccel/remote/error.h.
+ */
+
 #include <errno.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+enum { VACCEL_OK = 0 };
 
-/*
- * Error codes. The values are errno values, as in vAccel, so code written
- * against vAccel that compares with VACCEL_E* or errno constants keeps
- * working. X(name, value, description).
- */
-#define VACCEL_ERRORS_LIST(X)                                                  \
-	X(VACCEL_OK, 0, "success")                                             \
-	X(VACCEL_EINVAL, EINVAL, "invalid argument")                           \
-	X(VACCEL_ENOMEM, ENOMEM, "out of memory")                              \
-	X(VACCEL_ENOTSUP, ENOTSUP, "operation not supported")                  \
-	X(VACCEL_EINPROGRESS, EINPROGRESS, "operation in progress")            \
-	X(VACCEL_EBUSY, EBUSY, "resource busy")                                \
-	X(VACCEL_EEXIST, EEXIST, "already exists")                             \
-	X(VACCEL_ENOENT, ENOENT, "no such object")                             \
-	X(VACCEL_ELIBBAD, ELIBBAD, "bad plugin library")                       \
-	X(VACCEL_ENODEV, ENODEV, "no such device")                             \
-	X(VACCEL_EIO, EIO, "I/O error")                                        \
-	X(VACCEL_ESESS, ECONNRESET, "session error")                           \
-	X(VACCEL_EBACKEND, EPROTO, "backend or protocol error")                \
-	X(VACCEL_ENOEXEC, ENOEXEC, "incompatible plugin ABI")                  \
-	X(VACCEL_ENAMETOOLONG, ENAMETOOLONG, "name too long")                  \
-	X(VACCEL_EUSERS, EUSERS, "too many users")                             \
-	X(VACCEL_EPERM, EPERM, "operation not permitted")                      \
-	X(VACCEL_ELOOP, ELOOP, "too many levels of links")                     \
-	X(VACCEL_EMLINK, EMLINK, "too many links")                             \
-	X(VACCEL_ENOSPC, ENOSPC, "no space left")                              \
-	X(VACCEL_ENOTDIR, ENOTDIR, "not a directory")                          \
-	X(VACCEL_EROFS, EROFS, "read-only file system")                        \
-	X(VACCEL_EACCES, EACCES, "permission denied")                          \
-	X(VACCEL_EBADF, EBADF, "bad file descriptor")                          \
-	X(VACCEL_EREMOTEIO, EREMOTEIO, "remote I/O error")                     \
-	X(VACCEL_EFAULT, EFAULT, "bad address")                                \
-	X(VACCEL_ETIMEDOUT, ETIMEDOUT, "timed out")                            \
-	X(VACCEL_EMSGSIZE, EMSGSIZE, "message too large")                      \
-	X(VACCEL_EPROTO_VERSION, EPROTONOSUPPORT, "protocol version mismatch")
-
-#define VACCEL_ERROR_ENUM_ITEM(name, value, desc) name = (value),
-enum vaccel_error { VACCEL_ERRORS_LIST(VACCEL_ERROR_ENUM_ITEM) };
-#undef VACCEL_ERROR_ENUM_ITEM
-
-/* Human-readable description; never NULL ("unknown error" for others). */
-const char *vaccel_strerror(int err);
-
-/* The code's name ("VACCEL_EINVAL"); never NULL ("VACCEL_E?" for others). */
-const char *vaccel_error_to_str(int err);
-
-#ifdef __cplusplus
-}
-#endif
+#define VACCEL_EINVAL EINVAL
+#define VACCEL_ENOMEM ENOMEM
+#define VACCEL_ENOTSUP ENOTSUP
+#define VACCEL_EINPROGRESS EINPROGRESS
+#define VACCEL_EBUSY EBUSY
+#define VACCEL_EEXIST EEXIST
+#define VACCEL_ENOENT ENOENT
+#define VACCEL_ELIBBAD ELIBBAD
+#define VACCEL_ENODEV ENODEV
+#define VACCEL_EIO EIO
+#define VACCEL_ESESS ECONNRESET
+#define VACCEL_EBACKEND EPROTO
+#define VACCEL_ENOEXEC ENOEXEC
+#define VACCEL_ENAMETOOLONG ENAMETOOLONG
+#define VACCEL_EUSERS EUSERS
+#define VACCEL_EPERM EPERM
+#define VACCEL_ELOOP ELOOP
+#define VACCEL_EMLINK EMLINK
+#define VACCEL_ENOSPC ENOSPC
+#define VACCEL_ENOTDIR ENOTDIR
+#define VACCEL_EROFS EROFS
+#define VACCEL_EACCES EACCES
+#define VACCEL_EBADF EBADF
+#define VACCEL_EREMOTEIO EREMOTEIO
+#define VACCEL_EFAULT EFAULT

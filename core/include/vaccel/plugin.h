@@ -2,126 +2,133 @@
 #pragma once
 
 /*
- * The plugin ABI. A plugin is a shared object exporting exactly one
- * symbol, VACCEL_PLUGIN_SYMBOL, a `struct vaccel_plugin_desc` declared with
- * VACCEL_PLUGIN_DEFINE(). The descriptor starts with its ABI version and
- * size; members are only ever appended, and the core reads a member only
- * when the plugin's desc_size covers it and it is non-NULL. A different
- * major version is refused; an older or newer minor loads with a warning.
+ * vAccel's plugin ABI: a plugin declares itself with VACCEL_PLUGIN(...)
+ * (name, version, vaccel_version, init, fini, type, ...) and registers its
+ * ops from init with vaccel_plugin_register_ops(). The loader takes such a
+ * plugin beside ours (vaccel/remote/plugin.h) and says which it loaded;
+ * its ops are dispatched like any plugin's, remotely too.
  */
 
+#include "list.h"
 #include "op.h"
 #include "resource.h"
 #include "session.h"
-#include <stddef.h>
+#include "utils/enum.h"
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define VACCEL_PLUGIN_ABI_MAJOR 1
-#define VACCEL_PLUGIN_ABI_MINOR 0
-#define VACCEL_PLUGIN_SYMBOL vaccel_plugin_descriptor
-#define VACCEL_PLUGIN_SYMBOL_STR "vaccel_plugin_descriptor"
+/* vaccel_plugin_type_t (a bit mask; VACCEL_PLUGIN_MAX after ALL), with
+ * _to_str and _to_base_str. */
+#define VACCEL_PLUGIN_TYPE_ENUM_LIST(ITEM)                                     \
+	ITEM(CPU, 0x0001, VACCEL_PLUGIN)                                       \
+	ITEM(GPU, 0x0002, VACCEL_PLUGIN)                                       \
+	ITEM(FPGA, 0x0004, VACCEL_PLUGIN)                                      \
+	ITEM(SOFTWARE, 0x0008, VACCEL_PLUGIN)                                  \
+	ITEM(TENSORFLOW, 0x0010, VACCEL_PLUGIN)                                \
+	ITEM(TORCH, 0x0020, VACCEL_PLUGIN)                                     \
+	ITEM(JETSON, 0x0040, VACCEL_PLUGIN)                                    \
+	ITEM(GENERIC, 0x0080, VACCEL_PLUGIN)                                   \
+	ITEM(DEBUG, 0x0100, VACCEL_PLUGIN)                                     \
+	ITEM(REMOTE, 0x4000, VACCEL_PLUGIN)                                    \
+	ITEM(ALL, 0xffff, VACCEL_PLUGIN)
 
-/* Plugin types (vAccel's values), used for session hints. */
-#define VACCEL_PLUGIN_TYPES_LIST(X)                                            \
-	X(CPU, 0x0001)                                                         \
-	X(GPU, 0x0002) X(FPGA, 0x0004) X(SOFTWARE, 0x0008)                     \
-	    X(TENSORFLOW, 0x0010) X(TORCH, 0x0020) X(JETSON, 0x0040)           \
-		X(GENERIC, 0x0080) X(DEBUG, 0x0100) X(REMOTE, 0x4000)          \
-		    X(ALL, 0xffff)
-#define VACCEL_PLUGIN_ENUM_ITEM(name, value) VACCEL_PLUGIN_##name = (value),
-typedef enum {
-	VACCEL_PLUGIN_TYPES_LIST(VACCEL_PLUGIN_ENUM_ITEM)
-} vaccel_plugin_type_t;
-#undef VACCEL_PLUGIN_ENUM_ITEM
+VACCEL_ENUM_DEF_WITH_STR_FUNCS(vaccel_plugin_type, VACCEL_PLUGIN,
+			       VACCEL_PLUGIN_TYPE_ENUM_LIST)
 
-/*
- * An op implementation. `priv` is the plugin's state (allocated by the
- * core, priv_size bytes, zeroed); `op` the descriptor of the op being
- * called, so one function may serve several ops; `args` has op->nr_args
- * entries, already checked against the descriptor. Returns a VACCEL_E*
- * code. May be called from many threads at once.
- */
-typedef int (*vaccel_op_fn)(void *priv, struct vaccel_session *sess,
-			    const struct vaccel_op_desc *op,
-			    struct vaccel_oparg *args);
-
-struct vaccel_plugin_op {
-	uint32_t op_id;
-	vaccel_op_fn fn;
-};
-
-struct vaccel_plugin_desc {
-	/* must be VACCEL_PLUGIN_ABI_MAJOR of the core loading it */
-	uint32_t abi_major;
-	uint32_t abi_minor;
-	/* sizeof(struct vaccel_plugin_desc) as the plugin was built */
-	uint32_t desc_size;
-	/* a short unique name (what VACCEL_PLUGINS may say); not NULL */
+struct vaccel_plugin_info {
+	/* required */
 	const char *name;
-	/* the plugin's own version; may be NULL */
+	/* required */
 	const char *version;
-	/* vaccel_plugin_type_t mask */
-	uint32_t type;
-	/* bytes of private state the core allocates (zeroed) and passes to
-	 * every callback; 0 for none (priv is then NULL) */
-	size_t priv_size;
-	/* called once after loading; non-zero refuses the plugin. May be NULL
-	 */
-	int (*init)(void *priv);
-	/* called once before unloading. May be NULL */
-	void (*fini)(void *priv);
-	/* implemented ops; ids unknown to the core are ignored with a warning
-	 */
-	const struct vaccel_plugin_op *ops;
-	size_t nr_ops;
-	/* if non-NULL, implements every op the core knows (noop, transports);
-	 * entries in `ops` take precedence */
-	vaccel_op_fn any_op;
-	/* session and resource hooks, for plugins that mirror objects
-	 * elsewhere (transports). Each may be NULL. A failing session_init or
-	 * resource_register fails the caller's call. */
-	int (*session_init)(void *priv, struct vaccel_session *sess,
-			    uint32_t flags);
-	int (*session_release)(void *priv, struct vaccel_session *sess);
-	int (*resource_register)(void *priv, struct vaccel_resource *res,
+	/* the vAccel version it was built against ("0.7.1" or "v0.7.1"): a
+	 * different major is refused, a different minor or patch warned
+	 * about, unless VACCEL_VERSION_IGNORE */
+	const char *vaccel_version;
+	/* required; registers the ops */
+	int (*init)(void);
+	/* required */
+	int (*fini)(void);
+	/* a transport plugin: handles sessions and resources itself */
+	bool is_virtio;
+	vaccel_plugin_type_t type;
+	/* session and resource hooks; each may be NULL */
+	int (*session_init)(struct vaccel_session *sess, uint32_t flags);
+	int (*session_update)(struct vaccel_session *sess, uint32_t flags);
+	int (*session_release)(struct vaccel_session *sess);
+	int (*resource_register)(struct vaccel_resource *res,
 				 struct vaccel_session *sess);
-	int (*resource_unregister)(void *priv, struct vaccel_resource *res,
+	int (*resource_unregister)(struct vaccel_resource *res,
 				   struct vaccel_session *sess);
 };
 
-#ifdef __cplusplus
-#define VACCEL_PLUGIN_EXTERN extern "C"
-#else
-#define VACCEL_PLUGIN_EXTERN
-#endif
+struct vaccel_plugin {
+	/* set by the loader */
+	void *dl_handle;
+	vaccel_list_entry_t entry;
+	/* the ops registered from init */
+	vaccel_list_t ops;
+	struct vaccel_plugin_info *info;
+};
 
-/* Declare the plugin's descriptor: VACCEL_PLUGIN_DEFINE(.name = "x", ...) */
-#define VACCEL_PLUGIN_DEFINE(...)                                              \
-	VACCEL_PLUGIN_EXTERN __attribute__((visibility("default")))            \
-	const struct vaccel_plugin_desc VACCEL_PLUGIN_SYMBOL = {               \
-	    .abi_major = VACCEL_PLUGIN_ABI_MAJOR,                              \
-	    .abi_minor = VACCEL_PLUGIN_ABI_MINOR,                              \
-	    .desc_size = sizeof(struct vaccel_plugin_desc),                    \
-	    __VA_ARGS__}
+/* In a vAccel-style plugin's one source file: its info, the plugin record
+ * its ops point to (VACCEL_OP_INIT), and the exported `vaccel_plugin`
+ * symbol the loader looks for. */
+#define VACCEL_PLUGIN(...)                                                     \
+	static struct vaccel_plugin_info _vaccel_plugin_info = {__VA_ARGS__};  \
+	__attribute__((visibility(                                             \
+	    "hidden"))) struct vaccel_plugin vaccel_this_plugin = {            \
+	    .dl_handle = NULL,                                                 \
+	    .entry = LIST_ENTRY_INIT(vaccel_this_plugin.entry),                \
+	    .ops = LIST_ENTRY_INIT(vaccel_this_plugin.ops),                    \
+	    .info = &_vaccel_plugin_info};                                     \
+	const struct vaccel_plugin *vaccel_plugin = &vaccel_this_plugin;
+
+/* Register ops of the plugin being loaded (from its init only): each op's
+ * owner must be that plugin. VACCEL_EINVAL for a NULL op or func, an
+ * unknown type or a foreign owner. */
+int vaccel_plugin_register_op(struct vaccel_op *op);
+int vaccel_plugin_register_ops(struct vaccel_op *ops, size_t nr_ops);
+/* Log (at info) the loaded plugins implementing op_type, in precedence
+ * order. */
+void vaccel_plugin_print_all_by_op_type(vaccel_op_type_t op_type);
 
 /* Load one plugin by path or name (libvaccel-<name>.so, searched in
- * VACCEL_PLUGIN_PATH, then the install dir, then the loader's path).
- * Errors: VACCEL_ENOENT (no such file), VACCEL_ELIBBAD (not loadable or
- * no descriptor symbol), VACCEL_ENOEXEC (ABI major mismatch),
- * VACCEL_EEXIST (a plugin of that name is loaded), or init's error. */
-int vaccel_plugin_load(const char *name_or_path);
+ * VACCEL_PLUGIN_PATH, then the install dir, then the loader's path), of
+ * either ABI. Errors: VACCEL_ENOENT (no such file), VACCEL_ELIBBAD (not
+ * loadable, no descriptor, malformed), VACCEL_ENOEXEC (our ABI's major
+ * differs), VACCEL_EINVAL (a vAccel plugin's vaccel_version major
+ * differs or is missing), VACCEL_EEXIST (a plugin of that name is
+ * loaded), or init's error. */
+int vaccel_plugin_load(const char *lib);
 /* Load a ':'-separated list, in order; earlier plugins take precedence.
  * Keeps going past failures and returns the first error. */
-int vaccel_plugin_parse_and_load(const char *list);
-/* Number of loaded plugins. */
-unsigned int vaccel_plugin_count(void);
-/* Name of the plugin serving op_id for a session with this hint; NULL if
- * none. */
-const char *vaccel_plugin_for_op(uint32_t op_id, unsigned int hint);
+int vaccel_plugin_parse_and_load(const char *lib_str);
+
+/* Older names. */
+#define VACCEL_MODULE(...)                                                     \
+	_Pragma("GCC warning \"VACCEL_MODULE() is deprecated: use "            \
+		"VACCEL_PLUGIN()\"") VACCEL_PLUGIN(__VA_ARGS__)
+
+__attribute__((deprecated(
+    "use vaccel_plugin_register_op()"))) static inline int
+register_plugin_function(struct vaccel_op *plugin_op)
+{
+	return vaccel_plugin_register_op(plugin_op);
+}
+
+__attribute__((deprecated(
+    "use vaccel_plugin_register_ops()"))) static inline int
+register_plugin_functions(struct vaccel_op *plugin_ops, size_t nr_ops)
+{
+	return vaccel_plugin_register_ops(plugin_ops, nr_ops);
+}
 
 #ifdef __cplusplus
 }

@@ -3,43 +3,38 @@
 
 #include "file.h"
 #include "id.h"
+#include "list.h"
+#include "utils/enum.h"
+#include "utils/path.h"
 #include <stddef.h>
 
 #ifdef __cplusplus
 #include <atomic>
-typedef std::atomic<unsigned int> vaccel_atomic_uint;
+#ifndef atomic_uint
+typedef std::atomic<unsigned int> atomic_uint;
+#endif
 #else
 #include <stdatomic.h>
-typedef atomic_uint vaccel_atomic_uint;
 #endif
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define VACCEL_RESOURCE_TYPES_LIST(X)                                          \
-	X(LIB, 0)                                                              \
-	X(DATA, 1)                                                             \
-	X(MODEL, 2)
+/* vaccel_resource_type_t, with _to_str and _to_base_str. */
+#define VACCEL_RESOURCE_TYPE_ENUM_LIST(ITEM)                                   \
+	ITEM(LIB, 0, VACCEL_RESOURCE)                                          \
+	ITEM(DATA, VACCEL_RESOURCE)                                            \
+	ITEM(MODEL, VACCEL_RESOURCE)
 
-#define VACCEL_RESOURCE_ENUM_ITEM(name, value) VACCEL_RESOURCE_##name = (value),
-typedef enum {
-	VACCEL_RESOURCE_TYPES_LIST(VACCEL_RESOURCE_ENUM_ITEM)
-	    VACCEL_RESOURCE_MAX
-} vaccel_resource_type_t;
-#undef VACCEL_RESOURCE_ENUM_ITEM
+VACCEL_ENUM_DEF_WITH_STR_FUNCS(vaccel_resource_type, VACCEL_RESOURCE,
+			       VACCEL_RESOURCE_TYPE_ENUM_LIST)
 
-const char *vaccel_resource_type_to_str(vaccel_resource_type_t type);
-
-typedef enum {
-	VACCEL_PATH_LOCAL_FILE = 0,
-	VACCEL_PATH_LOCAL_DIR,
-	VACCEL_PATH_REMOTE_FILE,
-	VACCEL_PATH_MAX
-} vaccel_path_type_t;
-
-/* Something a session's ops use: a model, a library, data files. */
+/* Something a session's ops use: a model, a library, data files. vAccel's
+ * members, in vAccel's order. */
 struct vaccel_resource {
+	/* core-private while live (it marks the resource as ours) */
+	vaccel_list_entry_t entry;
 	/* > 0 while live, 0 after release */
 	vaccel_id_t id;
 	/* the agent's id (transport plugins set it) */
@@ -47,7 +42,7 @@ struct vaccel_resource {
 	vaccel_resource_type_t type;
 	vaccel_path_type_t path_type;
 	/* number of sessions it is registered with */
-	vaccel_atomic_uint refcount;
+	atomic_uint refcount;
 	/* paths it was created from (owned); NULL for buffer resources */
 	char **paths;
 	size_t nr_paths;
@@ -56,8 +51,6 @@ struct vaccel_resource {
 	/* its files, owned */
 	struct vaccel_file **files;
 	size_t nr_files;
-	/* core-private; NULL when not live */
-	void *priv;
 };
 
 /* Global lookups among live resources. VACCEL_ENOENT when none. */

@@ -52,9 +52,6 @@ int vaccel_session_resources_by_type(struct vaccel_session *sess,
 				     struct vaccel_resource ***resources,
 				     size_t *nr_found,
 				     vaccel_resource_type_t type);
-/* The live session with this id (borrowed), VACCEL_ENOENT if none. */
-int vaccel_session_get_by_id(struct vaccel_session **sess, vaccel_id_t id);
-
 /* Older vAccel names. */
 int vaccel_sess_init(struct vaccel_session *sess, uint32_t flags);
 int vaccel_sess_update(struct vaccel_session *sess, uint32_t flags);

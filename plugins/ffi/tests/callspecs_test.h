@@ -10,7 +10,7 @@
  */
 
 #include "../callspec.h"
-#include <vaccel.h>
+#include <vaccel/remote.h>
 
 enum test_op {
 	T_CBLAS_DDOT = 5000, /* cblas_ddot: int by value, double result */

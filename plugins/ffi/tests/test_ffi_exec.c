@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <vaccel.h>
+#include <vaccel/remote.h>
 
 
 static const char *env_path(const char *name)

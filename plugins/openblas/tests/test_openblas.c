@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <vaccel.h>
+#include <vaccel/remote.h>
 
 
 enum {

@@ -4,7 +4,7 @@
 /* Generic model inference: load a model resource, run it on tensors,
  * unload. Handles are per session. */
 
-#include "../op.h"
+#include "op.h"
 #include "../resource.h"
 #include "../session.h"
 #include <stddef.h>

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * Our op model, beside vAccel's op types (vaccel/op.h). Every operation is
+ * declared once, in codegen/specs/ops.spec. The generated ops_gen.h gives
+ * VACCEL_OPID_* and the argument positions VACCEL_<OP>_<ARG>; the
+ * descriptors below describe each argument's kind, type and size rule, for
+ * the codec, the agent's validation and codegen.
+ */
+
+#include "ops_gen.h"
+#include "../session.h"
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VACCEL_ARG_KINDS_LIST(X)                                               \
+	X(SCALAR)                                                              \
+	X(IN) X(OUT) X(INOUT) X(STRING) X(RESOURCE) X(ARGS_IN) X(ARGS_OUT)     \
+	    X(TENSORS_IN) X(TENSORS_OUT)
+#define VACCEL_ARGK_ENUM_ITEM(name) VACCEL_ARGK_##name,
+enum vaccel_arg_kind { VACCEL_ARG_KINDS_LIST(VACCEL_ARGK_ENUM_ITEM) };
+#undef VACCEL_ARGK_ENUM_ITEM
+
+/* X(name, size in bytes); PREC is a buffer whose element type is the op's
+ * `prec` scalar: S f32, D f64, C complex f32, Z complex f64. */
+#define VACCEL_ARG_TYPES_LIST(X)                                               \
+	X(U8, 1)                                                               \
+	X(I32, 4) X(U32, 4) X(I64, 8) X(U64, 8) X(F32, 4) X(F64, 8) X(C64, 8)  \
+	    X(C128, 16) X(PREC, 0)
+#define VACCEL_ARGT_ENUM_ITEM(name, size) VACCEL_ARGT_##name,
+enum vaccel_arg_type { VACCEL_ARG_TYPES_LIST(VACCEL_ARGT_ENUM_ITEM) };
+#undef VACCEL_ARGT_ENUM_ITEM
+
+enum vaccel_op_flags {
+	/* safe to re-send after a lost reply */
+	VACCEL_OPF_IDEMPOTENT = 1u << 0,
+};
+
+/* Element types of tensors. */
+#define VACCEL_DTYPES_LIST(X)                                                  \
+	X(F32, 4)                                                              \
+	X(F64, 8) X(I8, 1) X(U8, 1) X(I16, 2) X(U16, 2) X(I32, 4) X(U32, 4)    \
+	    X(I64, 8) X(U64, 8) X(BOOL, 1) X(F16, 2)
+#define VACCEL_DTYPE_ENUM_ITEM(name, size) VACCEL_DTYPE_##name,
+enum vaccel_dtype {
+	VACCEL_DTYPES_LIST(VACCEL_DTYPE_ENUM_ITEM) VACCEL_DTYPE_MAX
+};
+#undef VACCEL_DTYPE_ENUM_ITEM
+
+#define VACCEL_TENSOR_MAX_DIMS 8
+
+/* A tensor of a model op. `data` is borrowed from the caller. For outputs
+ * `size` is the capacity on entry and the bytes written on return, and
+ * dtype/ndim/dims are filled by the backend. */
+struct vaccel_tensor {
+	uint32_t dtype;
+	uint32_t ndim;
+	int64_t dims[VACCEL_TENSOR_MAX_DIMS];
+	void *data;
+	uint64_t size;
+};
+
+/*
+ * One argument of an op call. Which members are meaningful depends on the
+ * descriptor's kind:
+ *   SCALAR      v (integers, whatever their type, in v.i)
+ *   IN/OUT/INOUT buf + len (bytes); borrowed from the caller for the call
+ *   STRING      buf (NUL-terminated) + len (bytes, without the NUL)
+ *   RESOURCE    buf = struct vaccel_resource *
+ *   ARGS_*      buf = struct vaccel_arg[len]
+ *   TENSORS_*   buf = struct vaccel_tensor[len]
+ */
+struct vaccel_oparg {
+	union {
+		int64_t i;
+		float f32;
+		double f64;
+		float c64[2];
+		double c128[2];
+	} v;
+	void *buf;
+	uint64_t len;
+};
+
+/*
+ * Where a buffer's elements lie in its span, in elements: `count` blocks of
+ * `block` contiguous elements whose starts are `stride` apart, the first at
+ * the span's start. A strided vector vec(n, inc) is n blocks of 1, |inc|
+ * apart; a column-major matrix mat(ld, rows, cols) is cols blocks of rows,
+ * ld apart. The span is then (count - 1) * stride + block elements; it has
+ * gaps when count > 1 and stride > block.
+ */
+struct vaccel_layout {
+	uint64_t count;
+	uint64_t block;
+	uint64_t stride;
+};
+
+struct vaccel_op_argdesc {
+	const char *name;
+	enum vaccel_arg_kind kind;
+	enum vaccel_arg_type type;
+	/* IN/OUT/INOUT: exact element count from the call's scalars, -1 if
+	 * they are invalid or overflow; NULL: any length */
+	int64_t (*nelems)(const struct vaccel_oparg *args);
+	/* INOUT only, may be NULL: nonzero when, for this call, the op
+	 * overwrites every element without reading any (gemm with beta 0
+	 * into a C without gaps); the buffer then travels back only */
+	int (*unread)(const struct vaccel_oparg *args);
+	/* OUT/INOUT, may be NULL: where in its span this call lets the op
+	 * write; 0 and *l filled when that is one matrix or vector of the
+	 * size rule, nonzero when the span is all there is to say (packed
+	 * or other storage, no elements, invalid scalars). A client writes
+	 * back only those elements, so that the gaps between them stay the
+	 * caller's (another thread's rows of the same matrix). */
+	int (*layout)(const struct vaccel_oparg *args,
+		      struct vaccel_layout *l);
+};
+
+struct vaccel_op_desc {
+	uint32_t id;
+	const char *name;
+	uint32_t nr_args;
+	const struct vaccel_op_argdesc *args;
+	/* enum vaccel_op_flags */
+	uint32_t flags;
+	/* index of the `prec` scalar that types PREC buffers, -1 if none */
+	int32_t prec_arg;
+	/* FNV-1a of the canonical signature; peers compare it */
+	uint64_t sig_hash;
+};
+
+/* NULL for ids no op has. */
+const struct vaccel_op_desc *vaccel_op_desc_by_id(uint32_t id);
+const struct vaccel_op_desc *vaccel_op_desc_by_name(const char *name);
+/* "gemm"; "unknown" for ids no op has. */
+const char *vaccel_op_name(uint32_t id);
+/* Iterate: i from 0 while non-NULL. */
+const struct vaccel_op_desc *vaccel_op_desc_at(unsigned int i);
+
+const char *vaccel_arg_kind_to_str(enum vaccel_arg_kind kind);
+const char *vaccel_arg_type_to_str(enum vaccel_arg_type type);
+const char *vaccel_dtype_to_str(enum vaccel_dtype dtype);
+/* Bytes per element of dtype, 0 if unknown. */
+size_t vaccel_dtype_size(uint32_t dtype);
+
+/* Bytes per element of argument `idx` for this call (PREC resolved from
+ * the `prec` scalar); 0 when invalid. */
+size_t vaccel_op_elem_size(const struct vaccel_op_desc *op,
+			   const struct vaccel_oparg *args, uint32_t idx);
+/*
+ * Check a call against the descriptor: every buffer's len equals its size
+ * rule, strings are terminated, lists non-NULL when non-empty. On failure
+ * returns VACCEL_EINVAL and, when bad_arg is non-NULL, the failing index.
+ */
+int vaccel_op_validate(const struct vaccel_op_desc *op,
+		       const struct vaccel_oparg *args, uint32_t *bad_arg);
+
+struct vaccel_session;
+/*
+ * Run op `op_id` with `args` (nr_args must match the descriptor) on the
+ * plugin that implements it for this session. VACCEL_ENOTSUP (and a log
+ * line naming the op) when no loaded plugin implements it. The args are
+ * borrowed for the call; out buffers are written in place.
+ */
+int vaccel_op_call(struct vaccel_session *sess, uint32_t op_id,
+		   struct vaccel_oparg *args, uint32_t nr_args);
+
+#ifdef __cplusplus
+}
+#endif

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * Our plugin ABI, the recommended one (vAccel's, VACCEL_PLUGIN(), is in
+ * vaccel/plugin.h and loads too). A plugin is a shared object exporting
+ * one symbol, VACCEL_PLUGIN_SYMBOL, a `struct vaccel_plugin_desc` declared with
+ * VACCEL_PLUGIN_DEFINE(). The descriptor starts with its ABI version and
+ * size; members are only ever appended, and the core reads a member only
+ * when the plugin's desc_size covers it and it is non-NULL. A different
+ * major version is refused; an older or newer minor loads with a warning.
+ */
+
+#include "../plugin.h"
+#include "op.h"
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VACCEL_PLUGIN_ABI_MAJOR 1
+#define VACCEL_PLUGIN_ABI_MINOR 0
+#define VACCEL_PLUGIN_SYMBOL vaccel_plugin_descriptor
+#define VACCEL_PLUGIN_SYMBOL_STR "vaccel_plugin_descriptor"
+
+/*
+ * An op implementation. `priv` is the plugin's state (allocated by the
+ * core, priv_size bytes, zeroed); `op` the descriptor of the op being
+ * called, so one function may serve several ops; `args` has op->nr_args
+ * entries, already checked against the descriptor. Returns a VACCEL_E*
+ * code. May be called from many threads at once.
+ */
+typedef int (*vaccel_op_fn)(void *priv, struct vaccel_session *sess,
+			    const struct vaccel_op_desc *op,
+			    struct vaccel_oparg *args);
+
+struct vaccel_plugin_op {
+	uint32_t op_id;
+	vaccel_op_fn fn;
+};
+
+struct vaccel_plugin_desc {
+	/* must be VACCEL_PLUGIN_ABI_MAJOR of the core loading it */
+	uint32_t abi_major;
+	uint32_t abi_minor;
+	/* sizeof(struct vaccel_plugin_desc) as the plugin was built */
+	uint32_t desc_size;
+	/* a short unique name (what VACCEL_PLUGINS may say); not NULL */
+	const char *name;
+	/* the plugin's own version; may be NULL */
+	const char *version;
+	/* vaccel_plugin_type_t mask */
+	uint32_t type;
+	/* bytes of private state the core allocates (zeroed) and passes to
+	 * every callback; 0 for none (priv is then NULL) */
+	size_t priv_size;
+	/* called once after loading; non-zero refuses the plugin. May be NULL
+	 */
+	int (*init)(void *priv);
+	/* called once before unloading. May be NULL */
+	void (*fini)(void *priv);
+	/* implemented ops; ids unknown to the core are ignored with a warning
+	 */
+	const struct vaccel_plugin_op *ops;
+	size_t nr_ops;
+	/* if non-NULL, implements every op the core knows (noop, transports);
+	 * entries in `ops` take precedence */
+	vaccel_op_fn any_op;
+	/* session and resource hooks, for plugins that mirror objects
+	 * elsewhere (transports). Each may be NULL. A failing session_init or
+	 * resource_register fails the caller's call. */
+	int (*session_init)(void *priv, struct vaccel_session *sess,
+			    uint32_t flags);
+	int (*session_release)(void *priv, struct vaccel_session *sess);
+	int (*resource_register)(void *priv, struct vaccel_resource *res,
+				 struct vaccel_session *sess);
+	int (*resource_unregister)(void *priv, struct vaccel_resource *res,
+				   struct vaccel_session *sess);
+};
+
+#ifdef __cplusplus
+#define VACCEL_PLUGIN_EXTERN extern "C"
+#else
+#define VACCEL_PLUGIN_EXTERN
+#endif
+
+/* Declare the plugin's descriptor: VACCEL_PLUGIN_DEFINE(.name = "x", ...) */
+#define VACCEL_PLUGIN_DEFINE(...)                                              \
+	VACCEL_PLUGIN_EXTERN __attribute__((visibility("default")))            \
+	const struct vaccel_plugin_desc VACCEL_PLUGIN_SYMBOL = {               \
+	    .abi_major = VACCEL_PLUGIN_ABI_MAJOR,                              \
+	    .abi_minor = VACCEL_PLUGIN_ABI_MINOR,                              \
+	    .desc_size = sizeof(struct vaccel_plugin_desc),                    \
+	    __VA_ARGS__}
+
+/* Number of loaded plugins (either ABI). */
+unsigned int vaccel_plugin_count(void);
+/* Name of the plugin serving op_id for a session with this hint; NULL if
+ * none. */
+const char *vaccel_plugin_for_op(uint32_t op_id, unsigned int hint);
+
+#ifdef __cplusplus
+}
+#endif
