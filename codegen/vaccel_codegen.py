@@ -49,6 +49,7 @@ TYPES = {
     "c64": "VACCEL_ARGT_C64",
     "c128": "VACCEL_ARGT_C128",
     "prec": "VACCEL_ARGT_PREC",
+    "raw": "VACCEL_ARGT_RAW",
 }
 INT_TYPES = ("i32", "u32", "i64", "u64")
 FLAGS = {"idempotent": "VACCEL_OPF_IDEMPOTENT"}
@@ -72,6 +73,8 @@ class Op:
     def __init__(self, name, opid, flags, line):
         self.name, self.id, self.flags, self.line = name, opid, flags, line
         self.args = []
+        # the vAccel op type (VACCEL_OP_<vaccel>) this op is, if any
+        self.vaccel = None
 
 
 def parse_spec(path):
@@ -106,10 +109,22 @@ def parse_spec(path):
             if not 0 <= opid < 65536:
                 raise SpecError("%s: op id %d out of range 0..65535"
                                 % (where, opid))
+            flags, vtype = [], None
             for fl in words[3:]:
-                if fl not in FLAGS:
+                if fl.startswith("vaccel="):
+                    vtype = fl[len("vaccel="):]
+                    if not vtype.isidentifier() or vtype != vtype.upper():
+                        raise SpecError("%s: vaccel= takes one of vAccel's "
+                                        "op types (BLAS_SGEMM)" % where)
+                    if any(o.vaccel == vtype for o in ops):
+                        raise SpecError("%s: vAccel op type %s is already "
+                                        "an op's" % (where, vtype))
+                elif fl not in FLAGS:
                     raise SpecError("%s: unknown flag '%s'" % (where, fl))
-            cur = Op(words[1], opid, words[3:], where)
+                else:
+                    flags.append(fl)
+            cur = Op(words[1], opid, flags, where)
+            cur.vaccel = vtype
             ops.append(cur)
         elif indented and cur is not None:
             if len(words) < 3:
@@ -134,6 +149,9 @@ def parse_spec(path):
                                 % (where, name))
             if kind not in BUFFER_KINDS and size is not None:
                 raise SpecError("%s: only buffers take a size rule" % where)
+            if typ == "raw" and kind not in ("tensors_in", "tensors_out"):
+                raise SpecError("%s: only tensor lists can be of type raw"
+                                % where)
             if kind == "scalar" and typ in ("prec", "u8"):
                 raise SpecError("%s: scalar '%s' cannot be of type %s"
                                 % (where, name, typ))
@@ -488,7 +506,14 @@ def gen_source(spec, consts, ops):
                "vaccel_op_descs_by_id[%d] = {\n" % (max(o.id for o in ops) + 1))
     for i, op in enumerate(ops):
         out.append("\t[%d] = &vaccel_op_descs[%d],\n" % (op.id, i))
-    out.append("};\n")
+    out.append("};\n\n/* vAccel's op types as ops (UINT32_MAX: none). */\n"
+               "uint32_t vaccel_op_of_type(uint32_t type)\n{\n"
+               "\tswitch (type) {\n")
+    for op in ops:
+        if op.vaccel:
+            out.append("\tcase VACCEL_OP_%s:\n\t\treturn %d;\n"
+                       % (op.vaccel, op.id))
+    out.append("\tdefault:\n\t\treturn UINT32_MAX;\n\t}\n}\n")
     return "".join(out)
 
 

@@ -693,6 +693,15 @@ void wire_call_free(struct wire_call *c)
 {
 	if (c->op) {
 		for (uint32_t i = 0; i < c->op->nr_args; i++) {
+			const struct vaccel_op_argdesc *d = &c->op->args[i];
+			/* a framework's outputs: the op allocated them */
+			if (c->lists && c->lists[i] && c->args &&
+			    d->kind == VACCEL_ARGK_TENSORS_OUT &&
+			    d->type == VACCEL_ARGT_RAW) {
+				struct vaccel_tensor *t = c->lists[i];
+				for (uint64_t j = 0; j < c->args[i].len; j++)
+					free(t[j].data);
+			}
 			if (c->lists)
 				free(c->lists[i]);
 			if (c->strings)
@@ -1026,6 +1035,7 @@ int wire_decode_call(const uint8_t *meta, size_t len, uint64_t raw_len,
 			a->buf = t;
 			a->len = n;
 			bool in = d->kind == VACCEL_ARGK_TENSORS_IN;
+			bool raw = d->type == VACCEL_ARGT_RAW;
 			for (uint32_t j = 0; j < n; j++) {
 				uint64_t dtype = 0, size;
 				uint32_t three, nd = 0;
@@ -1033,7 +1043,9 @@ int wire_decode_call(const uint8_t *meta, size_t len, uint64_t raw_len,
 					if (mp_get_array(&r, &three) ||
 					    three != 3 ||
 					    mp_get_uint(&r, &dtype) ||
-					    dtype >= VACCEL_DTYPE_MAX ||
+					    (!raw &&
+					     dtype >= VACCEL_DTYPE_MAX) ||
+					    dtype > UINT32_MAX ||
 					    mp_get_array(&r, &nd) ||
 					    nd > VACCEL_TENSOR_MAX_DIMS)
 						BAD("op '%s' argument '%s': "
@@ -1055,11 +1067,12 @@ int wire_decode_call(const uint8_t *meta, size_t len, uint64_t raw_len,
 							    j);
 					}
 					if (mp_get_uint(&r, &size) ||
-					    size / vaccel_dtype_size(
-						       (uint32_t)dtype) !=
-						(uint64_t)elems ||
-					    size % vaccel_dtype_size(
-						       (uint32_t)dtype))
+					    (!raw &&
+					     (size / vaccel_dtype_size(
+							 (uint32_t)dtype) !=
+						  (uint64_t)elems ||
+					      size % vaccel_dtype_size(
+							 (uint32_t)dtype))))
 						BAD("op '%s' argument '%s': "
 						    "tensor %u size does not "
 						    "match its shape",
@@ -1067,6 +1080,11 @@ int wire_decode_call(const uint8_t *meta, size_t len, uint64_t raw_len,
 				} else if (mp_get_uint(&r, &size)) {
 					BAD("op '%s' argument '%s': bad tensor "
 					    "%u",
+					    op->name, d->name, j);
+				} else if (raw && size) {
+					BAD("op '%s' argument '%s': tensor %u "
+					    "has a capacity, but the op "
+					    "allocates these outputs",
 					    op->name, d->name, j);
 				}
 				if (size > lim->max_buffer) {
@@ -1078,6 +1096,8 @@ int wire_decode_call(const uint8_t *meta, size_t len, uint64_t raw_len,
 				t[j].dtype = (uint32_t)dtype;
 				t[j].ndim = nd;
 				t[j].size = size;
+				if (raw && !in)
+					continue; /* allocated by the op */
 				ret = add_buf(c, &cap, i, j,
 					      in ? WB_IN_LIST : WB_OUT_LIST, in,
 					      size);
@@ -1266,7 +1286,7 @@ int wire_decode_reply(const uint8_t *meta, size_t len, uint64_t raw_len,
 				bool back = plan[g].back == (int32_t)i;
 				if (mp_get_uint(&r, &u) ||
 				    u != (back ? plan[g].span : 0))
-					return VACCEL_EBACKEND;
+					goto bad_reply;
 				if (back)
 					segs_add(in,
 						 wire_alias_base(args, plan, g),
@@ -1274,42 +1294,55 @@ int wire_decode_reply(const uint8_t *meta, size_t len, uint64_t raw_len,
 				break;
 			}
 			if (mp_get_uint(&r, &u) || u != a->len)
-				return VACCEL_EBACKEND;
+				goto bad_reply;
 			segs_add(in, a->buf, u);
 			break;
 		case VACCEL_ARGK_ARGS_OUT: {
 			struct vaccel_arg *l = a->buf;
 			outs++;
 			if (mp_get_array(&r, &m) || m != a->len)
-				return VACCEL_EBACKEND;
+				goto bad_reply;
 			for (uint32_t j = 0; j < m; j++) {
 				if (mp_get_uint(&r, &u) || u != l[j].size)
-					return VACCEL_EBACKEND;
+					goto bad_reply;
 				segs_add(in, l[j].buf, u);
 			}
 			break;
 		}
 		case VACCEL_ARGK_TENSORS_OUT: {
 			struct vaccel_tensor *t = a->buf;
+			bool raw = op->args[i].type == VACCEL_ARGT_RAW;
 			outs++;
 			if (mp_get_array(&r, &m) || m != a->len)
-				return VACCEL_EBACKEND;
+				goto bad_reply;
 			for (uint32_t j = 0; j < m; j++) {
 				uint32_t three, nd;
 				uint64_t dtype;
 				if (mp_get_array(&r, &three) || three != 3 ||
 				    mp_get_uint(&r, &dtype) ||
-				    dtype >= VACCEL_DTYPE_MAX ||
+				    (!raw && dtype >= VACCEL_DTYPE_MAX) ||
+				    dtype > UINT32_MAX ||
 				    mp_get_array(&r, &nd) ||
 				    nd > VACCEL_TENSOR_MAX_DIMS)
-					return VACCEL_EBACKEND;
+					goto bad_reply;
 				int64_t dims[VACCEL_TENSOR_MAX_DIMS];
 				for (uint32_t k = 0; k < nd; k++)
 					if (mp_get_int(&r, &dims[k]) ||
 					    dims[k] < 0)
-						return VACCEL_EBACKEND;
-				if (mp_get_uint(&r, &u) || u > t[j].size)
-					return VACCEL_EBACKEND;
+						goto bad_reply;
+				if (mp_get_uint(&r, &u) ||
+				    (!raw && u > t[j].size) ||
+				    (raw && raw_len != WIRE_RAW_ANY &&
+				     u > raw_len))
+					goto bad_reply;
+				/* a framework's output: allocated here,
+				 * as the op would have in-process (the
+				 * frame's length bounds it) */
+				if (raw) {
+					t[j].data = u ? malloc(u) : NULL;
+					if (u && !t[j].data)
+						goto bad_reply;
+				}
 				t[j].dtype = (uint32_t)dtype;
 				t[j].ndim = nd;
 				memcpy(t[j].dims, dims, nd * sizeof(dims[0]));
@@ -1324,6 +1357,35 @@ int wire_decode_reply(const uint8_t *meta, size_t len, uint64_t raw_len,
 	}
 	if (outs != n || r.p != r.end || in->failed ||
 	    (raw_len != WIRE_RAW_ANY && in->total != raw_len))
-		return VACCEL_EBACKEND;
+		goto bad_reply;
 	return VACCEL_OK;
+
+bad_reply:
+	wire_reply_free_outputs(op, args);
+	return VACCEL_EBACKEND;
+}
+
+void wire_reply_free_outputs(const struct vaccel_op_desc *op,
+			     struct vaccel_oparg *args)
+{
+	for (uint32_t i = 0; i < op->nr_args; i++) {
+		if (op->args[i].kind != VACCEL_ARGK_TENSORS_OUT ||
+		    op->args[i].type != VACCEL_ARGT_RAW)
+			continue;
+		struct vaccel_tensor *t = args[i].buf;
+		for (uint64_t j = 0; j < args[i].len; j++) {
+			free(t[j].data);
+			t[j].data = NULL;
+			t[j].size = 0;
+		}
+	}
+}
+
+bool wire_op_allocates(const struct vaccel_op_desc *op)
+{
+	for (uint32_t i = 0; i < op->nr_args; i++)
+		if (op->args[i].kind == VACCEL_ARGK_TENSORS_OUT &&
+		    op->args[i].type == VACCEL_ARGT_RAW)
+			return true;
+	return false;
 }

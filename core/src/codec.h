@@ -258,6 +258,14 @@ int wire_encode_reply(struct wbuf *meta, struct segs *out, int status,
  * TENSORS_OUT shapes) after checking each fits its capacity; `in` receives
  * the destinations to read the raw part into, in order.
  */
+/* Ops with RAW tensor outputs (a framework's): the op allocates them, so a
+ * call cannot lay them out in advance (no shared-memory path) and the reply
+ * decoder allocates them. */
+bool wire_op_allocates(const struct vaccel_op_desc *op);
+/* Free what wire_decode_reply allocated for such outputs (after a later
+ * failure of the call); NULLs them. */
+void wire_reply_free_outputs(const struct vaccel_op_desc *op,
+			     struct vaccel_oparg *args);
 int wire_decode_reply(const uint8_t *meta, size_t len, uint64_t raw_len,
 		      const struct vaccel_op_desc *op,
 		      struct vaccel_oparg *args, int *status, char *msgbuf,

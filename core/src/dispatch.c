@@ -137,5 +137,11 @@ int vaccel_op_call(struct vaccel_session *sess, uint32_t op_id,
 			   op->name, op->args[bad].name);
 		return VACCEL_EINVAL;
 	}
+	/* genop is never a plugin's: it becomes the op it names */
+	if (op_id == VACCEL_OPID_GENOP)
+		return genop_dispatch(sess, args[VACCEL_GENOP_READ].buf,
+				      args[VACCEL_GENOP_READ].len,
+				      args[VACCEL_GENOP_WRITE].buf,
+				      args[VACCEL_GENOP_WRITE].len, true);
 	return op_call_trusted(sess, op, args);
 }

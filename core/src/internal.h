@@ -74,6 +74,13 @@ int op_fill_lengths(const struct vaccel_op_desc *op, struct vaccel_oparg *args);
 int op_call_trusted(struct vaccel_session *sess,
 		    const struct vaccel_op_desc *op, struct vaccel_oparg *args);
 
+/* ---- genop.c ---------------------------------------------------------- */
+/* Unpack vAccel's generic op and run the op it names. bounded: the args
+ * are exactly `size` bytes each (an op call), not a program's memory. */
+int genop_dispatch(struct vaccel_session *sess, struct vaccel_arg *read,
+		   uint64_t nr_read, struct vaccel_arg *write,
+		   uint64_t nr_write, bool bounded);
+
 /* ---- session.c / resource.c ------------------------------------------- */
 struct session_resources {
 	uint32_t magic;

@@ -236,13 +236,21 @@ int op_fill_lengths(const struct vaccel_op_desc *op, struct vaccel_oparg *args)
 	return VACCEL_OK;
 }
 
-static bool tensor_ok(const struct vaccel_tensor *t, bool input)
+/* raw: a framework's tensor (dtype passed through, size not tied to the
+ * shape); its outputs come in empty, for the op to allocate. */
+static bool tensor_ok(const struct vaccel_tensor *t, bool input, bool raw)
 {
-	if (t->dtype >= VACCEL_DTYPE_MAX || t->ndim > VACCEL_TENSOR_MAX_DIMS)
+	if ((!raw && t->dtype >= VACCEL_DTYPE_MAX) ||
+	    t->ndim > VACCEL_TENSOR_MAX_DIMS)
 		return false;
 	if (t->size && !t->data)
 		return false;
-	if (!input)
+	if (raw && !input)
+		return !t->data && !t->size;
+	for (uint32_t d = 0; raw && d < t->ndim; d++)
+		if (t->dims[d] < 0)
+			return false;
+	if (!input || raw)
 		return true;
 	int64_t n = (int64_t)vaccel_dtype_size(t->dtype);
 	for (uint32_t d = 0; d < t->ndim; d++) {
@@ -293,8 +301,9 @@ int vaccel_op_validate(const struct vaccel_op_desc *op,
 			const struct vaccel_tensor *t = a->buf;
 			ok = (t || !a->len) && a->len <= INT32_MAX;
 			for (uint64_t j = 0; ok && j < a->len; j++)
-				ok = tensor_ok(
-				    &t[j], d->kind == VACCEL_ARGK_TENSORS_IN);
+				ok = tensor_ok(&t[j],
+					       d->kind == VACCEL_ARGK_TENSORS_IN,
+					       d->type == VACCEL_ARGT_RAW);
 			break;
 		}
 		default:

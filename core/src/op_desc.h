@@ -7,5 +7,7 @@
 /* The generated tables (ops_gen.c). */
 extern const struct vaccel_op_desc vaccel_op_descs[];
 extern const unsigned int vaccel_op_descs_count;
+/* The op a vAccel op type is (ops.spec's vaccel=), UINT32_MAX for none. */
+uint32_t vaccel_op_of_type(uint32_t type);
 extern const struct vaccel_op_desc
     *const vaccel_op_descs_by_id[VACCEL_OPID_LIMIT];

@@ -222,18 +222,6 @@ int vaccel_exec_with_resource(struct vaccel_session *sess,
 	return call_checked(sess, VACCEL_OPID_EXEC_WITH_RESOURCE, args);
 }
 
-int vaccel_genop(struct vaccel_session *sess, struct vaccel_arg *read,
-		 int nr_read, struct vaccel_arg *write, int nr_write)
-{
-	if (nr_read < 0 || nr_write < 0)
-		return VACCEL_EINVAL;
-	struct vaccel_oparg args[VACCEL_GENOP_NR_ARGS] = {
-	    B(read, (uint64_t)nr_read),
-	    B(write, (uint64_t)nr_write),
-	};
-	return call_checked(sess, VACCEL_OPID_GENOP, args);
-}
-
 int vaccel_image_classification(struct vaccel_session *sess, const void *img,
 				unsigned char *out_text,
 				unsigned char *out_imgname, size_t len_img,
@@ -293,4 +281,66 @@ int vaccel_model_unload(struct vaccel_session *sess, uint64_t handle)
 	    S((int64_t)handle),
 	};
 	return call_checked(sess, VACCEL_OPID_MODEL_UNLOAD, args);
+}
+
+int vaccel_minmax(struct vaccel_session *sess, const double *indata, int ndata,
+		  int low_threshold, int high_threshold, double *outdata,
+		  double *min, double *max)
+{
+	struct vaccel_oparg args[VACCEL_MINMAX_NR_ARGS] = {
+	    B(indata, 0),	S(ndata),     S(low_threshold), S(high_threshold),
+	    B(outdata, 0), B(min, 0), B(max, 0),
+	};
+	return call(sess, VACCEL_OPID_MINMAX, args);
+}
+
+int vaccel_fpga_arraycopy(struct vaccel_session *sess, int a[], int out_a[],
+			  size_t len_a)
+{
+	struct vaccel_oparg args[VACCEL_FPGA_ARRAYCOPY_NR_ARGS] = {
+	    B(a, 0), B(out_a, 0), S((int64_t)len_a)};
+	return call(sess, VACCEL_OPID_FPGA_ARRAYCOPY, args);
+}
+
+int vaccel_fpga_mmult(struct vaccel_session *sess, float a[], float b[],
+		      float c[], size_t len_a)
+{
+	struct vaccel_oparg args[VACCEL_FPGA_MMULT_NR_ARGS] = {
+	    B(a, 0), B(b, 0), B(c, 0), S((int64_t)len_a)};
+	return call(sess, VACCEL_OPID_FPGA_MMULT, args);
+}
+
+int vaccel_fpga_parallel(struct vaccel_session *sess, float a[], float b[],
+			 float add_output[], float mult_output[], size_t len_a)
+{
+	struct vaccel_oparg args[VACCEL_FPGA_PARALLEL_NR_ARGS] = {
+	    B(a, 0), B(b, 0), B(add_output, 0), B(mult_output, 0),
+	    S((int64_t)len_a)};
+	return call(sess, VACCEL_OPID_FPGA_PARALLEL, args);
+}
+
+int vaccel_fpga_vadd(struct vaccel_session *sess, float a[], float b[],
+		     float c[], size_t len_a, size_t len_b)
+{
+	struct vaccel_oparg args[VACCEL_FPGA_VADD_NR_ARGS] = {
+	    B(a, 0), B(b, 0), B(c, 0), S((int64_t)len_a), S((int64_t)len_b)};
+	return call(sess, VACCEL_OPID_FPGA_VADD, args);
+}
+
+int vaccel_opencv(struct vaccel_session *sess, struct vaccel_arg *read,
+		  int nr_read, struct vaccel_arg *write, int nr_write)
+{
+	if (nr_read < 0 || nr_write < 0)
+		return VACCEL_EINVAL;
+	struct vaccel_oparg args[VACCEL_OPENCV_NR_ARGS] = {
+	    B(read, (uint64_t)nr_read),
+	    B(write, (uint64_t)nr_write),
+	};
+	return call_checked(sess, VACCEL_OPID_OPENCV, args);
+}
+
+int vaccel_opencv_unpack(struct vaccel_session *sess, struct vaccel_arg *read,
+			 int nr_read, struct vaccel_arg *write, int nr_write)
+{
+	return vaccel_opencv(sess, read, nr_read, write, nr_write);
 }

@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * noop: implements every op. It logs the call's arguments (at debug level)
- * and fills every output deterministically (noop_pattern.h), so tests and
- * the transports can check what came back without a real backend.
+ * noop: implements every op and logs each call's arguments (at debug
+ * level). vAccel's ops answer as vAccel's own noop plugin does (exec copies
+ * its input to its output, minmax gives -1 and 10000, the image ops write
+ * fixed strings, ...), since vAccel programs and tests rely on those
+ * values. Our own ops fill every output deterministically
+ * (noop_pattern.h), so tests and the transports can check what came back
+ * without a real backend.
  */
 #include "noop_pattern.h"
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <vaccel/remote.h>
 #include "ops_internal_gen.h"
@@ -154,6 +159,19 @@ static int noop_any(void *priv, struct vaccel_session *sess,
 		}
 		case VACCEL_ARGK_TENSORS_OUT: {
 			struct vaccel_tensor *t = a->buf;
+			/* a framework's outputs are the op's to allocate:
+			 * NOOP_RAW_BYTES(j) bytes each */
+			if (op->args[i].type == VACCEL_ARGT_RAW)
+				for (uint64_t j = 0; j < a->len; j++) {
+					t[j].size = NOOP_RAW_BYTES(j);
+					t[j].data = malloc(t[j].size);
+					if (!t[j].data) {
+						for (uint64_t k = 0; k < j; k++)
+							free(t[k].data),
+							    t[k].data = NULL;
+						return VACCEL_ENOMEM;
+					}
+				}
 			for (uint64_t j = 0; j < a->len; j++) {
 				t[j].dtype = VACCEL_DTYPE_U8;
 				t[j].ndim = 1;
@@ -169,6 +187,286 @@ static int noop_any(void *priv, struct vaccel_session *sess,
 	return VACCEL_OK;
 }
 
+/* ---- vAccel's answers ---------------------------------------------------- */
+#ifndef NOOP_PATTERN_ONLY
+
+/* gemm in vaccel_sgemm's form is vAccel's sgemm, whose noop leaves C as it
+ * was; the BLAS family's other forms get the pattern. */
+static int noop_gemm(void *priv, struct vaccel_session *sess,
+		     const struct vaccel_op_desc *op, struct vaccel_oparg *args)
+{
+	if (args[VACCEL_GEMM_PREC].v.i == VACCEL_BLAS_S &&
+	    args[VACCEL_GEMM_LAYOUT].v.i == VACCEL_BLAS_ROW &&
+	    args[VACCEL_GEMM_TRANSA].v.i == VACCEL_BLAS_NOTRANS &&
+	    args[VACCEL_GEMM_TRANSB].v.i == VACCEL_BLAS_NOTRANS) {
+		if (vaccel_log_enabled(VACCEL_LOG_DEBUG))
+			log_call(sess, op, args);
+		return VACCEL_OK;
+	}
+	return noop_any(priv, sess, op, args);
+}
+
+/* Logs, and leaves every output as it was. */
+static int noop_quiet(void *priv, struct vaccel_session *sess,
+		      const struct vaccel_op_desc *op,
+		      struct vaccel_oparg *args)
+{
+	(void)priv;
+	if (vaccel_log_enabled(VACCEL_LOG_DEBUG))
+		log_call(sess, op, args);
+	return VACCEL_OK;
+}
+
+/* exec: one write arg as large as the first read arg, in whole ints, gets
+ * a copy of it. */
+static void exec_copy(struct vaccel_oparg *read, struct vaccel_oparg *write)
+{
+	const struct vaccel_arg *r = read->buf;
+	struct vaccel_arg *w = write->buf;
+	if (write->len == 1 && read->len >= 1 && w[0].size == r[0].size &&
+	    w[0].size % sizeof(int) == 0 && w[0].size)
+		memcpy(w[0].buf, r[0].buf, w[0].size);
+}
+
+static int noop_exec(void *priv, struct vaccel_session *sess,
+		     const struct vaccel_op_desc *op, struct vaccel_oparg *args)
+{
+	noop_quiet(priv, sess, op, args);
+	exec_copy(&args[VACCEL_EXEC_READ], &args[VACCEL_EXEC_WRITE]);
+	return VACCEL_OK;
+}
+
+static int noop_exec_with_resource(void *priv, struct vaccel_session *sess,
+				   const struct vaccel_op_desc *op,
+				   struct vaccel_oparg *args)
+{
+	noop_quiet(priv, sess, op, args);
+	const struct vaccel_resource *res =
+	    args[VACCEL_EXEC_WITH_RESOURCE_OBJECT].buf;
+	if (!res->nr_files) {
+		vaccel_log(VACCEL_LOG_ERROR, "noop",
+			   "exec_with_resource: resource %lld has no file",
+			   (long long)res->id);
+		return VACCEL_EINVAL;
+	}
+	exec_copy(&args[VACCEL_EXEC_WITH_RESOURCE_READ],
+		  &args[VACCEL_EXEC_WITH_RESOURCE_WRITE]);
+	return VACCEL_OK;
+}
+
+static int noop_minmax(void *priv, struct vaccel_session *sess,
+		       const struct vaccel_op_desc *op,
+		       struct vaccel_oparg *args)
+{
+	noop_quiet(priv, sess, op, args);
+	if (args[VACCEL_MINMAX_INDATA].len)
+		memcpy(args[VACCEL_MINMAX_OUTDATA].buf,
+		       args[VACCEL_MINMAX_INDATA].buf,
+		       args[VACCEL_MINMAX_INDATA].len);
+	const double min = -1.0, max = 10000.0;
+	memcpy(args[VACCEL_MINMAX_MIN].buf, &min, sizeof(min));
+	memcpy(args[VACCEL_MINMAX_MAX].buf, &max, sizeof(max));
+	return VACCEL_OK;
+}
+
+/* The image ops write fixed strings, NUL-terminated, truncated to the
+ * buffer (snprintf's rules). */
+static void put_text(struct vaccel_oparg *a, const char *text)
+{
+	if (a->buf && a->len)
+		snprintf(a->buf, a->len, "%s", text);
+}
+
+static int noop_image(void *priv, struct vaccel_session *sess,
+		      const struct vaccel_op_desc *op, struct vaccel_oparg *args)
+{
+	noop_quiet(priv, sess, op, args);
+	if (!args[0].buf) {
+		vaccel_log(VACCEL_LOG_ERROR, "noop", "%s: no image", op->name);
+		return VACCEL_EINVAL;
+	}
+	if (op->id == VACCEL_OPID_IMAGE_CLASSIFY) {
+		put_text(&args[VACCEL_IMAGE_CLASSIFY_OUT_TEXT],
+			 "This is a dummy classification tag!");
+		put_text(&args[VACCEL_IMAGE_CLASSIFY_OUT_NAME],
+			 "This is a dummy imgname!");
+	} else {
+		put_text(&args[1], "This is a dummy imgname!");
+	}
+	return VACCEL_OK;
+}
+
+static int noop_fpga(void *priv, struct vaccel_session *sess,
+		     const struct vaccel_op_desc *op, struct vaccel_oparg *args)
+{
+	noop_quiet(priv, sess, op, args);
+	switch (op->id) {
+	case VACCEL_OPID_FPGA_ARRAYCOPY:
+		if (args[VACCEL_FPGA_ARRAYCOPY_A].len)
+			memcpy(args[VACCEL_FPGA_ARRAYCOPY_OUT_A].buf,
+			       args[VACCEL_FPGA_ARRAYCOPY_A].buf,
+			       args[VACCEL_FPGA_ARRAYCOPY_A].len);
+		break;
+	case VACCEL_OPID_FPGA_MMULT: {
+		float *c = args[VACCEL_FPGA_MMULT_C].buf;
+		for (int64_t i = 0; i < args[VACCEL_FPGA_MMULT_LEN_A].v.i; i++)
+			c[i] = 9.1F;
+		break;
+	}
+	case VACCEL_OPID_FPGA_PARALLEL: {
+		const float *a = args[VACCEL_FPGA_PARALLEL_A].buf;
+		const float *b = args[VACCEL_FPGA_PARALLEL_B].buf;
+		float *add = args[VACCEL_FPGA_PARALLEL_ADD_OUTPUT].buf;
+		float *mult = args[VACCEL_FPGA_PARALLEL_MULT_OUTPUT].buf;
+		for (int64_t i = 0; i < args[VACCEL_FPGA_PARALLEL_LEN_A].v.i;
+		     i++) {
+			add[i] = a[i] + b[i];
+			mult[i] = 1;
+		}
+		break;
+	}
+	default: { /* vadd: c = a + b over len_a (b has len_b) */
+		const float *a = args[VACCEL_FPGA_VADD_A].buf;
+		const float *b = args[VACCEL_FPGA_VADD_B].buf;
+		float *c = args[VACCEL_FPGA_VADD_C].buf;
+		int64_t n = args[VACCEL_FPGA_VADD_LEN_A].v.i;
+		int64_t nb = args[VACCEL_FPGA_VADD_LEN_B].v.i;
+		for (int64_t i = 0; i < n; i++)
+			c[i] = a[i] + (i < nb ? b[i] : 0);
+	}
+	}
+	return VACCEL_OK;
+}
+
+/* opencv: each write arg large enough for it starts with its size in
+ * floats, as a size_t. */
+static int noop_opencv(void *priv, struct vaccel_session *sess,
+		       const struct vaccel_op_desc *op,
+		       struct vaccel_oparg *args)
+{
+	noop_quiet(priv, sess, op, args);
+	struct vaccel_arg *w = args[VACCEL_OPENCV_WRITE].buf;
+	for (uint64_t i = 0; i < args[VACCEL_OPENCV_WRITE].len; i++) {
+		size_t n = w[i].size / sizeof(float);
+		if (w[i].size >= sizeof(n))
+			memcpy(w[i].buf, &n, sizeof(n));
+	}
+	return VACCEL_OK;
+}
+
+static const char noop_status[] = "Operation handled by noop plugin";
+
+/* A status buffer: code 0, then the message. */
+static void put_status(struct vaccel_oparg *a)
+{
+	uint8_t *st = a->buf;
+	if (!a->len)
+		return;
+	st[0] = 0;
+	if (a->len > 1)
+		snprintf((char *)st + 1, a->len - 1, "%s", noop_status);
+}
+
+/* The framework runs' outputs are copies of the inputs of the same index
+ * (empty where there is none), allocated here as the op's contract asks. */
+static int copy_tensors(const struct vaccel_oparg *in, struct vaccel_oparg *out)
+{
+	const struct vaccel_tensor *ti = in->buf;
+	struct vaccel_tensor *to = out->buf;
+	for (uint64_t i = 0; i < out->len; i++) {
+		if (i >= in->len)
+			continue;
+		to[i] = ti[i];
+		to[i].data = NULL;
+		if (ti[i].size) {
+			to[i].data = malloc(ti[i].size);
+			if (!to[i].data) {
+				for (uint64_t j = 0; j < i; j++) {
+					free(to[j].data);
+					to[j].data = NULL;
+				}
+				return VACCEL_ENOMEM;
+			}
+			memcpy(to[i].data, ti[i].data, ti[i].size);
+		}
+	}
+	return VACCEL_OK;
+}
+
+static int noop_framework(void *priv, struct vaccel_session *sess,
+			  const struct vaccel_op_desc *op,
+			  struct vaccel_oparg *args)
+{
+	noop_quiet(priv, sess, op, args);
+	switch (op->id) {
+	case VACCEL_OPID_TF_SESSION_LOAD:
+		put_status(&args[VACCEL_TF_SESSION_LOAD_STATUS]);
+		return VACCEL_OK;
+	case VACCEL_OPID_TF_SESSION_DELETE:
+		put_status(&args[VACCEL_TF_SESSION_DELETE_STATUS]);
+		return VACCEL_OK;
+	case VACCEL_OPID_TF_SESSION_RUN: {
+		int ret = copy_tensors(&args[VACCEL_TF_SESSION_RUN_INPUTS],
+				       &args[VACCEL_TF_SESSION_RUN_OUTPUTS]);
+		if (!ret)
+			put_status(&args[VACCEL_TF_SESSION_RUN_STATUS]);
+		return ret;
+	}
+	case VACCEL_OPID_TFLITE_SESSION_RUN: {
+		int ret =
+		    copy_tensors(&args[VACCEL_TFLITE_SESSION_RUN_INPUTS],
+				 &args[VACCEL_TFLITE_SESSION_RUN_OUTPUTS]);
+		if (!ret)
+			*(uint8_t *)args[VACCEL_TFLITE_SESSION_RUN_STATUS].buf =
+			    0;
+		return ret;
+	}
+	case VACCEL_OPID_TORCH_JITLOAD_FORWARD:
+		return copy_tensors(
+		    &args[VACCEL_TORCH_JITLOAD_FORWARD_INPUTS],
+		    &args[VACCEL_TORCH_JITLOAD_FORWARD_OUTPUTS]);
+	default: /* the loads and deletes, torch_sgemm: nothing to answer */
+		return VACCEL_OK;
+	}
+}
+
+static const struct vaccel_plugin_op noop_ops[] = {
+    {VACCEL_OPID_NOOP, noop_quiet},
+    {VACCEL_OPID_GEMM, noop_gemm},
+    {VACCEL_OPID_EXEC, noop_exec},
+    {VACCEL_OPID_EXEC_WITH_RESOURCE, noop_exec_with_resource},
+    {VACCEL_OPID_MINMAX, noop_minmax},
+    {VACCEL_OPID_IMAGE_CLASSIFY, noop_image},
+    {VACCEL_OPID_IMAGE_DETECT, noop_image},
+    {VACCEL_OPID_IMAGE_SEGMENT, noop_image},
+    {VACCEL_OPID_IMAGE_POSE, noop_image},
+    {VACCEL_OPID_IMAGE_DEPTH, noop_image},
+    {VACCEL_OPID_FPGA_ARRAYCOPY, noop_fpga},
+    {VACCEL_OPID_FPGA_MMULT, noop_fpga},
+    {VACCEL_OPID_FPGA_PARALLEL, noop_fpga},
+    {VACCEL_OPID_FPGA_VADD, noop_fpga},
+    {VACCEL_OPID_OPENCV, noop_opencv},
+    {VACCEL_OPID_TF_SESSION_LOAD, noop_framework},
+    {VACCEL_OPID_TF_SESSION_RUN, noop_framework},
+    {VACCEL_OPID_TF_SESSION_DELETE, noop_framework},
+    {VACCEL_OPID_TFLITE_SESSION_LOAD, noop_framework},
+    {VACCEL_OPID_TFLITE_SESSION_RUN, noop_framework},
+    {VACCEL_OPID_TFLITE_SESSION_DELETE, noop_framework},
+    {VACCEL_OPID_TORCH_JITLOAD_FORWARD, noop_framework},
+    {VACCEL_OPID_TORCH_SGEMM, noop_framework},
+};
+#endif
+
+#ifdef NOOP_PATTERN_ONLY
+/* The tests' build: every op gets the pattern. */
+#define NOOP_OPS NULL
+#define NOOP_NR_OPS 0
+#else
+#define NOOP_OPS noop_ops
+#define NOOP_NR_OPS (sizeof(noop_ops) / sizeof(noop_ops[0]))
+#endif
+
 VACCEL_PLUGIN_DEFINE(.name = "noop", .version = "1.0",
 		     .type = VACCEL_PLUGIN_DEBUG | VACCEL_PLUGIN_SOFTWARE,
-		     .init = noop_init, .any_op = noop_any);
+		     .init = noop_init, .ops = NOOP_OPS, .nr_ops = NOOP_NR_OPS,
+		     .any_op = noop_any);

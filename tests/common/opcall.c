@@ -204,7 +204,10 @@ void opcall_build(struct opcall *c, const struct vaccel_op_desc *op,
 		}
 		case VACCEL_ARGK_TENSORS_IN: {
 			struct vaccel_tensor *t = own(c, calloc(2, sizeof(*t)));
-			t[0].dtype = VACCEL_DTYPE_F32;
+			/* a framework's code, outside our dtypes, for RAW */
+			t[0].dtype = d->type == VACCEL_ARGT_RAW
+					 ? 1000 + v
+					 : VACCEL_DTYPE_F32;
 			t[0].ndim = 2;
 			t[0].dims[0] = 2;
 			t[0].dims[1] = 3;
@@ -223,6 +226,12 @@ void opcall_build(struct opcall *c, const struct vaccel_op_desc *op,
 			const uint64_t caps[2] = {8 + v, 100000};
 			uint64_t pos = 0;
 			struct vaccel_tensor *t = own(c, calloc(2, sizeof(*t)));
+			a->buf = t;
+			a->len = 2;
+			/* a framework's outputs come in empty: the op
+			 * allocates them */
+			if (d->type == VACCEL_ARGT_RAW)
+				break;
 			for (int j = 0; j < 2; j++) {
 				/* garbage the backend must overwrite */
 				t[j].dtype = VACCEL_DTYPE_F64;
@@ -330,6 +339,12 @@ void opcall_check(const struct opcall *c, const char *what)
 				cr_assert_eq((uint64_t)t[j].dims[0], t[j].size,
 					     "%s[%llu]: shape", w,
 					     (unsigned long long)j);
+				if (op->args[i].type == VACCEL_ARGT_RAW)
+					cr_assert_eq(t[j].size, NOOP_RAW_BYTES(j),
+						     "%s[%llu]: size %llu", w,
+						     (unsigned long long)j,
+						     (unsigned long long)t[j]
+							 .size);
 				check_bytes(t[j].data, t[j].size, op->id, i,
 					    pos, w);
 				pos += t[j].size;
@@ -339,6 +354,19 @@ void opcall_check(const struct opcall *c, const char *what)
 		default:
 			break;
 		}
+	}
+}
+
+void opcall_take_outputs(struct opcall *c)
+{
+	for (uint32_t i = 0; i < c->op->nr_args; i++) {
+		if (c->op->args[i].kind != VACCEL_ARGK_TENSORS_OUT ||
+		    c->op->args[i].type != VACCEL_ARGT_RAW)
+			continue;
+		struct vaccel_tensor *t = c->args[i].buf;
+		for (uint64_t j = 0; j < c->args[i].len; j++)
+			if (t[j].data)
+				own(c, t[j].data);
 	}
 }
 

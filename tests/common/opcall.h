@@ -36,6 +36,9 @@ void opcall_build(struct opcall *c, const struct vaccel_op_desc *op,
 /* Assert every output holds noop's bytes and every input is unchanged;
  * `what` prefixes the messages. */
 void opcall_check(const struct opcall *c, const char *what);
+/* After a successful call: the outputs the op allocated (RAW tensor
+ * lists) are freed with the call. */
+void opcall_take_outputs(struct opcall *c);
 void opcall_free(struct opcall *c);
 
 /* Fill `len` bytes with noop's pattern for (op, arg) from position pos,

@@ -53,7 +53,9 @@ Test(conformance, every_op_through_op_call)
 	     nops++) {
 		/* 8 variants: four precisions times two layouts, both
 		 * transpose and side choices */
-		for (unsigned int v = 0; v < 8; v++) {
+		/* genop becomes the op it names (native_wrappers) */
+		for (unsigned int v = 0; v < 8 && op->id != VACCEL_OPID_GENOP;
+		     v++) {
 			struct opcall c;
 			char what[64];
 			opcall_build(&c, op, v, &res);
@@ -62,6 +64,7 @@ Test(conformance, every_op_through_op_call)
 			cr_assert_eq(ret, VACCEL_OK,
 				     "op %s variant %u: got %s, want VACCEL_OK",
 				     op->name, v, vaccel_error_to_str(ret));
+			opcall_take_outputs(&c);
 			snprintf(what, sizeof(what), "variant %u", v);
 			opcall_check(&c, what);
 			opcall_free(&c);
@@ -131,20 +134,25 @@ Test(conformance, native_wrappers)
 	check_pattern(zc, sizeof(zc), VACCEL_OPID_GEMM, VACCEL_GEMM_C, 0,
 		      "zgemm C");
 
-	/* genop: read[0] is the vAccel op type */
-	uint32_t type = VACCEL_OP_NOOP;
-	uint8_t in[7] = "genop!", w1[6], w2[10];
-	struct vaccel_arg rd[2] = {{.size = 4, .buf = &type},
+	/* genop: read[0] is the vAccel op type (one byte, as vAccel's own
+	 * tests pass it); it runs as image_detect, remotely */
+	uint32_t type = VACCEL_OP_IMAGE_DETECT;
+	uint8_t in[7] = "genop!", w1[6];
+	struct vaccel_arg rd[2] = {{.size = 1, .buf = &type},
 				   {.size = sizeof(in), .buf = in}};
-	struct vaccel_arg wr[2] = {{.size = sizeof(w1), .buf = w1},
-				   {.size = sizeof(w2), .buf = w2}};
-	assert_ok(vaccel_genop(&sess, rd, 2, wr, 2));
-	check_pattern(w1, sizeof(w1), VACCEL_OPID_GENOP, VACCEL_GENOP_WRITE, 0,
-		      "genop write[0]");
-	check_pattern(w2, sizeof(w2), VACCEL_OPID_GENOP, VACCEL_GENOP_WRITE,
-		      sizeof(w1), "genop write[1]");
+	struct vaccel_arg wr[1] = {{.size = sizeof(w1), .buf = w1}};
+	assert_ok(vaccel_genop(&sess, rd, 2, wr, 1));
+	check_pattern(w1, sizeof(w1), VACCEL_OPID_IMAGE_DETECT,
+		      VACCEL_IMAGE_DETECT_OUT_NAME, 0, "genop write[0]");
 	cr_assert_eq(wr[0].size, sizeof(w1));
-	cr_assert_eq(wr[1].size, sizeof(w2));
+	/* the genop op itself, sent as it is: the agent unpacks it, with
+	 * every arg bounded by its size */
+	struct vaccel_oparg ga[VACCEL_GENOP_NR_ARGS] = {
+	    {.buf = rd, .len = 2}, {.buf = wr, .len = 1}};
+	memset(w1, 0, sizeof(w1));
+	assert_ok(vaccel_op_call(&sess, VACCEL_OPID_GENOP, ga, 2));
+	check_pattern(w1, sizeof(w1), VACCEL_OPID_IMAGE_DETECT,
+		      VACCEL_IMAGE_DETECT_OUT_NAME, 0, "genop op write[0]");
 
 	/* exec and exec_with_resource */
 	uint8_t ew[33];

@@ -89,6 +89,9 @@ ParameterizedTest(unsigned int *idx, dispatch, every_op)
 {
 	const struct vaccel_op_desc *op = vaccel_op_desc_at(*idx);
 	cr_assert_not_null(op, "no op at %u", *idx);
+	/* genop becomes the op it names: wrapper_genop and the genop tests */
+	if (op->id == VACCEL_OPID_GENOP)
+		return;
 	cr_expect_str_eq(vaccel_plugin_for_op(op->id, 0), "noop");
 	struct vaccel_session sess;
 	assert_ok(vaccel_session_init(&sess, 0));
@@ -102,6 +105,7 @@ ParameterizedTest(unsigned int *idx, dispatch, every_op)
 		ret = vaccel_op_call(&sess, op->id, c.args, op->nr_args);
 		cr_assert_eq(ret, VACCEL_OK, "%s variant %u: got %s", op->name,
 			     v, vaccel_error_to_str(ret));
+		opcall_take_outputs(&c.oc);
 		check_call(&c);
 		free_call(&c);
 	}
@@ -271,11 +275,13 @@ Test(dispatch, wrapper_genop)
 	assert_ok(vaccel_expect_nonserial_arg(write, 6));
 	assert_ok(vaccel_genop(s, read->list, (int)read->size, write->list,
 			       (int)write->size));
+	/* it ran as image_classify, with the write args as its outputs */
 	uint64_t pos = 0;
-	check_out(write->list[0].buf, 10, VACCEL_OPID_GENOP, VACCEL_GENOP_WRITE,
-		  &pos, "genop write[0]");
-	check_out(write->list[1].buf, 6, VACCEL_OPID_GENOP, VACCEL_GENOP_WRITE,
-		  &pos, "genop write[1]");
+	check_out(write->list[0].buf, 10, VACCEL_OPID_IMAGE_CLASSIFY,
+		  VACCEL_IMAGE_CLASSIFY_OUT_TEXT, &pos, "genop write[0]");
+	pos = 0;
+	check_out(write->list[1].buf, 6, VACCEL_OPID_IMAGE_CLASSIFY,
+		  VACCEL_IMAGE_CLASSIFY_OUT_NAME, &pos, "genop write[1]");
 	cr_expect_eq(
 	    *(vaccel_op_type_t *)vaccel_extract_serial_arg(read->list, 0),
 	    VACCEL_OP_IMAGE_CLASSIFY);

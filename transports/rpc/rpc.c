@@ -800,7 +800,8 @@ static void memfd_trim(struct conn *c)
 static bool memfd_prepare(struct conn *c, const struct vaccel_op_desc *op,
 			  const struct vaccel_oparg *args)
 {
-	if (g.url.kind != URL_UNIX || !g.memfd_min)
+	/* outputs the op allocates have no place laid out in advance */
+	if (g.url.kind != URL_UNIX || !g.memfd_min || wire_op_allocates(op))
 		return false;
 	struct wire_alias plan[WIRE_ALIAS_MAX_ARGS];
 	bool aliased = wire_alias_plan(op, args, plan);
@@ -1081,8 +1082,10 @@ static int roundtrip(struct conn *c, struct vaccel_session *sess,
 	}
 	/* a failed call has no outputs */
 	r = *status ? 0 : put_outputs(c, shm, op, args, touched);
-	if (r)
+	if (r) {
+		wire_reply_free_outputs(op, args);
 		return r;
+	}
 	if (*status)
 		vaccel_log(VACCEL_LOG_ERROR, TAG,
 			   "op '%s' failed on the agent: %s", op->name, msg);

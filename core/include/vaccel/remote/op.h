@@ -9,8 +9,9 @@
  * the codec, the agent's validation and codegen.
  */
 
-#include "ops_gen.h"
+#include "../op.h"
 #include "../session.h"
+#include "ops_gen.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,11 +28,13 @@ enum vaccel_arg_kind { VACCEL_ARG_KINDS_LIST(VACCEL_ARGK_ENUM_ITEM) };
 #undef VACCEL_ARGK_ENUM_ITEM
 
 /* X(name, size in bytes); PREC is a buffer whose element type is the op's
- * `prec` scalar: S f32, D f64, C complex f32, Z complex f64. */
+ * `prec` scalar: S f32, D f64, C complex f32, Z complex f64. RAW types
+ * only tensor lists: their dtype is a framework's own code, passed
+ * through, and their outputs are allocated by the op (see below). */
 #define VACCEL_ARG_TYPES_LIST(X)                                               \
 	X(U8, 1)                                                               \
 	X(I32, 4) X(U32, 4) X(I64, 8) X(U64, 8) X(F32, 4) X(F64, 8) X(C64, 8)  \
-	    X(C128, 16) X(PREC, 0)
+	    X(C128, 16) X(PREC, 0) X(RAW, 1)
 #define VACCEL_ARGT_ENUM_ITEM(name, size) VACCEL_ARGT_##name,
 enum vaccel_arg_type { VACCEL_ARG_TYPES_LIST(VACCEL_ARGT_ENUM_ITEM) };
 #undef VACCEL_ARGT_ENUM_ITEM
@@ -56,7 +59,11 @@ enum vaccel_dtype {
 
 /* A tensor of a model op. `data` is borrowed from the caller. For outputs
  * `size` is the capacity on entry and the bytes written on return, and
- * dtype/ndim/dims are filled by the backend. */
+ * dtype/ndim/dims are filled by the backend. In a RAW list (a framework's
+ * tensors) `dtype` is the framework's code and outputs come in with data
+ * NULL and size 0: the op allocates data with malloc, and the caller owns
+ * it once the call returned VACCEL_OK (on an error nothing is left
+ * allocated). */
 struct vaccel_tensor {
 	uint32_t dtype;
 	uint32_t ndim;
