@@ -54,6 +54,9 @@ struct plugin {
  * valid until plugins_unload_all(). Callers must not free it. */
 struct plugin *const *plugins_snapshot(unsigned int *n);
 void plugins_unload_all(void);
+/* plugin_vaccel.c: wrap a plugin written for vAccel (its `vaccel_plugin`
+ * symbol) into p: checks it, runs its init, fills p's desc and priv. */
+int plugin_vaccel_wrap(void *dl, const char *path, struct plugin *p);
 /* Load a ':' list without bootstrapping first; first error returned. */
 int plugins_load_list(const char *list);
 

@@ -115,13 +115,24 @@ static int load_locked(const char *spec)
 	}
 	const struct vaccel_plugin_desc *desc =
 	    dlsym(dl, VACCEL_PLUGIN_SYMBOL_STR);
-	if (!desc) {
-		vaccel_log(VACCEL_LOG_ERROR, "plugin",
-			   "'%s' is not a vAccel plugin: no '%s' symbol", path,
-			   VACCEL_PLUGIN_SYMBOL_STR);
-		ret = VACCEL_ELIBBAD;
+	struct plugin *p = calloc(1, sizeof(*p));
+	if (!p) {
+		ret = VACCEL_ENOMEM;
 		goto fail_dl;
 	}
+	p->dl = dl;
+	p->path = path;
+	/* no descriptor of ours: a plugin written for vAccel (VACCEL_PLUGIN),
+	 * wrapped in one, its init already run */
+	const char *abi = "vAccel's plugin ABI";
+	if (!desc) {
+		ret = plugin_vaccel_wrap(dl, path, p);
+		if (ret)
+			goto fail_plugin;
+		desc = p->desc;
+		goto loaded;
+	}
+	abi = "plugin ABI " VACCEL_PLUGIN_ABI_STR;
 	if (desc->abi_major != VACCEL_PLUGIN_ABI_MAJOR) {
 		vaccel_log(VACCEL_LOG_ERROR, "plugin",
 			   "'%s' was built for plugin ABI %u.%u; this "
@@ -129,14 +140,14 @@ static int load_locked(const char *spec)
 			   path, desc->abi_major, desc->abi_minor,
 			   VACCEL_PLUGIN_ABI_MAJOR, VACCEL_PLUGIN_ABI_MINOR);
 		ret = VACCEL_ENOEXEC;
-		goto fail_dl;
+		goto fail_plugin;
 	}
 	if (desc->desc_size < min_desc_size() || !desc->name || !*desc->name) {
 		vaccel_log(VACCEL_LOG_ERROR, "plugin",
 			   "'%s': malformed descriptor (size %u, name %s)",
 			   path, desc->desc_size, desc->name ? "set" : "NULL");
 		ret = VACCEL_ELIBBAD;
-		goto fail_dl;
+		goto fail_plugin;
 	}
 	if (desc->abi_minor != VACCEL_PLUGIN_ABI_MINOR &&
 	    !core_version_ignore())
@@ -146,32 +157,8 @@ static int load_locked(const char *spec)
 			   "to silence)",
 			   desc->name, desc->abi_major, desc->abi_minor,
 			   VACCEL_PLUGIN_ABI_MAJOR, VACCEL_PLUGIN_ABI_MINOR);
-	unsigned int n = atomic_load(&nr_loaded);
-	for (unsigned int i = 0; i < n; i++) {
-		if (strcmp(loaded[i]->desc->name, desc->name) == 0) {
-			vaccel_log(VACCEL_LOG_ERROR, "plugin",
-				   "a plugin named '%s' is already loaded",
-				   desc->name);
-			ret = VACCEL_EEXIST;
-			goto fail_dl;
-		}
-	}
-	if (n == MAX_PLUGINS) {
-		vaccel_log(VACCEL_LOG_ERROR, "plugin",
-			   "too many plugins (at most %d)", MAX_PLUGINS);
-		ret = VACCEL_EUSERS;
-		goto fail_dl;
-	}
-
-	struct plugin *p = calloc(1, sizeof(*p));
-	if (!p) {
-		ret = VACCEL_ENOMEM;
-		goto fail_dl;
-	}
 	p->desc = desc;
 	p->desc_size = desc->desc_size;
-	p->dl = dl;
-	p->path = path;
 	if (desc->priv_size) {
 		p->priv = calloc(1, desc->priv_size);
 		if (!p->priv) {
@@ -188,6 +175,23 @@ static int load_locked(const char *spec)
 			goto fail_plugin;
 		}
 	}
+loaded:;
+	unsigned int n = atomic_load(&nr_loaded);
+	for (unsigned int i = 0; i < n; i++) {
+		if (strcmp(loaded[i]->desc->name, desc->name) == 0) {
+			vaccel_log(VACCEL_LOG_ERROR, "plugin",
+				   "a plugin named '%s' is already loaded",
+				   desc->name);
+			ret = VACCEL_EEXIST;
+			goto fail_init;
+		}
+	}
+	if (n == MAX_PLUGINS) {
+		vaccel_log(VACCEL_LOG_ERROR, "plugin",
+			   "too many plugins (at most %d)", MAX_PLUGINS);
+		ret = VACCEL_EUSERS;
+		goto fail_init;
+	}
 	for (size_t i = 0; i < desc->nr_ops; i++)
 		if (!vaccel_op_desc_by_id(desc->ops[i].op_id))
 			vaccel_log(VACCEL_LOG_WARN, "plugin",
@@ -197,15 +201,17 @@ static int load_locked(const char *spec)
 	ret = dispatch_rebuild(loaded, n + 1);
 	if (ret) {
 		loaded[n] = NULL;
-		if (desc->fini)
-			desc->fini(p->priv);
-		goto fail_plugin;
+		goto fail_init;
 	}
 	atomic_store_explicit(&nr_loaded, n + 1, memory_order_release);
-	vaccel_log(VACCEL_LOG_INFO, "plugin", "loaded '%s' %s from %s",
-		   desc->name, desc->version ? desc->version : "", p->path);
+	vaccel_log(VACCEL_LOG_INFO, "plugin", "loaded '%s' %s (%s) from %s",
+		   desc->name, desc->version ? desc->version : "", abi,
+		   p->path);
 	return VACCEL_OK;
 
+fail_init:
+	if (desc->fini)
+		desc->fini(p->priv);
 fail_plugin:
 	free(p->priv);
 	free(p);

@@ -22,6 +22,7 @@ extern "C" {
 
 #define VACCEL_PLUGIN_ABI_MAJOR 1
 #define VACCEL_PLUGIN_ABI_MINOR 0
+#define VACCEL_PLUGIN_ABI_STR "1.0"
 #define VACCEL_PLUGIN_SYMBOL vaccel_plugin_descriptor
 #define VACCEL_PLUGIN_SYMBOL_STR "vaccel_plugin_descriptor"
 
