@@ -8,8 +8,8 @@
  *   vaccel_api_example [--verify] [FILE]
  *
  * FILE becomes a data resource (default: this program itself). The backend
- * is whatever VACCEL_PLUGINS loads; with the noop plugin the sgemm result is
- * a placeholder pattern, so the product is only checked with --verify (for
+ * is whatever VACCEL_PLUGINS loads; the noop plugin leaves C as it was (as
+ * vAccel's noop does), so the product is only checked with --verify (for
  * a real BLAS backend). Exits 0 when every call succeeded.
  */
 #include <inttypes.h>

@@ -28,6 +28,8 @@ VACCEL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 #                                     scripts/run), with /usr/bin/python3
 #   python3-scipy python3-pytest      scipy's and numpy's own test suites
 #   python3-hypothesis                under the shims (tests/shim)
+#   python3-cffi golang-go            the public headers read by CFFI's cdef
+#                                     and by cgo (tests/vaccel)
 VACCEL_APT_PACKAGES=(
 	meson
 	ninja-build
@@ -45,6 +47,8 @@ VACCEL_APT_PACKAGES=(
 	python3-scipy
 	python3-pytest
 	python3-hypothesis
+	python3-cffi
+	golang-go
 )
 
 # Options every configuration of the project gets: a missing dependency
