@@ -79,7 +79,7 @@ struct vaccel_plugin {
 
 /* In a vAccel-style plugin's one source file: its info, the plugin record
  * its ops point to (VACCEL_OP_INIT), and the exported `vaccel_plugin`
- * symbol the loader looks for. */
+ * symbol the loader looks for (exported even under -fvisibility=hidden). */
 #define VACCEL_PLUGIN(...)                                                     \
 	static struct vaccel_plugin_info _vaccel_plugin_info = {__VA_ARGS__};  \
 	__attribute__((visibility(                                             \
@@ -88,7 +88,9 @@ struct vaccel_plugin {
 	    .entry = LIST_ENTRY_INIT(vaccel_this_plugin.entry),                \
 	    .ops = LIST_ENTRY_INIT(vaccel_this_plugin.ops),                    \
 	    .info = &_vaccel_plugin_info};                                     \
-	const struct vaccel_plugin *vaccel_plugin = &vaccel_this_plugin;
+	__attribute__((visibility(                                             \
+	    "default"))) const struct vaccel_plugin *vaccel_plugin =           \
+	    &vaccel_this_plugin;
 
 /* Register ops of the plugin being loaded (from its init only): each op's
  * owner must be that plugin. VACCEL_EINVAL for a NULL op or func, an
