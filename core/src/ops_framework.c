@@ -115,38 +115,44 @@ static struct vaccel_tensor *tensors(int n)
 	return calloc(n > 0 ? (size_t)n : 1, sizeof(struct vaccel_tensor));
 }
 
+_Static_assert(VACCEL_TF_SESSION_LOAD_NR_ARGS == 2 &&
+		   VACCEL_TF_SESSION_DELETE_NR_ARGS == 2 &&
+		   VACCEL_TFLITE_SESSION_LOAD_NR_ARGS == 1 &&
+		   VACCEL_TFLITE_SESSION_DELETE_NR_ARGS == 1,
+	       "the model ops' shapes changed in ops.spec");
+
+/* The TF ops with a model and a status only (load, delete). */
+static int tf_model_op(struct vaccel_session *sess,
+		       struct vaccel_resource *model,
+		       struct vaccel_tf_status *status, uint32_t id,
+		       const char *fn)
+{
+	int ret = model_check(sess, model, fn);
+	if (ret)
+		return ret;
+	uint8_t st[STATUS_BUF] = {0};
+	struct vaccel_oparg args[2] = {{.buf = model},
+				       {.buf = st, .len = sizeof(st)}};
+	ret = vaccel_op_call(sess, id, args, 2);
+	if (!ret)
+		status_out(status, st);
+	return ret;
+}
+
 int vaccel_tf_session_load(struct vaccel_session *sess,
 			   struct vaccel_resource *model,
 			   struct vaccel_tf_status *status)
 {
-	int ret = model_check(sess, model, __func__);
-	if (ret)
-		return ret;
-	uint8_t st[STATUS_BUF] = {0};
-	struct vaccel_oparg args[VACCEL_TF_SESSION_LOAD_NR_ARGS] = {
-	    {.buf = model}, {.buf = st, .len = sizeof(st)}};
-	ret = vaccel_op_call(sess, VACCEL_OPID_TF_SESSION_LOAD, args,
-			     VACCEL_TF_SESSION_LOAD_NR_ARGS);
-	if (!ret)
-		status_out(status, st);
-	return ret;
+	return tf_model_op(sess, model, status, VACCEL_OPID_TF_SESSION_LOAD,
+			   __func__);
 }
 
 int vaccel_tf_session_delete(struct vaccel_session *sess,
 			     struct vaccel_resource *model,
 			     struct vaccel_tf_status *status)
 {
-	int ret = model_check(sess, model, __func__);
-	if (ret)
-		return ret;
-	uint8_t st[STATUS_BUF] = {0};
-	struct vaccel_oparg args[VACCEL_TF_SESSION_DELETE_NR_ARGS] = {
-	    {.buf = model}, {.buf = st, .len = sizeof(st)}};
-	ret = vaccel_op_call(sess, VACCEL_OPID_TF_SESSION_DELETE, args,
-			     VACCEL_TF_SESSION_DELETE_NR_ARGS);
-	if (!ret)
-		status_out(status, st);
-	return ret;
+	return tf_model_op(sess, model, status, VACCEL_OPID_TF_SESSION_DELETE,
+			   __func__);
 }
 
 /* Nodes as args: the name with its NUL, the id as the tag. */
@@ -232,28 +238,30 @@ free_lists:
 	return ret;
 }
 
+/* The TFLite ops with a model only (load, delete). */
+static int tflite_model_op(struct vaccel_session *sess,
+			   struct vaccel_resource *model, uint32_t id,
+			   const char *fn)
+{
+	int ret = model_check(sess, model, fn);
+	if (ret)
+		return ret;
+	struct vaccel_oparg args[1] = {{.buf = model}};
+	return vaccel_op_call(sess, id, args, 1);
+}
+
 int vaccel_tflite_session_load(struct vaccel_session *sess,
 			       struct vaccel_resource *model)
 {
-	int ret = model_check(sess, model, __func__);
-	if (ret)
-		return ret;
-	struct vaccel_oparg args[VACCEL_TFLITE_SESSION_LOAD_NR_ARGS] = {
-	    {.buf = model}};
-	return vaccel_op_call(sess, VACCEL_OPID_TFLITE_SESSION_LOAD, args,
-			      VACCEL_TFLITE_SESSION_LOAD_NR_ARGS);
+	return tflite_model_op(sess, model, VACCEL_OPID_TFLITE_SESSION_LOAD,
+			       __func__);
 }
 
 int vaccel_tflite_session_delete(struct vaccel_session *sess,
 				 struct vaccel_resource *model)
 {
-	int ret = model_check(sess, model, __func__);
-	if (ret)
-		return ret;
-	struct vaccel_oparg args[VACCEL_TFLITE_SESSION_DELETE_NR_ARGS] = {
-	    {.buf = model}};
-	return vaccel_op_call(sess, VACCEL_OPID_TFLITE_SESSION_DELETE, args,
-			      VACCEL_TFLITE_SESSION_DELETE_NR_ARGS);
+	return tflite_model_op(sess, model, VACCEL_OPID_TFLITE_SESSION_DELETE,
+			       __func__);
 }
 
 int vaccel_tflite_session_run(struct vaccel_session *sess,

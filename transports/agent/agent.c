@@ -1123,6 +1123,9 @@ static void usage(FILE *f)
 	    "                         host. Sets VACCEL_EXEC_ALLOW_UPLOADS=1\n"
 	    "  -v, --verbose          more logging (repeat for debug)\n"
 	    "  -h, --help             this text\n"
+	    "      --version          this project's version, the vAccel API "
+	    "version\n"
+	    "                         it implements and its plugin ABI\n"
 	    "\n"
 	    "Sizes take K, M or G suffixes. SIGTERM or SIGINT stops the "
 	    "agent after\nin-flight calls finish; unix socket files are "
@@ -1191,6 +1194,7 @@ static int parse_opts(int argc, char **argv)
 	    {"exec-allow-uploads", no_argument, NULL, 8},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {0},
 	};
 	int c, verbose = 0;
@@ -1296,6 +1300,11 @@ static int parse_opts(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("vaccel-agent %s (vAccel API %s, plugin ABI %s)\n",
+			       VACCEL_REMOTE_VERSION, VACCEL_VERSION,
+			       VACCEL_PLUGIN_ABI_STR);
 			exit(0);
 		default:
 			usage(stderr);
