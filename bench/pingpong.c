@@ -114,11 +114,8 @@ static int server(const char *addr)
 				continue;
 			return 1;
 		}
-		if (u.kind == URL_TCP) {
-			int one = 1;
-			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
-				   sizeof(one));
-		}
+		if (u.t->accepted)
+			u.t->accepted(fd);
 		pthread_t t;
 		if (pthread_create(&t, NULL, serve, (void *)(intptr_t)fd))
 			close(fd);

@@ -1381,16 +1381,6 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	for (int i = 0; i < opt.nr_addrs; i++) {
-		if (urls[i].kind == URL_UNIX) {
-			/* Create the socket's directory if it is missing. */
-			char dir[sizeof(urls[i].path)];
-			snprintf(dir, sizeof(dir), "%s", urls[i].path);
-			char *slash = strrchr(dir, '/');
-			if (slash && slash != dir) {
-				*slash = '\0';
-				mkdir(dir, 0755);
-			}
-		}
 		lfd[i] = url_listen(&urls[i], opt.socket_mode);
 		if (lfd[i] < 0) {
 			fprintf(stderr,
@@ -1398,8 +1388,8 @@ int main(int argc, char **argv)
 				opt.addrs[i], strerror(-lfd[i]));
 			for (int j = 0; j < i; j++) {
 				close(lfd[j]);
-				if (urls[j].kind == URL_UNIX)
-					unlink(urls[j].path);
+				if (urls[j].t->unlisten)
+					urls[j].t->unlisten(&urls[j]);
 			}
 			vaccel_cleanup();
 			return 1;
@@ -1429,12 +1419,9 @@ int main(int argc, char **argv)
 			int fd = accept4(lfd[i], NULL, NULL, SOCK_CLOEXEC);
 			if (fd < 0)
 				continue;
-			if (urls[i].kind == URL_TCP) {
-				int one = 1;
-				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
-					   sizeof(one));
-			}
-			start_conn(fd, opt.addrs[i], urls[i].kind == URL_UNIX);
+			if (urls[i].t->accepted)
+				urls[i].t->accepted(fd);
+			start_conn(fd, opt.addrs[i], urls[i].t->pass_fds);
 		}
 	}
 
@@ -1442,8 +1429,8 @@ int main(int argc, char **argv)
 	 * in-flight calls finish and answer. */
 	for (int i = 0; i < opt.nr_addrs; i++) {
 		close(lfd[i]);
-		if (urls[i].kind == URL_UNIX)
-			unlink(urls[i].path);
+		if (urls[i].t->unlisten)
+			urls[i].t->unlisten(&urls[i]);
 	}
 	pthread_mutex_lock(&conns_lock);
 	for (unsigned int i = 0; i < nr_conns; i++)

@@ -3,20 +3,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/vm_sockets.h>
-#include <netdb.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-static int parse_u32(const char *s, uint32_t *out)
+int sock_parse_u32(const char *s, uint32_t *out)
 {
 	char *end;
 	errno = 0;
@@ -25,87 +20,6 @@ static int parse_u32(const char *s, uint32_t *out)
 		return -1;
 	*out = (uint32_t)v;
 	return 0;
-}
-
-int url_parse(const char *text, struct url *u, char *err, size_t errlen)
-{
-	memset(u, 0, sizeof(*u));
-	if (!text) {
-		snprintf(err, errlen, "no address given");
-		return -1;
-	}
-	if (strncmp(text, "unix://", 7) == 0) {
-		const char *p = text + 7;
-		u->kind = URL_UNIX;
-		if (!*p || strlen(p) >= sizeof(u->path)) {
-			snprintf(err, errlen,
-				 "'%s': a unix socket path must be 1-%zu bytes",
-				 text, sizeof(u->path) - 1);
-			return -1;
-		}
-		strcpy(u->path, p);
-		return 0;
-	}
-	if (strncmp(text, "tcp://", 6) == 0) {
-		const char *p = text + 6, *colon;
-		u->kind = URL_TCP;
-		if (*p == '[') {
-			const char *close = strchr(p, ']');
-			if (!close || close[1] != ':') {
-				snprintf(err, errlen,
-					 "'%s': expected tcp://[v6addr]:port",
-					 text);
-				return -1;
-			}
-			if ((size_t)(close - p - 1) >= sizeof(u->host))
-				goto too_long;
-			memcpy(u->host, p + 1, (size_t)(close - p - 1));
-			colon = close + 1;
-		} else {
-			colon = strrchr(p, ':');
-			if (!colon || colon == p) {
-				snprintf(err, errlen,
-					 "'%s': expected tcp://host:port",
-					 text);
-				return -1;
-			}
-			if ((size_t)(colon - p) >= sizeof(u->host))
-				goto too_long;
-			memcpy(u->host, p, (size_t)(colon - p));
-		}
-		uint32_t port;
-		if (parse_u32(colon + 1, &port) || port > 65535) {
-			snprintf(err, errlen, "'%s': bad port", text);
-			return -1;
-		}
-		snprintf(u->port, sizeof(u->port), "%u", port);
-		return 0;
-	}
-	if (strncmp(text, "vsock://", 8) == 0) {
-		char cid[16];
-		const char *p = text + 8, *colon = strchr(p, ':');
-		u->kind = URL_VSOCK;
-		if (!colon || (size_t)(colon - p) >= sizeof(cid)) {
-			snprintf(err, errlen, "'%s': expected vsock://cid:port",
-				 text);
-			return -1;
-		}
-		memcpy(cid, p, (size_t)(colon - p));
-		cid[colon - p] = '\0';
-		if (parse_u32(cid, &u->cid) ||
-		    parse_u32(colon + 1, &u->vport)) {
-			snprintf(err, errlen, "'%s': bad cid or port", text);
-			return -1;
-		}
-		return 0;
-	}
-	snprintf(err, errlen,
-		 "'%s': unknown scheme (use unix://, tcp:// or vsock://)",
-		 text);
-	return -1;
-too_long:
-	snprintf(err, errlen, "'%s': host name too long", text);
-	return -1;
 }
 
 void sock_set_timeouts(int fd, int recv_ms, int send_ms)
@@ -118,9 +32,8 @@ void sock_set_timeouts(int fd, int recv_ms, int send_ms)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
-/* Non-blocking connect bounded by timeout_ms, then back to blocking. */
-static int connect_timeout(int fd, const struct sockaddr *sa, socklen_t len,
-			   int timeout_ms)
+int sock_connect_timeout(int fd, const struct sockaddr *sa, socklen_t len,
+			 int timeout_ms)
 {
 	int flags = fcntl(fd, F_GETFL);
 	fcntl(fd, F_SETFL, flags | O_NONBLOCK);
@@ -150,142 +63,14 @@ static int connect_timeout(int fd, const struct sockaddr *sa, socklen_t len,
 	return 0;
 }
 
-int url_connect(const struct url *u, int timeout_ms)
+int sock_listen_fd(int fd)
 {
-	int fd = -1, one = 1;
-	switch (u->kind) {
-	case URL_UNIX: {
-		struct sockaddr_un sa = {.sun_family = AF_UNIX};
-		strcpy(sa.sun_path, u->path);
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return -errno;
-		if (connect_timeout(fd, (struct sockaddr *)&sa, sizeof(sa),
-				    timeout_ms) < 0)
-			goto fail;
-		return fd;
+	if (listen(fd, 128) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
 	}
-	case URL_TCP: {
-		struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res, *ai;
-		int gai = getaddrinfo(u->host, u->port, &hints, &res);
-		if (gai)
-			return -EHOSTUNREACH;
-		int err = ECONNREFUSED;
-		for (ai = res; ai; ai = ai->ai_next) {
-			fd = socket(ai->ai_family,
-				    ai->ai_socktype | SOCK_CLOEXEC,
-				    ai->ai_protocol);
-			if (fd < 0)
-				continue;
-			if (connect_timeout(fd, ai->ai_addr, ai->ai_addrlen,
-					    timeout_ms) == 0)
-				break;
-			err = errno;
-			close(fd);
-			fd = -1;
-		}
-		freeaddrinfo(res);
-		if (fd < 0)
-			return -err;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		return fd;
-	}
-	case URL_VSOCK: {
-		struct sockaddr_vm sa = {.svm_family = AF_VSOCK,
-					 .svm_cid = u->cid,
-					 .svm_port = u->vport};
-		fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return -errno;
-		if (connect_timeout(fd, (struct sockaddr *)&sa, sizeof(sa),
-				    timeout_ms) < 0)
-			goto fail;
-		return fd;
-	}
-	}
-	return -EINVAL;
-fail:;
-	int e = errno;
-	close(fd);
-	return -e;
-}
-
-int url_listen(const struct url *u, unsigned int mode)
-{
-	int fd = -1, one = 1;
-	switch (u->kind) {
-	case URL_UNIX: {
-		struct sockaddr_un sa = {.sun_family = AF_UNIX};
-		strcpy(sa.sun_path, u->path);
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return -errno;
-		struct stat st;
-		/* Replace a stale socket, never another kind of file. */
-		if (lstat(u->path, &st) == 0) {
-			if (!S_ISSOCK(st.st_mode)) {
-				close(fd);
-				return -EEXIST;
-			}
-			int probe = socket(AF_UNIX, SOCK_STREAM, 0);
-			bool alive =
-			    probe >= 0 && connect(probe, (struct sockaddr *)&sa,
-						  sizeof(sa)) == 0;
-			if (probe >= 0)
-				close(probe);
-			if (alive) {
-				close(fd);
-				return -EADDRINUSE;
-			}
-			unlink(u->path);
-		}
-		mode_t old = umask(0777 & ~mode);
-		int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-		umask(old);
-		if (r < 0)
-			goto fail;
-		chmod(u->path, mode);
-		break;
-	}
-	case URL_TCP: {
-		struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
-					 .ai_flags = AI_PASSIVE},
-				*res;
-		if (getaddrinfo(u->host, u->port, &hints, &res))
-			return -EADDRNOTAVAIL;
-		fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0) {
-			freeaddrinfo(res);
-			return -errno;
-		}
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		int r = bind(fd, res->ai_addr, res->ai_addrlen);
-		freeaddrinfo(res);
-		if (r < 0)
-			goto fail;
-		break;
-	}
-	case URL_VSOCK: {
-		struct sockaddr_vm sa = {.svm_family = AF_VSOCK,
-					 .svm_cid = u->cid,
-					 .svm_port = u->vport};
-		fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return -errno;
-		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-			goto fail;
-		break;
-	}
-	default:
-		return -EINVAL;
-	}
-	if (listen(fd, 128) < 0)
-		goto fail;
 	return fd;
-fail:;
-	int e = errno;
-	close(fd);
-	return -e;
 }
 
 int io_writev_all(int fd, struct iovec *iov, int n, uint64_t *sent)

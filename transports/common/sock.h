@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
-/* Socket plumbing shared by the rpc transport and the agent: URLs,
- * connect/listen, and whole-buffer I/O with timeouts. */
+/* Stream plumbing shared by the transports, the rpc client and the agent:
+ * whole-buffer I/O with timeouts, a buffered reader that takes passed
+ * descriptors. Addresses and connections are transport.h's. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -10,30 +11,17 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
-#define URL_KINDS_LIST(X) X(UNIX, "unix") X(TCP, "tcp") X(VSOCK, "vsock")
-#define URL_KIND_ENUM_ITEM(name, scheme) URL_##name,
-enum url_kind { URL_KINDS_LIST(URL_KIND_ENUM_ITEM) };
-#undef URL_KIND_ENUM_ITEM
+#include "transport.h"
+#include <sys/socket.h>
 
-struct url {
-	enum url_kind kind;
-	/* UNIX: socket path */
-	char path[108];
-	/* TCP: host (brackets stripped for IPv6) and port */
-	char host[256];
-	char port[8];
-	/* VSOCK */
-	uint32_t cid, vport;
-};
-
-/* unix:///abs/path, tcp://host:port, tcp://[v6]:port, vsock://cid:port.
- * Returns 0 or -1 with a reason in err. */
-int url_parse(const char *text, struct url *u, char *err, size_t errlen);
-/* Connected socket (TCP_NODELAY for tcp) or -errno. */
-int url_connect(const struct url *u, int timeout_ms);
-/* Listening socket or -errno. UNIX sockets get `mode` and a stale socket
- * file is replaced. */
-int url_listen(const struct url *u, unsigned int mode);
+/* The transports' shared pieces. A decimal u32 (0 or -1). */
+int sock_parse_u32(const char *s, uint32_t *out);
+/* Non-blocking connect bounded by timeout_ms (0: none), then back to
+ * blocking. 0, or -1 with errno. */
+int sock_connect_timeout(int fd, const struct sockaddr *sa, socklen_t len,
+			 int timeout_ms);
+/* listen(fd) with the common backlog: fd, or -errno (fd closed). */
+int sock_listen_fd(int fd);
 
 /* Set SO_RCVTIMEO/SO_SNDTIMEO (ms; 0 = none). */
 void sock_set_timeouts(int fd, int recv_ms, int send_ms);

@@ -801,7 +801,7 @@ static bool memfd_prepare(struct conn *c, const struct vaccel_op_desc *op,
 			  const struct vaccel_oparg *args)
 {
 	/* outputs the op allocates have no place laid out in advance */
-	if (g.url.kind != URL_UNIX || !g.memfd_min || wire_op_allocates(op))
+	if (!g.url.t->pass_fds || !g.memfd_min || wire_op_allocates(op))
 		return false;
 	struct wire_alias plan[WIRE_ALIAS_MAX_ARGS];
 	bool aliased = wire_alias_plan(op, args, plan);

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+/* The transports, by URL scheme: adding one is its module and one line. */
+#include "transport.h"
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+extern const struct transport transport_unix;
+extern const struct transport transport_tcp;
+extern const struct transport transport_vsock;
+
+const struct transport *const vaccel_transports[] = {
+    &transport_unix,
+    &transport_tcp,
+    &transport_vsock,
+    NULL,
+};
+
+int url_parse(const char *text, struct url *u, char *err, size_t errlen)
+{
+	memset(u, 0, sizeof(*u));
+	if (!text) {
+		snprintf(err, errlen, "no address given");
+		return -1;
+	}
+	for (const struct transport *const *t = vaccel_transports; *t; t++) {
+		size_t n = strlen((*t)->scheme);
+		if (strncmp(text, (*t)->scheme, n) == 0 &&
+		    strncmp(text + n, "://", 3) == 0) {
+			u->t = *t;
+			if ((*t)->parse(text + n + 3, u, err, errlen) == 0)
+				return 0;
+			/* the module's reason, with the whole address */
+			char why[192];
+			snprintf(why, sizeof(why), "%s", err);
+			snprintf(err, errlen, "'%s': %s", text, why);
+			return -1;
+		}
+	}
+	size_t off = (size_t)snprintf(err, errlen,
+				      "'%s': unknown scheme (use", text);
+	for (const struct transport *const *t = vaccel_transports;
+	     *t && off < errlen; t++)
+		off += (size_t)snprintf(err + off, errlen - off, "%s %s://",
+					t == vaccel_transports ? "" : ",",
+					(*t)->scheme);
+	if (off < errlen)
+		snprintf(err + off, errlen - off, ")");
+	return -1;
+}
+
+int url_connect(const struct url *u, int timeout_ms)
+{
+	return u->t ? u->t->connect(u, timeout_ms) : -EINVAL;
+}
+
+int url_listen(const struct url *u, unsigned int mode)
+{
+	return u->t ? u->t->listen(u, mode) : -EINVAL;
+}
