@@ -63,6 +63,20 @@ int sock_connect_timeout(int fd, const struct sockaddr *sa, socklen_t len,
 	return 0;
 }
 
+int sock_connect_to(int family, const struct sockaddr *sa, socklen_t len,
+		    int timeout_ms)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (sock_connect_timeout(fd, sa, len, timeout_ms) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
 int sock_listen_fd(int fd)
 {
 	if (listen(fd, 128) < 0) {

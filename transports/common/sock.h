@@ -22,6 +22,10 @@ int sock_connect_timeout(int fd, const struct sockaddr *sa, socklen_t len,
 			 int timeout_ms);
 /* listen(fd) with the common backlog: fd, or -errno (fd closed). */
 int sock_listen_fd(int fd);
+/* A stream socket of `family` connected to sa within timeout_ms:
+ * the descriptor, or -errno. */
+int sock_connect_to(int family, const struct sockaddr *sa, socklen_t len,
+		    int timeout_ms);
 
 /* Set SO_RCVTIMEO/SO_SNDTIMEO (ms; 0 = none). */
 void sock_set_timeouts(int fd, int recv_ms, int send_ms);

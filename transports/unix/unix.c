@@ -32,16 +32,8 @@ static struct sockaddr_un unix_addr(const struct url *u)
 static int unix_connect(const struct url *u, int timeout_ms)
 {
 	struct sockaddr_un sa = unix_addr(u);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (sock_connect_timeout(fd, (struct sockaddr *)&sa, sizeof(sa),
-				 timeout_ms) < 0) {
-		int e = errno;
-		close(fd);
-		return -e;
-	}
-	return fd;
+	return sock_connect_to(AF_UNIX, (struct sockaddr *)&sa, sizeof(sa),
+			       timeout_ms);
 }
 
 static int unix_listen(const struct url *u, unsigned int mode)

@@ -37,16 +37,8 @@ static struct sockaddr_vm vsock_addr(const struct url *u)
 static int vsock_connect(const struct url *u, int timeout_ms)
 {
 	struct sockaddr_vm sa = vsock_addr(u);
-	int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (sock_connect_timeout(fd, (struct sockaddr *)&sa, sizeof(sa),
-				 timeout_ms) < 0) {
-		int e = errno;
-		close(fd);
-		return -e;
-	}
-	return fd;
+	return sock_connect_to(AF_VSOCK, (struct sockaddr *)&sa, sizeof(sa),
+			       timeout_ms);
 }
 
 static int vsock_listen(const struct url *u, unsigned int mode)
