@@ -17,7 +17,7 @@
  * with the same socket kind and options (TCP_NODELAY on both ends). Each
  * side reads into and writes from one buffer mapped beforehand.
  */
-#include "sock.h"
+#include "transport.h"
 #include "stats.h"
 #include <errno.h>
 #include <netinet/in.h>

@@ -512,26 +512,21 @@ void raw_open(struct raw *r, const struct agent *a, int timeout_ms)
 	memset(r, 0, sizeof(*r));
 	cr_assert_eq(url_parse(a->client_url, &u, err, sizeof(err)), 0, "%s",
 		     err);
-	r->fd = url_connect(&u, 5000);
-	cr_assert_geq(r->fd, 0, "connect to %s: %s", a->client_url,
-		      strerror(-r->fd));
-	sock_set_timeouts(r->fd, timeout_ms, timeout_ms);
-	cr_assert_eq(rbuf_init(&r->rb, 64 * 1024), 0);
+	int ret = tconn_connect(&r->tc, &u, 5000, timeout_ms, timeout_ms);
+	cr_assert_eq(ret, 0, "connect to %s: %s", a->client_url,
+		     strerror(-ret));
 	r->next_req = 1;
 }
 
 void raw_close(struct raw *r)
 {
-	if (r->fd >= 0)
-		close(r->fd);
-	r->fd = -1;
-	rbuf_free(&r->rb);
+	tconn_close(&r->tc);
 }
 
 int raw_write(struct raw *r, const void *p, size_t n)
 {
 	struct iovec iov = {(void *)p, n};
-	return io_writev_all(r->fd, &iov, 1, NULL);
+	return tconn_sendv(&r->tc, &iov, 1, NULL, -1);
 }
 
 int raw_frame(struct raw *r, uint16_t kind, uint64_t req,
@@ -552,7 +547,7 @@ int raw_frame(struct raw *r, uint16_t kind, uint64_t req,
 	    {meta ? meta->data : NULL, meta ? meta->len : 0},
 	    {(void *)raw, raw ? (size_t)raw_len : 0},
 	};
-	return io_writev_all(r->fd, iov, 3, NULL);
+	return tconn_sendv(&r->tc, iov, 3, NULL, -1);
 }
 
 void reply_free(struct reply *rep)
@@ -568,7 +563,7 @@ int raw_reply(struct raw *r, struct reply *rep)
 	char err[160];
 	struct wire_limits lim;
 	memset(rep, 0, sizeof(*rep));
-	int ret = rbuf_read(r->fd, &r->rb, hb, sizeof(hb));
+	int ret = tconn_recv(&r->tc, hb, sizeof(hb));
 	if (ret)
 		return ret == -ETIMEDOUT ? -ETIMEDOUT : -ECONNRESET;
 	wire_limits_default(&lim);
@@ -582,14 +577,14 @@ int raw_reply(struct raw *r, struct reply *rep)
 	rep->meta_len = rep->h.meta_len;
 	rep->meta = malloc(rep->meta_len + 1);
 	cr_assert_not_null(rep->meta);
-	ret = rbuf_read(r->fd, &r->rb, rep->meta, rep->meta_len);
+	ret = tconn_recv(&r->tc, rep->meta, rep->meta_len);
 	cr_assert_eq(ret, 0, "reply cut short in its meta: %s", strerror(-ret));
 	if (rep->h.raw_len) {
 		cr_assert_leq(rep->h.raw_len, 2ull << 30);
 		rep->raw_len = rep->h.raw_len;
 		rep->raw = malloc((size_t)rep->raw_len);
 		cr_assert_not_null(rep->raw);
-		ret = rbuf_read(r->fd, &r->rb, rep->raw, rep->raw_len);
+		ret = tconn_recv(&r->tc, rep->raw, rep->raw_len);
 		cr_assert_eq(ret, 0, "reply cut short in its raw part: %s",
 			     strerror(-ret));
 	}

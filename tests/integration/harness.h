@@ -18,8 +18,7 @@
  * NOOP_PLUGIN, ITEST_CORPUS_DIR; ITEST_SANITIZED is 1 in sanitized builds.
  */
 
-#include "codec.h"
-#include "sock.h"
+#include "client.h"
 #include "status.h"
 #include "util.h"
 #include <criterion/criterion.h>
@@ -100,8 +99,8 @@ double itest_now_ms(void);
 /* ---- raw connections: hand-made frames ---------------------------------- */
 
 struct raw {
-	int fd;
-	struct rbuf rb;
+	/* the connection, on the test's transport */
+	struct tconn tc;
 	uint64_t next_req;
 };
 

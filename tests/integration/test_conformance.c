@@ -147,8 +147,8 @@ Test(conformance, native_wrappers)
 	cr_assert_eq(wr[0].size, sizeof(w1));
 	/* the genop op itself, sent as it is: the agent unpacks it, with
 	 * every arg bounded by its size */
-	struct vaccel_oparg ga[VACCEL_GENOP_NR_ARGS] = {
-	    {.buf = rd, .len = 2}, {.buf = wr, .len = 1}};
+	struct vaccel_oparg ga[VACCEL_GENOP_NR_ARGS] = {{.buf = rd, .len = 2},
+							{.buf = wr, .len = 1}};
 	memset(w1, 0, sizeof(w1));
 	assert_ok(vaccel_op_call(&sess, VACCEL_OPID_GENOP, ga, 2));
 	check_pattern(w1, sizeof(w1), VACCEL_OPID_IMAGE_DETECT,
@@ -468,7 +468,7 @@ static void raw_call(struct raw *r, struct opcall *c, int64_t sess,
 	struct segs segs = {0};
 	assert_ok(wire_encode_call(&meta, &segs, c->op, c->args, sess, hash));
 	uint64_t req = r->next_req++;
-	int ret = frame_send(r->fd, WIRE_CALL, req, &meta, &segs, NULL);
+	int ret = frame_send(&r->tc, WIRE_CALL, req, &meta, &segs, NULL);
 	cr_assert_eq(ret, 0, "send: %s", strerror(-ret));
 	wbuf_free(&meta);
 	segs_free(&segs);
@@ -618,7 +618,7 @@ static void memfd_case(struct raw *r, int64_t s, int fd, int want,
 	assert_ok(
 	    wire_encode_call(&meta, &segs, gemm, c.args, s, gemm->sig_hash));
 	uint64_t req = r->next_req++;
-	int ret = frame_send_ex(r->fd, WIRE_CALL, req, WIRE_F_MEMFD, &meta,
+	int ret = frame_send_ex(&r->tc, WIRE_CALL, req, WIRE_F_MEMFD, &meta,
 				NULL, NULL, fd);
 	cr_assert_eq(ret, 0, "%s: send: %s", what, strerror(-ret));
 	wbuf_free(&meta);

@@ -249,36 +249,34 @@ static void child_partial_sender(int out_fd, unsigned int n, unsigned int seed)
 	struct url u;
 	char err[200];
 	struct wbuf m = {0};
-	struct rbuf rb;
+	struct tconn c;
 	uint8_t key[WIRE_KEY_SIZE] = {0x5e, 0xed};
 	uint8_t hb[WIRE_HDR_SIZE];
-	if (url_parse(itest_agent.client_url, &u, err, sizeof(err)) ||
-	    rbuf_init(&rb, 1 << 16))
+	if (url_parse(itest_agent.client_url, &u, err, sizeof(err)))
 		_exit(2);
-	int fd = url_connect(&u, 5000);
-	if (fd < 0)
+	if (tconn_connect(&c, &u, 5000, 0, 0))
 		_exit(3);
 	mp_put_array(&m, 4);
 	mp_put_uint(&m, WIRE_VERSION);
 	mp_put_bin(&m, key, sizeof(key));
 	mp_put_nil(&m);
 	mp_put_array(&m, 0);
-	if (frame_send(fd, WIRE_HELLO, 1, &m, NULL, NULL))
+	if (frame_send(&c, WIRE_HELLO, 1, &m, NULL, NULL))
 		_exit(4);
 	wbuf_reset(&m);
 	mp_put_array(&m, 2);
 	mp_put_uint(&m, WIRE_CTRL_SESS_NEW);
 	mp_put_uint(&m, 0);
-	if (frame_send(fd, WIRE_CTRL, 2, &m, NULL, NULL))
+	if (frame_send(&c, WIRE_CTRL, 2, &m, NULL, NULL))
 		_exit(5);
 	/* the two replies: skip them whole */
 	for (int i = 0; i < 2; i++) {
 		struct wire_hdr h;
 		struct wire_limits lim;
 		wire_limits_default(&lim);
-		if (rbuf_read(fd, &rb, hb, sizeof(hb)) ||
+		if (tconn_recv(&c, hb, sizeof(hb)) ||
 		    wire_hdr_decode(hb, &h, &lim, NULL, 0) ||
-		    rbuf_read(fd, &rb, NULL, h.meta_len + h.raw_len))
+		    tconn_recv(&c, NULL, h.meta_len + h.raw_len))
 			_exit(6);
 	}
 	wbuf_reset(&m);
@@ -302,7 +300,7 @@ static void child_partial_sender(int out_fd, unsigned int n, unsigned int seed)
 	static uint8_t chunk[1 << 20];
 	struct iovec iov[3] = {
 	    {hb, sizeof(hb)}, {m.data, m.len}, {chunk, sizeof(chunk)}};
-	if (io_writev_all(fd, iov, 3, NULL))
+	if (tconn_sendv(&c, iov, 3, NULL, -1))
 		_exit(7);
 	write_all(out_fd, "x", 1);
 	for (;;)
@@ -599,7 +597,7 @@ static void run_case(const struct fx_frame *f)
 		cr_assert_eq(raw_noop(&r, sess), VACCEL_OK,
 			     "%s: the connection is no longer usable", f->name);
 	} else {
-		shutdown(r.fd, SHUT_WR);
+		shutdown(r.tc.fd, SHUT_WR);
 		int ret = raw_reply(&r, &rep);
 		cr_assert_neq(ret, -ETIMEDOUT,
 			      "%s (%s): the agent neither answered nor closed",
@@ -650,7 +648,7 @@ static void replay_file(const char *name, const uint8_t *data, size_t len)
 			cr_assert_eq(raw_sess_new(&r), FX_SESSION);
 		}
 		raw_write(&r, data, len);
-		shutdown(r.fd, SHUT_WR);
+		shutdown(r.tc.fd, SHUT_WR);
 		cr_assert(drain_replies(&r, &n, &ok),
 			  "corpus file %s: the agent neither answered nor "
 			  "closed",

@@ -254,8 +254,11 @@ void xerbla_(const char *name, const int *info, size_t len)
 }
 
 struct conn {
+	/* the accepted descriptor (in live_fds) and its transport; the
+	 * connection is opened on it in the connection's thread */
 	int fd;
-	struct rbuf rb;
+	const struct transport *t;
+	struct tconn tc;
 	struct client *client;
 	uint8_t *meta;
 	size_t meta_cap;
@@ -433,7 +436,7 @@ static int send_status(struct conn *k, uint16_t kind, uint64_t req, int status,
 		mp_put_int(&k->out, id);
 	else
 		mp_put_array(&k->out, 0);
-	return frame_send(k->fd, kind, req, &k->out, NULL, NULL);
+	return frame_send(&k->tc, kind, req, &k->out, NULL, NULL);
 }
 
 static int handle_hello(struct conn *k, const struct wire_hdr *h, size_t len)
@@ -527,7 +530,7 @@ static int handle_hello(struct conn *k, const struct wire_hdr *h, size_t len)
 		mp_put_uint(&k->out, vaccel_op_desc_at(i)->id);
 		mp_put_uint(&k->out, vaccel_op_desc_at(i)->sig_hash);
 	}
-	return frame_send(k->fd, WIRE_HELLO_REPLY, h->req_id, &k->out, NULL,
+	return frame_send(&k->tc, WIRE_HELLO_REPLY, h->req_id, &k->out, NULL,
 			  NULL)
 		   ? -1
 		   : 0;
@@ -617,7 +620,7 @@ static int ctrl_res_new(struct conn *k, struct mp_reader *r,
 			ret = VACCEL_ENOMEM;
 			goto out;
 		}
-		if (rbuf_read(k->fd, &k->rb, files[i].data, files[i].size)) {
+		if (tconn_recv(&k->tc, files[i].data, files[i].size)) {
 			ret = -1;
 			goto out;
 		}
@@ -786,7 +789,7 @@ static int drain(struct conn *k, uint64_t n)
 {
 	if (n > (64u << 20))
 		return -1;
-	return rbuf_read(k->fd, &k->rb, NULL, n) ? -1 : 0;
+	return tconn_recv(&k->tc, NULL, n) ? -1 : 0;
 }
 
 static int handle_call(struct conn *k, const struct wire_hdr *h, size_t len)
@@ -795,7 +798,7 @@ static int handle_call(struct conn *k, const struct wire_hdr *h, size_t len)
 	struct wire_call call;
 	char err[256];
 	bool shm = h->flags & WIRE_F_MEMFD;
-	int shm_fd = shm ? rbuf_take_fd(&k->rb) : -1;
+	int shm_fd = shm ? tconn_take_fd(&k->tc) : -1;
 	int ret;
 	if (shm && (shm_fd < 0 || h->raw_len)) {
 		ret = VACCEL_EINVAL;
@@ -860,7 +863,7 @@ static int handle_call(struct conn *k, const struct wire_hdr *h, size_t len)
 	}
 	for (uint32_t i = 0; i < call.nr_bufs; i++) {
 		if (call.bufs[i].on_wire &&
-		    rbuf_read(k->fd, &k->rb, mem[i], call.bufs[i].len)) {
+		    tconn_recv(&k->tc, mem[i], call.bufs[i].len)) {
 			io = -1;
 			goto done;
 		}
@@ -906,7 +909,7 @@ bind:
 				  "out of memory", NULL, NULL);
 	}
 	/* With a memfd the outputs are in place already. */
-	io = frame_send_ex(k->fd, WIRE_CALL_REPLY, h->req_id,
+	io = frame_send_ex(&k->tc, WIRE_CALL_REPLY, h->req_id,
 			   shm ? WIRE_F_MEMFD : 0, &k->out,
 			   shm ? NULL : &k->segs, NULL, -1)
 		 ? -1
@@ -944,22 +947,21 @@ done:
 static void *conn_main(void *arg)
 {
 	struct conn *k = arg;
+	int r = tconn_accept(&k->tc, k->t, k->fd, 0, 0);
+	if (r) {
+		vaccel_log(VACCEL_LOG_WARN, TAG, "%s: cannot open: %s", k->peer,
+			   strerror(-r));
+		goto closed;
+	}
 	for (;;) {
 		uint8_t hb[WIRE_HDR_SIZE];
 		struct wire_hdr h;
 		char err[160];
-		if (k->large && !rbuf_has_data(&k->rb)) {
-			/* Give the large-call block back if the client goes
-			 * quiet. */
-			struct pollfd p = {.fd = k->fd, .events = POLLIN};
-			int n;
-			do
-				n = poll(&p, 1, LARGE_IDLE_MS);
-			while (n < 0 && errno == EINTR);
-			if (n == 0)
-				large_release(k);
-		}
-		if (rbuf_read(k->fd, &k->rb, hb, sizeof(hb)))
+		/* Give the large-call block back if the client goes
+		 * quiet. */
+		if (k->large && tconn_wait(&k->tc, LARGE_IDLE_MS) == 0)
+			large_release(k);
+		if (tconn_recv(&k->tc, hb, sizeof(hb)))
 			break;
 		int ret = wire_hdr_decode(hb, &h, &opt.lim, err, sizeof(err));
 		if (ret) {
@@ -982,7 +984,7 @@ static void *conn_main(void *arg)
 			k->meta = m;
 			k->meta_cap = h.meta_len;
 		}
-		if (rbuf_read(k->fd, &k->rb, k->meta, h.meta_len))
+		if (tconn_recv(&k->tc, k->meta, h.meta_len))
 			break;
 		if (h.kind == WIRE_HELLO) {
 			if (handle_hello(k, &h, h.meta_len))
@@ -1007,6 +1009,7 @@ static void *conn_main(void *arg)
 		if (ret)
 			break;
 	}
+closed:
 	large_release(k);
 	shm_release(k);
 	client_detach(k->client);
@@ -1018,8 +1021,7 @@ static void *conn_main(void *arg)
 		}
 	pthread_cond_broadcast(&conns_cond);
 	pthread_mutex_unlock(&conns_lock);
-	close(k->fd);
-	rbuf_free(&k->rb);
+	tconn_close(&k->tc);
 	free(k->meta);
 	wbuf_free(&k->out);
 	segs_free(&k->segs);
@@ -1027,23 +1029,21 @@ static void *conn_main(void *arg)
 	return NULL;
 }
 
-static void start_conn(int fd, const char *where, bool unix_sock)
+static void start_conn(int fd, const char *where, const struct transport *t)
 {
 	struct conn *k = calloc(1, sizeof(*k));
-	if (!k || rbuf_init(&k->rb, 64 * 1024)) {
-		free(k);
+	if (!k) {
 		close(fd);
 		return;
 	}
 	k->fd = fd;
-	/* Only UNIX sockets carry memfds (WIRE_F_MEMFD). */
-	k->rb.want_fds = unix_sock;
+	k->t = t;
+	tconn_init(&k->tc);
 	snprintf(k->peer, sizeof(k->peer), "%s#%d", where, fd);
 	pthread_mutex_lock(&conns_lock);
 	if (nr_conns == sizeof(live_fds) / sizeof(live_fds[0])) {
 		pthread_mutex_unlock(&conns_lock);
 		vaccel_log(VACCEL_LOG_WARN, TAG, "too many connections");
-		rbuf_free(&k->rb);
 		free(k);
 		close(fd);
 		return;
@@ -1053,12 +1053,11 @@ static void start_conn(int fd, const char *where, bool unix_sock)
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_t t;
-	if (pthread_create(&t, &attr, conn_main, k)) {
+	pthread_t th;
+	if (pthread_create(&th, &attr, conn_main, k)) {
 		pthread_mutex_lock(&conns_lock);
 		live_fds[--nr_conns] = -1;
 		pthread_mutex_unlock(&conns_lock);
-		rbuf_free(&k->rb);
 		free(k);
 		close(fd);
 	}
@@ -1302,9 +1301,10 @@ static int parse_opts(int argc, char **argv)
 			usage(stdout);
 			exit(0);
 		case 'V':
-			printf("vaccel-agent %s (vAccel API %s, plugin ABI %s)\n",
-			       VACCEL_REMOTE_VERSION, VACCEL_VERSION,
-			       VACCEL_PLUGIN_ABI_STR);
+			printf(
+			    "vaccel-agent %s (vAccel API %s, plugin ABI %s)\n",
+			    VACCEL_REMOTE_VERSION, VACCEL_VERSION,
+			    VACCEL_PLUGIN_ABI_STR);
 			exit(0);
 		default:
 			usage(stderr);
@@ -1421,7 +1421,7 @@ int main(int argc, char **argv)
 				continue;
 			if (urls[i].t->accepted)
 				urls[i].t->accepted(fd);
-			start_conn(fd, opt.addrs[i], urls[i].t->pass_fds);
+			start_conn(fd, opt.addrs[i], urls[i].t);
 		}
 	}
 

@@ -3,15 +3,15 @@
 #include <errno.h>
 #include <stdlib.h>
 
-int frame_send(int fd, uint16_t kind, uint64_t req_id, const struct wbuf *meta,
-	       const struct segs *segs, uint64_t *sent)
+int frame_send(struct tconn *c, uint16_t kind, uint64_t req_id,
+	       const struct wbuf *meta, const struct segs *segs, uint64_t *sent)
 {
-	return frame_send_ex(fd, kind, req_id, 0, meta, segs, sent, -1);
+	return frame_send_ex(c, kind, req_id, 0, meta, segs, sent, -1);
 }
 
-int frame_send_ex(int fd, uint16_t kind, uint64_t req_id, uint32_t flags,
-		  const struct wbuf *meta, const struct segs *segs,
-		  uint64_t *sent, int pass_fd)
+int frame_send_ex(struct tconn *c, uint16_t kind, uint64_t req_id,
+		  uint32_t flags, const struct wbuf *meta,
+		  const struct segs *segs, uint64_t *sent, int pass_fd)
 {
 	uint8_t hdr[WIRE_HDR_SIZE];
 	struct wire_hdr h = {
@@ -36,7 +36,7 @@ int frame_send_ex(int fd, uint16_t kind, uint64_t req_id, uint32_t flags,
 	for (uint32_t i = 0; i < nseg; i++)
 		iov[2 + i] =
 		    (struct iovec){segs->v[i].buf, (size_t)segs->v[i].len};
-	int ret = io_writev_fd(fd, iov, (int)nseg + 2, sent, pass_fd);
+	int ret = tconn_sendv(c, iov, (int)nseg + 2, sent, pass_fd);
 	if (iov != small)
 		free(iov);
 	return ret;

@@ -37,8 +37,8 @@ int url_parse(const char *text, struct url *u, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	size_t off = (size_t)snprintf(err, errlen,
-				      "'%s': unknown scheme (use", text);
+	size_t off =
+	    (size_t)snprintf(err, errlen, "'%s': unknown scheme (use", text);
 	for (const struct transport *const *t = vaccel_transports;
 	     *t && off < errlen; t++)
 		off += (size_t)snprintf(err + off, errlen - off, "%s %s://",
@@ -57,4 +57,46 @@ int url_connect(const struct url *u, int timeout_ms)
 int url_listen(const struct url *u, unsigned int mode)
 {
 	return u->t ? u->t->listen(u, mode) : -EINVAL;
+}
+
+void tconn_init(struct tconn *c)
+{
+	*c = (struct tconn){.fd = -1};
+}
+
+static int tconn_open(struct tconn *c, const struct transport *t, int fd,
+		      bool server, int recv_ms, int send_ms)
+{
+	tconn_init(c);
+	c->t = t;
+	c->fd = fd;
+	c->recv_ms = recv_ms;
+	c->send_ms = send_ms;
+	int r = t->open(c, server);
+	if (r)
+		tconn_init(c);
+	return r;
+}
+
+int tconn_connect(struct tconn *c, const struct url *u, int connect_ms,
+		  int recv_ms, int send_ms)
+{
+	tconn_init(c);
+	int fd = url_connect(u, connect_ms);
+	if (fd < 0)
+		return fd;
+	return tconn_open(c, u->t, fd, false, recv_ms, send_ms);
+}
+
+int tconn_accept(struct tconn *c, const struct transport *t, int fd,
+		 int recv_ms, int send_ms)
+{
+	return tconn_open(c, t, fd, true, recv_ms, send_ms);
+}
+
+void tconn_close(struct tconn *c)
+{
+	if (c->t)
+		c->t->close(c);
+	tconn_init(c);
 }

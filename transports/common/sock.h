@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
-/* Stream plumbing shared by the transports, the rpc client and the agent:
- * whole-buffer I/O with timeouts, a buffered reader that takes passed
- * descriptors. Addresses and connections are transport.h's. */
+/* Stream plumbing shared by the transports: whole-buffer I/O with
+ * timeouts, a buffered reader that takes passed descriptors. Addresses
+ * and connections are transport.h's; nothing but transports/ uses these
+ * on a connection. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -11,7 +12,6 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
-#include "transport.h"
 #include <sys/socket.h>
 
 /* The transports' shared pieces. A decimal u32 (0 or -1). */

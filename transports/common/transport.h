@@ -5,17 +5,20 @@
  * Transports: each is one module (transports/<name>/<name>.c) exporting a
  * `const struct transport` for its URL scheme, listed once in
  * common/registry.c. The rpc client and the agent reach the wire only
- * through these slots and the stream helpers of sock.h.
+ * through these slots: addresses, listening and connecting work on
+ * descriptors; a connected descriptor then becomes a `struct tconn`, and
+ * every byte of every frame goes through the tconn slots.
  *
- * This is the connection half of the interface: addressing, listening,
- * connecting, per-connection setup, what the stream can carry besides
- * bytes. Frames still go over the connected descriptor with sock.h's
- * helpers.
+ * The stream transports (unix, tcp, vsock) share one implementation of
+ * the tconn slots (stream.c, TRANSPORT_STREAM_OPS); shm has its own, a
+ * ring in shared memory set up over a UNIX socket.
  */
 
+#include "sock.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 struct transport;
 
@@ -23,7 +26,7 @@ struct transport;
  * are that transport's (each uses its own). */
 struct url {
 	const struct transport *t;
-	/* unix: socket path */
+	/* unix, shm: socket path */
 	char path[108];
 	/* tcp: host (brackets stripped for IPv6) and port */
 	char host[256];
@@ -32,16 +35,35 @@ struct url {
 	uint32_t cid, vport;
 };
 
+/* One connection, the caller's storage. Made by tconn_connect() or
+ * tconn_accept(); used by one thread at a time (the agent's connection
+ * thread, or the rpc plugin's calling thread); released by tconn_close().
+ */
+struct tconn {
+	/* the transport that made it; NULL when closed */
+	const struct transport *t;
+	/* the connected descriptor (the shm transport's setup socket, where
+	 * the peer's death shows). Another thread may shutdown(2) it to
+	 * wake a blocked receive, on every transport. -1 when closed. */
+	int fd;
+	/* bytes read ahead of the caller, and descriptors passed with them
+	 * (stream transports) */
+	struct rbuf rb;
+	/* receive and send timeouts in ms (0: none) */
+	int recv_ms, send_ms;
+	/* the transport's own state (shm: the mapped region); owned */
+	void *priv;
+};
+
 struct transport {
 	/* the URL scheme, without "://" */
 	const char *scheme;
 	/* Fill u from the text after "scheme://". 0, or -1 with a reason
 	 * in err. Pure: no I/O. */
-	int (*parse)(const char *rest, struct url *u, char *err,
-		     size_t errlen);
-	/* A connected stream descriptor (close-on-exec, blocking), or
-	 * -errno. Blocks up to timeout_ms (0: the system's limit). The
-	 * caller owns the descriptor. */
+	int (*parse)(const char *rest, struct url *u, char *err, size_t errlen);
+	/* A connected descriptor (close-on-exec, blocking), or -errno.
+	 * Blocks up to timeout_ms (0: the system's limit). The caller owns
+	 * the descriptor. */
 	int (*connect)(const struct url *u, int timeout_ms);
 	/* A listening descriptor, or -errno; `mode` is the permission of
 	 * what listening creates in the file system, where anything. May
@@ -54,8 +76,46 @@ struct transport {
 	/* Set up a descriptor accept() returned (TCP_NODELAY). May be NULL.
 	 * Never blocks. */
 	void (*accepted)(int fd);
-	/* The stream passes descriptors (SCM_RIGHTS): the memfd path. */
+	/* The connection passes descriptors alongside frames (SCM_RIGHTS):
+	 * calls may take the memfd path. */
 	bool pass_fds;
+
+	/* ---- the connection: every slot below is non-NULL ---- */
+
+	/* Make c a connection over fd, from connect() (server false) or an
+	 * accepted one (server true). c->fd, timeouts are set; fd belongs
+	 * to c from here on, also on failure (open closes it then). Blocks
+	 * up to c's timeouts for what setup the transport needs (shm: the
+	 * region's handshake). 0 or -errno. */
+	int (*open)(struct tconn *c, bool server);
+	/* Write every byte of iov[0..n) (n may exceed IOV_MAX; iov is
+	 * consumed), passing `pass_fd` (>= 0, only where pass_fds) with the
+	 * first bytes; the caller keeps its descriptor. Blocks until all is
+	 * written or the send timeout. 0 or -errno (-ETIMEDOUT, -EPIPE,
+	 * -ECONNRESET); *sent (if non-NULL) counts the bytes that left, also
+	 * on failure. The memory is only read. */
+	int (*sendv)(struct tconn *c, struct iovec *iov, int n, uint64_t *sent,
+		     int pass_fd);
+	/* Read exactly n bytes into dst (NULL: discard them). Blocks up to
+	 * the receive timeout between bytes. 0, -ETIMEDOUT, -ECONNRESET when
+	 * the peer closed, -EPROTO when the peer broke the transport's own
+	 * rules (shm: an index outside the ring), or -errno. */
+	int (*recv)(struct tconn *c, void *dst, uint64_t n);
+	/* Whether a byte can be read without blocking. Never blocks. */
+	bool (*ready)(struct tconn *c);
+	/* Block up to timeout_ms (-1: forever) until a byte can be read or
+	 * the peer closed: 1, 0 on timeout. */
+	int (*wait)(struct tconn *c, int timeout_ms);
+	/* The oldest descriptor received and not taken (the caller owns
+	 * it), or -1. */
+	int (*take_fd)(struct tconn *c);
+	/* Close every descriptor received and not taken. */
+	void (*drop_fds)(struct tconn *c);
+	/* Forget bytes read ahead (a connection given up mid-frame). */
+	void (*discard)(struct tconn *c);
+	/* Release everything c holds and close c->fd; never writes to the
+	 * peer (a forked child drops its parent's connection this way). */
+	void (*close)(struct tconn *c);
 };
 
 /* Every transport, in registry order, NULL-terminated. */
@@ -64,6 +124,74 @@ extern const struct transport *const vaccel_transports[];
 /* Parse "scheme://rest" with the registered transport of that scheme.
  * 0, or -1 with a reason in err. */
 int url_parse(const char *text, struct url *u, char *err, size_t errlen);
-/* u->t's connect and listen. */
-int url_connect(const struct url *u, int timeout_ms);
+/* u->t's listen. */
 int url_listen(const struct url *u, unsigned int mode);
+/* u->t's connect, without a connection on top: a descriptor or -errno
+ * (probes, benchmarks' raw floor). */
+int url_connect(const struct url *u, int timeout_ms);
+
+/* A closed connection (tconn_is_open() false). */
+void tconn_init(struct tconn *c);
+static inline bool tconn_is_open(const struct tconn *c)
+{
+	return c->t != NULL;
+}
+/* Connect to u and open a connection on it with these timeouts (ms, 0:
+ * none); connect_ms bounds the connect. 0 or -errno (c stays closed). */
+int tconn_connect(struct tconn *c, const struct url *u, int connect_ms,
+		  int recv_ms, int send_ms);
+/* Open the server side of an accepted descriptor fd of transport t
+ * (fd is c's from here on, also on failure). 0 or -errno. */
+int tconn_accept(struct tconn *c, const struct transport *t, int fd,
+		 int recv_ms, int send_ms);
+/* Close c if open; c is then closed (tconn_init state). */
+void tconn_close(struct tconn *c);
+
+static inline int tconn_sendv(struct tconn *c, struct iovec *iov, int n,
+			      uint64_t *sent, int pass_fd)
+{
+	return c->t->sendv(c, iov, n, sent, pass_fd);
+}
+static inline int tconn_recv(struct tconn *c, void *dst, uint64_t n)
+{
+	return c->t->recv(c, dst, n);
+}
+static inline bool tconn_ready(struct tconn *c)
+{
+	return c->t->ready(c);
+}
+static inline int tconn_wait(struct tconn *c, int timeout_ms)
+{
+	return c->t->wait(c, timeout_ms);
+}
+static inline int tconn_take_fd(struct tconn *c)
+{
+	return c->t->take_fd(c);
+}
+static inline void tconn_drop_fds(struct tconn *c)
+{
+	c->t->drop_fds(c);
+}
+static inline void tconn_discard(struct tconn *c)
+{
+	c->t->discard(c);
+}
+
+/* The stream transports' connection slots (stream.c): frames go over the
+ * descriptor itself through c->rb. */
+int stream_open(struct tconn *c, bool server);
+int stream_sendv(struct tconn *c, struct iovec *iov, int n, uint64_t *sent,
+		 int pass_fd);
+int stream_recv(struct tconn *c, void *dst, uint64_t n);
+bool stream_ready(struct tconn *c);
+int stream_wait(struct tconn *c, int timeout_ms);
+int stream_take_fd(struct tconn *c);
+void stream_drop_fds(struct tconn *c);
+void stream_discard(struct tconn *c);
+void stream_close(struct tconn *c);
+
+#define TRANSPORT_STREAM_OPS                                                   \
+	.open = stream_open, .sendv = stream_sendv, .recv = stream_recv,       \
+	.ready = stream_ready, .wait = stream_wait, .take_fd = stream_take_fd, \
+	.drop_fds = stream_drop_fds, .discard = stream_discard,                \
+	.close = stream_close

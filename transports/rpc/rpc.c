@@ -35,12 +35,12 @@ struct out_slot {
 struct conn {
 	/* every thread's connection, for rpc_fini; guarded by conns_lock */
 	struct conn *next;
-	int fd;
+	/* the connection to the agent; closed between failures */
+	struct tconn tc;
 	pid_t pid;
 	uint64_t next_req;
 	struct wbuf meta;
 	struct segs segs;
-	struct rbuf rb;
 	/* reply meta storage */
 	uint8_t *rmeta;
 	size_t rmeta_cap;
@@ -116,10 +116,7 @@ static struct {
 
 static void conn_close(struct conn *c)
 {
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
-	rbuf_clear(&c->rb);
+	tconn_close(&c->tc);
 }
 
 static struct conn *conns;
@@ -138,14 +135,13 @@ static void conn_free(void *p)
 		}
 	}
 	pthread_mutex_unlock(&conns_lock);
-	if (c->pid == getpid())
-		conn_close(c);
+	/* a forked child's copy too: closing it writes nothing */
+	conn_close(c);
 	memfd_drop(c);
 	free(c->outs);
 	free(c->bounce);
 	wbuf_free(&c->meta);
 	segs_free(&c->segs);
-	rbuf_free(&c->rb);
 	free(c->rmeta);
 	free(c);
 }
@@ -249,7 +245,7 @@ static int read_reply(struct conn *c, uint16_t kind, uint64_t req,
 {
 	uint8_t hb[WIRE_HDR_SIZE];
 	char err[128];
-	int r = rbuf_read(c->fd, &c->rb, hb, sizeof(hb));
+	int r = tconn_recv(&c->tc, hb, sizeof(hb));
 	if (r)
 		return r;
 	if (wire_hdr_decode(hb, h, &g.lim, err, sizeof(err))) {
@@ -273,7 +269,7 @@ static int read_reply(struct conn *c, uint16_t kind, uint64_t req,
 		c->rmeta = m;
 		c->rmeta_cap = h->meta_len;
 	}
-	r = rbuf_read(c->fd, &c->rb, c->rmeta, h->meta_len);
+	r = tconn_recv(&c->tc, c->rmeta, h->meta_len);
 	if (r)
 		return r;
 	*len = h->meta_len;
@@ -301,7 +297,7 @@ static int hello(struct conn *c, bool *known)
 	if (c->meta.failed)
 		return -ENOMEM;
 	uint64_t req = c->next_req++;
-	int r = frame_send(c->fd, WIRE_HELLO, req, &c->meta, NULL, NULL);
+	int r = frame_send(&c->tc, WIRE_HELLO, req, &c->meta, NULL, NULL);
 	if (r)
 		return r;
 	struct wire_hdr h;
@@ -359,7 +355,7 @@ static int ctrl(struct conn *c, struct wbuf *meta, struct segs *segs,
 		int64_t *id)
 {
 	uint64_t req = c->next_req++;
-	int r = frame_send(c->fd, WIRE_CTRL, req, meta, segs, NULL);
+	int r = frame_send(&c->tc, WIRE_CTRL, req, meta, segs, NULL);
 	if (r)
 		goto broken;
 	struct wire_hdr h;
@@ -473,16 +469,15 @@ static struct conn *get_conn(int *err)
 {
 	struct conn *c = pthread_getspecific(g.conn_key);
 	pid_t pid = getpid();
-	if (c && c->pid == pid && c->fd >= 0)
+	if (c && c->pid == pid && tconn_is_open(&c->tc))
 		return c;
 	if (!c) {
 		c = calloc(1, sizeof(*c));
-		if (!c || rbuf_init(&c->rb, 64 * 1024)) {
-			free(c);
+		if (!c) {
 			*err = VACCEL_ENOMEM;
 			return NULL;
 		}
-		c->fd = -1;
+		tconn_init(&c->tc);
 		c->mfd = -1;
 		c->pid = pid;
 		pthread_setspecific(g.conn_key, c);
@@ -492,13 +487,10 @@ static struct conn *get_conn(int *err)
 		pthread_mutex_unlock(&conns_lock);
 	}
 	if (c->pid != pid) {
-		/* Forked: the socket is the parent's conversation. Drop our
-		 * copy of the descriptor without a word on the wire. */
-		if (c->fd >= 0)
-			close(c->fd);
-		c->fd = -1;
+		/* Forked: the connection is the parent's conversation. Drop
+		 * our copy without a word on the wire. */
+		tconn_close(&c->tc);
 		c->pid = pid;
-		rbuf_clear(&c->rb);
 		/* The memfd is shared with the parent: never write to it. */
 		memfd_drop(c);
 	}
@@ -511,19 +503,17 @@ static struct conn *get_conn(int *err)
 		}
 		g.key_pid = pid;
 	}
-	int fd = url_connect(&g.url, g.connect_timeout_ms);
-	if (fd < 0) {
+	int cr = tconn_connect(&c->tc, &g.url, g.connect_timeout_ms,
+			       g.timeout_ms, g.timeout_ms);
+	if (cr) {
 		pthread_mutex_unlock(&g.lock);
 		vaccel_log(VACCEL_LOG_ERROR, TAG,
 			   "cannot reach the agent at %s: %s", g.address,
-			   strerror(-fd));
+			   strerror(-cr));
 		*err = VACCEL_EREMOTEIO;
 		return NULL;
 	}
-	sock_set_timeouts(fd, g.timeout_ms, g.timeout_ms);
-	c->fd = fd;
 	c->next_req = 1;
-	rbuf_clear(&c->rb);
 	bool known = false;
 	int r = hello(c, &known);
 	if (r) {
@@ -658,7 +648,7 @@ static int rpc_resource_unregister(void *priv, struct vaccel_resource *res,
 		still_used |= g.regs[i].res == res;
 		i++;
 	}
-	bool usable = c && c->fd >= 0;
+	bool usable = c && tconn_is_open(&c->tc);
 	if (usable)
 		remote_pair(c, WIRE_CTRL_RES_UNREG, res->remote_id,
 			    sess->remote_id);
@@ -700,7 +690,7 @@ static void layout(const struct vaccel_op_desc *op,
 		case VACCEL_ARGK_INOUT:
 			fn(ctx, a->buf, a->len,
 			   k != VACCEL_ARGK_OUT &&
-				   !wire_arg_overwritten(&op->args[i], args),
+			       !wire_arg_overwritten(&op->args[i], args),
 			   k != VACCEL_ARGK_IN);
 			break;
 		case VACCEL_ARGK_ARGS_IN:
@@ -878,7 +868,7 @@ static int bounce_read(struct conn *c, uint64_t n)
 			return -ENOMEM;
 		c->bounce_cap = (size_t)n;
 	}
-	return rbuf_read(c->fd, &c->rb, c->bounce, n);
+	return tconn_recv(&c->tc, c->bounce, n);
 }
 
 /* After a call: one grown for a large output is not kept. */
@@ -953,7 +943,7 @@ static int put_seg(struct put *p, void *dst, enum put_way way,
 		/* read straight into the caller's output: a reply cut short
 		 * leaves it partly written */
 		*p->touched = true;
-		return rbuf_read(c->fd, &c->rb, sg->buf, sg->len);
+		return tconn_recv(&c->tc, sg->buf, sg->len);
 	} else {
 		/* whole first: a reply cut short leaves this one untouched */
 		int r = bounce_read(c, sg->len);
@@ -1056,7 +1046,7 @@ static int roundtrip(struct conn *c, struct vaccel_session *sess,
 		return r;
 	bool shm = memfd_prepare(c, op, args);
 	uint64_t req = c->next_req++, sent = 0;
-	r = frame_send_ex(c->fd, WIRE_CALL, req, shm ? WIRE_F_MEMFD : 0,
+	r = frame_send_ex(&c->tc, WIRE_CALL, req, shm ? WIRE_F_MEMFD : 0,
 			  &c->meta, shm ? NULL : &c->segs, &sent,
 			  shm ? c->mfd : -1);
 	*sent_any = sent > 0;

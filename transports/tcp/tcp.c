@@ -108,4 +108,5 @@ const struct transport transport_tcp = {
     .connect = tcp_connect,
     .listen = tcp_listen,
     .accepted = tcp_accepted,
+    TRANSPORT_STREAM_OPS,
 };

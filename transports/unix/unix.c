@@ -10,8 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static int unix_parse(const char *rest, struct url *u, char *err,
-		      size_t errlen)
+static int unix_parse(const char *rest, struct url *u, char *err, size_t errlen)
 {
 	if (!*rest || strlen(rest) >= sizeof(u->path)) {
 		snprintf(err, errlen, "a unix socket path must be 1-%zu bytes",
@@ -58,8 +57,9 @@ static int unix_listen(const struct url *u, unsigned int mode)
 			return -EEXIST;
 		}
 		int probe = socket(AF_UNIX, SOCK_STREAM, 0);
-		bool alive = probe >= 0 && connect(probe, (struct sockaddr *)&sa,
-						   sizeof(sa)) == 0;
+		bool alive =
+		    probe >= 0 &&
+		    connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0;
 		if (probe >= 0)
 			close(probe);
 		if (alive) {
@@ -92,4 +92,5 @@ const struct transport transport_unix = {
     .listen = unix_listen,
     .unlisten = unix_unlisten,
     .pass_fds = true,
+    TRANSPORT_STREAM_OPS,
 };

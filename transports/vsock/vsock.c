@@ -9,8 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int vsock_parse(const char *p, struct url *u, char *err,
-		       size_t errlen)
+static int vsock_parse(const char *p, struct url *u, char *err, size_t errlen)
 {
 	char cid[16];
 	const char *colon = strchr(p, ':');
@@ -20,7 +19,8 @@ static int vsock_parse(const char *p, struct url *u, char *err,
 	}
 	memcpy(cid, p, (size_t)(colon - p));
 	cid[colon - p] = '\0';
-	if (sock_parse_u32(cid, &u->cid) || sock_parse_u32(colon + 1, &u->vport)) {
+	if (sock_parse_u32(cid, &u->cid) ||
+	    sock_parse_u32(colon + 1, &u->vport)) {
 		snprintf(err, errlen, "bad cid or port");
 		return -1;
 	}
@@ -29,9 +29,8 @@ static int vsock_parse(const char *p, struct url *u, char *err,
 
 static struct sockaddr_vm vsock_addr(const struct url *u)
 {
-	return (struct sockaddr_vm){.svm_family = AF_VSOCK,
-				    .svm_cid = u->cid,
-				    .svm_port = u->vport};
+	return (struct sockaddr_vm){
+	    .svm_family = AF_VSOCK, .svm_cid = u->cid, .svm_port = u->vport};
 }
 
 static int vsock_connect(const struct url *u, int timeout_ms)
@@ -61,4 +60,5 @@ const struct transport transport_vsock = {
     .parse = vsock_parse,
     .connect = vsock_connect,
     .listen = vsock_listen,
+    TRANSPORT_STREAM_OPS,
 };
