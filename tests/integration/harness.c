@@ -198,9 +198,11 @@ static void pick_address(struct agent *a)
 {
 	switch (a->transport) {
 	case ITEST_UNIX:
+	case ITEST_SHM:
 		snprintf(a->sock_path, sizeof(a->sock_path), "%s/agent.sock",
 			 a->dir);
-		snprintf(a->url, sizeof(a->url), "unix://%s", a->sock_path);
+		snprintf(a->url, sizeof(a->url), "%s://%s",
+			 transport_names[a->transport], a->sock_path);
 		snprintf(a->client_url, sizeof(a->client_url), "%s", a->url);
 		break;
 	case ITEST_TCP: {
@@ -231,6 +233,8 @@ static void pick_address(struct agent *a)
 			 (unsigned int)VMADDR_CID_LOCAL, port);
 		break;
 	}
+	case ITEST_NR:
+		break;
 	}
 }
 
@@ -422,7 +426,7 @@ void agent_stop_check(struct agent *a)
 			       "exit status 0; log:\n%s",
 			       how, t);
 	}
-	if (a->transport == ITEST_UNIX) {
+	if (a->transport == ITEST_UNIX || a->transport == ITEST_SHM) {
 		struct stat sb;
 		cr_assert_neq(lstat(a->sock_path, &sb), 0,
 			      "the agent left its socket %s behind",
@@ -464,13 +468,14 @@ void itest_init(void)
 	if (!t || !*t)
 		t = "unix";
 	bool found = false;
-	for (int i = 0; i <= ITEST_VSOCK; i++) {
+	for (int i = 0; i < ITEST_NR; i++) {
 		if (strcmp(t, transport_names[i]) == 0) {
 			itest_agent.transport = (enum itest_transport)i;
 			found = true;
 		}
 	}
-	cr_assert(found, "ITEST_TRANSPORT='%s': want unix, tcp or vsock", t);
+	cr_assert(found, "ITEST_TRANSPORT='%s': want unix, tcp, vsock or shm",
+		  t);
 	if (itest_agent.transport == ITEST_VSOCK) {
 		const char *why = vsock_unavailable();
 		if (why)

@@ -6,9 +6,9 @@
  * serving the noop plugin, and clients in the test process (through the
  * rpc transport plugin) or on raw sockets speaking hand-made frames.
  *
- * One test binary runs once per transport; ITEST_TRANSPORT (unix, tcp or
- * vsock) picks it. Every Criterion test runs in its own process and starts
- * its own agent: itest_begin() starts it and boots libvaccel on the rpc
+ * One test binary runs once per transport; ITEST_TRANSPORT (unix, tcp,
+ * vsock or shm) picks it. Every Criterion test runs in its own process and
+ * starts its own agent: itest_begin() starts it and boots libvaccel on the rpc
  * plugin; itest_end() closes the library, stops the agent with SIGTERM and
  * asserts that it exited 0, removed its unix socket and printed no
  * sanitizer report. Assertions made in a .fini fixture do not fail a
@@ -29,9 +29,10 @@
 #include <vaccel/remote.h>
 #include "ops_internal_gen.h"
 
-#define ITEST_TRANSPORTS_LIST(X) X(UNIX, "unix") X(TCP, "tcp") X(VSOCK, "vsock")
+#define ITEST_TRANSPORTS_LIST(X)                                               \
+	X(UNIX, "unix") X(TCP, "tcp") X(VSOCK, "vsock") X(SHM, "shm")
 #define ITEST_T_ENUM_ITEM(name, str) ITEST_##name,
-enum itest_transport { ITEST_TRANSPORTS_LIST(ITEST_T_ENUM_ITEM) };
+enum itest_transport { ITEST_TRANSPORTS_LIST(ITEST_T_ENUM_ITEM) ITEST_NR };
 #undef ITEST_T_ENUM_ITEM
 
 #define ITEST_MAX_EXTRA 8

@@ -8,12 +8,10 @@
 extern const struct transport transport_unix;
 extern const struct transport transport_tcp;
 extern const struct transport transport_vsock;
+extern const struct transport transport_shm;
 
 const struct transport *const vaccel_transports[] = {
-    &transport_unix,
-    &transport_tcp,
-    &transport_vsock,
-    NULL,
+    &transport_unix, &transport_tcp, &transport_vsock, &transport_shm, NULL,
 };
 
 int url_parse(const char *text, struct url *u, char *err, size_t errlen)
