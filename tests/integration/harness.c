@@ -145,6 +145,16 @@ static char *log_tail(const struct agent *a, size_t from, size_t max)
 	return t;
 }
 
+unsigned int agent_log_count(const struct agent *a, const char *needle)
+{
+	char *all = test_read_file(a->log_path, NULL);
+	unsigned int n = 0;
+	for (const char *p = all; p && (p = strstr(p, needle)); p++)
+		n++;
+	free(all);
+	return n;
+}
+
 static size_t log_size(const struct agent *a)
 {
 	struct stat st;

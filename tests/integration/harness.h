@@ -83,6 +83,8 @@ void agent_kill(struct agent *a, int sig);
 bool agent_alive(struct agent *a);
 /* Assert the agent's log holds no sanitizer report. */
 void agent_check_log(const struct agent *a);
+/* How often the agent's log (all of it) has needle. */
+unsigned int agent_log_count(const struct agent *a, const char *needle);
 
 /* Set VACCEL_PLUGINS, VACCEL_RPC_ADDRESS and the rpc timeouts for a
  * client of `a` (in this process and the children it forks). */

@@ -2,12 +2,15 @@
 /*
  * The transport conformance suite: what every transport must do, checked
  * through a real vaccel-agent serving the noop plugin. meson runs this
- * binary once per transport (ITEST_TRANSPORT=unix, tcp, vsock); vsock skips,
- * saying why, where the kernel cannot connect a vsock stream locally.
+ * binary once per transport (ITEST_TRANSPORT=unix, tcp, vsock, shm); vsock
+ * skips, saying why, where the kernel cannot connect a vsock stream locally.
  */
 #include "client.h"
 #include "harness.h"
 #include "opcall.h"
+#include "shm.h"
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -761,4 +764,161 @@ Test(conformance, overwritten_inout_travels_back_only)
 		wbuf_free(&meta);
 		segs_free(&segs);
 	}
+}
+
+/* ---- shm: the region a guest hands over ---------------------------------- */
+
+/* A region of `ring`-byte rings (memfd, sealed or not) and two doorbells
+ * (eventfds, or pipes where `pipes`), offered to the agent on a fresh
+ * socket. Returns the agent's status, or -1 when it closed without one;
+ * *sock keeps the socket, *map the region (NULL on refusal). */
+struct shm_try {
+	int sock;
+	uint8_t *map;
+	size_t len;
+	int bells[2];
+};
+
+static int shm_offer(struct shm_try *t, uint64_t ring, bool seal, bool pipes,
+		     uint32_t version)
+{
+	struct url u;
+	char err[200];
+	memset(t, 0, sizeof(*t));
+	cr_assert_eq(url_parse(itest_agent.client_url, &u, err, sizeof(err)), 0,
+		     "%s", err);
+	t->sock = url_connect(&u, 5000);
+	cr_assert_geq(t->sock, 0, "connect: %s", strerror(-t->sock));
+	t->len = SHM_CTL_SIZE + 2 * ring;
+	int mfd = memfd_create("itest-shm", MFD_ALLOW_SEALING);
+	cr_assert_geq(mfd, 0);
+	cr_assert_eq(ftruncate(mfd, (off_t)t->len), 0);
+	if (seal)
+		cr_assert_eq(
+		    fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
+	t->map = mmap(NULL, t->len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	cr_assert_neq(t->map, MAP_FAILED);
+	int p[2] = {-1, -1};
+	if (pipes) {
+		cr_assert_eq(pipe(p), 0);
+		t->bells[0] = p[1];
+		t->bells[1] = p[0];
+	} else {
+		t->bells[0] = eventfd(0, EFD_NONBLOCK);
+		t->bells[1] = eventfd(0, EFD_NONBLOCK);
+	}
+	struct shm_setup msg = {SHM_MAGIC, version, ring};
+	int fds[3] = {mfd, t->bells[0], t->bells[1]};
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(fds))];
+	} ctl;
+	memset(&ctl, 0, sizeof(ctl));
+	struct iovec iov = {&msg, sizeof(msg)};
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = ctl.buf,
+			   .msg_controllen = sizeof(ctl.buf)};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(cm), fds, sizeof(fds));
+	cr_assert_eq(sendmsg(t->sock, &m, 0), (ssize_t)sizeof(msg));
+	close(mfd);
+	struct shm_setup_reply rep;
+	ssize_t got = recv(t->sock, &rep, sizeof(rep), MSG_WAITALL);
+	if (got != (ssize_t)sizeof(rep))
+		return -1;
+	cr_assert_eq(rep.magic, SHM_MAGIC);
+	return rep.status;
+}
+
+static void shm_drop(struct shm_try *t)
+{
+	close(t->sock);
+	munmap(t->map, t->len);
+	close(t->bells[0]);
+	close(t->bells[1]);
+}
+
+/* The agent closes t's socket within a few seconds. */
+static void shm_expect_closed(struct shm_try *t, const char *what)
+{
+	struct pollfd p = {.fd = t->sock, .events = POLLIN};
+	cr_assert_eq(poll(&p, 1, 10000), 1, "%s: the agent kept it open", what);
+	char c;
+	cr_assert_eq(recv(t->sock, &c, 1, 0), 0,
+		     "%s: the agent sent bytes instead of closing", what);
+}
+
+/* The agent still serves a well-behaved client. */
+static void still_serving(const char *after)
+{
+	struct raw r;
+	raw_open(&r, &itest_agent, 10000);
+	cr_assert_eq(raw_hello(&r, NULL, NULL), VACCEL_OK,
+		     "no service after %s", after);
+	int64_t s = raw_sess_new(&r);
+	assert_ok((int)raw_noop(&r, s));
+	raw_close(&r);
+}
+
+Test(conformance, shm_region_is_checked)
+{
+	itest_begin(NULL);
+	if (itest_agent.transport != ITEST_SHM) {
+		itest_end();
+		cr_skip_test("the shared region is the shm transport's");
+	}
+	struct shm_try t;
+	cr_assert_eq(shm_offer(&t, 65536, false, false, SHM_VERSION),
+		     VACCEL_EINVAL, "an unsealed memfd must be refused");
+	shm_drop(&t);
+	cr_assert_eq(shm_offer(&t, 65536, true, true, SHM_VERSION),
+		     VACCEL_EINVAL, "pipes as doorbells must be refused");
+	shm_drop(&t);
+	cr_assert_eq(shm_offer(&t, 65536 + 4096, true, false, SHM_VERSION),
+		     VACCEL_EINVAL, "a ring of no power of two");
+	shm_drop(&t);
+	cr_assert_eq(shm_offer(&t, 65536, true, false, SHM_VERSION + 1),
+		     VACCEL_EPROTO_VERSION, "another setup version");
+	shm_drop(&t);
+	still_serving("refused regions");
+
+	/* Accepted, then lied about: a head a whole ring past the tail,
+	 * then one behind it. The agent must close, not read outside. */
+	static const uint64_t heads[] = {65536 + 1, UINT64_MAX - 7};
+	for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
+		cr_assert_eq(shm_offer(&t, 65536, true, false, SHM_VERSION),
+			     VACCEL_OK);
+		struct shm_ctl *ctl = (struct shm_ctl *)t.map;
+		atomic_store(&ctl->head[SHM_UP].v, heads[i]);
+		uint64_t one = 1;
+		cr_assert_eq(write(t.bells[0], &one, sizeof(one)),
+			     (ssize_t)sizeof(one));
+		shm_expect_closed(&t, "a head outside the ring");
+		shm_drop(&t);
+		cr_assert_eq(agent_log_count(&itest_agent,
+					     "guest's head index is outside "
+					     "the ring"),
+			     i + 1, "the agent should say why it closed");
+	}
+	/* A header whose meta never comes, then the guest dies: the
+	 * agent's reader must notice the socket. */
+	cr_assert_eq(shm_offer(&t, 65536, true, false, SHM_VERSION), VACCEL_OK);
+	uint8_t *up = t.map + SHM_CTL_SIZE;
+	struct wire_hdr h = {.magic = WIRE_MAGIC,
+			     .version = WIRE_VERSION,
+			     .kind = WIRE_HELLO,
+			     .req_id = 1,
+			     .meta_len = 1000};
+	wire_hdr_encode(&h, up);
+	atomic_store(&((struct shm_ctl *)t.map)->head[SHM_UP].v, WIRE_HDR_SIZE);
+	uint64_t one = 1;
+	cr_assert_eq(write(t.bells[0], &one, sizeof(one)),
+		     (ssize_t)sizeof(one));
+	shm_drop(&t);
+	still_serving("a guest that died mid-frame");
+	itest_end();
 }

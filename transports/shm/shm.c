@@ -99,6 +99,15 @@ static void ring_bell(struct shm_conn *s)
 	}
 }
 
+/* -EPROTO, said in the log. */
+static int broken(struct shm_conn *s, const char *which)
+{
+	vaccel_log(VACCEL_LOG_WARN, "shm",
+		   "the %s's %s index is outside the ring; closing",
+		   s->me == SHM_AGENT ? "guest" : "agent", which);
+	return -EPROTO;
+}
+
 typedef int64_t (*shm_cond)(struct shm_conn *s);
 
 /*
@@ -178,7 +187,7 @@ static int shm_sendv(struct tconn *c, struct iovec *iov, int n, uint64_t *sent,
 		while (left) {
 			int64_t space = tx_space(s);
 			if (space < 0) {
-				r = -EPROTO;
+				r = broken(s, "tail");
 				goto out;
 			}
 			if (space == 0) {
@@ -224,7 +233,7 @@ static int shm_recv(struct tconn *c, void *dst, uint64_t n)
 	while (n) {
 		int64_t avail = rx_avail(s);
 		if (avail < 0)
-			return -EPROTO;
+			return broken(s, "head");
 		if (avail == 0) {
 			int r = shm_block(c, rx_avail, false, c->recv_ms);
 			if (r)
