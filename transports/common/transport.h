@@ -79,6 +79,9 @@ struct transport {
 	/* The connection passes descriptors alongside frames (SCM_RIGHTS):
 	 * calls may take the memfd path. */
 	bool pass_fds;
+	/* The address admits one connection at a time (a VM's virtio
+	 * port): the rpc plugin shares it among a program's threads. */
+	bool one_conn;
 
 	/* ---- the connection: every slot below is non-NULL ---- */
 

@@ -4,7 +4,9 @@
  * it to a vaccel-agent over unix, tcp or vsock (VACCEL_RPC_ADDRESS).
  *
  * Connections are per thread, opened lazily, so a multithreaded program's
- * calls run concurrently. All connections of a process share one random
+ * calls run concurrently; where the transport admits one connection only
+ * (virtio), or VACCEL_RPC_SHARED=1, the threads share one, with replies
+ * matched to calls by request id. All connections of a process share one random
  * client key, so the agent gives them one table of sessions and resources.
  * When the agent does not know the key (first contact, agent restarted,
  * or we are a forked child with a fresh key) every mirrored object is
@@ -35,10 +37,35 @@ struct out_slot {
 struct conn {
 	/* every thread's connection, for rpc_fini; guarded by conns_lock */
 	struct conn *next;
-	/* the connection to the agent; closed between failures */
-	struct tconn tc;
+	/* the connection this thread's frames use: its own, or the shared
+	 * one (mux) */
+	struct tconn *tc;
+	/* its own; closed between failures */
+	struct tconn own;
 	pid_t pid;
 	uint64_t next_req;
+	/* the request in flight and the reply it waits for */
+	uint64_t req;
+	uint16_t want_kind;
+	/* the shared connection's generation the request went out on */
+	uint64_t gen;
+	/* shared connection: the next waiting thread; set when the reply
+	 * is in (result: 0, or why there is none) */
+	struct conn *next_waiting;
+	bool done;
+	int result;
+	/* the reply's header and meta length, once read */
+	struct wire_hdr rh;
+	size_t rlen;
+	/* run on the reply once its meta is in, by whichever thread reads
+	 * it: takes the rest of the frame (NULL: there is none) */
+	int (*finish)(struct conn *c);
+	/* the call in flight, for finish_call() */
+	const struct vaccel_op_desc *op;
+	struct vaccel_oparg *args;
+	bool shm;
+	int *status;
+	bool *touched;
 	struct wbuf meta;
 	struct segs segs;
 	/* reply meta storage */
@@ -114,9 +141,75 @@ static struct {
 	size_t nr_regs, cap_regs;
 } g = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
+/*
+ * The shared connection. Where the transport admits one connection at a
+ * time (a VM's virtio port) or VACCEL_RPC_SHARED=1 asks for it, every
+ * thread's frames go over this one, each request under its own id. A
+ * frame is written whole under send_lock; replies are matched by id, not
+ * by order: the one thread reading at a time takes the next reply,
+ * whoever's it is, into that thread's destinations (its finish), marks
+ * it done and wakes the waiters.
+ */
+static struct {
+	bool on;
+	/* a frame's writer; taken before `lock` */
+	pthread_mutex_t send_lock;
+	/* guards what follows */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct tconn tc;
+	/* handshaken: threads may send (get_conn) */
+	_Atomic bool ready;
+	pid_t pid;
+	uint64_t next_req;
+	/* bumped at every connect: a late failure report from an older
+	 * connection never closes a newer one */
+	uint64_t gen;
+	/* a thread is reading a reply */
+	bool reading;
+	/* threads waiting for their reply */
+	struct conn *waiting;
+} mux = {.send_lock = PTHREAD_MUTEX_INITIALIZER,
+	 .lock = PTHREAD_MUTEX_INITIALIZER,
+	 .cond = PTHREAD_COND_INITIALIZER};
+
+/* Close the shared connection and fail every waiting call with r. Holds
+ * send_lock and lock; no thread is reading. */
+static void mux_close_locked(int r)
+{
+	tconn_close(&mux.tc);
+	atomic_store(&mux.ready, false);
+	for (struct conn *w = mux.waiting; w; w = w->next_waiting) {
+		w->done = true;
+		w->result = r;
+	}
+	mux.waiting = NULL;
+	pthread_cond_broadcast(&mux.cond);
+}
+
+/* The shared connection of generation gen failed: close it, or, while a
+ * thread reads from it, cut it so that the reader fails and closes it. */
+static void mux_break(uint64_t gen, int r)
+{
+	pthread_mutex_lock(&mux.send_lock);
+	pthread_mutex_lock(&mux.lock);
+	if (gen == mux.gen && tconn_is_open(&mux.tc)) {
+		atomic_store(&mux.ready, false);
+		if (mux.reading)
+			shutdown(mux.tc.fd, SHUT_RDWR);
+		else
+			mux_close_locked(r);
+	}
+	pthread_mutex_unlock(&mux.lock);
+	pthread_mutex_unlock(&mux.send_lock);
+}
+
 static void conn_close(struct conn *c)
 {
-	tconn_close(&c->tc);
+	if (mux.on)
+		mux_break(c->gen, -ECONNRESET);
+	else
+		tconn_close(&c->own);
 }
 
 static struct conn *conns;
@@ -136,7 +229,7 @@ static void conn_free(void *p)
 	}
 	pthread_mutex_unlock(&conns_lock);
 	/* a forked child's copy too: closing it writes nothing */
-	conn_close(c);
+	tconn_close(&c->own);
 	memfd_drop(c);
 	free(c->outs);
 	free(c->bounce);
@@ -212,6 +305,8 @@ static int rpc_init(void *priv)
 	g.memfd_keep_total =
 	    env_size("VACCEL_RPC_MEMFD_KEEP_TOTAL", 256u << 20);
 	wire_limits_default(&g.lim);
+	const char *shared = getenv("VACCEL_RPC_SHARED");
+	mux.on = g.url.t->one_conn || (shared && strcmp(shared, "1") == 0);
 	if (pthread_key_create(&g.conn_key, conn_free))
 		return VACCEL_ENOMEM;
 	g.key_pid = 0;
@@ -228,6 +323,9 @@ static void rpc_fini(void *priv)
 	pthread_setspecific(g.conn_key, NULL);
 	while (conns)
 		conn_free(conns);
+	tconn_close(&mux.tc);
+	atomic_store(&mux.ready, false);
+	mux.pid = 0;
 	pthread_key_delete(g.conn_key);
 	free(g.token);
 	free(g.sessions);
@@ -238,42 +336,151 @@ static void rpc_fini(void *priv)
 	g.lock = lock;
 }
 
-/* Read one reply frame of `kind` into c->rmeta; returns meta length via
- * *len and the header via *h. */
-static int read_reply(struct conn *c, uint16_t kind, uint64_t req,
-		      struct wire_hdr *h, size_t *len)
+/* The waiting thread whose request is req, taken off the list; NULL if
+ * none. Under mux.lock. */
+static struct conn *mux_take(uint64_t req)
+{
+	for (struct conn **pp = &mux.waiting; *pp; pp = &(*pp)->next_waiting) {
+		if ((*pp)->req == req) {
+			struct conn *w = *pp;
+			*pp = w->next_waiting;
+			return w;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Read the next reply on tc: its header, then its meta into its
+ * thread's rmeta, then the rest through that thread's finish. Without
+ * the shared connection the reply must be self's. *to receives the
+ * thread it was for (NULL: none, or it could not be told). 0, or why the
+ * stream is no longer usable (the reply's thread gets that as result).
+ */
+static int read_one(struct tconn *tc, struct conn *self, struct conn **to)
 {
 	uint8_t hb[WIRE_HDR_SIZE];
 	char err[128];
-	int r = tconn_recv(&c->tc, hb, sizeof(hb));
+	struct wire_hdr h;
+	struct conn *c = self;
+	*to = NULL;
+	int r = tconn_recv(tc, hb, sizeof(hb));
 	if (r)
 		return r;
-	if (wire_hdr_decode(hb, h, &g.lim, err, sizeof(err))) {
+	if (wire_hdr_decode(hb, &h, &g.lim, err, sizeof(err))) {
 		vaccel_log(VACCEL_LOG_ERROR, TAG, "bad reply from agent: %s",
 			   err);
 		return -EPROTO;
 	}
-	if (h->kind != kind || h->req_id != req) {
+	if (mux.on) {
+		pthread_mutex_lock(&mux.lock);
+		c = mux_take(h.req_id);
+		pthread_mutex_unlock(&mux.lock);
+	}
+	if (!c || h.kind != c->want_kind || h.req_id != c->req) {
 		vaccel_log(VACCEL_LOG_ERROR, TAG,
-			   "reply out of order (kind %s, id %llu; expected "
-			   "%s, %llu)",
-			   wire_kind_to_str(h->kind),
-			   (unsigned long long)h->req_id,
-			   wire_kind_to_str(kind), (unsigned long long)req);
+			   "reply %s %llu answers no request waiting for it",
+			   wire_kind_to_str(h.kind),
+			   (unsigned long long)h.req_id);
+		*to = c;
 		return -EPROTO;
 	}
-	if (h->meta_len > c->rmeta_cap) {
-		uint8_t *m = realloc(c->rmeta, h->meta_len);
+	*to = c;
+	if (h.meta_len > c->rmeta_cap) {
+		uint8_t *m = realloc(c->rmeta, h.meta_len);
 		if (!m)
 			return -ENOMEM;
 		c->rmeta = m;
-		c->rmeta_cap = h->meta_len;
+		c->rmeta_cap = h.meta_len;
 	}
-	r = tconn_recv(&c->tc, c->rmeta, h->meta_len);
+	r = tconn_recv(tc, c->rmeta, h.meta_len);
 	if (r)
 		return r;
-	*len = h->meta_len;
-	return 0;
+	c->rh = h;
+	c->rlen = h.meta_len;
+	return c->finish ? c->finish(c) : 0;
+}
+
+/* Send one frame from c under a fresh request id, expecting a reply of
+ * reply_kind, which await_reply() then waits for. On the shared
+ * connection c is listed as waiting before a byte leaves. 0 or -errno;
+ * *sent counts the bytes that left. */
+static int send_frame(struct conn *c, uint16_t kind, uint32_t flags,
+		      const struct wbuf *meta, const struct segs *segs,
+		      uint64_t *sent, int pass_fd, uint16_t reply_kind)
+{
+	c->want_kind = reply_kind;
+	c->done = false;
+	c->result = 0;
+	if (sent)
+		*sent = 0;
+	if (!mux.on) {
+		c->req = c->next_req++;
+		return frame_send_ex(c->tc, kind, c->req, flags, meta, segs,
+				     sent, pass_fd);
+	}
+	pthread_mutex_lock(&mux.send_lock);
+	pthread_mutex_lock(&mux.lock);
+	int r = -ECONNRESET;
+	if (tconn_is_open(&mux.tc)) {
+		c->req = mux.next_req++;
+		c->gen = mux.gen;
+		c->next_waiting = mux.waiting;
+		mux.waiting = c;
+		r = 0;
+	}
+	pthread_mutex_unlock(&mux.lock);
+	if (!r)
+		r = frame_send_ex(&mux.tc, kind, c->req, flags, meta, segs,
+				  sent, pass_fd);
+	if (r) {
+		pthread_mutex_lock(&mux.lock);
+		mux_take(c->req);
+		pthread_mutex_unlock(&mux.lock);
+	}
+	pthread_mutex_unlock(&mux.send_lock);
+	if (r && r != -ECONNRESET)
+		mux_break(c->gen, r);
+	return r;
+}
+
+/* Wait for the reply to c's request (it is in c->rmeta, c->rh, c->rlen,
+ * and c->finish has run on it). 0 or -errno. */
+static int await_reply(struct conn *c)
+{
+	struct conn *to;
+	if (!mux.on)
+		return read_one(c->tc, c, &to);
+	pthread_mutex_lock(&mux.lock);
+	while (!c->done) {
+		if (mux.reading) {
+			pthread_cond_wait(&mux.cond, &mux.lock);
+			continue;
+		}
+		mux.reading = true;
+		pthread_mutex_unlock(&mux.lock);
+		int r = read_one(&mux.tc, NULL, &to);
+		if (r) {
+			pthread_mutex_lock(&mux.send_lock);
+			pthread_mutex_lock(&mux.lock);
+			mux.reading = false;
+			if (to) {
+				to->done = true;
+				to->result = r;
+			}
+			mux_close_locked(r);
+			pthread_mutex_unlock(&mux.send_lock);
+			continue;
+		}
+		pthread_mutex_lock(&mux.lock);
+		mux.reading = false;
+		to->done = true;
+		to->result = 0;
+		pthread_cond_broadcast(&mux.cond);
+	}
+	int r = c->result;
+	pthread_mutex_unlock(&mux.lock);
+	return r;
 }
 
 /* Handshake on a fresh connection; *known tells whether the agent already
@@ -296,16 +503,15 @@ static int hello(struct conn *c, bool *known)
 	}
 	if (c->meta.failed)
 		return -ENOMEM;
-	uint64_t req = c->next_req++;
-	int r = frame_send(&c->tc, WIRE_HELLO, req, &c->meta, NULL, NULL);
+	c->finish = NULL;
+	int r = send_frame(c, WIRE_HELLO, 0, &c->meta, NULL, NULL, -1,
+			   WIRE_HELLO_REPLY);
+	if (!r)
+		r = await_reply(c);
 	if (r)
 		return r;
-	struct wire_hdr h;
-	size_t len;
-	r = read_reply(c, WIRE_HELLO_REPLY, req, &h, &len);
-	if (r)
-		return r;
-	struct mp_reader rd = {c->rmeta, c->rmeta + len};
+	struct wire_hdr h = c->rh;
+	struct mp_reader rd = {c->rmeta, c->rmeta + c->rlen};
 	uint32_t n, nops;
 	int64_t status;
 	const char *msg;
@@ -354,16 +560,14 @@ static int hello(struct conn *c, bool *known)
 static int ctrl(struct conn *c, struct wbuf *meta, struct segs *segs,
 		int64_t *id)
 {
-	uint64_t req = c->next_req++;
-	int r = frame_send(&c->tc, WIRE_CTRL, req, meta, segs, NULL);
+	c->finish = NULL;
+	int r =
+	    send_frame(c, WIRE_CTRL, 0, meta, segs, NULL, -1, WIRE_CTRL_REPLY);
+	if (!r)
+		r = await_reply(c);
 	if (r)
 		goto broken;
-	struct wire_hdr h;
-	size_t len;
-	r = read_reply(c, WIRE_CTRL_REPLY, req, &h, &len);
-	if (r)
-		goto broken;
-	struct mp_reader rd = {c->rmeta, c->rmeta + len};
+	struct mp_reader rd = {c->rmeta, c->rmeta + c->rlen};
 	uint32_t n, msglen;
 	int64_t status, rid = 0;
 	const char *msg;
@@ -469,7 +673,9 @@ static struct conn *get_conn(int *err)
 {
 	struct conn *c = pthread_getspecific(g.conn_key);
 	pid_t pid = getpid();
-	if (c && c->pid == pid && tconn_is_open(&c->tc))
+	if (c && c->pid == pid &&
+	    (mux.on ? atomic_load(&mux.ready) && mux.pid == pid
+		    : tconn_is_open(&c->own)))
 		return c;
 	if (!c) {
 		c = calloc(1, sizeof(*c));
@@ -477,7 +683,8 @@ static struct conn *get_conn(int *err)
 			*err = VACCEL_ENOMEM;
 			return NULL;
 		}
-		tconn_init(&c->tc);
+		tconn_init(&c->own);
+		c->tc = mux.on ? &mux.tc : &c->own;
 		c->mfd = -1;
 		c->pid = pid;
 		pthread_setspecific(g.conn_key, c);
@@ -489,7 +696,7 @@ static struct conn *get_conn(int *err)
 	if (c->pid != pid) {
 		/* Forked: the connection is the parent's conversation. Drop
 		 * our copy without a word on the wire. */
-		tconn_close(&c->tc);
+		tconn_close(&c->own);
 		c->pid = pid;
 		/* The memfd is shared with the parent: never write to it. */
 		memfd_drop(c);
@@ -503,8 +710,45 @@ static struct conn *get_conn(int *err)
 		}
 		g.key_pid = pid;
 	}
-	int cr = tconn_connect(&c->tc, &g.url, g.connect_timeout_ms,
-			       g.timeout_ms, g.timeout_ms);
+	int cr;
+	if (mux.on) {
+		if (mux.pid == pid && atomic_load(&mux.ready)) {
+			/* another thread connected meanwhile */
+			pthread_mutex_unlock(&g.lock);
+			return c;
+		}
+		if (mux.pid != pid) {
+			/* forked: the parent's conversation, and locks its
+			 * other threads may have held */
+			pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+			pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+			mux.send_lock = m;
+			mux.lock = m;
+			mux.cond = cv;
+			tconn_close(&mux.tc);
+			atomic_store(&mux.ready, false);
+			mux.reading = false;
+			mux.waiting = NULL;
+			mux.pid = pid;
+		}
+		pthread_mutex_lock(&mux.send_lock);
+		pthread_mutex_lock(&mux.lock);
+		cr = -EAGAIN;
+		if (!mux.reading) {
+			if (tconn_is_open(&mux.tc))
+				mux_close_locked(-ECONNRESET);
+			cr =
+			    tconn_connect(&mux.tc, &g.url, g.connect_timeout_ms,
+					  g.timeout_ms, g.timeout_ms);
+			mux.gen++;
+			mux.next_req = 1;
+		}
+		pthread_mutex_unlock(&mux.lock);
+		pthread_mutex_unlock(&mux.send_lock);
+	} else {
+		cr = tconn_connect(&c->own, &g.url, g.connect_timeout_ms,
+				   g.timeout_ms, g.timeout_ms);
+	}
 	if (cr) {
 		pthread_mutex_unlock(&g.lock);
 		vaccel_log(VACCEL_LOG_ERROR, TAG,
@@ -537,6 +781,8 @@ static struct conn *get_conn(int *err)
 			return NULL;
 		}
 	}
+	if (mux.on)
+		atomic_store(&mux.ready, true);
 	pthread_mutex_unlock(&g.lock);
 	return c;
 }
@@ -648,7 +894,8 @@ static int rpc_resource_unregister(void *priv, struct vaccel_resource *res,
 		still_used |= g.regs[i].res == res;
 		i++;
 	}
-	bool usable = c && tconn_is_open(&c->tc);
+	bool usable =
+	    c && (mux.on ? atomic_load(&mux.ready) : tconn_is_open(&c->own));
 	if (usable)
 		remote_pair(c, WIRE_CTRL_RES_UNREG, res->remote_id,
 			    sess->remote_id);
@@ -868,7 +1115,7 @@ static int bounce_read(struct conn *c, uint64_t n)
 			return -ENOMEM;
 		c->bounce_cap = (size_t)n;
 	}
-	return tconn_recv(&c->tc, c->bounce, n);
+	return tconn_recv(c->tc, c->bounce, n);
 }
 
 /* After a call: one grown for a large output is not kept. */
@@ -943,7 +1190,7 @@ static int put_seg(struct put *p, void *dst, enum put_way way,
 		/* read straight into the caller's output: a reply cut short
 		 * leaves it partly written */
 		*p->touched = true;
-		return tconn_recv(&c->tc, sg->buf, sg->len);
+		return tconn_recv(c->tc, sg->buf, sg->len);
 	} else {
 		/* whole first: a reply cut short leaves this one untouched */
 		int r = bounce_read(c, sg->len);
@@ -1030,13 +1277,44 @@ static int put_outputs(struct conn *c, bool shm,
 	return r;
 }
 
-/* Send one call and read its reply. *sent_any tells whether any request
- * byte left us (the agent may then have run it). */
+/* The rest of a call's reply, into the caller's outputs: c->finish for
+ * calls, run by the thread that reads the reply. */
+static int finish_call(struct conn *c)
+{
+	const struct vaccel_op_desc *op = c->op;
+	char msg[256];
+	if (c->shm && c->rh.raw_len) {
+		vaccel_log(VACCEL_LOG_ERROR, TAG,
+			   "op '%s': memfd reply with a raw part", op->name);
+		return -EPROTO;
+	}
+	segs_reset(&c->segs);
+	if (wire_decode_reply(c->rmeta, c->rlen,
+			      c->shm ? WIRE_RAW_ANY : c->rh.raw_len, op,
+			      c->args, c->status, msg, sizeof(msg), &c->segs)) {
+		vaccel_log(VACCEL_LOG_ERROR, TAG,
+			   "op '%s': malformed reply from the agent", op->name);
+		return -EPROTO;
+	}
+	/* a failed call has no outputs */
+	int r =
+	    *c->status ? 0 : put_outputs(c, c->shm, op, c->args, c->touched);
+	if (r) {
+		wire_reply_free_outputs(op, c->args);
+		return r;
+	}
+	if (*c->status)
+		vaccel_log(VACCEL_LOG_ERROR, TAG,
+			   "op '%s' failed on the agent: %s", op->name, msg);
+	return 0;
+}
+
+/* Send one call and wait for its reply. *sent_any tells whether any
+ * request byte left us (the agent may then have run it). */
 static int roundtrip(struct conn *c, struct vaccel_session *sess,
 		     const struct vaccel_op_desc *op, struct vaccel_oparg *args,
 		     bool *sent_any, bool *touched, int *status)
 {
-	char msg[256];
 	wbuf_reset(&c->meta);
 	segs_reset(&c->segs);
 	*sent_any = false;
@@ -1045,41 +1323,21 @@ static int roundtrip(struct conn *c, struct vaccel_session *sess,
 	if (r)
 		return r;
 	bool shm = memfd_prepare(c, op, args);
-	uint64_t req = c->next_req++, sent = 0;
-	r = frame_send_ex(&c->tc, WIRE_CALL, req, shm ? WIRE_F_MEMFD : 0,
-			  &c->meta, shm ? NULL : &c->segs, &sent,
-			  shm ? c->mfd : -1);
+	uint64_t sent = 0;
+	c->finish = finish_call;
+	c->op = op;
+	c->args = args;
+	c->shm = shm;
+	c->status = status;
+	c->touched = touched;
+	r = send_frame(c, WIRE_CALL, shm ? WIRE_F_MEMFD : 0, &c->meta,
+		       shm ? NULL : &c->segs, &sent, shm ? c->mfd : -1,
+		       WIRE_CALL_REPLY);
 	*sent_any = sent > 0;
 	if (r)
 		return r;
 	*sent_any = true;
-	struct wire_hdr h;
-	size_t len;
-	r = read_reply(c, WIRE_CALL_REPLY, req, &h, &len);
-	if (r)
-		return r;
-	if (shm && h.raw_len) {
-		vaccel_log(VACCEL_LOG_ERROR, TAG,
-			   "op '%s': memfd reply with a raw part", op->name);
-		return -EPROTO;
-	}
-	segs_reset(&c->segs);
-	if (wire_decode_reply(c->rmeta, len, shm ? WIRE_RAW_ANY : h.raw_len, op,
-			      args, status, msg, sizeof(msg), &c->segs)) {
-		vaccel_log(VACCEL_LOG_ERROR, TAG,
-			   "op '%s': malformed reply from the agent", op->name);
-		return -EPROTO;
-	}
-	/* a failed call has no outputs */
-	r = *status ? 0 : put_outputs(c, shm, op, args, touched);
-	if (r) {
-		wire_reply_free_outputs(op, args);
-		return r;
-	}
-	if (*status)
-		vaccel_log(VACCEL_LOG_ERROR, TAG,
-			   "op '%s' failed on the agent: %s", op->name, msg);
-	return 0;
+	return await_reply(c);
 }
 
 static int rpc_any(void *priv, struct vaccel_session *sess,
