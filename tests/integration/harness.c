@@ -209,6 +209,7 @@ static void pick_address(struct agent *a)
 	switch (a->transport) {
 	case ITEST_UNIX:
 	case ITEST_SHM:
+	case ITEST_VIRTIO:
 		snprintf(a->sock_path, sizeof(a->sock_path), "%s/agent.sock",
 			 a->dir);
 		snprintf(a->url, sizeof(a->url), "%s://%s",
@@ -436,7 +437,8 @@ void agent_stop_check(struct agent *a)
 			       "exit status 0; log:\n%s",
 			       how, t);
 	}
-	if (a->transport == ITEST_UNIX || a->transport == ITEST_SHM) {
+	if (a->transport == ITEST_UNIX || a->transport == ITEST_SHM ||
+	    a->transport == ITEST_VIRTIO) {
 		struct stat sb;
 		cr_assert_neq(lstat(a->sock_path, &sb), 0,
 			      "the agent left its socket %s behind",
@@ -484,7 +486,8 @@ void itest_init(void)
 			found = true;
 		}
 	}
-	cr_assert(found, "ITEST_TRANSPORT='%s': want unix, tcp, vsock or shm",
+	cr_assert(found,
+		  "ITEST_TRANSPORT='%s': want unix, tcp, vsock, shm or virtio",
 		  t);
 	if (itest_agent.transport == ITEST_VSOCK) {
 		const char *why = vsock_unavailable();
@@ -563,6 +566,22 @@ int raw_frame(struct raw *r, uint16_t kind, uint64_t req,
 	    {(void *)raw, raw ? (size_t)raw_len : 0},
 	};
 	return tconn_sendv(&r->tc, iov, 3, NULL, -1);
+}
+
+void raw_expect_end(struct raw *r, const char *what)
+{
+	struct reply rep;
+	if (itest_agent.transport != ITEST_VIRTIO) {
+		cr_assert_eq(raw_reply(r, &rep), -ECONNRESET,
+			     "the agent should close after %s", what);
+		return;
+	}
+	/* A VM's port outlives its conversations: the agent ends this one
+	 * and answers nothing more until the next starts. */
+	cr_assert_eq(raw_frame(r, WIRE_HELLO, 99, NULL, NULL, 0), 0);
+	r->tc.recv_ms = 1000;
+	cr_assert_eq(raw_reply(r, &rep), -ETIMEDOUT,
+		     "the agent should end the conversation after %s", what);
 }
 
 void reply_free(struct reply *rep)

@@ -7,7 +7,8 @@
  * rpc transport plugin) or on raw sockets speaking hand-made frames.
  *
  * One test binary runs once per transport; ITEST_TRANSPORT (unix, tcp,
- * vsock or shm) picks it. Every Criterion test runs in its own process and
+ * vsock, shm or virtio, the last through its socket path as QEMU would
+ * connect it) picks it. Every Criterion test runs in its own process and
  * starts its own agent: itest_begin() starts it and boots libvaccel on the rpc
  * plugin; itest_end() closes the library, stops the agent with SIGTERM and
  * asserts that it exited 0, removed its unix socket and printed no
@@ -30,7 +31,8 @@
 #include "ops_internal_gen.h"
 
 #define ITEST_TRANSPORTS_LIST(X)                                               \
-	X(UNIX, "unix") X(TCP, "tcp") X(VSOCK, "vsock") X(SHM, "shm")
+	X(UNIX, "unix")                                                        \
+	X(TCP, "tcp") X(VSOCK, "vsock") X(SHM, "shm") X(VIRTIO, "virtio")
 #define ITEST_T_ENUM_ITEM(name, str) ITEST_##name,
 enum itest_transport { ITEST_TRANSPORTS_LIST(ITEST_T_ENUM_ITEM) ITEST_NR };
 #undef ITEST_T_ENUM_ITEM
@@ -133,6 +135,10 @@ int raw_frame(struct raw *r, uint16_t kind, uint64_t req,
  * -ETIMEDOUT. Asserts that what arrives is a well-formed reply. */
 int raw_reply(struct raw *r, struct reply *rep);
 void reply_free(struct reply *rep);
+/* The agent ended the conversation after `what`: it closed the
+ * connection, or, on a stream that outlives conversations (virtio), it
+ * answers nothing more on it. */
+void raw_expect_end(struct raw *r, const char *what);
 /* HELLO with a random key (or `key` if non-NULL) and `token` (NULL: nil);
  * returns the reply's status. */
 int64_t raw_hello(struct raw *r, const char *token, const uint8_t *key);

@@ -949,10 +949,13 @@ static void *conn_main(void *arg)
 	struct conn *k = arg;
 	int r = tconn_accept(&k->tc, k->t, k->fd, 0, 0);
 	if (r) {
-		vaccel_log(VACCEL_LOG_WARN, TAG, "%s: cannot open: %s", k->peer,
-			   strerror(-r));
+		/* a peer that closes at once only probed the address */
+		vaccel_log(r == -ECONNRESET ? VACCEL_LOG_DEBUG
+					    : VACCEL_LOG_WARN,
+			   TAG, "%s: cannot open: %s", k->peer, strerror(-r));
 		goto closed;
 	}
+serve:
 	for (;;) {
 		uint8_t hb[WIRE_HDR_SIZE];
 		struct wire_hdr h;
@@ -1008,6 +1011,19 @@ static void *conn_main(void *arg)
 					  : handle_ctrl(k, &h, h.meta_len);
 		if (ret)
 			break;
+	}
+	/* A stream that outlives its conversations (a VM's port): the next
+	 * one starts from nothing. */
+	if (k->t->restart && !stopping) {
+		large_release(k);
+		shm_release(k);
+		client_detach(k->client);
+		k->client = NULL;
+		vaccel_log(VACCEL_LOG_INFO, TAG,
+			   "%s: conversation ended; waiting for the next",
+			   k->peer);
+		if (k->t->restart(&k->tc) == 0)
+			goto serve;
 	}
 closed:
 	large_release(k);

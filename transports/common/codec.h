@@ -24,8 +24,8 @@
 
 #define WIRE_KINDS_LIST(X)                                                     \
 	X(HELLO, 1)                                                            \
-	X(HELLO_REPLY, 2) X(CALL, 3) X(CALL_REPLY, 4) X(CTRL, 5)               \
-	    X(CTRL_REPLY, 6)
+	X(HELLO_REPLY, 2)                                                      \
+	X(CALL, 3) X(CALL_REPLY, 4) X(CTRL, 5) X(CTRL_REPLY, 6)
 #define WIRE_KIND_ENUM_ITEM(name, value) WIRE_##name = (value),
 enum wire_kind { WIRE_KINDS_LIST(WIRE_KIND_ENUM_ITEM) };
 #undef WIRE_KIND_ENUM_ITEM
@@ -33,8 +33,8 @@ const char *wire_kind_to_str(unsigned int kind);
 
 #define WIRE_CTRLS_LIST(X)                                                     \
 	X(SESS_NEW, 1)                                                         \
-	X(SESS_FREE, 2) X(RES_NEW, 3) X(RES_FREE, 4) X(RES_REG, 5)             \
-	    X(RES_UNREG, 6)
+	X(SESS_FREE, 2)                                                        \
+	X(RES_NEW, 3) X(RES_FREE, 4) X(RES_REG, 5) X(RES_UNREG, 6)
 #define WIRE_CTRL_ENUM_ITEM(name, value) WIRE_CTRL_##name = (value),
 enum wire_ctrl { WIRE_CTRLS_LIST(WIRE_CTRL_ENUM_ITEM) };
 #undef WIRE_CTRL_ENUM_ITEM
@@ -205,8 +205,13 @@ int wire_encode_call(struct wbuf *meta, struct segs *out,
  */
 /* WB_REGION: the region of an alias group, described at its lead
  * argument; every member points into it (wire_call.alias). */
-enum wire_buf_role { WB_IN_ARG, WB_OUT_ARG, WB_IN_LIST, WB_OUT_LIST,
-		     WB_REGION };
+enum wire_buf_role {
+	WB_IN_ARG,
+	WB_OUT_ARG,
+	WB_IN_LIST,
+	WB_OUT_LIST,
+	WB_REGION
+};
 struct wire_buf {
 	uint32_t arg;
 	/* list element for *_LIST roles */

@@ -9,9 +9,15 @@ extern const struct transport transport_unix;
 extern const struct transport transport_tcp;
 extern const struct transport transport_vsock;
 extern const struct transport transport_shm;
+extern const struct transport transport_virtio;
 
 const struct transport *const vaccel_transports[] = {
-    &transport_unix, &transport_tcp, &transport_vsock, &transport_shm, NULL,
+    &transport_unix,   /* unix:///path */
+    &transport_tcp,    /* tcp://host:port */
+    &transport_vsock,  /* vsock://cid:port */
+    &transport_shm,    /* shm:///path */
+    &transport_virtio, /* virtio://name, virtio:///path */
+    NULL,
 };
 
 int url_parse(const char *text, struct url *u, char *err, size_t errlen)

@@ -119,6 +119,15 @@ struct transport {
 	/* Release everything c holds and close c->fd; never writes to the
 	 * peer (a forked child drops its parent's connection this way). */
 	void (*close)(struct tconn *c);
+	/* A stream that outlives its conversations (a VM's port): start
+	 * the next conversation on it. The agent's side, after one ended (a
+	 * receive failed with -ECONNRESET, or a frame made no sense), waits
+	 * for the guest's next start and acknowledges it; the guest's side
+	 * starts one, dropping what the agent still sent for the last.
+	 * Blocks up to the receive timeout (the agent's: none). 0, or
+	 * -errno when the stream itself is gone. NULL: a conversation is
+	 * the connection. */
+	int (*restart)(struct tconn *c);
 };
 
 /* Every transport, in registry order, NULL-terminated. */
