@@ -30,6 +30,9 @@ VACCEL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 #   python3-hypothesis                under the shims (tests/shim)
 #   python3-cffi golang-go            the public headers read by CFFI's cdef
 #                                     and by cgo (tests/vaccel)
+#   qemu-system-x86 busybox-static    the real VM test (tests/vm): QEMU and
+#                                     the guest's userland (its kernel is
+#                                     fetched with apt-get download)
 VACCEL_APT_PACKAGES=(
 	meson
 	ninja-build
@@ -49,6 +52,8 @@ VACCEL_APT_PACKAGES=(
 	python3-hypothesis
 	python3-cffi
 	golang-go
+	qemu-system-x86
+	busybox-static
 )
 
 # Options every configuration of the project gets: a missing dependency

@@ -161,11 +161,14 @@ class Agent:
         self.proc = None
         self.error = None
         self.url = "unix://" + self.sock
+        # more of the agent's command line
+        self.extra_args = []
 
     def start(self):
         env = dict(os.environ)
         env["OPENBLAS_NUM_THREADS"] = "1"
-        cmd = [CFG.agent, "-a", self.url, "--plugins", CFG.agent_plugins()]
+        cmd = [CFG.agent, "-a", self.url, "--plugins",
+               CFG.agent_plugins()] + self.extra_args
         log("agent: " + " ".join(cmd))
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
