@@ -30,6 +30,8 @@ PRECISIONS = "sdcz"
 NUMPY_DTYPES = {"float32": "s", "float64": "d", "complex64": "c",
                 "complex128": "z"}
 NUMPY_SIZES = (64, 300, 1000)
+NUMPY_ITEMSIZE = {"float32": 4, "float64": 8, "complex64": 8,
+                  "complex128": 16}
 PY = "/usr/bin/python3"  # Debian's, with Debian's numpy (not a pyenv one)
 
 # What the report of a process looks like (the shim's interface).
@@ -74,6 +76,14 @@ class Config:
             "SHIM_SANITIZER_PRELOAD", "").split(":") if p]
         self.sanitized = os.environ.get("SHIM_SANITIZED", "0") == "1"
         self.timeout = float(os.environ.get("SHIM_TIMEOUT", "800"))
+        # The agent's transport (unix or shm; the socket is in the test's
+        # directory either way) and, where SHIM_PLACE=1, the placing
+        # allocator preloaded before the shim, so that large buffers
+        # cross over shm in place.
+        self.transport = os.environ.get("SHIM_TRANSPORT", "unix")
+        self.alloc = os.environ.get("SHIM_ALLOC_LIB", "")
+        self.alloc_prog = os.environ.get("SHIM_ALLOC_PROG", "")
+        self.place = os.environ.get("SHIM_PLACE", "0") == "1"
 
     @staticmethod
     def need_file(path, what):
@@ -93,10 +103,20 @@ class Config:
         if lapack:
             self.need_file(self.shim_lapack,
                            "the LAPACK shim (libvaccel-shim-lapack.so)")
+        if self.place:
+            self.need_alloc()
         for lib in self.san_preload:
             self.need_file(lib, "the sanitizer runtime")
         if self.sanitized:
             self.preflight(lapack)
+
+    def need_alloc(self):
+        self.need_file(self.alloc, "the placing allocator "
+                       "(libvaccel-shim-alloc.so)")
+        if self.san_preload:
+            raise Skip("the sanitizer's runtime comes first in LD_PRELOAD "
+                       "and serves malloc itself: the placing allocator "
+                       "is tested in the plain build")
 
     def preflight(self, lapack):
         """A sanitized shim must at least load into a trivial program:
@@ -160,9 +180,10 @@ class Agent:
         self.log = os.path.join(tmp, "agent.log")
         self.proc = None
         self.error = None
-        self.url = "unix://" + self.sock
-        # more of the agent's command line
-        self.extra_args = []
+        self.url = "%s://%s" % (CFG.transport, self.sock)
+        # more of the agent's command line; placement: the agent says
+        # (debug) which of a call's buffers it used in place
+        self.extra_args = ["-vv"] if CFG.place else []
 
     def start(self):
         env = dict(os.environ)
@@ -192,6 +213,15 @@ class Agent:
                 return f.read()
         except OSError:
             return ""
+
+    def in_place(self, op):
+        """Calls of op whose buffers were all used in place, from the
+        agent's debug log."""
+        n = 0
+        for m in re.finditer(r"op '%s': (\d+) of (\d+) buffers in place"
+                             % re.escape(op), self.log_text()):
+            n += m.group(1) == m.group(2)
+        return n
 
     def kill9(self):
         if self.proc.poll() is not None:
@@ -250,7 +280,8 @@ def shim_env(address, report, levels="all", min_flops="0", lapack=False,
     """The environment of a shimmed program. levels or min_flops None:
     the variable is left unset, so that the shim's own default applies."""
     env = dict(os.environ)
-    preload = list(CFG.san_preload) + [CFG.shim_blas]
+    preload = list(CFG.san_preload) + ([CFG.alloc] if CFG.place else []) + \
+        [CFG.shim_blas]
     if lapack:
         preload.append(CFG.shim_lapack)
     env.update({
@@ -672,6 +703,31 @@ def test_numpy_matmul(tmp, dtype):
         raise Fail("%s offloaded %d times, expected at least %d" % (
             fn, report.get(fn, "offloaded"), len(NUMPY_SIZES)))
     report.need_no_failed()
+    if CFG.place:
+        # the matrices of 1 MiB and more: allocated in the shared heap,
+        # so the agent's gemm works on them in place
+        placed = sum(1 for n in NUMPY_SIZES
+                     if n * n * NUMPY_ITEMSIZE[dtype] >= 1 << 20)
+        got = agent.in_place("gemm")
+        log("gemm calls with every buffer in place: %d (%d sizes of 1 MiB "
+            "and more)" % (got, placed))
+        if got < placed:
+            raise Fail("only %d gemm calls had all their buffers in the "
+                       "shared heap, want %d" % (got, placed))
+
+
+def test_alloc(tmp, _arg=None):
+    """The placing allocator keeps the C allocator's contract
+    (shim-alloc-prog's checks)."""
+    CFG.need_alloc()
+    CFG.need_file(CFG.alloc_prog, "shim-alloc-prog")
+    env = local_env({"LD_PRELOAD": ":".join(list(CFG.san_preload) +
+                                            [CFG.alloc])})
+    res = run(tmp, "alloc", [CFG.alloc_prog], env)
+    print(res.out, end="")
+    expect_ok(res, "alloc", tmp)
+    if not res.out.rstrip().endswith("ok"):
+        raise Fail("shim-alloc-prog did not finish its checks")
 
 
 def test_numpy_linalg(tmp, _arg=None):
@@ -1305,6 +1361,7 @@ TESTS = {
     "gap-writeback": test_gap_writeback,
     "dot-memory": test_dot_memory,
     "pytest": test_pytest,
+    "alloc": test_alloc,
 }
 
 
@@ -1335,6 +1392,7 @@ def all_tests():
     for way in ("inline", "memfd"):
         out.append(("gap-writeback-" + way, ["gap-writeback", way]))
     out.append(("dot-memory", ["dot-memory"]))
+    out.append(("alloc", ["alloc"]))
     # numpy's and scipy's own suites; a third field names a meson suite
     # other than 'shim' (shim-full: too slow for the default run).
     for setting in PYTEST_SETTINGS:

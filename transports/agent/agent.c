@@ -264,6 +264,8 @@ struct conn {
 	size_t meta_cap;
 	struct wbuf out;
 	struct segs segs;
+	/* a reply's segments outside the shared region (WIRE_F_REGION) */
+	struct segs reg_segs;
 	char peer[64];
 	/* the large-call block (mmap'd) and its length; NULL when none */
 	uint8_t *large;
@@ -792,13 +794,87 @@ static int drain(struct conn *k, uint64_t n)
 	return tconn_recv(&k->tc, NULL, n) ? -1 : 0;
 }
 
+/*
+ * A shared-region call (WIRE_F_REGION): read the offset table that opens
+ * the raw part and point mem[] at the buffers it places in the region
+ * (used in place, never zeroed: they are the guest's own memory), each
+ * checked to lie inside it. *placed (malloc'd) marks them; *unread drops
+ * by what was read. 0, a vAccel status (refused: the rest of the raw
+ * part is still to drain), or -1 when the stream failed.
+ */
+static int region_buffers(struct conn *k, struct wire_call *call,
+			  uint8_t *rbase, size_t rlen, void **mem,
+			  bool **placed, uint64_t *unread, char *err,
+			  size_t errlen)
+{
+	uint64_t n = call->nr_bufs, inline_bytes = 0;
+	if (*unread < 8 * n) {
+		snprintf(err, errlen, "shared-region call without its table");
+		return VACCEL_EINVAL;
+	}
+	uint8_t *table = malloc(n ? 8 * n : 1);
+	*placed = calloc(n ? n : 1, sizeof(bool));
+	if (!table || !*placed) {
+		free(table);
+		snprintf(err, errlen, "out of memory");
+		return VACCEL_ENOMEM;
+	}
+	int r = tconn_recv(&k->tc, table, 8 * n) ? -1 : 0;
+	*unread -= 8 * n;
+	for (uint32_t i = 0; !r && i < n; i++) {
+		uint64_t off = 0, blen = call->bufs[i].len;
+		for (int b = 0; b < 8; b++)
+			off |= (uint64_t)table[8 * i + b] << (8 * b);
+		if (off == WIRE_REGION_NONE) {
+			if (call->bufs[i].on_wire)
+				inline_bytes += blen;
+			continue;
+		}
+		if (!blen || off > rlen || blen > rlen - off) {
+			snprintf(err, errlen,
+				 "buffer %u of %llu bytes at %llu lies outside "
+				 "the shared region of %zu",
+				 i, (unsigned long long)blen,
+				 (unsigned long long)off, rlen);
+			r = VACCEL_EINVAL;
+			break;
+		}
+		mem[i] = rbase + off;
+		(*placed)[i] = true;
+	}
+	free(table);
+	if (!r) {
+		uint32_t in_place = 0;
+		for (uint32_t i = 0; i < n; i++)
+			in_place += (*placed)[i];
+		vaccel_log(VACCEL_LOG_DEBUG, TAG,
+			   "%s: op '%s': %u of %llu buffers in place", k->peer,
+			   call->op->name, in_place, (unsigned long long)n);
+	}
+	if (!r && inline_bytes != *unread) {
+		snprintf(err, errlen,
+			 "shared-region call of %llu raw bytes for %llu "
+			 "inline",
+			 (unsigned long long)*unread,
+			 (unsigned long long)inline_bytes);
+		r = VACCEL_EINVAL;
+	}
+	return r;
+}
+
 static int handle_call(struct conn *k, const struct wire_hdr *h, size_t len)
 {
 	struct client *c = k->client;
 	struct wire_call call;
 	char err[256];
 	bool shm = h->flags & WIRE_F_MEMFD;
+	bool region = h->flags & WIRE_F_REGION;
 	int shm_fd = shm ? tconn_take_fd(&k->tc) : -1;
+	/* raw bytes of the request not read yet */
+	uint64_t unread = h->raw_len;
+	uint8_t *rbase = NULL;
+	size_t rlen = 0;
+	bool *placed = NULL;
 	int ret;
 	if (shm && (shm_fd < 0 || h->raw_len)) {
 		ret = VACCEL_EINVAL;
@@ -807,7 +883,14 @@ static int handle_call(struct conn *k, const struct wire_hdr *h, size_t len)
 				    : "memfd call with a raw part");
 		goto refused;
 	}
-	ret = wire_decode_call(k->meta, len, shm ? WIRE_RAW_ANY : h->raw_len,
+	if (region && (shm || tconn_region(&k->tc, &rbase, &rlen))) {
+		ret = VACCEL_EINVAL;
+		snprintf(err, sizeof(err),
+			 "shared-region call on a connection without one");
+		goto refused;
+	}
+	ret = wire_decode_call(k->meta, len,
+			       shm || region ? WIRE_RAW_ANY : h->raw_len,
 			       &opt.lim, &call, err, sizeof(err));
 	if (ret) {
 	refused:
@@ -815,15 +898,13 @@ static int handle_call(struct conn *k, const struct wire_hdr *h, size_t len)
 			   k->peer, err);
 		if (shm_fd >= 0)
 			close(shm_fd);
-		if (drain(k, h->raw_len))
+		if (drain(k, unread))
 			return -1;
 		return send_status(k, WIRE_CALL_REPLY, h->req_id, ret, err, 0)
 			   ? -1
 			   : 0;
 	}
 	uint64_t total = 0;
-	for (uint32_t i = 0; i < call.nr_bufs; i++)
-		total += call.bufs[i].len;
 	void **mem = calloc(call.nr_bufs ? call.nr_bufs : 1, sizeof(void *));
 	int io = 0;
 	bool mem_held = false, large = false;
@@ -832,6 +913,19 @@ static int handle_call(struct conn *k, const struct wire_hdr *h, size_t len)
 		snprintf(err, sizeof(err), "out of memory");
 		goto drain_out;
 	}
+	if (region) {
+		ret = region_buffers(k, &call, rbase, rlen, mem, &placed,
+				     &unread, err, sizeof(err));
+		if (ret < 0) {
+			io = -1;
+			goto done;
+		}
+		if (ret)
+			goto drain_out;
+	}
+	for (uint32_t i = 0; i < call.nr_bufs; i++)
+		if (!placed || !placed[i])
+			total += call.bufs[i].len;
 	if (shm) {
 		ret = shm_buffers(k, shm_fd, &call, mem, err, sizeof(err));
 		if (ret)
@@ -839,7 +933,7 @@ static int handle_call(struct conn *k, const struct wire_hdr *h, size_t len)
 		goto bind;
 	}
 	bool over = false;
-	if (total >= LARGE_CALL)
+	if (!region && total >= LARGE_CALL)
 		large = large_buffers(k, &call, total, mem, &over);
 	if (over || (!large && !mem_take(c, total))) {
 		ret = VACCEL_ENOMEM;
@@ -852,6 +946,8 @@ static int handle_call(struct conn *k, const struct wire_hdr *h, size_t len)
 	mem_held = !large;
 	for (uint32_t i = 0; !large && i < call.nr_bufs; i++) {
 		struct wire_buf *b = &call.bufs[i];
+		if (placed && placed[i])
+			continue;
 		uint8_t *p = b->on_wire ? malloc(b->len + 2 * READ_SLACK)
 					: calloc(1, b->len + 2 * READ_SLACK);
 		mem[i] = p ? p + READ_SLACK : NULL;
@@ -862,7 +958,7 @@ static int handle_call(struct conn *k, const struct wire_hdr *h, size_t len)
 		}
 	}
 	for (uint32_t i = 0; i < call.nr_bufs; i++) {
-		if (call.bufs[i].on_wire &&
+		if (call.bufs[i].on_wire && !(placed && placed[i]) &&
 		    tconn_recv(&k->tc, mem[i], call.bufs[i].len)) {
 			io = -1;
 			goto done;
@@ -908,17 +1004,31 @@ bind:
 		wire_encode_reply(&k->out, &k->segs, VACCEL_ENOMEM,
 				  "out of memory", NULL, NULL);
 	}
-	/* With a memfd the outputs are in place already. */
+	/* With a memfd the outputs are in place already; with a shared
+	 * region, those in it. */
+	struct segs *out = shm ? NULL : &k->segs;
+	if (region) {
+		segs_reset(&k->reg_segs);
+		for (uint32_t i = 0; i < k->segs.n; i++) {
+			const uint8_t *b = k->segs.v[i].buf;
+			if (b < rbase || b >= rbase + rlen)
+				segs_add(&k->reg_segs, k->segs.v[i].buf,
+					 k->segs.v[i].len);
+		}
+		out = &k->reg_segs;
+	}
 	io = frame_send_ex(&k->tc, WIRE_CALL_REPLY, h->req_id,
-			   shm ? WIRE_F_MEMFD : 0, &k->out,
-			   shm ? NULL : &k->segs, NULL, -1)
+			   shm	    ? WIRE_F_MEMFD
+			   : region ? WIRE_F_REGION
+				    : 0,
+			   &k->out, out, NULL, -1)
 		 ? -1
 		 : 0;
 	goto done;
 
 drain_out:
 	vaccel_log(VACCEL_LOG_WARN, TAG, "%s: %s", k->peer, err);
-	if (drain(k, h->raw_len))
+	if (drain(k, unread))
 		io = -1;
 	else
 		io = send_status(k, WIRE_CALL_REPLY, h->req_id, ret, err, 0)
@@ -933,8 +1043,9 @@ done:
 			  opt.max_total_memory / 2))
 		large_release(k);
 	for (uint32_t i = 0; mem && !large && !shm && i < call.nr_bufs; i++)
-		if (mem[i])
+		if (mem[i] && !(placed && placed[i]))
 			free((uint8_t *)mem[i] - READ_SLACK);
+	free(placed);
 	if (shm_fd >= 0)
 		close(shm_fd);
 	free(mem);
@@ -1041,6 +1152,7 @@ closed:
 	free(k->meta);
 	wbuf_free(&k->out);
 	segs_free(&k->segs);
+	segs_free(&k->reg_segs);
 	free(k);
 	return NULL;
 }

@@ -45,7 +45,17 @@ enum wire_flags {
 	 * memfd passed with SCM_RIGHTS alongside the request's header; the
 	 * raw part is empty (docs/protocol.md, "Shared-memory buffers"). */
 	WIRE_F_MEMFD = 1u << 0,
+	/* CALL and CALL_REPLY on a connection with a shared region
+	 * (tconn_region: the shm transport's heap): the request's raw part
+	 * begins with one little-endian u64 per buffer of the call, in
+	 * their travel order, its offset in the region or WIRE_REGION_NONE;
+	 * the buffers with an offset are not in the raw part (in the
+	 * request) nor among the reply's segments: the agent uses them in
+	 * place (docs/protocol.md, "Shared-region buffers"). */
+	WIRE_F_REGION = 1u << 1,
 };
+/* A buffer that travels in the frame, not in the region. */
+#define WIRE_REGION_NONE UINT64_MAX
 /* Buffers in a memfd start at multiples of this. */
 #define WIRE_MEMFD_ALIGN 64
 /* Passed as raw_len to the decoders: the raw part is elsewhere (a memfd),

@@ -109,6 +109,12 @@ struct transport {
 	/* Block up to timeout_ms (-1: forever) until a byte can be read or
 	 * the peer closed: 1, 0 on timeout. */
 	int (*wait)(struct tconn *c, int timeout_ms);
+	/* The memory both sides of c map (shm: the guest's shared heap),
+	 * as this side sees it: 0 with *base and *len, or -1 when c has
+	 * none. A call's buffers that lie in it travel as offsets
+	 * (WIRE_F_REGION) and are used in place. Never blocks. May be NULL
+	 * (never any). */
+	int (*region)(struct tconn *c, uint8_t **base, size_t *len);
 	/* The oldest descriptor received and not taken (the caller owns
 	 * it), or -1. */
 	int (*take_fd)(struct tconn *c);
@@ -175,6 +181,10 @@ static inline bool tconn_ready(struct tconn *c)
 static inline int tconn_wait(struct tconn *c, int timeout_ms)
 {
 	return c->t->wait(c, timeout_ms);
+}
+static inline int tconn_region(struct tconn *c, uint8_t **base, size_t *len)
+{
+	return c->t->region ? c->t->region(c, base, len) : -1;
 }
 static inline int tconn_take_fd(struct tconn *c)
 {

@@ -66,6 +66,16 @@ struct conn {
 	bool shm;
 	int *status;
 	bool *touched;
+	/* the call's buffers in the connection's shared region (offsets in
+	 * the frame, WIRE_F_REGION): the region, the offset table, and the
+	 * segments that still travel */
+	bool in_region;
+	uint8_t *reg_base;
+	size_t reg_len;
+	uint8_t *reg_table;
+	size_t reg_table_cap;
+	uint32_t reg_n;
+	struct segs reg_segs;
 	struct wbuf meta;
 	struct segs segs;
 	/* reply meta storage */
@@ -233,6 +243,8 @@ static void conn_free(void *p)
 	memfd_drop(c);
 	free(c->outs);
 	free(c->bounce);
+	free(c->reg_table);
+	segs_free(&c->reg_segs);
 	wbuf_free(&c->meta);
 	segs_free(&c->segs);
 	free(c->rmeta);
@@ -1065,6 +1077,84 @@ static bool memfd_prepare(struct conn *c, const struct vaccel_op_desc *op,
 	return true;
 }
 
+/* Whether [p, p + len) lies in c's shared region. */
+static bool in_region(const struct conn *c, const void *p, uint64_t len)
+{
+	const uint8_t *b = p;
+	return len && b >= c->reg_base && len <= c->reg_len &&
+	       (size_t)(b - c->reg_base) <= c->reg_len - len;
+}
+
+struct reg_ctx {
+	struct conn *c;
+	uint32_t n, placed;
+	bool failed;
+};
+
+static void reg_count_cb(void *ctx, void *ptr, uint64_t len, bool in, bool out)
+{
+	struct reg_ctx *r = ctx;
+	(void)in;
+	(void)out;
+	r->n++;
+	r->placed += in_region(r->c, ptr, len);
+}
+
+static void reg_fill_cb(void *ctx, void *ptr, uint64_t len, bool in, bool out)
+{
+	struct reg_ctx *r = ctx;
+	(void)in;
+	(void)out;
+	uint64_t off = in_region(r->c, ptr, len)
+			   ? (uint64_t)((uint8_t *)ptr - r->c->reg_base)
+			   : WIRE_REGION_NONE;
+	for (int b = 0; b < 8; b++)
+		r->c->reg_table[8 * r->n + b] = (uint8_t)(off >> (8 * b));
+	r->n++;
+}
+
+/*
+ * Where the connection has a shared region (the shm transport with the
+ * placing allocator) and some of the call's buffers lie in it: the
+ * offset table and the segments that still travel (c->reg_segs). false
+ * to send the call the ordinary way.
+ */
+static bool region_prepare(struct conn *c, const struct vaccel_op_desc *op,
+			   const struct vaccel_oparg *args)
+{
+	c->in_region = false;
+	if (tconn_region(c->tc, &c->reg_base, &c->reg_len) ||
+	    wire_op_allocates(op))
+		return false;
+	struct wire_alias plan[WIRE_ALIAS_MAX_ARGS];
+	bool aliased = wire_alias_plan(op, args, plan);
+	struct reg_ctx r = {.c = c};
+	layout(op, args, aliased ? plan : NULL, reg_count_cb, &r);
+	if (!r.placed)
+		return false;
+	size_t need = 8 * (size_t)r.n;
+	if (need > c->reg_table_cap) {
+		uint8_t *t = realloc(c->reg_table, need);
+		if (!t)
+			return false;
+		c->reg_table = t;
+		c->reg_table_cap = need;
+	}
+	c->reg_n = r.n;
+	r = (struct reg_ctx){.c = c};
+	layout(op, args, aliased ? plan : NULL, reg_fill_cb, &r);
+	segs_reset(&c->reg_segs);
+	segs_add(&c->reg_segs, c->reg_table, need);
+	for (uint32_t i = 0; i < c->segs.n; i++)
+		if (!in_region(c, c->segs.v[i].buf, c->segs.v[i].len))
+			segs_add(&c->reg_segs, c->segs.v[i].buf,
+				 c->segs.v[i].len);
+	if (c->reg_segs.failed)
+		return false;
+	c->in_region = true;
+	return true;
+}
+
 /* Where an output's written elements lie in its span, in bytes. */
 struct gaps {
 	uint64_t count, block, stride;
@@ -1182,6 +1272,9 @@ static int put_seg(struct put *p, void *dst, enum put_way way,
 		return -EPROTO;
 	const struct wire_seg *sg = &c->segs.v[p->seg++];
 	const uint8_t *src;
+	/* the agent wrote it in place */
+	if (c->in_region && in_region(c, sg->buf, sg->len))
+		return 0;
 	if (p->shm) {
 		src = map_slot(p, sg);
 		if (!src)
@@ -1289,11 +1382,28 @@ static int finish_call(struct conn *c)
 		return -EPROTO;
 	}
 	segs_reset(&c->segs);
+	bool any = c->shm || c->in_region;
 	if (wire_decode_reply(c->rmeta, c->rlen,
-			      c->shm ? WIRE_RAW_ANY : c->rh.raw_len, op,
-			      c->args, c->status, msg, sizeof(msg), &c->segs)) {
+			      any ? WIRE_RAW_ANY : c->rh.raw_len, op, c->args,
+			      c->status, msg, sizeof(msg), &c->segs)) {
 		vaccel_log(VACCEL_LOG_ERROR, TAG,
 			   "op '%s': malformed reply from the agent", op->name);
+		return -EPROTO;
+	}
+	if (c->in_region && !*c->status) {
+		/* what travels: the outputs outside the region */
+		uint64_t raw = 0;
+		for (uint32_t i = 0; i < c->segs.n; i++)
+			if (!in_region(c, c->segs.v[i].buf, c->segs.v[i].len))
+				raw += c->segs.v[i].len;
+		if (raw != c->rh.raw_len || !(c->rh.flags & WIRE_F_REGION)) {
+			vaccel_log(VACCEL_LOG_ERROR, TAG,
+				   "op '%s': the agent's reply does not match "
+				   "the call's shared buffers",
+				   op->name);
+			return -EPROTO;
+		}
+	} else if (c->in_region && c->rh.raw_len) {
 		return -EPROTO;
 	}
 	/* a failed call has no outputs */
@@ -1323,6 +1433,7 @@ static int roundtrip(struct conn *c, struct vaccel_session *sess,
 	if (r)
 		return r;
 	bool shm = memfd_prepare(c, op, args);
+	bool region = !shm && region_prepare(c, op, args);
 	uint64_t sent = 0;
 	c->finish = finish_call;
 	c->op = op;
@@ -1330,9 +1441,15 @@ static int roundtrip(struct conn *c, struct vaccel_session *sess,
 	c->shm = shm;
 	c->status = status;
 	c->touched = touched;
-	r = send_frame(c, WIRE_CALL, shm ? WIRE_F_MEMFD : 0, &c->meta,
-		       shm ? NULL : &c->segs, &sent, shm ? c->mfd : -1,
-		       WIRE_CALL_REPLY);
+	r = send_frame(c, WIRE_CALL,
+		       shm	? WIRE_F_MEMFD
+		       : region ? WIRE_F_REGION
+				: 0,
+		       &c->meta,
+		       shm	? NULL
+		       : region ? &c->reg_segs
+				: &c->segs,
+		       &sent, shm ? c->mfd : -1, WIRE_CALL_REPLY);
 	*sent_any = sent > 0;
 	if (r)
 		return r;

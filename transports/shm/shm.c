@@ -9,6 +9,7 @@
  */
 #include "shm.h"
 #include "transport.h"
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -48,7 +49,17 @@ struct shm_conn {
 	/* the doorbell this side sleeps on, and the peer's */
 	int my_bell, peer_bell;
 	unsigned int spin_us;
+	/* the guest's shared heap as this side maps it; NULL when none */
+	uint8_t *heap;
+	size_t heap_len;
+	/* the agent's mapping of it starts SHM_SLACK before heap */
+	uint8_t *heap_map;
 };
+
+/* Readable zero bytes the agent maps on each side of a guest's heap: a
+ * backend may read a little past a buffer (OpenBLAS does), and a buffer
+ * may end where the heap does. */
+#define SHM_SLACK (64u << 10)
 
 static uint64_t now_us(void)
 {
@@ -271,6 +282,16 @@ static int shm_wait(struct tconn *c, int timeout_ms)
 	return r == -ETIMEDOUT ? 0 : 1;
 }
 
+static int shm_region(struct tconn *c, uint8_t **base, size_t *len)
+{
+	struct shm_conn *s = c->priv;
+	if (!s->heap)
+		return -1;
+	*base = s->heap;
+	*len = s->heap_len;
+	return 0;
+}
+
 static int shm_take_fd(struct tconn *c)
 {
 	(void)c;
@@ -288,6 +309,8 @@ static void shm_free(struct shm_conn *s)
 		return;
 	if (s->base)
 		munmap(s->base, s->len);
+	if (s->heap_map)
+		munmap(s->heap_map, s->heap_len + 2 * SHM_SLACK);
 	if (s->my_bell >= 0)
 		close(s->my_bell);
 	if (s->peer_bell >= 0)
@@ -394,8 +417,15 @@ static int guest_open(struct tconn *c, struct shm_conn *s)
 		r = -errno;
 		goto close_memfd;
 	}
-	struct shm_setup msg = {SHM_MAGIC, SHM_VERSION, s->ring};
-	int fds[3] = {mfd, s->peer_bell, s->my_bell};
+	/* the placing allocator's heap, where it is loaded */
+	struct shm_heap heap = {.fd = -1};
+	shm_heap_fn heap_of = (shm_heap_fn)dlsym(RTLD_DEFAULT, SHM_HEAP_SYM);
+	if (!heap_of || heap_of(&heap) || heap.fd < 0)
+		heap = (struct shm_heap){.fd = -1};
+	struct shm_setup msg = {SHM_MAGIC, SHM_VERSION, s->ring,
+				heap.fd >= 0 ? heap.len : 0};
+	int fds[4] = {mfd, s->peer_bell, s->my_bell, heap.fd};
+	unsigned int nfds = heap.fd >= 0 ? 4 : 3;
 	union {
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(fds))];
@@ -405,12 +435,12 @@ static int guest_open(struct tconn *c, struct shm_conn *s)
 	struct msghdr m = {.msg_iov = &iov,
 			   .msg_iovlen = 1,
 			   .msg_control = ctl.buf,
-			   .msg_controllen = sizeof(ctl.buf)};
+			   .msg_controllen = CMSG_SPACE(nfds * sizeof(int))};
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(cm), fds, sizeof(fds));
+	cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
 	if (sendmsg(c->fd, &m, MSG_NOSIGNAL) != (ssize_t)sizeof(msg)) {
 		r = errno ? -errno : -EPIPE;
 		goto close_memfd;
@@ -429,6 +459,10 @@ static int guest_open(struct tconn *c, struct shm_conn *s)
 			   "the agent refused the shared region: %s",
 			   vaccel_strerror(rep.status));
 		r = -EPROTO;
+	}
+	if (!r && heap.fd >= 0) {
+		s->heap = heap.base;
+		s->heap_len = heap.len;
 	}
 close_memfd:
 	/* the mapping and the agent's copy keep the memory */
@@ -449,15 +483,46 @@ static bool is_eventfd(int fd)
 	return strcmp(link, "anon_inode:[eventfd]") == 0;
 }
 
+/* Map the guest's heap (fd, len bytes) between SHM_SLACK of zero pages.
+ * 0, or a vAccel status. */
+static int map_heap(struct shm_conn *s, int fd, uint64_t len)
+{
+	struct stat st;
+	int seals = fcntl(fd, F_GET_SEALS);
+	if (len > SHM_HEAP_MAX || len % 4096 || seals < 0 ||
+	    !(seals & F_SEAL_SHRINK) || fstat(fd, &st) ||
+	    (uint64_t)st.st_size < len) {
+		vaccel_log(VACCEL_LOG_WARN, "shm",
+			   "the heap is not a memfd sealed against shrinking, "
+			   "of %llu bytes, page-sized, at most 1 TiB",
+			   (unsigned long long)len);
+		return VACCEL_EINVAL;
+	}
+	size_t span = (size_t)len + 2 * SHM_SLACK;
+	uint8_t *r = mmap(NULL, span, PROT_READ,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (r == MAP_FAILED)
+		return VACCEL_ENOMEM;
+	if (mmap(r + SHM_SLACK, (size_t)len, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED | MAP_NORESERVE, fd, 0) == MAP_FAILED) {
+		munmap(r, span);
+		return VACCEL_ENOMEM;
+	}
+	s->heap_map = r;
+	s->heap = r + SHM_SLACK;
+	s->heap_len = (size_t)len;
+	return 0;
+}
+
 /* The agent's side: take and check the guest's region. 0, a positive
  * vAccel status to tell the guest, or -errno (nothing to tell). */
 static int agent_take(struct tconn *c, struct shm_conn *s)
 {
 	struct shm_setup msg;
-	int fds[3] = {-1, -1, -1}, nfds = 0;
+	int fds[4] = {-1, -1, -1, -1}, nfds = 0;
 	union {
 		struct cmsghdr align;
-		char buf[CMSG_SPACE(4 * sizeof(int))];
+		char buf[CMSG_SPACE(5 * sizeof(int))];
 	} ctl;
 	struct iovec iov = {&msg, sizeof(msg)};
 	struct msghdr m = {.msg_iov = &iov,
@@ -481,7 +546,7 @@ static int agent_take(struct tconn *c, struct shm_conn *s)
 			int fd;
 			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int),
 			       sizeof(int));
-			if (nfds < 3)
+			if (nfds < 4)
 				fds[nfds++] = fd;
 			else
 				close(fd);
@@ -491,7 +556,7 @@ static int agent_take(struct tconn *c, struct shm_conn *s)
 	struct stat st;
 	int seals;
 	if (got != (ssize_t)sizeof(msg) || msg.magic != SHM_MAGIC ||
-	    nfds != 3) {
+	    nfds != (msg.heap ? 4 : 3)) {
 		vaccel_log(VACCEL_LOG_WARN, "shm", "malformed setup message");
 		goto close_fds;
 	}
@@ -533,6 +598,12 @@ static int agent_take(struct tconn *c, struct shm_conn *s)
 	}
 	s->base = p;
 	shm_layout(s, SHM_AGENT);
+	if (msg.heap) {
+		r = map_heap(s, fds[3], msg.heap);
+		if (r)
+			goto close_fds;
+		close(fds[3]);
+	}
 	s->my_bell = fds[1];
 	s->peer_bell = fds[2];
 	fcntl(s->my_bell, F_SETFL, O_NONBLOCK);
@@ -612,6 +683,7 @@ const struct transport transport_shm = {
     .ready = shm_ready,
     .wait = shm_wait,
     .take_fd = shm_take_fd,
+    .region = shm_region,
     .drop_fds = shm_no_fds,
     .discard = shm_no_fds,
     .close = shm_close,

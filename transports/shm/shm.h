@@ -25,6 +25,7 @@
  */
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define SHM_MAGIC 0x4d485356u /* "VSHM" */
@@ -51,12 +52,37 @@ struct shm_ctl {
 };
 
 /* The setup message, guest to agent, with three descriptors (memfd, the
- * agent's doorbell, the guest's doorbell); the agent answers with
- * struct shm_setup_reply. Little-endian, as every frame. */
+ * agent's doorbell, the guest's doorbell) and, where `heap` is non-zero,
+ * a fourth: the guest's shared heap (below), a memfd of at least `heap`
+ * bytes sealed against shrinking. The agent answers with struct
+ * shm_setup_reply. Little-endian, as every frame. */
 struct shm_setup {
 	uint32_t magic, version;
 	uint64_t ring;
+	uint64_t heap;
 };
+/* the largest heap an agent maps */
+#define SHM_HEAP_MAX (1ull << 40)
+
+/*
+ * The shared heap: memory a placing allocator (libvaccel-shim-alloc.so,
+ * LD_PRELOADed) hands out for a program's large allocations, in a memfd
+ * the shm transport passes to the agent. A call's buffers that lie in it
+ * travel as offsets and the agent's backends work on them in place. The
+ * transport finds the allocator's heap with dlsym(RTLD_DEFAULT,
+ * SHM_HEAP_SYM); without the allocator there is none.
+ */
+struct shm_heap {
+	uint8_t *base;
+	size_t len;
+	/* the memfd; -1 where there is none to share (a forked child's
+	 * heap is its own private copy) */
+	int fd;
+};
+/* Fill *h: 0, or -1 when there is no heap (yet). Never blocks for long;
+ * safe from any thread. */
+typedef int (*shm_heap_fn)(struct shm_heap *h);
+#define SHM_HEAP_SYM "vaccel_shm_heap"
 struct shm_setup_reply {
 	uint32_t magic;
 	/* a vAccel status: 0, or why the agent refused the region */
