@@ -37,6 +37,8 @@
 
 #define EXPORT __attribute__((visibility("default")))
 #define PAGE 4096u
+/* pages of a huge page */
+#define HUGE_PAGES 512u
 #define PLACE_MIN_DEFAULT (1u << 20)
 #define HEAP_DEFAULT (16ull << 30)
 /* free extents tracked; beyond, a freed block's address space is lost
@@ -132,6 +134,10 @@ static void heap_init(void)
 			close(fd);
 		return;
 	}
+	/* Huge pages where the system allows them for shared memory
+	 * (transparent_hugepage/shmem_enabled: advise or always): a gemm on
+	 * 4 KiB pages loses several percent to TLB misses. */
+	madvise(p, H.len, MADV_HUGEPAGE);
 	H.base = p;
 	H.fd = fd;
 	pthread_atfork(NULL, NULL, in_child);
@@ -193,10 +199,18 @@ static void *heap_alloc(size_t n)
 		p = H.base + start * PAGE;
 		goto out;
 	}
-	if (H.top + pages <= H.pages && pages <= UINT32_MAX) {
-		H.blocks[H.top] = (uint32_t)pages;
-		p = H.base + H.top * PAGE;
-		H.top += pages;
+	/* a block of huge pages or more starts at a huge-page boundary
+	 * (the skipped pages become a free extent) */
+	size_t start = H.top;
+	if (pages >= HUGE_PAGES)
+		start = (start + HUGE_PAGES - 1) & ~(size_t)(HUGE_PAGES - 1);
+	if (start + pages <= H.pages && pages <= UINT32_MAX) {
+		if (start > H.top && H.nr_free < MAX_FREE)
+			H.free[H.nr_free++] = (struct extent){
+			    (uint32_t)H.top, (uint32_t)(start - H.top)};
+		H.blocks[start] = (uint32_t)pages;
+		p = H.base + start * PAGE;
+		H.top = start + pages;
 	}
 out:
 	pthread_mutex_unlock(&H.lock);

@@ -9,6 +9,7 @@
  * released when the client's last connection goes away.
  */
 #include "client.h"
+#include "memfd.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -290,7 +291,7 @@ static void shm_release(struct conn *k)
 
 /*
  * Point mem[] at a call's buffers in the client's memfd (WIRE_F_MEMFD):
- * each buffer, in argument order, at the next WIRE_MEMFD_ALIGN boundary.
+ * each buffer, in argument order, at the next MEMFD_ALIGN boundary.
  * The descriptor must be sealed against shrinking, so the mapping cannot
  * lose pages under us. Out buffers are zeroed as calloc would.
  */
@@ -299,7 +300,7 @@ static int shm_buffers(struct conn *k, int fd, const struct wire_call *call,
 {
 	uint64_t span = 0;
 	for (uint32_t i = 0; i < call->nr_bufs; i++) {
-		uint64_t step = wire_memfd_step(call->bufs[i].len);
+		uint64_t step = memfd_step(call->bufs[i].len);
 		if (!step || __builtin_add_overflow(span, step, &span)) {
 			snprintf(err, errlen, "memfd layout overflows");
 			return VACCEL_EINVAL;
@@ -351,7 +352,7 @@ static int shm_buffers(struct conn *k, int fd, const struct wire_call *call,
 		/* an overwritten buffer's old bytes are the client's own */
 		if (!call->bufs[i].on_wire && !call->bufs[i].overwritten)
 			memset(mem[i], 0, call->bufs[i].len);
-		off += wire_memfd_step(call->bufs[i].len);
+		off += memfd_step(call->bufs[i].len);
 	}
 	return VACCEL_OK;
 }

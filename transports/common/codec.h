@@ -56,26 +56,16 @@ enum wire_flags {
 };
 /* A buffer that travels in the frame, not in the region. */
 #define WIRE_REGION_NONE UINT64_MAX
-/* Buffers in a memfd start at multiples of this. */
-#define WIRE_MEMFD_ALIGN 64
-/* Passed as raw_len to the decoders: the raw part is elsewhere (a memfd),
- * skip the check of its length. */
+/* Passed as raw_len to the decoders: the raw part is elsewhere (a memfd,
+ * a shared region), skip the check of its length. */
 #define WIRE_RAW_ANY UINT64_MAX
 
-/* Bytes a buffer of len takes in a memfd layout; 0 on overflow. */
 /* An inout argument this call overwrites without reading: its bytes are
  * not sent (both peers decide from the call's scalars). */
 static inline bool wire_arg_overwritten(const struct vaccel_op_argdesc *d,
 					const struct vaccel_oparg *args)
 {
 	return d->kind == VACCEL_ARGK_INOUT && d->unread && d->unread(args);
-}
-
-static inline uint64_t wire_memfd_step(uint64_t len)
-{
-	if (len > UINT64_MAX - WIRE_MEMFD_ALIGN)
-		return 0;
-	return (len + WIRE_MEMFD_ALIGN) & ~(uint64_t)(WIRE_MEMFD_ALIGN - 1);
 }
 
 struct wire_hdr {

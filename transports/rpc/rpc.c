@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * rpc: the guest-side transport plugin. It implements every op by shipping
- * it to a vaccel-agent over unix, tcp or vsock (VACCEL_RPC_ADDRESS).
+ * it to a vaccel-agent over any registered transport (VACCEL_RPC_ADDRESS:
+ * unix, tcp, vsock, shm, virtio; transports/common/registry.c).
  *
  * Connections are per thread, opened lazily, so a multithreaded program's
  * calls run concurrently; where the transport admits one connection only
@@ -13,6 +14,7 @@
  * re-created before the call proceeds.
  */
 #include "client.h"
+#include "memfd.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -988,7 +990,7 @@ static void span_cb(void *ctx, void *ptr, uint64_t len, bool in, bool out)
 	struct layout_ctx *l = ctx;
 	(void)ptr;
 	(void)in;
-	uint64_t step = wire_memfd_step(len);
+	uint64_t step = memfd_step(len);
 	if (!step || __builtin_add_overflow(l->off, step, &l->off))
 		l->failed = true;
 	l->nr_out += out;
@@ -1001,7 +1003,7 @@ static void fill_cb(void *ctx, void *ptr, uint64_t len, bool in, bool out)
 		memcpy(l->c->map + l->off, ptr, len);
 	if (out && len)
 		l->c->outs[l->nr_out++] = (struct out_slot){ptr, l->off};
-	l->off += wire_memfd_step(len);
+	l->off += memfd_step(len);
 }
 
 /* This thread's memfd, at least span bytes, sealed so the agent can rely

@@ -5,7 +5,8 @@
  * memfd and two eventfds (shm.h), and from then on frames go through two
  * byte rings in that memory; the socket stays open only so that each
  * side sees the other's death. A waiting side spins for VACCEL_SHM_SPIN_US
- * (default 50) before it sleeps on its doorbell.
+ * (default 50), yielding its CPU as it goes, before it sleeps on its
+ * doorbell.
  */
 #include "shm.h"
 #include "transport.h"
@@ -14,6 +15,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,14 +54,17 @@ struct shm_conn {
 	/* the guest's shared heap as this side maps it; NULL when none */
 	uint8_t *heap;
 	size_t heap_len;
-	/* the agent's mapping of it starts SHM_SLACK before heap */
+	/* the agent's reservation around it (heap_span bytes, at least
+	 * SHM_SLACK each side) */
 	uint8_t *heap_map;
+	size_t heap_span;
 };
 
 /* Readable zero bytes the agent maps on each side of a guest's heap: a
  * backend may read a little past a buffer (OpenBLAS does), and a buffer
  * may end where the heap does. */
 #define SHM_SLACK (64u << 10)
+#define SHM_HUGE (2u << 20)
 
 static uint64_t now_us(void)
 {
@@ -141,6 +146,8 @@ static int shm_block(struct tconn *c, shm_cond cond, bool writing,
 				return 0;
 			cpu_relax();
 		}
+		/* a peer waiting for this CPU gets it */
+		sched_yield();
 	}
 	uint64_t deadline =
 	    timeout_ms > 0 ? start + (uint64_t)timeout_ms * 1000u : UINT64_MAX;
@@ -310,7 +317,7 @@ static void shm_free(struct shm_conn *s)
 	if (s->base)
 		munmap(s->base, s->len);
 	if (s->heap_map)
-		munmap(s->heap_map, s->heap_len + 2 * SHM_SLACK);
+		munmap(s->heap_map, s->heap_span);
 	if (s->my_bell >= 0)
 		close(s->my_bell);
 	if (s->peer_bell >= 0)
@@ -498,18 +505,25 @@ static int map_heap(struct shm_conn *s, int fd, uint64_t len)
 			   (unsigned long long)len);
 		return VACCEL_EINVAL;
 	}
-	size_t span = (size_t)len + 2 * SHM_SLACK;
+	/* the heap at a huge-page boundary, so that the kernel can back it
+	 * with huge pages where it allows them for shared memory */
+	size_t span = (size_t)len + 2 * SHM_SLACK + SHM_HUGE;
 	uint8_t *r = mmap(NULL, span, PROT_READ,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (r == MAP_FAILED)
 		return VACCEL_ENOMEM;
-	if (mmap(r + SHM_SLACK, (size_t)len, PROT_READ | PROT_WRITE,
+	uint8_t *at = (uint8_t *)(((uintptr_t)r + SHM_SLACK + SHM_HUGE - 1) &
+				  ~(uintptr_t)(SHM_HUGE - 1));
+	if (mmap(at, (size_t)len, PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_FIXED | MAP_NORESERVE, fd, 0) == MAP_FAILED) {
 		munmap(r, span);
 		return VACCEL_ENOMEM;
 	}
+	/* as the guest's allocator asks (shmem_enabled: advise) */
+	madvise(at, (size_t)len, MADV_HUGEPAGE);
 	s->heap_map = r;
-	s->heap = r + SHM_SLACK;
+	s->heap_span = span;
+	s->heap = at;
 	s->heap_len = (size_t)len;
 	return 0;
 }
