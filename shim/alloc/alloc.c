@@ -63,7 +63,9 @@ static struct {
 	uint8_t *base;
 	size_t len, pages;
 	int fd;
+	/* the placement threshold (SIZE_MAX: never), once read */
 	size_t min;
+	_Atomic size_t min_seen;
 	/* per page: the length in pages of the block starting there, or 0 */
 	uint32_t *blocks;
 	/* pages [0, top) have been handed out at least once */
@@ -115,7 +117,6 @@ static void in_child(void);
 static void heap_init(void)
 {
 	H.state = -1;
-	H.min = env_size("VACCEL_SHM_PLACE_MIN", PLACE_MIN_DEFAULT);
 	H.len = env_size("VACCEL_SHM_HEAP", HEAP_DEFAULT) & ~(size_t)(PAGE - 1);
 	if (!H.min || H.len < PAGE || H.len > SHM_HEAP_MAX)
 		return;
@@ -154,6 +155,17 @@ static inline bool in_heap(const void *p)
 /* Whether n bytes go to the heap (making it on first use). */
 static bool wants_heap(size_t n)
 {
+	/* the threshold first: no heap until an allocation needs one */
+	size_t min = atomic_load_explicit(&H.min_seen, memory_order_relaxed);
+	if (!min) {
+		min = env_size("VACCEL_SHM_PLACE_MIN", PLACE_MIN_DEFAULT);
+		if (!min)
+			min = SIZE_MAX;
+		H.min = min;
+		atomic_store(&H.min_seen, min);
+	}
+	if (n < min)
+		return false;
 	int st = atomic_load_explicit(&H.state, memory_order_acquire);
 	if (st == 0) {
 		pthread_mutex_lock(&H.lock);

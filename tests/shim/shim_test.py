@@ -730,6 +730,42 @@ def test_alloc(tmp, _arg=None):
         raise Fail("shim-alloc-prog did not finish its checks")
 
 
+def test_heap_late(tmp, _arg=None):
+    """A program whose first BLAS call comes before its first large
+    allocation: its connection is set up without the shared heap, and
+    the shm transport reopens it once the heap exists, so that the later
+    product's matrices are used in place. The same sums as locally."""
+    if not CFG.place:
+        raise Skip("about the placing allocator over shm: its "
+                   "-shm-placed variant runs it")
+    need_numpy()
+    CFG.need_base(ffi=False)
+    cmd = [PY, os.path.join(CFG.srcdir, "heap_late.py")]
+    local = run(tmp, "local", cmd, local_env())
+    expect_ok(local, "local", tmp)
+    report_path = os.path.join(tmp, "report.txt")
+    # numpy's import allocates a little over 1 MiB: place only from 2M
+    res, agent = run_shim(tmp, cmd, report_path, levels="3",
+                          extra={"VACCEL_SHM_PLACE_MIN": "2M"})
+    report = shim_report(res, agent, report_path, tmp)
+    print(res.out, end="")
+    if "heap at the first call: False; after: True" not in res.out:
+        raise Fail("the first call did not come before the heap (the "
+                   "test no longer tests the late heap):\n" + res.out)
+    want = re.search(r"sums .*", local.out).group(0)
+    got = re.search(r"sums .*", res.out)
+    if not got or got.group(0) != want:
+        raise Fail("other sums under the shim: %s, locally %s" % (
+            got.group(0) if got else "(none)", want))
+    report.need_offloaded(["cblas_dgemm"])
+    report.need_no_failed()
+    if agent.in_place("gemm") < 1:
+        raise Fail("the product after the heap appeared was not used in "
+                   "place:\n" + tail(agent.log))
+    log("the connection was reopened with the heap; the product ran in "
+        "place")
+
+
 def test_numpy_linalg(tmp, _arg=None):
     """tests/shim/numpy_linalg.py under both shims: exit 0, LAPACK
     routines offloaded."""
@@ -1362,6 +1398,7 @@ TESTS = {
     "dot-memory": test_dot_memory,
     "pytest": test_pytest,
     "alloc": test_alloc,
+    "heap-late": test_heap_late,
 }
 
 
@@ -1393,6 +1430,7 @@ def all_tests():
         out.append(("gap-writeback-" + way, ["gap-writeback", way]))
     out.append(("dot-memory", ["dot-memory"]))
     out.append(("alloc", ["alloc"]))
+    out.append(("heap-late", ["heap-late"]))
     # numpy's and scipy's own suites; a third field names a meson suite
     # other than 'shim' (shim-full: too slow for the default run).
     for setting in PYTEST_SETTINGS:

@@ -115,6 +115,11 @@ struct transport {
 	 * (WIRE_F_REGION) and are used in place. Never blocks. May be NULL
 	 * (never any). */
 	int (*region)(struct tconn *c, uint8_t **base, size_t *len);
+	/* The guest's side: whether reopening c would serve better (shm: the
+	 * program's shared heap appeared after c was set up, so its buffers
+	 * are copied where they could be used in place). Never blocks. May
+	 * be NULL (never). */
+	bool (*stale)(struct tconn *c);
 	/* The oldest descriptor received and not taken (the caller owns
 	 * it), or -1. */
 	int (*take_fd)(struct tconn *c);
@@ -185,6 +190,10 @@ static inline int tconn_wait(struct tconn *c, int timeout_ms)
 static inline int tconn_region(struct tconn *c, uint8_t **base, size_t *len)
 {
 	return c->t->region ? c->t->region(c, base, len) : -1;
+}
+static inline bool tconn_stale(struct tconn *c)
+{
+	return c->t->stale && c->t->stale(c);
 }
 static inline int tconn_take_fd(struct tconn *c)
 {

@@ -1463,12 +1463,21 @@ static int rpc_any(void *priv, struct vaccel_session *sess,
 		   const struct vaccel_op_desc *op, struct vaccel_oparg *args)
 {
 	(void)priv;
-	bool retried = false;
+	bool retried = false, reopened = false;
 	int err;
 again:;
 	struct conn *c = get_conn(&err);
 	if (!c)
 		return err;
+	/* a better connection to be had (shm: the heap came after this
+	 * one's setup): reopen it, once */
+	if (!mux.on && !reopened && tconn_stale(c->tc)) {
+		vaccel_log(VACCEL_LOG_INFO, TAG,
+			   "reopening the connection to use the shared heap");
+		conn_close(c);
+		reopened = true;
+		goto again;
+	}
 	if (!g.agent_has[op->id]) {
 		vaccel_log(VACCEL_LOG_ERROR, TAG,
 			   "the agent does not know op '%s'", op->name);

@@ -396,6 +396,28 @@ static int wait_in(int fd, int ms)
 	return n > 0 ? 0 : n == 0 ? -ETIMEDOUT : -errno;
 }
 
+/* The placing allocator's heap, where it is loaded and has one to share
+ * (transports/shm/shm.h). */
+static bool guest_heap(struct shm_heap *h)
+{
+	static _Atomic(shm_heap_fn) heap_of;
+	static _Atomic bool looked;
+	if (!atomic_load(&looked)) {
+		atomic_store(&heap_of,
+			     (shm_heap_fn)dlsym(RTLD_DEFAULT, SHM_HEAP_SYM));
+		atomic_store(&looked, true);
+	}
+	shm_heap_fn f = atomic_load(&heap_of);
+	return f && f(h) == 0 && h->fd >= 0;
+}
+
+static bool shm_stale(struct tconn *c)
+{
+	struct shm_conn *s = c->priv;
+	struct shm_heap h;
+	return s->me == SHM_GUEST && !s->heap && guest_heap(&h);
+}
+
 static int guest_open(struct tconn *c, struct shm_conn *s)
 {
 	s->ring = ring_size();
@@ -425,9 +447,8 @@ static int guest_open(struct tconn *c, struct shm_conn *s)
 		goto close_memfd;
 	}
 	/* the placing allocator's heap, where it is loaded */
-	struct shm_heap heap = {.fd = -1};
-	shm_heap_fn heap_of = (shm_heap_fn)dlsym(RTLD_DEFAULT, SHM_HEAP_SYM);
-	if (!heap_of || heap_of(&heap) || heap.fd < 0)
+	struct shm_heap heap;
+	if (!guest_heap(&heap))
 		heap = (struct shm_heap){.fd = -1};
 	struct shm_setup msg = {SHM_MAGIC, SHM_VERSION, s->ring,
 				heap.fd >= 0 ? heap.len : 0};
@@ -698,6 +719,7 @@ const struct transport transport_shm = {
     .wait = shm_wait,
     .take_fd = shm_take_fd,
     .region = shm_region,
+    .stale = shm_stale,
     .drop_fds = shm_no_fds,
     .discard = shm_no_fds,
     .close = shm_close,
