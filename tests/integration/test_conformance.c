@@ -806,22 +806,7 @@ static int shm_offer(struct shm_try *t, uint64_t ring, bool seal, bool pipes,
 	}
 	struct shm_setup msg = {SHM_MAGIC, version, ring};
 	int fds[3] = {mfd, t->bells[0], t->bells[1]};
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(fds))];
-	} ctl;
-	memset(&ctl, 0, sizeof(ctl));
-	struct iovec iov = {&msg, sizeof(msg)};
-	struct msghdr m = {.msg_iov = &iov,
-			   .msg_iovlen = 1,
-			   .msg_control = ctl.buf,
-			   .msg_controllen = sizeof(ctl.buf)};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(cm), fds, sizeof(fds));
-	cr_assert_eq(sendmsg(t->sock, &m, 0), (ssize_t)sizeof(msg));
+	cr_assert_eq(sock_send_fds(t->sock, &msg, sizeof(msg), fds, 3), 0);
 	close(mfd);
 	struct shm_setup_reply rep;
 	ssize_t got = recv(t->sock, &rep, sizeof(rep), MSG_WAITALL);

@@ -297,3 +297,70 @@ int array_grow(void **v, size_t *cap, size_t n, size_t elem)
 	*cap = nc;
 	return 0;
 }
+
+int sock_send_fds(int fd, const void *buf, size_t len, const int *fds,
+		  unsigned int n)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(SOCK_MAX_FDS * sizeof(int))];
+	} ctl;
+	if (n > SOCK_MAX_FDS)
+		return -EINVAL;
+	memset(&ctl, 0, sizeof(ctl));
+	struct iovec iov = {(void *)buf, len};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (n) {
+		m.msg_control = ctl.buf;
+		m.msg_controllen = CMSG_SPACE(n * sizeof(int));
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(n * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, n * sizeof(int));
+	}
+	ssize_t w;
+	do
+		w = sendmsg(fd, &m, MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+	if (w < 0)
+		return -errno;
+	return (size_t)w == len ? 0 : -EPIPE;
+}
+
+ssize_t sock_recv_fds(int fd, void *buf, size_t len, int *fds, unsigned int max,
+		      unsigned int *nfds)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE((SOCK_MAX_FDS + 1) * sizeof(int))];
+	} ctl;
+	struct iovec iov = {buf, len};
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = ctl.buf,
+			   .msg_controllen = sizeof(ctl.buf)};
+	*nfds = 0;
+	ssize_t got;
+	do
+		got = recvmsg(fd, &m, MSG_CMSG_CLOEXEC | MSG_WAITALL);
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
+		return -errno;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m); cm;
+	     cm = CMSG_NXTHDR(&m, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int got_fd;
+			memcpy(&got_fd, CMSG_DATA(cm) + i * sizeof(int),
+			       sizeof(int));
+			if (*nfds < max)
+				fds[(*nfds)++] = got_fd;
+			else
+				close(got_fd);
+		}
+	}
+	return got;
+}

@@ -27,6 +27,19 @@ int sock_listen_fd(int fd);
 int sock_connect_to(int family, const struct sockaddr *sa, socklen_t len,
 		    int timeout_ms);
 
+/* One message of len bytes with descriptors fds[0..n) (SCM_RIGHTS, n at
+ * most SOCK_MAX_FDS) on a UNIX socket; the caller keeps its descriptors.
+ * 0, or -errno (-EPIPE when the message went out short). */
+#define SOCK_MAX_FDS 8
+int sock_send_fds(int fd, const void *buf, size_t len, const int *fds,
+		  unsigned int n);
+/* Receive one message of up to len bytes (waiting for all of them) and
+ * the descriptors that came with it, close-on-exec: up to max into fds
+ * (the caller owns them), *nfds set; more are closed. The byte count, 0
+ * when the peer closed, or -errno. */
+ssize_t sock_recv_fds(int fd, void *buf, size_t len, int *fds, unsigned int max,
+		      unsigned int *nfds);
+
 /* Set SO_RCVTIMEO/SO_SNDTIMEO (ms; 0 = none). */
 void sock_set_timeouts(int fd, int recv_ms, int send_ms);
 

@@ -83,7 +83,8 @@ struct transport {
 	 * port): the rpc plugin shares it among a program's threads. */
 	bool one_conn;
 
-	/* ---- the connection: every slot below is non-NULL ---- */
+	/* ---- the connection: every slot below is non-NULL unless it says
+	 * it may be NULL ---- */
 
 	/* Make c a connection over fd, from connect() (server false) or an
 	 * accepted one (server true). c->fd, timeouts are set; fd belongs
@@ -121,11 +122,12 @@ struct transport {
 	 * be NULL (never). */
 	bool (*stale)(struct tconn *c);
 	/* The oldest descriptor received and not taken (the caller owns
-	 * it), or -1. */
+	 * it), or -1. May be NULL with drop_fds: no descriptors pass. */
 	int (*take_fd)(struct tconn *c);
 	/* Close every descriptor received and not taken. */
 	void (*drop_fds)(struct tconn *c);
-	/* Forget bytes read ahead (a connection given up mid-frame). */
+	/* Forget bytes read ahead (a connection given up mid-frame). May be
+	 * NULL: nothing is read ahead. */
 	void (*discard)(struct tconn *c);
 	/* Release everything c holds and close c->fd; never writes to the
 	 * peer (a forked child drops its parent's connection this way). */
@@ -197,15 +199,17 @@ static inline bool tconn_stale(struct tconn *c)
 }
 static inline int tconn_take_fd(struct tconn *c)
 {
-	return c->t->take_fd(c);
+	return c->t->take_fd ? c->t->take_fd(c) : -1;
 }
 static inline void tconn_drop_fds(struct tconn *c)
 {
-	c->t->drop_fds(c);
+	if (c->t->drop_fds)
+		c->t->drop_fds(c);
 }
 static inline void tconn_discard(struct tconn *c)
 {
-	c->t->discard(c);
+	if (c->t->discard)
+		c->t->discard(c);
 }
 
 /* The stream transports' connection slots (stream.c): frames go over the

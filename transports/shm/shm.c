@@ -10,6 +10,7 @@
  */
 #include "shm.h"
 #include "transport.h"
+#include "unix.h"
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -26,8 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <vaccel/remote.h>
-
-extern const struct transport transport_unix;
 
 /* How long a setup may take, each way, when the connection has no
  * timeout of its own. */
@@ -299,17 +298,6 @@ static int shm_region(struct tconn *c, uint8_t **base, size_t *len)
 	return 0;
 }
 
-static int shm_take_fd(struct tconn *c)
-{
-	(void)c;
-	return -1;
-}
-
-static void shm_no_fds(struct tconn *c)
-{
-	(void)c;
-}
-
 static void shm_free(struct shm_conn *s)
 {
 	if (!s)
@@ -453,26 +441,9 @@ static int guest_open(struct tconn *c, struct shm_conn *s)
 	struct shm_setup msg = {SHM_MAGIC, SHM_VERSION, s->ring,
 				heap.fd >= 0 ? heap.len : 0};
 	int fds[4] = {mfd, s->peer_bell, s->my_bell, heap.fd};
-	unsigned int nfds = heap.fd >= 0 ? 4 : 3;
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(fds))];
-	} ctl;
-	memset(&ctl, 0, sizeof(ctl));
-	struct iovec iov = {&msg, sizeof(msg)};
-	struct msghdr m = {.msg_iov = &iov,
-			   .msg_iovlen = 1,
-			   .msg_control = ctl.buf,
-			   .msg_controllen = CMSG_SPACE(nfds * sizeof(int))};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-	memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
-	if (sendmsg(c->fd, &m, MSG_NOSIGNAL) != (ssize_t)sizeof(msg)) {
-		r = errno ? -errno : -EPIPE;
+	r = sock_send_fds(c->fd, &msg, sizeof(msg), fds, heap.fd >= 0 ? 4 : 3);
+	if (r)
 		goto close_memfd;
-	}
 	struct shm_setup_reply rep;
 	r = wait_in(c->fd, c->recv_ms);
 	if (r)
@@ -554,39 +525,16 @@ static int map_heap(struct shm_conn *s, int fd, uint64_t len)
 static int agent_take(struct tconn *c, struct shm_conn *s)
 {
 	struct shm_setup msg;
-	int fds[4] = {-1, -1, -1, -1}, nfds = 0;
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(5 * sizeof(int))];
-	} ctl;
-	struct iovec iov = {&msg, sizeof(msg)};
-	struct msghdr m = {.msg_iov = &iov,
-			   .msg_iovlen = 1,
-			   .msg_control = ctl.buf,
-			   .msg_controllen = sizeof(ctl.buf)};
+	int fds[4] = {-1, -1, -1, -1};
+	unsigned int nfds = 0;
 	int r = wait_in(c->fd, c->recv_ms);
 	if (r)
 		return r;
-	ssize_t got = recvmsg(c->fd, &m, MSG_CMSG_CLOEXEC | MSG_WAITALL);
+	ssize_t got = sock_recv_fds(c->fd, &msg, sizeof(msg), fds, 4, &nfds);
 	if (got == 0)
 		return -ECONNRESET;
 	if (got < 0)
-		return -errno;
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m); cm;
-	     cm = CMSG_NXTHDR(&m, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < k; i++) {
-			int fd;
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int),
-			       sizeof(int));
-			if (nfds < 4)
-				fds[nfds++] = fd;
-			else
-				close(fd);
-		}
-	}
+		return (int)got;
 	r = VACCEL_EINVAL;
 	struct stat st;
 	int seals;
@@ -650,7 +598,7 @@ static int agent_take(struct tconn *c, struct shm_conn *s)
 	close(fds[0]);
 	return 0;
 close_fds:
-	for (int i = 0; i < nfds; i++)
+	for (unsigned int i = 0; i < nfds; i++)
 		close(fds[i]);
 	return r;
 }
@@ -686,41 +634,19 @@ close_fd:
 	return r;
 }
 
-static int shm_parse(const char *rest, struct url *u, char *err, size_t errlen)
-{
-	return transport_unix.parse(rest, u, err, errlen);
-}
-
-static int shm_connect(const struct url *u, int timeout_ms)
-{
-	return transport_unix.connect(u, timeout_ms);
-}
-
-static int shm_listen(const struct url *u, unsigned int mode)
-{
-	return transport_unix.listen(u, mode);
-}
-
-static void shm_unlisten(const struct url *u)
-{
-	transport_unix.unlisten(u);
-}
-
 const struct transport transport_shm = {
     .scheme = "shm",
-    .parse = shm_parse,
-    .connect = shm_connect,
-    .listen = shm_listen,
-    .unlisten = shm_unlisten,
+    /* the addresses are the unix transport's */
+    .parse = unix_parse,
+    .connect = unix_connect,
+    .listen = unix_listen,
+    .unlisten = unix_unlisten,
     .open = shm_tconn_open,
     .sendv = shm_sendv,
     .recv = shm_recv,
     .ready = shm_ready,
     .wait = shm_wait,
-    .take_fd = shm_take_fd,
     .region = shm_region,
     .stale = shm_stale,
-    .drop_fds = shm_no_fds,
-    .discard = shm_no_fds,
     .close = shm_close,
 };

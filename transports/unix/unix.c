@@ -2,6 +2,7 @@
 /* unix:///abs/path: a UNIX stream socket; passes descriptors (memfds). */
 #include "sock.h"
 #include "transport.h"
+#include "unix.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,7 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static int unix_parse(const char *rest, struct url *u, char *err, size_t errlen)
+int unix_parse(const char *rest, struct url *u, char *err, size_t errlen)
 {
 	if (!*rest || strlen(rest) >= sizeof(u->path)) {
 		snprintf(err, errlen, "a unix socket path must be 1-%zu bytes",
@@ -28,14 +29,14 @@ static struct sockaddr_un unix_addr(const struct url *u)
 	return sa;
 }
 
-static int unix_connect(const struct url *u, int timeout_ms)
+int unix_connect(const struct url *u, int timeout_ms)
 {
 	struct sockaddr_un sa = unix_addr(u);
 	return sock_connect_to(AF_UNIX, (struct sockaddr *)&sa, sizeof(sa),
 			       timeout_ms);
 }
 
-static int unix_listen(const struct url *u, unsigned int mode)
+int unix_listen(const struct url *u, unsigned int mode)
 {
 	struct sockaddr_un sa = unix_addr(u);
 	/* the socket's directory, if it is missing */
@@ -80,7 +81,7 @@ static int unix_listen(const struct url *u, unsigned int mode)
 	return sock_listen_fd(fd);
 }
 
-static void unix_unlisten(const struct url *u)
+void unix_unlisten(const struct url *u)
 {
 	unlink(u->path);
 }

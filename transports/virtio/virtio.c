@@ -19,6 +19,7 @@
  * agent then serves the new conversation as a fresh connection.
  */
 #include "transport.h"
+#include "unix.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,8 +33,6 @@
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-extern const struct transport transport_unix;
 
 #define VIO_MAGIC 0x434f4956u /* "VIOC" */
 #define VIO_START 0x80000000u
@@ -266,22 +265,6 @@ free_conn:
 	return r;
 }
 
-static bool vio_ready(struct tconn *c)
-{
-	return rbuf_has_data(&c->rb);
-}
-
-static int vio_take_fd(struct tconn *c)
-{
-	(void)c;
-	return -1;
-}
-
-static void vio_no_fds(struct tconn *c)
-{
-	(void)c;
-}
-
 static void vio_close(struct tconn *c)
 {
 	free(c->priv);
@@ -368,7 +351,7 @@ static int vio_connect(const struct url *u, int timeout_ms)
 		if (strlen(dev) >= sizeof(su.path))
 			return -ENAMETOOLONG;
 		memcpy(su.path, dev, strlen(dev) + 1);
-		return transport_unix.connect(&su, timeout_ms);
+		return unix_connect(&su, timeout_ms);
 	}
 	int fd = open(dev, O_RDWR | O_CLOEXEC | O_NOCTTY);
 	return fd < 0 ? -errno : fd;
@@ -378,12 +361,7 @@ static int vio_listen(const struct url *u, unsigned int mode)
 {
 	if (u->path[0] != '/')
 		return -EINVAL;
-	return transport_unix.listen(u, mode);
-}
-
-static void vio_unlisten(const struct url *u)
-{
-	transport_unix.unlisten(u);
+	return unix_listen(u, mode);
 }
 
 const struct transport transport_virtio = {
@@ -391,15 +369,13 @@ const struct transport transport_virtio = {
     .parse = vio_parse,
     .connect = vio_connect,
     .listen = vio_listen,
-    .unlisten = vio_unlisten,
+    .unlisten = unix_unlisten,
     .one_conn = true,
     .open = vio_open,
     .sendv = vio_sendv,
     .recv = vio_recv,
-    .ready = vio_ready,
+    .ready = stream_ready,
     .wait = stream_wait,
-    .take_fd = vio_take_fd,
-    .drop_fds = vio_no_fds,
     .discard = stream_discard,
     .close = vio_close,
     .restart = vio_restart,
