@@ -209,7 +209,8 @@ GUEST_INIT = r"""#!/bin/busybox sh
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
-mount -t tmpfs tmp /tmp
+# no tmpfs over /tmp: the host's files may live there (a build in /tmp)
+mkdir -p /tmp /vmtest/work
 ip link set lo up 2>/dev/null
 for m in $(cat /vmtest/modules); do
 	insmod "$m" 2>/dev/null || echo "VMTEST insmod failed: $m"
@@ -232,34 +233,34 @@ def guest_script(in_name, summary):
     env = ("OPENBLAS_NUM_THREADS=1 VACCEL_PLUGINS=%s "
            "VACCEL_SHIM_MIN_FLOPS=0 VACCEL_SHIM_LEVELS=all" % rpc)
     exe = shim_test.tester_path(TESTER)
-    s = "cd /tmp\ncp /vmtest/%s .\n" % in_name
+    s = "cd /vmtest/work\ncp /vmtest/%s .\n" % in_name
     # 1. the tester over virtio
     s += ("env %s LD_PRELOAD=%s VACCEL_RPC_ADDRESS=virtio://%s "
-          "VACCEL_SHIM_REPORT=/tmp/report1 %s < %s > /tmp/out1 2>&1\n"
+          "VACCEL_SHIM_REPORT=/vmtest/work/report1 %s < %s > /vmtest/work/out1 2>&1\n"
           % (env, shim, PORT_NAME, exe, in_name))
     s += 'echo "VMTEST rc1 $?"\n'
-    s += section("out1", "/tmp/out1") + section("summary1", summary)
-    s += section("report1", "/tmp/report1")
+    s += section("out1", "/vmtest/work/out1") + section("summary1", summary)
+    s += section("report1", "/vmtest/work/report1")
     # 2. killed mid-way, then a whole run: the conversation restarts
     s += ("rm -f %s; env %s LD_PRELOAD=%s VACCEL_RPC_ADDRESS=virtio://%s "
-          "%s < %s > /tmp/out2 2>&1 &\n"
+          "%s < %s > /vmtest/work/out2 2>&1 &\n"
           % (summary, env, shim, PORT_NAME, exe, in_name))
     s += "sleep 2; kill -9 $! 2>/dev/null; wait\n"
     s += ("rm -f %s; env %s LD_PRELOAD=%s VACCEL_RPC_ADDRESS=virtio://%s "
-          "VACCEL_SHIM_REPORT=/tmp/report3 %s < %s > /tmp/out3 2>&1\n"
+          "VACCEL_SHIM_REPORT=/vmtest/work/report3 %s < %s > /vmtest/work/out3 2>&1\n"
           % (summary, env, shim, PORT_NAME, exe, in_name))
     s += 'echo "VMTEST rc3 $?"\n'
-    s += section("out3", "/tmp/out3") + section("summary3", summary)
-    s += section("report3", "/tmp/report3")
+    s += section("out3", "/vmtest/work/out3") + section("summary3", summary)
+    s += section("report3", "/vmtest/work/report3")
     # 3. vsock loopback, agent and program both in the guest
     s += ("if [ -d /sys/module/vsock_loopback ]; then\n"
           "  OPENBLAS_NUM_THREADS=1 %s -a vsock://4294967295:%d "
-          "--plugins %s > /tmp/agent.log 2>&1 &\n"
+          "--plugins %s > /vmtest/work/agent.log 2>&1 &\n"
           "  apid=$!\n"
-          "  for i in $(seq 100); do grep -q ready /tmp/agent.log && "
+          "  for i in $(seq 100); do grep -q ready /vmtest/work/agent.log && "
           "break; sleep 0.1; done\n"
           "  env %s LD_PRELOAD=%s VACCEL_RPC_ADDRESS=vsock://1:%d "
-          "VACCEL_SHIM_REPORT=/tmp/report4 %s -n 64 -i 3 > /tmp/out4 2>&1\n"
+          "VACCEL_SHIM_REPORT=/vmtest/work/report4 %s -n 64 -i 3 > /vmtest/work/out4 2>&1\n"
           "  echo \"VMTEST rc4 $?\"\n"
           "  kill $apid; wait $apid\n"
           "  %s%s%s"
@@ -269,9 +270,9 @@ def guest_script(in_name, summary):
           "fi\n"
           % (CFG.agent, VSOCK_PORT, CFG.agent_plugins(), env, shim,
              VSOCK_PORT,
-             CFG.prog, section("out4", "/tmp/out4"),
-             section("report4", "/tmp/report4"),
-             section("agent4", "/tmp/agent.log")))
+             CFG.prog, section("out4", "/vmtest/work/out4"),
+             section("report4", "/vmtest/work/report4"),
+             section("agent4", "/vmtest/work/agent.log")))
     return s
 
 
