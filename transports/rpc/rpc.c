@@ -475,6 +475,9 @@ static int await_reply(struct conn *c)
 		pthread_mutex_unlock(&mux.lock);
 		int r = read_one(&mux.tc, NULL, &to);
 		if (r) {
+			/* unblock a sender first: it may hold send_lock in a
+			 * write the agent can no longer take */
+			shutdown(mux.tc.fd, SHUT_RDWR);
 			pthread_mutex_lock(&mux.send_lock);
 			pthread_mutex_lock(&mux.lock);
 			mux.reading = false;
