@@ -194,13 +194,13 @@ def libs_of(path):
 
 
 def add_with_libs(cpio, paths):
-    todo = list(paths)
-    while todo:
-        p = os.path.normpath(todo.pop())
+    pending = list(paths)
+    while pending:
+        p = os.path.normpath(pending.pop())
         if p.strip("/") in cpio.seen:
             continue
         cpio.copy(os.path.realpath(p), p)
-        todo.extend(libs_of(p))
+        pending.extend(libs_of(p))
 
 
 GUEST_INIT = r"""#!/bin/busybox sh

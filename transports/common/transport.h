@@ -15,6 +15,7 @@
  */
 
 #include "sock.h"
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -175,6 +176,11 @@ void tconn_close(struct tconn *c);
 static inline int tconn_sendv(struct tconn *c, struct iovec *iov, int n,
 			      uint64_t *sent, int pass_fd)
 {
+	if (pass_fd >= 0 && !c->t->pass_fds) {
+		if (sent)
+			*sent = 0;
+		return -EOPNOTSUPP;
+	}
 	return c->t->sendv(c, iov, n, sent, pass_fd);
 }
 static inline int tconn_recv(struct tconn *c, void *dst, uint64_t n)
