@@ -2,10 +2,10 @@
 /*
  * shm:///path/agent.sock: same host (containers that share the agent's
  * UNIX socket). The guest side connects the socket, passes a sealed
- * memfd and two eventfds (shm.h), and from then on frames go through two
+ * memfd and four eventfds (shm.h), and from then on frames go through two
  * byte rings in that memory; the socket stays open only so that each
  * side sees the other's death. A waiting side spins for VACCEL_SHM_SPIN_US
- * (default 50), yielding its CPU as it goes, before it sleeps on its
+ * (default 50), yielding its CPU as it goes, before it sleeps on a
  * doorbell.
  */
 #include "shm.h"
@@ -43,12 +43,12 @@ struct shm_conn {
 	/* the ring this side writes (tx) and reads (rx) */
 	uint8_t *tx, *rx;
 	enum shm_dir txd, rxd;
-	enum shm_side me, peer;
+	enum shm_side me;
 	uint64_t ring, mask;
 	/* this side's own indices; the region's copies are for the peer */
 	uint64_t tx_head, rx_tail;
-	/* the doorbell this side sleeps on, and the peer's */
-	int my_bell, peer_bell;
+	/* the doorbells, by ring and what they wait for (shm.h) */
+	int bell[2][2];
 	unsigned int spin_us;
 	/* the guest's shared heap as this side maps it; NULL when none */
 	uint8_t *heap;
@@ -101,15 +101,17 @@ static int64_t tx_space(struct shm_conn *s)
 	return used > s->ring ? -1 : (int64_t)(s->ring - used);
 }
 
-/* After moving one of our indices: wake the peer if it sleeps. */
-static void ring_bell(struct shm_conn *s)
+/* After moving one of our indices: wake the peer if it sleeps waiting
+ * for what moved (`what` of `ring`). */
+static void ring_bell(struct shm_conn *s, enum shm_dir ring,
+		      enum shm_bell what)
 {
 	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&s->ctl->sleeping[s->peer].v,
+	if (atomic_load_explicit(&s->ctl->sleeping[ring][what].v,
 				 memory_order_relaxed)) {
 		uint64_t one = 1;
 		/* non-blocking; a full counter means it is awake anyway */
-		ssize_t w = write(s->peer_bell, &one, sizeof(one));
+		ssize_t w = write(s->bell[ring][what], &one, sizeof(one));
 		(void)w;
 	}
 }
@@ -150,7 +152,11 @@ static int shm_block(struct tconn *c, shm_cond cond, bool writing,
 	}
 	uint64_t deadline =
 	    timeout_ms > 0 ? start + (uint64_t)timeout_ms * 1000u : UINT64_MAX;
-	_Atomic uint64_t *sleeping = &s->ctl->sleeping[s->me].v;
+	/* a writer waits for room in its ring, a reader for bytes in its */
+	enum shm_dir ring = writing ? s->txd : s->rxd;
+	enum shm_bell what = writing ? SHM_SPACE : SHM_DATA;
+	_Atomic uint64_t *sleeping = &s->ctl->sleeping[ring][what].v;
+	int bell = s->bell[ring][what];
 	for (;;) {
 		atomic_store_explicit(sleeping, 1, memory_order_seq_cst);
 		atomic_thread_fence(memory_order_seq_cst);
@@ -169,7 +175,7 @@ static int shm_block(struct tconn *c, shm_cond cond, bool writing,
 			       ? -1
 			       : (int)((deadline - now + 999) / 1000);
 		struct pollfd p[2] = {
-		    {.fd = s->my_bell, .events = POLLIN},
+		    {.fd = bell, .events = POLLIN},
 		    {.fd = c->fd, .events = writing ? 0 : POLLIN},
 		};
 		int n = poll(p, 2, wait);
@@ -178,7 +184,7 @@ static int shm_block(struct tconn *c, shm_cond cond, bool writing,
 			return -errno;
 		if (n > 0 && (p[0].revents & POLLIN)) {
 			uint64_t v;
-			ssize_t r = read(s->my_bell, &v, sizeof(v));
+			ssize_t r = read(bell, &v, sizeof(v));
 			(void)r;
 		}
 		if (cond(s))
@@ -227,13 +233,13 @@ static int shm_sendv(struct tconn *c, struct iovec *iov, int n, uint64_t *sent,
 				atomic_store_explicit(&s->ctl->head[s->txd].v,
 						      s->tx_head,
 						      memory_order_release);
-				ring_bell(s);
+				ring_bell(s, s->txd, SHM_DATA);
 			}
 		}
 	}
 	atomic_store_explicit(&s->ctl->head[s->txd].v, s->tx_head,
 			      memory_order_release);
-	ring_bell(s);
+	ring_bell(s, s->txd, SHM_DATA);
 out:
 	if (sent)
 		*sent = total;
@@ -266,7 +272,7 @@ static int shm_recv(struct tconn *c, void *dst, uint64_t n)
 		n -= k;
 		atomic_store_explicit(&s->ctl->tail[s->rxd].v, s->rx_tail,
 				      memory_order_release);
-		ring_bell(s);
+		ring_bell(s, s->rxd, SHM_SPACE);
 	}
 	return 0;
 }
@@ -303,10 +309,9 @@ static void shm_free(struct shm_conn *s)
 		munmap(s->base, s->len);
 	if (s->heap_map)
 		munmap(s->heap_map, s->heap_span);
-	if (s->my_bell >= 0)
-		close(s->my_bell);
-	if (s->peer_bell >= 0)
-		close(s->peer_bell);
+	for (int i = 0; i < 4; i++)
+		if (s->bell[i / 2][i % 2] >= 0)
+			close(s->bell[i / 2][i % 2]);
 	free(s);
 }
 
@@ -361,7 +366,6 @@ static void shm_layout(struct shm_conn *s, enum shm_side me)
 {
 	s->ctl = (struct shm_ctl *)s->base;
 	s->me = me;
-	s->peer = me == SHM_GUEST ? SHM_AGENT : SHM_GUEST;
 	s->txd = me == SHM_GUEST ? SHM_UP : SHM_DOWN;
 	s->rxd = me == SHM_GUEST ? SHM_DOWN : SHM_UP;
 	uint8_t *up = s->base + SHM_CTL_SIZE;
@@ -425,11 +429,15 @@ static int guest_open(struct tconn *c, struct shm_conn *s)
 	}
 	s->base = p;
 	shm_layout(s, SHM_GUEST);
-	s->peer_bell = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	s->my_bell = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (s->peer_bell < 0 || s->my_bell < 0) {
-		r = -errno;
-		goto close_memfd;
+	int fds[SHM_SETUP_FDS + 1] = {mfd};
+	for (int i = 0; i < 4; i++) {
+		int *b = &s->bell[i / 2][i % 2];
+		*b = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (*b < 0) {
+			r = -errno;
+			goto close_memfd;
+		}
+		fds[shm_fd_bell(i / 2, i % 2)] = *b;
 	}
 	/* the placing allocator's heap, where it is loaded */
 	struct shm_heap heap;
@@ -437,8 +445,9 @@ static int guest_open(struct tconn *c, struct shm_conn *s)
 		heap = (struct shm_heap){.fd = -1};
 	struct shm_setup msg = {SHM_MAGIC, SHM_VERSION, s->ring,
 				heap.fd >= 0 ? heap.len : 0};
-	int fds[4] = {mfd, s->peer_bell, s->my_bell, heap.fd};
-	r = sock_send_fds(c->fd, &msg, sizeof(msg), fds, heap.fd >= 0 ? 4 : 3);
+	fds[SHM_SETUP_FDS] = heap.fd;
+	r = sock_send_fds(c->fd, &msg, sizeof(msg), fds,
+			  SHM_SETUP_FDS + (heap.fd >= 0));
 	if (r)
 		goto close_memfd;
 	struct shm_setup_reply rep;
@@ -522,12 +531,13 @@ static int map_heap(struct shm_conn *s, int fd, uint64_t len)
 static int agent_take(struct tconn *c, struct shm_conn *s)
 {
 	struct shm_setup msg;
-	int fds[4] = {-1, -1, -1, -1};
+	int fds[SHM_SETUP_FDS + 1];
 	unsigned int nfds = 0;
 	int r = wait_in(c->fd, c->recv_ms);
 	if (r)
 		return r;
-	ssize_t got = sock_recv_fds(c->fd, &msg, sizeof(msg), fds, 4, &nfds);
+	ssize_t got = sock_recv_fds(c->fd, &msg, sizeof(msg), fds,
+				    SHM_SETUP_FDS + 1, &nfds);
 	if (got == 0)
 		return -ECONNRESET;
 	if (got < 0)
@@ -536,7 +546,7 @@ static int agent_take(struct tconn *c, struct shm_conn *s)
 	struct stat st;
 	int seals;
 	if (got != (ssize_t)sizeof(msg) || msg.magic != SHM_MAGIC ||
-	    nfds != (msg.heap ? 4 : 3)) {
+	    nfds != SHM_SETUP_FDS + (msg.heap != 0)) {
 		vaccel_log(VACCEL_LOG_WARN, "shm", "malformed setup message");
 		goto close_fds;
 	}
@@ -565,11 +575,12 @@ static int agent_take(struct tconn *c, struct shm_conn *s)
 			   s->len);
 		goto close_fds;
 	}
-	if (!is_eventfd(fds[1]) || !is_eventfd(fds[2])) {
-		vaccel_log(VACCEL_LOG_WARN, "shm",
-			   "the doorbells are not eventfds");
-		goto close_fds;
-	}
+	for (int i = 1; i < SHM_SETUP_FDS; i++)
+		if (!is_eventfd(fds[i])) {
+			vaccel_log(VACCEL_LOG_WARN, "shm",
+				   "the doorbells are not eventfds");
+			goto close_fds;
+		}
 	void *p =
 	    mmap(NULL, s->len, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
 	if (p == MAP_FAILED) {
@@ -579,15 +590,16 @@ static int agent_take(struct tconn *c, struct shm_conn *s)
 	s->base = p;
 	shm_layout(s, SHM_AGENT);
 	if (msg.heap) {
-		r = map_heap(s, fds[3], msg.heap);
+		r = map_heap(s, fds[SHM_SETUP_FDS], msg.heap);
 		if (r)
 			goto close_fds;
-		close(fds[3]);
+		close(fds[SHM_SETUP_FDS]);
 	}
-	s->my_bell = fds[1];
-	s->peer_bell = fds[2];
-	fcntl(s->my_bell, F_SETFL, O_NONBLOCK);
-	fcntl(s->peer_bell, F_SETFL, O_NONBLOCK);
+	for (int i = 0; i < 4; i++) {
+		int *b = &s->bell[i / 2][i % 2];
+		*b = fds[shm_fd_bell(i / 2, i % 2)];
+		fcntl(*b, F_SETFL, O_NONBLOCK);
+	}
 	/* the peer's indices are whatever it left: start from them, each
 	 * checked on every use */
 	s->tx_head = atomic_load(&s->ctl->head[s->txd].v);
@@ -606,7 +618,8 @@ static int shm_tconn_open(struct tconn *c, bool server)
 	int r = -ENOMEM;
 	if (!s)
 		goto close_fd;
-	s->my_bell = s->peer_bell = -1;
+	for (int i = 0; i < 4; i++)
+		s->bell[i / 2][i % 2] = -1;
 	s->spin_us = spin_us();
 	if (!server) {
 		r = guest_open(c, s);

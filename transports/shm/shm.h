@@ -4,7 +4,7 @@
 /*
  * The shm transport's region (docs/transports.md, "shm"): a sealed memfd
  * the guest side creates and passes over the UNIX socket it connected,
- * with two eventfd doorbells. Its layout follows from the ring size the
+ * with four eventfd doorbells. Its layout follows from the ring size the
  * setup message names, never from anything stored in the region:
  *
  *   [0, SHM_CTL_SIZE)              struct shm_ctl
@@ -19,9 +19,12 @@
  * anything at all into the region can make the connection fail but never
  * make the other side touch memory outside it.
  *
- * A side about to sleep sets its `sleeping` word, re-checks, and waits on
- * its doorbell and on the socket (where the peer's death shows); a side
- * that moved an index rings the peer's doorbell if its word is set.
+ * Each ring has two doorbells: its consumer waits on SHM_DATA for bytes,
+ * its producer on SHM_SPACE for room, so that a side's reader and writer
+ * (two threads) each sleep on their own. A side about to sleep sets the
+ * doorbell's `sleeping` word, re-checks, and waits on the doorbell and on
+ * the socket (where the peer's death shows); a side that moved an index
+ * rings the doorbell that waits for it if its word is set.
  */
 
 #include <stdatomic.h>
@@ -29,7 +32,7 @@
 #include <stdint.h>
 
 #define SHM_MAGIC 0x4d485356u /* "VSHM" */
-#define SHM_VERSION 1u
+#define SHM_VERSION 2u
 #define SHM_CTL_SIZE 4096u
 /* ring sizes: powers of two in [SHM_RING_MIN, SHM_RING_MAX] */
 #define SHM_RING_MIN 4096u
@@ -38,6 +41,9 @@
 
 enum shm_dir { SHM_UP = 0, SHM_DOWN = 1 };
 enum shm_side { SHM_GUEST = 0, SHM_AGENT = 1 };
+/* what a ring's doorbell waits for: bytes (its consumer), room (its
+ * producer) */
+enum shm_bell { SHM_DATA = 0, SHM_SPACE = 1 };
 
 struct shm_index {
 	_Atomic uint64_t v;
@@ -47,20 +53,26 @@ struct shm_index {
 struct shm_ctl {
 	/* per ring: head (its producer's), tail (its consumer's) */
 	struct shm_index head[2], tail[2];
-	/* per side: set while that side waits on its doorbell */
-	struct shm_index sleeping[2];
+	/* per ring and doorbell: set while a thread waits on it */
+	struct shm_index sleeping[2][2];
 };
 
-/* The setup message, guest to agent, with three descriptors (memfd, the
- * agent's doorbell, the guest's doorbell) and, where `heap` is non-zero,
- * a fourth: the guest's shared heap (below), a memfd of at least `heap`
- * bytes sealed against shrinking. The agent answers with struct
+/* The setup message, guest to agent, with five descriptors (memfd, then
+ * the doorbells in the order of shm_fd_bell()) and, where `heap` is
+ * non-zero, a sixth: the guest's shared heap (below), a memfd of at least
+ * `heap` bytes sealed against shrinking. The agent answers with struct
  * shm_setup_reply. Little-endian, as every frame. */
 struct shm_setup {
 	uint32_t magic, version;
 	uint64_t ring;
 	uint64_t heap;
 };
+/* The setup message's descriptor index of a doorbell. */
+static inline int shm_fd_bell(enum shm_dir ring, enum shm_bell what)
+{
+	return 1 + 2 * (int)ring + (int)what;
+}
+#define SHM_SETUP_FDS 5
 /* the largest heap an agent maps */
 #define SHM_HEAP_MAX (1ull << 40)
 
