@@ -547,8 +547,9 @@ int raw_write(struct raw *r, const void *p, size_t n)
 	return tconn_sendv(&r->tc, &iov, 1, NULL, -1);
 }
 
-int raw_frame(struct raw *r, uint16_t kind, uint64_t req,
-	      const struct wbuf *meta, const void *raw, uint64_t raw_len)
+static int raw_frame_flags(struct raw *r, uint16_t kind, uint64_t req,
+			   uint32_t flags, const struct wbuf *meta,
+			   const void *raw, uint64_t raw_len)
 {
 	uint8_t hdr[WIRE_HDR_SIZE];
 	struct wire_hdr h = {
@@ -557,6 +558,7 @@ int raw_frame(struct raw *r, uint16_t kind, uint64_t req,
 	    .kind = kind,
 	    .req_id = req,
 	    .meta_len = meta ? (uint32_t)meta->len : 0,
+	    .flags = flags,
 	    .raw_len = raw_len,
 	};
 	wire_hdr_encode(&h, hdr);
@@ -566,6 +568,12 @@ int raw_frame(struct raw *r, uint16_t kind, uint64_t req,
 	    {(void *)raw, raw ? (size_t)raw_len : 0},
 	};
 	return tconn_sendv(&r->tc, iov, 3, NULL, -1);
+}
+
+int raw_frame(struct raw *r, uint16_t kind, uint64_t req,
+	      const struct wbuf *meta, const void *raw, uint64_t raw_len)
+{
+	return raw_frame_flags(r, kind, req, 0, meta, raw, raw_len);
 }
 
 void raw_expect_end(struct raw *r, const char *what)
@@ -660,7 +668,9 @@ int64_t raw_hello(struct raw *r, const char *token, const uint8_t *key)
 		mp_put_uint(&m, vaccel_op_desc_at(i)->sig_hash);
 	}
 	uint64_t req = r->next_req++;
-	int ret = raw_frame(r, WIRE_HELLO, req, &m, NULL, 0);
+	int ret = raw_frame_flags(r, WIRE_HELLO, req,
+				  r->concurrent ? WIRE_F_CONCURRENT : 0, &m,
+				  NULL, 0);
 	wbuf_free(&m);
 	cr_assert_eq(ret, 0, "sending HELLO: %s", strerror(-ret));
 	struct reply rep;

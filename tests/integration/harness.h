@@ -107,6 +107,9 @@ struct raw {
 	/* the connection, on the test's transport */
 	struct tconn tc;
 	uint64_t next_req;
+	/* raw_hello says several threads share the stream
+	 * (WIRE_F_CONCURRENT): the agent may answer out of order */
+	bool concurrent;
 };
 
 struct reply {

@@ -346,6 +346,84 @@ Test(conformance, big_inout_buffer_1gib)
 	itest_end();
 }
 
+/*
+ * A stream its HELLO declares shared (WIRE_F_CONCURRENT) is served by
+ * several threads: a noop sent after a 128 MiB scal is answered first,
+ * while the agent still writes the scal's buffer; on a stream that is not
+ * shared, the answers keep the order of the calls.
+ */
+Test(conformance, shared_stream_answers_as_calls_finish)
+{
+	uint64_t bytes = 128ull << 20;
+	itest_begin(NULL);
+	uint8_t *x = malloc(bytes);
+	cr_assert_not_null(x);
+	struct vaccel_oparg args[VACCEL_SCAL_NR_ARGS] = {0};
+	args[VACCEL_SCAL_PREC].v.i = VACCEL_BLAS_S;
+	args[VACCEL_SCAL_N].v.i = (int64_t)(bytes / sizeof(float));
+	args[VACCEL_SCAL_ALPHA].v.c128[0] = 2.0;
+	args[VACCEL_SCAL_X].buf = x;
+	args[VACCEL_SCAL_X].len = bytes;
+	args[VACCEL_SCAL_INCX].v.i = 1;
+	const struct vaccel_op_desc *scal =
+	    vaccel_op_desc_by_id(VACCEL_OPID_SCAL);
+	const struct vaccel_op_desc *noop =
+	    vaccel_op_desc_by_id(VACCEL_OPID_NOOP);
+	for (int shared = 1; shared >= 0; shared--) {
+		pattern_fill(x, bytes, VACCEL_OPID_SCAL, VACCEL_SCAL_X, 0,
+			     true);
+		struct raw r;
+		raw_open(&r, &itest_agent, 60000);
+		r.concurrent = shared;
+		assert_ok((int)raw_hello(&r, NULL, NULL));
+		int64_t s = raw_sess_new(&r);
+		struct wbuf meta = {0};
+		struct segs segs = {0};
+		assert_ok(wire_encode_call(&meta, &segs, scal, args, s,
+					   scal->sig_hash));
+		uint64_t big = r.next_req++;
+		int ret =
+		    frame_send(&r.tc, WIRE_CALL, big, &meta, &segs, NULL);
+		cr_assert_eq(ret, 0, "send: %s", strerror(-ret));
+		wbuf_reset(&meta);
+		meta_call_head(&meta, VACCEL_OPID_NOOP, noop->sig_hash, s, 0);
+		uint64_t small = r.next_req++;
+		cr_assert_eq(raw_frame(&r, WIRE_CALL, small, &meta, NULL, 0),
+			     0);
+		wbuf_free(&meta);
+		segs_free(&segs);
+		struct reply first, second;
+		cr_assert_eq(raw_reply(&r, &first), 0);
+		cr_assert_eq(raw_reply(&r, &second), 0);
+		uint64_t want = shared ? small : big;
+		cr_assert_eq(first.h.req_id, want,
+			     "%s stream: the %s came back first",
+			     shared ? "on a shared" : "on an unshared",
+			     first.h.req_id == big ? "scal" : "noop");
+		struct reply *sr = shared ? &second : &first;
+		cr_assert_eq(sr->status, VACCEL_OK, "scal: %s", sr->msg);
+		cr_assert_eq((shared ? &first : &second)->status, VACCEL_OK);
+		int st;
+		char msg[64];
+		struct segs in = {0};
+		assert_ok(wire_decode_reply(sr->meta, sr->meta_len,
+					    sr->raw_len, scal, args, &st, msg,
+					    sizeof(msg), &in));
+		cr_assert_eq(in.n, 1);
+		cr_assert_eq(sr->raw_len, bytes);
+		memcpy(in.v[0].buf, sr->raw, in.v[0].len);
+		segs_free(&in);
+		cr_assert_eq(pattern_find_mismatch(x, bytes, VACCEL_OPID_SCAL,
+						   VACCEL_SCAL_X, 0),
+			     bytes, "the scal's buffer came back wrong");
+		reply_free(&first);
+		reply_free(&second);
+		raw_close(&r);
+	}
+	free(x);
+	itest_end();
+}
+
 /* Send a HELLO whose header says `hver` and meta says `mver`; return the
  * reply (caller frees). */
 static void hello_versions(struct raw *r, uint16_t hver, uint64_t mver,
@@ -765,15 +843,18 @@ Test(conformance, overwritten_inout_travels_back_only)
 
 /* ---- shm: the region a guest hands over ---------------------------------- */
 
-/* A region of `ring`-byte rings (memfd, sealed or not) and two doorbells
- * (eventfds, or pipes where `pipes`), offered to the agent on a fresh
+/* A region of `ring`-byte rings (memfd, sealed or not) and its four
+ * doorbells (eventfds, or pipes where `pipes`), offered to the agent on a fresh
  * socket. Returns the agent's status, or -1 when it closed without one;
  * *sock keeps the socket, *map the region (NULL on refusal). */
 struct shm_try {
 	int sock;
 	uint8_t *map;
 	size_t len;
-	int bells[2];
+	/* the setup's descriptors 1.. (shm_fd_bell); with pipes, the
+	 * agent gets read ends and the test keeps the write ends */
+	int bells[SHM_SETUP_FDS - 1];
+	int keep[SHM_SETUP_FDS - 1];
 };
 
 static int shm_offer(struct shm_try *t, uint64_t ring, bool seal, bool pipes,
@@ -795,18 +876,24 @@ static int shm_offer(struct shm_try *t, uint64_t ring, bool seal, bool pipes,
 		    fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
 	t->map = mmap(NULL, t->len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
 	cr_assert_neq(t->map, MAP_FAILED);
-	int p[2] = {-1, -1};
-	if (pipes) {
-		cr_assert_eq(pipe(p), 0);
-		t->bells[0] = p[1];
-		t->bells[1] = p[0];
-	} else {
-		t->bells[0] = eventfd(0, EFD_NONBLOCK);
-		t->bells[1] = eventfd(0, EFD_NONBLOCK);
+	int fds[SHM_SETUP_FDS] = {mfd};
+	for (int i = 0; i < SHM_SETUP_FDS - 1; i++) {
+		int p[2];
+		if (pipes) {
+			cr_assert_eq(pipe(p), 0);
+		} else {
+			p[0] = eventfd(0, EFD_NONBLOCK);
+			cr_assert_geq(p[0], 0);
+			p[1] = dup(p[0]);
+		}
+		t->bells[i] = p[0];
+		t->keep[i] = p[1];
+		fds[1 + i] = p[0];
 	}
 	struct shm_setup msg = {SHM_MAGIC, version, ring};
-	int fds[3] = {mfd, t->bells[0], t->bells[1]};
-	cr_assert_eq(sock_send_fds(t->sock, &msg, sizeof(msg), fds, 3), 0);
+	cr_assert_eq(sock_send_fds(t->sock, &msg, sizeof(msg), fds,
+				   SHM_SETUP_FDS),
+		     0);
 	close(mfd);
 	struct shm_setup_reply rep;
 	ssize_t got = recv(t->sock, &rep, sizeof(rep), MSG_WAITALL);
@@ -820,8 +907,19 @@ static void shm_drop(struct shm_try *t)
 {
 	close(t->sock);
 	munmap(t->map, t->len);
-	close(t->bells[0]);
-	close(t->bells[1]);
+	for (int i = 0; i < SHM_SETUP_FDS - 1; i++) {
+		close(t->bells[i]);
+		close(t->keep[i]);
+	}
+}
+
+/* Ring the agent's doorbell for bytes in the guest's ring. */
+static void shm_poke(struct shm_try *t)
+{
+	uint64_t one = 1;
+	cr_assert_eq(write(t->keep[shm_fd_bell(SHM_UP, SHM_DATA) - 1], &one,
+			   sizeof(one)),
+		     (ssize_t)sizeof(one));
 }
 
 /* The agent closes t's socket within a few seconds. */
@@ -876,9 +974,7 @@ Test(conformance, shm_region_is_checked)
 			     VACCEL_OK);
 		struct shm_ctl *ctl = (struct shm_ctl *)t.map;
 		atomic_store(&ctl->head[SHM_UP].v, heads[i]);
-		uint64_t one = 1;
-		cr_assert_eq(write(t.bells[0], &one, sizeof(one)),
-			     (ssize_t)sizeof(one));
+		shm_poke(&t);
 		shm_expect_closed(&t, "a head outside the ring");
 		shm_drop(&t);
 		cr_assert_eq(agent_log_count(&itest_agent,
@@ -897,9 +993,7 @@ Test(conformance, shm_region_is_checked)
 			     .meta_len = 1000};
 	wire_hdr_encode(&h, up);
 	atomic_store(&((struct shm_ctl *)t.map)->head[SHM_UP].v, WIRE_HDR_SIZE);
-	uint64_t one = 1;
-	cr_assert_eq(write(t.bells[0], &one, sizeof(one)),
-		     (ssize_t)sizeof(one));
+	shm_poke(&t);
 	shm_drop(&t);
 	still_serving("a guest that died mid-frame");
 	itest_end();

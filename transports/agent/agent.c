@@ -2,8 +2,10 @@
 /*
  * vaccel-agent: the host side. Listens on unix/tcp/vsock URLs, decodes and
  * validates each request against the op table compiled in, runs it through
- * libvaccel's host plugins and answers. One thread per connection serves
- * every request it reads (no hand-off between threads). Connections that
+ * libvaccel's host plugins and answers. One thread per connection reads
+ * its requests and serves each itself, or, on a connection that several
+ * guest threads share, hands its calls to workers of its own (CONN_WORKERS)
+ * that answer each as it finishes. Connections that
  * present the same client key share one table of sessions and resources;
  * nothing a client holds can be named by another, and all of it is
  * released when the client's last connection goes away.
@@ -254,6 +256,36 @@ void xerbla_(const char *name, const int *info, size_t len)
 		   (int)(len < 16 ? len : 16), name, *info);
 }
 
+/*
+ * A connection whose HELLO carries WIRE_F_CONCURRENT is shared by several
+ * guest threads: its reader hands each call, read whole, to one of up to
+ * CONN_WORKERS threads of its own, which runs it and answers as soon as it
+ * is done, and reads on while at most CONN_QUEUE calls wait or run. Other
+ * connections have one request in flight at a time (their client waits
+ * for each reply), so their reader serves each call itself, with no
+ * hand-off.
+ */
+#define CONN_WORKERS 8
+#define CONN_QUEUE 64
+
+/* A memfd mapped between READ_SLACK of zero pages each side. */
+struct memfd_map {
+	uint8_t *p;
+	size_t len;
+	dev_t dev;
+	ino_t ino;
+};
+
+/* What a reply is built in: one per thread that sends replies. */
+struct reply_bufs {
+	struct wbuf out;
+	struct segs segs;
+	/* a reply's segments outside the shared region (WIRE_F_REGION) */
+	struct segs reg;
+};
+
+struct req;
+
 struct conn {
 	/* the accepted descriptor (in live_fds) and its transport; the
 	 * connection is opened on it in the connection's thread */
@@ -263,40 +295,76 @@ struct conn {
 	struct client *client;
 	uint8_t *meta;
 	size_t meta_cap;
-	struct wbuf out;
-	struct segs segs;
-	/* a reply's segments outside the shared region (WIRE_F_REGION) */
-	struct segs reg_segs;
+	/* the reader's */
+	struct reply_bufs rb;
 	char peer[64];
-	/* the large-call block (mmap'd) and its length; NULL when none */
+	/* the large-call block (mmap'd) and its length; NULL when none.
+	 * Only calls the reader serves itself use it. */
 	uint8_t *large;
 	size_t large_len;
 	/* bytes charged for it to large_owner's budgets (0: none) */
 	uint64_t large_charged;
 	struct client *large_owner;
-	/* the client's memfd, mapped, kept while it sends the same one */
-	uint8_t *shm;
-	size_t shm_len;
-	dev_t shm_dev;
-	ino_t shm_ino;
+	/* the client's memfd, kept while it sends the same one (calls the
+	 * reader serves itself; a worker's call maps its own) */
+	struct memfd_map map;
+	/* every frame goes out whole under it */
+	pthread_mutex_t send_lock;
+	/* the calls run on workers (WIRE_F_CONCURRENT) */
+	bool concurrent;
+	pthread_mutex_t qlock;
+	/* workers wait in it for a call, the reader for room or quiet */
+	pthread_cond_t work, room;
+	struct req *qhead, **qtail;
+	unsigned int queued, running, idle;
+	unsigned int nr_workers;
+	bool quit;
+	pthread_t workers[CONN_WORKERS];
 };
 
-static void shm_release(struct conn *k)
+/* One call, from its frame to its reply. */
+struct req {
+	struct wire_hdr h;
+	/* the meta; owned by the request when a worker serves it */
+	uint8_t *meta;
+	bool own_meta;
+	struct wire_call call;
+	bool decoded;
+	void **mem;
+	bool *placed;
+	/* bytes of buffers allocated for the call, charged when mem_held */
+	uint64_t total;
+	bool mem_held, large, shm;
+	int shm_fd;
+	/* the memfd's mapping: the connection's, or this call's own */
+	struct memfd_map *map;
+	struct memfd_map own_map;
+	uint8_t *rbase;
+	size_t rlen;
+	/* non-zero: the call was refused with this status and err */
+	int status;
+	char err[256];
+	struct req *next;
+};
+
+static void memfd_unmap(struct memfd_map *m)
 {
-	if (k->shm)
-		munmap(k->shm - READ_SLACK, k->shm_len + 2 * READ_SLACK);
-	k->shm = NULL;
-	k->shm_len = 0;
+	if (m->p)
+		munmap(m->p - READ_SLACK, m->len + 2 * READ_SLACK);
+	m->p = NULL;
+	m->len = 0;
 }
 
 /*
  * Point mem[] at a call's buffers in the client's memfd (WIRE_F_MEMFD):
  * each buffer, in argument order, at the next MEMFD_ALIGN boundary.
  * The descriptor must be sealed against shrinking, so the mapping cannot
- * lose pages under us. Out buffers are zeroed as calloc would.
+ * lose pages under us. Out buffers are zeroed as calloc would. m keeps
+ * the mapping while the same memfd comes again.
  */
-static int shm_buffers(struct conn *k, int fd, const struct wire_call *call,
-		       void **mem, char *err, size_t errlen)
+static int shm_buffers(struct memfd_map *m, int fd,
+		       const struct wire_call *call, void **mem, char *err,
+		       size_t errlen)
 {
 	uint64_t span = 0;
 	for (uint32_t i = 0; i < call->nr_bufs; i++) {
@@ -321,10 +389,9 @@ static int shm_buffers(struct conn *k, int fd, const struct wire_call *call,
 			 (long long)st.st_size, (unsigned long long)span);
 		return VACCEL_EINVAL;
 	}
-	if (!k->shm || k->shm_dev != st.st_dev || k->shm_ino != st.st_ino ||
-	    k->shm_len != (size_t)st.st_size) {
-		shm_release(k);
-		/* the memfd, between READ_SLACK of zero pages each side */
+	if (!m->p || m->dev != st.st_dev || m->ino != st.st_ino ||
+	    m->len != (size_t)st.st_size) {
+		memfd_unmap(m);
 		size_t len = (size_t)st.st_size;
 		uint8_t *r = len > SIZE_MAX - 2 * READ_SLACK
 				 ? MAP_FAILED
@@ -341,14 +408,14 @@ static int shm_buffers(struct conn *k, int fd, const struct wire_call *call,
 				munmap(r, len + 2 * READ_SLACK);
 			return VACCEL_ENOMEM;
 		}
-		k->shm = p;
-		k->shm_len = len;
-		k->shm_dev = st.st_dev;
-		k->shm_ino = st.st_ino;
+		m->p = p;
+		m->len = len;
+		m->dev = st.st_dev;
+		m->ino = st.st_ino;
 	}
 	uint64_t off = 0;
 	for (uint32_t i = 0; i < call->nr_bufs; i++) {
-		mem[i] = k->shm + off;
+		mem[i] = m->p + off;
 		/* an overwritten buffer's old bytes are the client's own */
 		if (!call->bufs[i].on_wire && !call->bufs[i].overwritten)
 			memset(mem[i], 0, call->bufs[i].len);
@@ -428,19 +495,38 @@ static bool large_buffers(struct conn *k, const struct wire_call *call,
 	return true;
 }
 
+/* Send one frame whole; replies from several threads never interleave. */
+static int conn_send(struct conn *k, uint16_t kind, uint64_t req,
+		     uint32_t flags, struct wbuf *meta, struct segs *segs)
+{
+	pthread_mutex_lock(&k->send_lock);
+	int r = frame_send_ex(&k->tc, kind, req, flags, meta, segs, NULL, -1);
+	pthread_mutex_unlock(&k->send_lock);
+	return r;
+}
+
+static int status_send(struct conn *k, struct reply_bufs *rb, uint16_t kind,
+		       uint64_t req, int status, const char *msg, int64_t id)
+{
+	wbuf_reset(&rb->out);
+	mp_put_array(&rb->out, 3);
+	mp_put_int(&rb->out, status);
+	mp_put_str(&rb->out, msg, strlen(msg));
+	if (kind == WIRE_CTRL_REPLY)
+		mp_put_int(&rb->out, id);
+	else
+		mp_put_array(&rb->out, 0);
+	return conn_send(k, kind, req, 0, &rb->out, NULL);
+}
+
+/* The reader's replies. */
 static int send_status(struct conn *k, uint16_t kind, uint64_t req, int status,
 		       const char *msg, int64_t id)
 {
-	wbuf_reset(&k->out);
-	mp_put_array(&k->out, 3);
-	mp_put_int(&k->out, status);
-	mp_put_str(&k->out, msg, strlen(msg));
-	if (kind == WIRE_CTRL_REPLY)
-		mp_put_int(&k->out, id);
-	else
-		mp_put_array(&k->out, 0);
-	return frame_send(&k->tc, kind, req, &k->out, NULL, NULL);
+	return status_send(k, &k->rb, kind, req, status, msg, id);
 }
+
+static void conn_quiesce(struct conn *k);
 
 static int handle_hello(struct conn *k, const struct wire_hdr *h, size_t len)
 {
@@ -510,9 +596,12 @@ static int handle_hello(struct conn *k, const struct wire_hdr *h, size_t len)
 				   "the guest; it will be refused",
 				   k->peer, d->name);
 	}
-	/* A hello starts a new conversation on this stream. */
+	/* A hello starts a new conversation on this stream: the last one's
+	 * calls finish first. */
+	conn_quiesce(k);
+	k->concurrent = h->flags & WIRE_F_CONCURRENT;
 	large_release(k);
-	shm_release(k);
+	memfd_unmap(&k->map);
 	client_detach(k->client);
 	bool known;
 	k->client = client_attach(key, &known);
@@ -521,20 +610,19 @@ static int handle_hello(struct conn *k, const struct wire_hdr *h, size_t len)
 			    "out of memory", 0);
 		return -1;
 	}
-	wbuf_reset(&k->out);
-	mp_put_array(&k->out, 5);
-	mp_put_int(&k->out, VACCEL_OK);
-	mp_put_str(&k->out, "", 0);
-	mp_put_uint(&k->out, instance_id);
-	mp_put_bool(&k->out, known);
-	mp_put_array(&k->out, VACCEL_OPS_COUNT);
+	wbuf_reset(&k->rb.out);
+	mp_put_array(&k->rb.out, 5);
+	mp_put_int(&k->rb.out, VACCEL_OK);
+	mp_put_str(&k->rb.out, "", 0);
+	mp_put_uint(&k->rb.out, instance_id);
+	mp_put_bool(&k->rb.out, known);
+	mp_put_array(&k->rb.out, VACCEL_OPS_COUNT);
 	for (unsigned int i = 0; vaccel_op_desc_at(i); i++) {
-		mp_put_array(&k->out, 2);
-		mp_put_uint(&k->out, vaccel_op_desc_at(i)->id);
-		mp_put_uint(&k->out, vaccel_op_desc_at(i)->sig_hash);
+		mp_put_array(&k->rb.out, 2);
+		mp_put_uint(&k->rb.out, vaccel_op_desc_at(i)->id);
+		mp_put_uint(&k->rb.out, vaccel_op_desc_at(i)->sig_hash);
 	}
-	return frame_send(&k->tc, WIRE_HELLO_REPLY, h->req_id, &k->out, NULL,
-			  NULL)
+	return conn_send(k, WIRE_HELLO_REPLY, h->req_id, 0, &k->rb.out, NULL)
 		   ? -1
 		   : 0;
 refuse_version:
@@ -863,197 +951,335 @@ static int region_buffers(struct conn *k, struct wire_call *call,
 	return r;
 }
 
-static int handle_call(struct conn *k, const struct wire_hdr *h, size_t len)
+/*
+ * Read the rest of a CALL whose header is q->h and whose meta is q->meta:
+ * decode it and read its buffers into memory of their own (or point at
+ * them in a memfd or the shared region). 0 with q ready to run, or with
+ * q->status set when the call was refused (its raw part drained); -1 when
+ * the stream failed. Either way req_free() undoes what q holds.
+ */
+static int call_read(struct conn *k, struct req *q)
 {
-	struct client *c = k->client;
-	struct wire_call call;
-	char err[256];
-	bool shm = h->flags & WIRE_F_MEMFD;
+	const struct wire_hdr *h = &q->h;
+	struct wire_call *call = &q->call;
 	bool region = h->flags & WIRE_F_REGION;
-	int shm_fd = shm ? tconn_take_fd(&k->tc) : -1;
 	/* raw bytes of the request not read yet */
 	uint64_t unread = h->raw_len;
-	uint8_t *rbase = NULL;
-	size_t rlen = 0;
-	bool *placed = NULL;
 	int ret;
-	if (shm && (shm_fd < 0 || h->raw_len)) {
+	q->shm = h->flags & WIRE_F_MEMFD;
+	q->shm_fd = q->shm ? tconn_take_fd(&k->tc) : -1;
+	if (q->shm && (q->shm_fd < 0 || h->raw_len)) {
 		ret = VACCEL_EINVAL;
-		snprintf(err, sizeof(err), "%s",
-			 shm_fd < 0 ? "memfd call without its descriptor"
-				    : "memfd call with a raw part");
+		snprintf(q->err, sizeof(q->err), "%s",
+			 q->shm_fd < 0 ? "memfd call without its descriptor"
+				       : "memfd call with a raw part");
 		goto refused;
 	}
-	if (region && (shm || tconn_region(&k->tc, &rbase, &rlen))) {
+	if (region && (q->shm || tconn_region(&k->tc, &q->rbase, &q->rlen))) {
 		ret = VACCEL_EINVAL;
-		snprintf(err, sizeof(err),
+		snprintf(q->err, sizeof(q->err),
 			 "shared-region call on a connection without one");
 		goto refused;
 	}
-	ret = wire_decode_call(k->meta, len,
-			       shm || region ? WIRE_RAW_ANY : h->raw_len,
-			       &opt.lim, &call, err, sizeof(err));
+	ret = wire_decode_call(q->meta, h->meta_len,
+			       q->shm || region ? WIRE_RAW_ANY : h->raw_len,
+			       &opt.lim, call, q->err, sizeof(q->err));
 	if (ret) {
 	refused:
 		vaccel_log(VACCEL_LOG_WARN, TAG, "%s: refused call: %s",
-			   k->peer, err);
-		if (shm_fd >= 0)
-			close(shm_fd);
-		if (drain(k, unread))
-			return -1;
-		return send_status(k, WIRE_CALL_REPLY, h->req_id, ret, err, 0)
-			   ? -1
-			   : 0;
+			   k->peer, q->err);
+		q->status = ret;
+		return drain(k, unread);
 	}
-	uint64_t total = 0;
-	void **mem = calloc(call.nr_bufs ? call.nr_bufs : 1, sizeof(void *));
-	int io = 0;
-	bool mem_held = false, large = false;
-	if (!mem) {
+	q->decoded = true;
+	q->mem = calloc(call->nr_bufs ? call->nr_bufs : 1, sizeof(void *));
+	if (!q->mem) {
 		ret = VACCEL_ENOMEM;
-		snprintf(err, sizeof(err), "out of memory");
+		snprintf(q->err, sizeof(q->err), "out of memory");
 		goto drain_out;
 	}
 	if (region) {
-		ret = region_buffers(k, &call, rbase, rlen, mem, &placed,
-				     &unread, err, sizeof(err));
-		if (ret < 0) {
-			io = -1;
-			goto done;
-		}
+		ret = region_buffers(k, call, q->rbase, q->rlen, q->mem,
+				     &q->placed, &unread, q->err,
+				     sizeof(q->err));
+		if (ret < 0)
+			return -1;
 		if (ret)
 			goto drain_out;
 	}
-	for (uint32_t i = 0; i < call.nr_bufs; i++)
-		if (!placed || !placed[i])
-			total += call.bufs[i].len;
-	if (shm) {
-		ret = shm_buffers(k, shm_fd, &call, mem, err, sizeof(err));
+	for (uint32_t i = 0; i < call->nr_bufs; i++)
+		if (!q->placed || !q->placed[i])
+			q->total += call->bufs[i].len;
+	if (q->shm) {
+		q->map = k->concurrent ? &q->own_map : &k->map;
+		ret = shm_buffers(q->map, q->shm_fd, call, q->mem, q->err,
+				  sizeof(q->err));
 		if (ret)
 			goto drain_out;
-		goto bind;
+		return 0;
 	}
 	bool over = false;
-	if (!region && total >= LARGE_CALL)
-		large = large_buffers(k, &call, total, mem, &over);
-	if (over || (!large && !mem_take(c, total))) {
+	if (!region && !k->concurrent && q->total >= LARGE_CALL)
+		q->large = large_buffers(k, call, q->total, q->mem, &over);
+	if (over || (!q->large && !mem_take(k->client, q->total))) {
 		ret = VACCEL_ENOMEM;
-		snprintf(err, sizeof(err),
+		snprintf(q->err, sizeof(q->err),
 			 "op '%s': %llu bytes of buffers exceed the client's "
 			 "memory limit",
-			 call.op->name, (unsigned long long)total);
+			 call->op->name, (unsigned long long)q->total);
 		goto drain_out;
 	}
-	mem_held = !large;
-	for (uint32_t i = 0; !large && i < call.nr_bufs; i++) {
-		struct wire_buf *b = &call.bufs[i];
-		if (placed && placed[i])
+	q->mem_held = !q->large;
+	for (uint32_t i = 0; !q->large && i < call->nr_bufs; i++) {
+		struct wire_buf *b = &call->bufs[i];
+		if (q->placed && q->placed[i])
 			continue;
 		uint8_t *p = b->on_wire ? malloc(b->len + 2 * READ_SLACK)
 					: calloc(1, b->len + 2 * READ_SLACK);
-		mem[i] = p ? p + READ_SLACK : NULL;
-		if (!mem[i]) {
+		q->mem[i] = p ? p + READ_SLACK : NULL;
+		if (!q->mem[i]) {
 			ret = VACCEL_ENOMEM;
-			snprintf(err, sizeof(err), "out of memory");
+			snprintf(q->err, sizeof(q->err), "out of memory");
 			goto drain_out;
 		}
 	}
-	for (uint32_t i = 0; i < call.nr_bufs; i++) {
-		if (call.bufs[i].on_wire && !(placed && placed[i]) &&
-		    tconn_recv(&k->tc, mem[i], call.bufs[i].len)) {
-			io = -1;
-			goto done;
-		}
-	}
-bind:
-	wire_call_bind(&call, mem);
+	for (uint32_t i = 0; i < call->nr_bufs; i++)
+		if (call->bufs[i].on_wire && !(q->placed && q->placed[i]) &&
+		    tconn_recv(&k->tc, q->mem[i], call->bufs[i].len))
+			return -1;
+	return 0;
+
+drain_out:
+	vaccel_log(VACCEL_LOG_WARN, TAG, "%s: %s", k->peer, q->err);
+	q->status = ret;
+	return drain(k, unread);
+}
+
+/* Run a call call_read() made ready, or refuse it, and answer; the reply
+ * is built in rb. 0, or -1 when the answer could not be sent. */
+static int call_run(struct conn *k, struct req *q, struct reply_bufs *rb)
+{
+	struct client *c = k->client;
+	struct wire_call *call = &q->call;
+	char *err = q->err;
+	size_t errlen = sizeof(q->err);
+	int ret = q->status;
+	if (ret)
+		return status_send(k, rb, WIRE_CALL_REPLY, q->h.req_id, ret,
+				   err, 0)
+			   ? -1
+			   : 0;
+	wire_call_bind(call, q->mem);
 
 	pthread_rwlock_rdlock(&c->lock);
-	struct vaccel_session *s = find_sess(c, call.sess_id, NULL);
-	ret = VACCEL_OK;
+	struct vaccel_session *s = find_sess(c, call->sess_id, NULL);
 	if (!s) {
 		ret = VACCEL_ENOENT;
-		snprintf(err, sizeof(err), "op '%s': unknown session %lld",
-			 call.op->name, (long long)call.sess_id);
+		snprintf(err, errlen, "op '%s': unknown session %lld",
+			 call->op->name, (long long)call->sess_id);
 	}
-	for (uint32_t i = 0; !ret && i < call.op->nr_args; i++) {
-		if (call.op->args[i].kind != VACCEL_ARGK_RESOURCE)
+	for (uint32_t i = 0; !ret && i < call->op->nr_args; i++) {
+		if (call->op->args[i].kind != VACCEL_ARGK_RESOURCE)
 			continue;
-		call.args[i].buf = find_res(c, call.res_ids[i], NULL);
-		if (!call.args[i].buf) {
+		call->args[i].buf = find_res(c, call->res_ids[i], NULL);
+		if (!call->args[i].buf) {
 			ret = VACCEL_ENOENT;
-			snprintf(err, sizeof(err),
-				 "op '%s': unknown resource %lld",
-				 call.op->name, (long long)call.res_ids[i]);
+			snprintf(err, errlen, "op '%s': unknown resource %lld",
+				 call->op->name, (long long)call->res_ids[i]);
 		}
 	}
 	if (!ret) {
-		ret =
-		    vaccel_op_call(s, call.op_id, call.args, call.op->nr_args);
+		ret = vaccel_op_call(s, call->op_id, call->args,
+				     call->op->nr_args);
 		if (ret)
-			snprintf(err, sizeof(err), "op '%s': %s", call.op->name,
+			snprintf(err, errlen, "op '%s': %s", call->op->name,
 				 vaccel_strerror(ret));
 	}
 	pthread_rwlock_unlock(&c->lock);
 
-	wbuf_reset(&k->out);
-	segs_reset(&k->segs);
-	if (wire_encode_reply(&k->out, &k->segs, ret, ret ? err : "", call.op,
-			      call.args)) {
-		wbuf_reset(&k->out);
-		segs_reset(&k->segs);
-		wire_encode_reply(&k->out, &k->segs, VACCEL_ENOMEM,
+	wbuf_reset(&rb->out);
+	segs_reset(&rb->segs);
+	if (wire_encode_reply(&rb->out, &rb->segs, ret, ret ? err : "",
+			      call->op, call->args)) {
+		wbuf_reset(&rb->out);
+		segs_reset(&rb->segs);
+		wire_encode_reply(&rb->out, &rb->segs, VACCEL_ENOMEM,
 				  "out of memory", NULL, NULL);
 	}
 	/* With a memfd the outputs are in place already; with a shared
 	 * region, those in it. */
-	struct segs *out = shm ? NULL : &k->segs;
+	bool region = q->h.flags & WIRE_F_REGION;
+	struct segs *out = q->shm ? NULL : &rb->segs;
 	if (region) {
-		segs_reset(&k->reg_segs);
-		for (uint32_t i = 0; i < k->segs.n; i++) {
-			const uint8_t *b = k->segs.v[i].buf;
-			if (b < rbase || b >= rbase + rlen)
-				segs_add(&k->reg_segs, k->segs.v[i].buf,
-					 k->segs.v[i].len);
+		segs_reset(&rb->reg);
+		for (uint32_t i = 0; i < rb->segs.n; i++) {
+			const uint8_t *b = rb->segs.v[i].buf;
+			if (b < q->rbase || b >= q->rbase + q->rlen)
+				segs_add(&rb->reg, rb->segs.v[i].buf,
+					 rb->segs.v[i].len);
 		}
-		out = &k->reg_segs;
+		out = &rb->reg;
 	}
-	io = frame_send_ex(&k->tc, WIRE_CALL_REPLY, h->req_id,
-			   shm	    ? WIRE_F_MEMFD
-			   : region ? WIRE_F_REGION
-				    : 0,
-			   &k->out, out, NULL, -1)
-		 ? -1
-		 : 0;
-	goto done;
+	return conn_send(k, WIRE_CALL_REPLY, q->h.req_id,
+			 q->shm	  ? WIRE_F_MEMFD
+			 : region ? WIRE_F_REGION
+				  : 0,
+			 &rb->out, out)
+		   ? -1
+		   : 0;
+}
 
-drain_out:
-	vaccel_log(VACCEL_LOG_WARN, TAG, "%s: %s", k->peer, err);
-	if (drain(k, unread))
-		io = -1;
-	else
-		io = send_status(k, WIRE_CALL_REPLY, h->req_id, ret, err, 0)
-			 ? -1
-			 : 0;
-done:
+static void req_free(struct conn *k, struct req *q)
+{
+	struct client *c = k->client;
 	/* Keep the block only while the budgets have room to spare, so
 	 * that it seldom stands in the way of the client's other calls. */
-	if (large && (atomic_load_explicit(&c->mem, memory_order_relaxed) >
-			  opt.max_memory / 2 ||
-		      atomic_load_explicit(&total_mem, memory_order_relaxed) >
-			  opt.max_total_memory / 2))
+	if (q->large && (atomic_load_explicit(&c->mem, memory_order_relaxed) >
+			     opt.max_memory / 2 ||
+			 atomic_load_explicit(&total_mem,
+					      memory_order_relaxed) >
+			     opt.max_total_memory / 2))
 		large_release(k);
-	for (uint32_t i = 0; mem && !large && !shm && i < call.nr_bufs; i++)
-		if (mem[i] && !(placed && placed[i]))
-			free((uint8_t *)mem[i] - READ_SLACK);
-	free(placed);
-	if (shm_fd >= 0)
-		close(shm_fd);
-	free(mem);
-	if (mem_held)
-		mem_give(c, total);
-	wire_call_free(&call);
+	for (uint32_t i = 0; q->mem && !q->large && !q->shm &&
+			     i < q->call.nr_bufs;
+	     i++)
+		if (q->mem[i] && !(q->placed && q->placed[i]))
+			free((uint8_t *)q->mem[i] - READ_SLACK);
+	free(q->placed);
+	memfd_unmap(&q->own_map);
+	if (q->shm_fd >= 0)
+		close(q->shm_fd);
+	free(q->mem);
+	if (q->mem_held)
+		mem_give(c, q->total);
+	if (q->decoded)
+		wire_call_free(&q->call);
+	if (q->own_meta)
+		free(q->meta);
+}
+
+/* A worker could not answer: cut the stream, so that the reader fails
+ * and the connection closes. */
+static void conn_cut(struct conn *k)
+{
+	shutdown(k->tc.fd, SHUT_RDWR);
+}
+
+static void *worker_main(void *arg)
+{
+	struct conn *k = arg;
+	struct reply_bufs rb = {0};
+	pthread_mutex_lock(&k->qlock);
+	for (;;) {
+		while (!k->qhead && !k->quit) {
+			k->idle++;
+			pthread_cond_wait(&k->work, &k->qlock);
+			k->idle--;
+		}
+		struct req *q = k->qhead;
+		if (!q)
+			break;
+		k->qhead = q->next;
+		if (!k->qhead)
+			k->qtail = &k->qhead;
+		k->queued--;
+		k->running++;
+		pthread_mutex_unlock(&k->qlock);
+		int io = call_run(k, q, &rb);
+		req_free(k, q);
+		free(q);
+		if (io)
+			conn_cut(k);
+		pthread_mutex_lock(&k->qlock);
+		k->running--;
+		pthread_cond_broadcast(&k->room);
+	}
+	pthread_mutex_unlock(&k->qlock);
+	wbuf_free(&rb.out);
+	segs_free(&rb.segs);
+	segs_free(&rb.reg);
+	return NULL;
+}
+
+/* Hand q to a worker, starting one when none is idle; waits while
+ * CONN_QUEUE calls wait or run. false when there is no worker (q is then
+ * the caller's). */
+static bool conn_queue(struct conn *k, struct req *q)
+{
+	pthread_mutex_lock(&k->qlock);
+	while (k->queued + k->running >= CONN_QUEUE)
+		pthread_cond_wait(&k->room, &k->qlock);
+	if (k->queued + 1 > k->idle && k->nr_workers < CONN_WORKERS &&
+	    pthread_create(&k->workers[k->nr_workers], NULL, worker_main,
+			   k) == 0)
+		k->nr_workers++;
+	if (!k->nr_workers) {
+		pthread_mutex_unlock(&k->qlock);
+		return false;
+	}
+	q->next = NULL;
+	*k->qtail = q;
+	k->qtail = &q->next;
+	k->queued++;
+	pthread_cond_signal(&k->work);
+	pthread_mutex_unlock(&k->qlock);
+	return true;
+}
+
+/* Wait until no call waits or runs on a worker. */
+static void conn_quiesce(struct conn *k)
+{
+	pthread_mutex_lock(&k->qlock);
+	while (k->queued + k->running)
+		pthread_cond_wait(&k->room, &k->qlock);
+	pthread_mutex_unlock(&k->qlock);
+}
+
+/* Finish every call and end the workers. */
+static void conn_workers_end(struct conn *k)
+{
+	pthread_mutex_lock(&k->qlock);
+	k->quit = true;
+	pthread_cond_broadcast(&k->work);
+	pthread_mutex_unlock(&k->qlock);
+	for (unsigned int i = 0; i < k->nr_workers; i++)
+		pthread_join(k->workers[i], NULL);
+	k->nr_workers = 0;
+	k->quit = false;
+}
+
+static int handle_call(struct conn *k, const struct wire_hdr *h)
+{
+	struct req one = {.h = *h, .meta = k->meta, .shm_fd = -1};
+	struct req *q = &one;
+	if (k->concurrent) {
+		q = malloc(sizeof(*q));
+		if (!q)
+			return -1;
+		*q = one;
+		/* the request takes the meta; the next frame gets its own */
+		q->own_meta = true;
+		k->meta = NULL;
+		k->meta_cap = 0;
+	}
+	int io = call_read(k, q);
+	if (!io && !q->status && q != &one && conn_queue(k, q))
+		return 0;
+	if (!io)
+		io = call_run(k, q, &k->rb);
+	req_free(k, q);
+	if (q != &one)
+		free(q);
 	return io;
+}
+
+static void conn_free(struct conn *k)
+{
+	pthread_mutex_destroy(&k->send_lock);
+	pthread_mutex_destroy(&k->qlock);
+	pthread_cond_destroy(&k->work);
+	pthread_cond_destroy(&k->room);
+	free(k);
 }
 
 static void *conn_main(void *arg)
@@ -1092,8 +1318,9 @@ serve:
 				   wire_kind_to_str(h.kind));
 			break;
 		}
-		if (h.meta_len > k->meta_cap) {
-			uint8_t *m = realloc(k->meta, h.meta_len);
+		if (h.meta_len > k->meta_cap || !k->meta) {
+			uint8_t *m = realloc(k->meta, h.meta_len ? h.meta_len
+								 : 1);
 			if (!m)
 				break;
 			k->meta = m;
@@ -1119,16 +1346,18 @@ serve:
 		}
 		if (h.version != WIRE_VERSION)
 			break;
-		ret = h.kind == WIRE_CALL ? handle_call(k, &h, h.meta_len)
+		ret = h.kind == WIRE_CALL ? handle_call(k, &h)
 					  : handle_ctrl(k, &h, h.meta_len);
 		if (ret)
 			break;
 	}
+	/* The calls read so far are answered (or fail to be) first. */
+	conn_quiesce(k);
 	/* A stream that outlives its conversations (a VM's port): the next
 	 * one starts from nothing. */
 	if (k->t->restart && !stopping) {
 		large_release(k);
-		shm_release(k);
+		memfd_unmap(&k->map);
 		client_detach(k->client);
 		k->client = NULL;
 		vaccel_log(VACCEL_LOG_INFO, TAG,
@@ -1138,8 +1367,9 @@ serve:
 			goto serve;
 	}
 closed:
+	conn_workers_end(k);
 	large_release(k);
-	shm_release(k);
+	memfd_unmap(&k->map);
 	client_detach(k->client);
 	pthread_mutex_lock(&conns_lock);
 	for (unsigned int i = 0; i < nr_conns; i++)
@@ -1151,10 +1381,10 @@ closed:
 	pthread_mutex_unlock(&conns_lock);
 	tconn_close(&k->tc);
 	free(k->meta);
-	wbuf_free(&k->out);
-	segs_free(&k->segs);
-	segs_free(&k->reg_segs);
-	free(k);
+	wbuf_free(&k->rb.out);
+	segs_free(&k->rb.segs);
+	segs_free(&k->rb.reg);
+	conn_free(k);
 	return NULL;
 }
 
@@ -1168,12 +1398,17 @@ static void start_conn(int fd, const char *where, const struct transport *t)
 	k->fd = fd;
 	k->t = t;
 	tconn_init(&k->tc);
+	pthread_mutex_init(&k->send_lock, NULL);
+	pthread_mutex_init(&k->qlock, NULL);
+	pthread_cond_init(&k->work, NULL);
+	pthread_cond_init(&k->room, NULL);
+	k->qtail = &k->qhead;
 	snprintf(k->peer, sizeof(k->peer), "%s#%d", where, fd);
 	pthread_mutex_lock(&conns_lock);
 	if (nr_conns == sizeof(live_fds) / sizeof(live_fds[0])) {
 		pthread_mutex_unlock(&conns_lock);
 		vaccel_log(VACCEL_LOG_WARN, TAG, "too many connections");
-		free(k);
+		conn_free(k);
 		close(fd);
 		return;
 	}
@@ -1187,7 +1422,7 @@ static void start_conn(int fd, const char *where, const struct transport *t)
 		pthread_mutex_lock(&conns_lock);
 		live_fds[--nr_conns] = -1;
 		pthread_mutex_unlock(&conns_lock);
-		free(k);
+		conn_free(k);
 		close(fd);
 	}
 	pthread_attr_destroy(&attr);

@@ -53,6 +53,10 @@ enum wire_flags {
 	 * request) nor among the reply's segments: the agent uses them in
 	 * place (docs/protocol.md, "Shared-region buffers"). */
 	WIRE_F_REGION = 1u << 1,
+	/* HELLO: several threads share the stream, each with a request in
+	 * flight; the agent may serve them at once and answer each as it
+	 * finishes (docs/protocol.md, "Request ids"). */
+	WIRE_F_CONCURRENT = 1u << 2,
 };
 /* A buffer that travels in the frame, not in the region. */
 #define WIRE_REGION_NONE UINT64_MAX

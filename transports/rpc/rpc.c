@@ -521,8 +521,9 @@ static int hello(struct conn *c, bool *known)
 	if (c->meta.failed)
 		return -ENOMEM;
 	c->finish = NULL;
-	int r = send_frame(c, WIRE_HELLO, 0, &c->meta, NULL, NULL, -1,
-			   WIRE_HELLO_REPLY);
+	/* a shared connection's calls may be served at once */
+	int r = send_frame(c, WIRE_HELLO, mux.on ? WIRE_F_CONCURRENT : 0,
+			   &c->meta, NULL, NULL, -1, WIRE_HELLO_REPLY);
 	if (!r)
 		r = await_reply(c);
 	if (r)
