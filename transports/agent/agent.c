@@ -1351,7 +1351,11 @@ serve:
 		if (ret)
 			break;
 	}
-	/* The calls read so far are answered (or fail to be) first. */
+	/* The calls read so far are answered (or fail to be) first; where
+	 * the connection ends here, a worker blocked sending to a guest
+	 * that stopped reading must fail, not wait. */
+	if (k->nr_workers && !(k->t->restart && !stopping))
+		conn_cut(k);
 	conn_quiesce(k);
 	/* A stream that outlives its conversations (a VM's port): the next
 	 * one starts from nothing. */
