@@ -309,6 +309,18 @@ Test(conformance, file_resource_with_two_sessions)
 /* 1 GiB through one inout buffer (scal: x is n floats, in and out), in
  * the sanitized build too (about 10 s there): streamed both ways, never
  * copied into one msgpack buffer. */
+/* A single-precision scal by 2 of the `bytes` bytes at x. */
+static void scal_args(struct vaccel_oparg *args, uint8_t *x, uint64_t bytes)
+{
+	memset(args, 0, VACCEL_SCAL_NR_ARGS * sizeof(*args));
+	args[VACCEL_SCAL_PREC].v.i = VACCEL_BLAS_S;
+	args[VACCEL_SCAL_N].v.i = (int64_t)(bytes / sizeof(float));
+	args[VACCEL_SCAL_ALPHA].v.c128[0] = 2.0;
+	args[VACCEL_SCAL_X].buf = x;
+	args[VACCEL_SCAL_X].len = bytes;
+	args[VACCEL_SCAL_INCX].v.i = 1;
+}
+
 Test(conformance, big_inout_buffer_1gib)
 {
 	uint64_t bytes = 1ull << 30;
@@ -319,13 +331,8 @@ Test(conformance, big_inout_buffer_1gib)
 	cr_assert_not_null(x, "cannot allocate %llu bytes",
 			   (unsigned long long)bytes);
 	pattern_fill(x, bytes, VACCEL_OPID_SCAL, VACCEL_SCAL_X, 0, true);
-	struct vaccel_oparg args[VACCEL_SCAL_NR_ARGS] = {0};
-	args[VACCEL_SCAL_PREC].v.i = VACCEL_BLAS_S;
-	args[VACCEL_SCAL_N].v.i = (int64_t)(bytes / sizeof(float));
-	args[VACCEL_SCAL_ALPHA].v.c128[0] = 2.0;
-	args[VACCEL_SCAL_X].buf = x;
-	args[VACCEL_SCAL_X].len = bytes;
-	args[VACCEL_SCAL_INCX].v.i = 1;
+	struct vaccel_oparg args[VACCEL_SCAL_NR_ARGS];
+	scal_args(args, x, bytes);
 	double t0 = itest_now_ms();
 	int ret =
 	    vaccel_op_call(&sess, VACCEL_OPID_SCAL, args, VACCEL_SCAL_NR_ARGS);
@@ -358,13 +365,8 @@ Test(conformance, shared_stream_answers_as_calls_finish)
 	itest_begin(NULL);
 	uint8_t *x = malloc(bytes);
 	cr_assert_not_null(x);
-	struct vaccel_oparg args[VACCEL_SCAL_NR_ARGS] = {0};
-	args[VACCEL_SCAL_PREC].v.i = VACCEL_BLAS_S;
-	args[VACCEL_SCAL_N].v.i = (int64_t)(bytes / sizeof(float));
-	args[VACCEL_SCAL_ALPHA].v.c128[0] = 2.0;
-	args[VACCEL_SCAL_X].buf = x;
-	args[VACCEL_SCAL_X].len = bytes;
-	args[VACCEL_SCAL_INCX].v.i = 1;
+	struct vaccel_oparg args[VACCEL_SCAL_NR_ARGS];
+	scal_args(args, x, bytes);
 	const struct vaccel_op_desc *scal =
 	    vaccel_op_desc_by_id(VACCEL_OPID_SCAL);
 	const struct vaccel_op_desc *noop =
