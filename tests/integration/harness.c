@@ -147,6 +147,7 @@ static char *log_tail(const struct agent *a, size_t from, size_t max)
 
 unsigned int agent_log_count(const struct agent *a, const char *needle)
 {
+	itest_need_own_agent("its log");
 	char *all = test_read_file(a->log_path, NULL);
 	unsigned int n = 0;
 	for (const char *p = all; p && (p = strstr(p, needle)); p++)
@@ -318,9 +319,32 @@ static int wait_ready(struct agent *a, size_t log_from, int *st)
 	return -1;
 }
 
+void itest_need_own_agent(const char *what)
+{
+	if (itest_agent.external)
+		cr_skip_test("needs %s of an agent of its own; the agent at "
+			     "%s is not the test's",
+			     what, itest_agent.client_url);
+}
+
+void itest_need_connections(const char *what)
+{
+	if (itest_agent.external && itest_agent.transport == ITEST_VIRTIO)
+		cr_skip_test("needs %s; the port %s carries one connection "
+			     "at a time",
+			     what, itest_agent.client_url);
+}
+
 void agent_start(struct agent *a, const char *const *extra)
 {
 	cr_assert_eq(a->pid, 0, "agent already running");
+	if (a->external) {
+		if (a->starts || (extra && extra[0]))
+			itest_need_own_agent(a->starts ? "a restart"
+						       : "other arguments");
+		a->starts++;
+		return;
+	}
 	if (!a->dir[0])
 		make_dir(a);
 	if (extra) {
@@ -385,6 +409,7 @@ static int reap(pid_t pid, int timeout_ms)
 
 void agent_kill(struct agent *a, int sig)
 {
+	itest_need_own_agent("a kill");
 	cr_assert_gt(a->pid, 0, "no agent to kill");
 	cr_assert_eq(kill(a->pid, sig), 0, "kill: %s", strerror(errno));
 	int st = reap(a->pid, 30000);
@@ -416,6 +441,7 @@ void agent_check_log(const struct agent *a)
 
 void agent_stop_check(struct agent *a)
 {
+	itest_need_own_agent("a stop");
 	cr_assert_gt(a->pid, 0, "the agent is not running (it died?)");
 	cr_assert_eq(kill(a->pid, SIGTERM), 0, "kill: %s", strerror(errno));
 	int st = reap(a->pid, 60000);
@@ -489,6 +515,18 @@ void itest_init(void)
 	cr_assert(found,
 		  "ITEST_TRANSPORT='%s': want unix, tcp, vsock, shm or virtio",
 		  t);
+	const char *ext = getenv("ITEST_AGENT_URL");
+	if (ext && *ext) {
+		cr_assert_lt(strlen(ext), sizeof(itest_agent.client_url),
+			     "ITEST_AGENT_URL is too long");
+		cr_assert_eq(strncmp(ext, t, strlen(t)), 0,
+			     "ITEST_AGENT_URL %s is no %s URL", ext, t);
+		itest_agent.external = true;
+		snprintf(itest_agent.url, sizeof(itest_agent.url), "%s", ext);
+		snprintf(itest_agent.client_url, sizeof(itest_agent.client_url),
+			 "%s", ext);
+		return;
+	}
 	if (itest_agent.transport == ITEST_VSOCK) {
 		const char *why = vsock_unavailable();
 		if (why)
@@ -518,7 +556,8 @@ void itest_begin(const char *const *extra_args)
 void itest_end(void)
 {
 	assert_ok(vaccel_cleanup());
-	agent_stop_check(&itest_agent);
+	if (!itest_agent.external)
+		agent_stop_check(&itest_agent);
 }
 
 /* ---- raw connections ---------------------------------------------------- */
@@ -531,6 +570,9 @@ void raw_open(struct raw *r, const struct agent *a, int timeout_ms)
 	cr_assert_eq(url_parse(a->client_url, &u, err, sizeof(err)), 0, "%s",
 		     err);
 	int ret = tconn_connect(&r->tc, &u, 5000, timeout_ms, timeout_ms);
+	if (ret == -EBUSY)
+		itest_need_connections("a raw connection beside the rpc "
+				       "plugin's");
 	cr_assert_eq(ret, 0, "connect to %s: %s", a->client_url,
 		     strerror(-ret));
 	r->next_req = 1;
@@ -668,9 +710,9 @@ int64_t raw_hello(struct raw *r, const char *token, const uint8_t *key)
 		mp_put_uint(&m, vaccel_op_desc_at(i)->sig_hash);
 	}
 	uint64_t req = r->next_req++;
-	int ret = raw_frame_flags(r, WIRE_HELLO, req,
-				  r->concurrent ? WIRE_F_CONCURRENT : 0, &m,
-				  NULL, 0);
+	int ret =
+	    raw_frame_flags(r, WIRE_HELLO, req,
+			    r->concurrent ? WIRE_F_CONCURRENT : 0, &m, NULL, 0);
 	wbuf_free(&m);
 	cr_assert_eq(ret, 0, "sending HELLO: %s", strerror(-ret));
 	struct reply rep;

@@ -17,6 +17,12 @@
  *
  * Paths come from meson through the environment: VACCEL_AGENT, RPC_PLUGIN,
  * NOOP_PLUGIN, ITEST_CORPUS_DIR; ITEST_SANITIZED is 1 in sanitized builds.
+ *
+ * ITEST_AGENT_URL names an agent that is already running elsewhere (on a
+ * VM's host, serving NOOP_PLUGIN with no other arguments), reached on the
+ * ITEST_TRANSPORT URL it names: the tests then start no agent, and those
+ * that need one of their own (other arguments, a restart, its log) or more
+ * connections than the transport carries at once skip, saying why.
  */
 
 #include "client.h"
@@ -58,6 +64,8 @@ struct agent {
 	int nr_extra;
 	/* times started */
 	int starts;
+	/* ITEST_AGENT_URL: the agent is not ours (pid stays 0) */
+	bool external;
 };
 
 /* The agent of the running test (each test is its own process). */
@@ -71,7 +79,7 @@ void itest_fini(void);
 /* Start the test's agent with extra arguments (NULL-terminated list, may
  * be NULL), point the rpc plugin at it and bootstrap libvaccel. */
 void itest_begin(const char *const *extra_args);
-/* vaccel_cleanup(), then agent_stop_check(). */
+/* vaccel_cleanup(), then agent_stop_check() (an external agent goes on). */
 void itest_end(void);
 
 /* Start (or restart, on the same address) an agent; waits until its
@@ -91,6 +99,13 @@ unsigned int agent_log_count(const struct agent *a, const char *needle);
 /* Set VACCEL_PLUGINS, VACCEL_RPC_ADDRESS and the rpc timeouts for a
  * client of `a` (in this process and the children it forks). */
 void client_env(const struct agent *a);
+
+/* Skip the test when the agent is external: it needs `what` of an agent
+ * of its own. */
+void itest_need_own_agent(const char *what);
+/* Skip the test when the transport carries one connection at a time to
+ * an external agent (a VM's port) and the test needs `what`, a second. */
+void itest_need_connections(const char *what);
 
 /* Environment helpers. */
 const char *itest_path(const char *var);

@@ -306,9 +306,6 @@ Test(conformance, file_resource_with_two_sessions)
 	itest_end();
 }
 
-/* 1 GiB through one inout buffer (scal: x is n floats, in and out), in
- * the sanitized build too (about 10 s there): streamed both ways, never
- * copied into one msgpack buffer. */
 /* A single-precision scal by 2 of the `bytes` bytes at x. */
 static void scal_args(struct vaccel_oparg *args, uint8_t *x, uint64_t bytes)
 {
@@ -321,9 +318,21 @@ static void scal_args(struct vaccel_oparg *args, uint8_t *x, uint64_t bytes)
 	args[VACCEL_SCAL_INCX].v.i = 1;
 }
 
-Test(conformance, big_inout_buffer_1gib)
+/* 1 GiB through one inout buffer (scal: x is n floats, in and out), in
+ * the sanitized build too (about 10 s there): streamed both ways, never
+ * copied into one msgpack buffer. ITEST_BIG_MIB makes it smaller where
+ * memory is short (an emulated VM's 1 GiB). */
+Test(conformance, big_inout_buffer)
 {
 	uint64_t bytes = 1ull << 30;
+	const char *mib = getenv("ITEST_BIG_MIB");
+	if (mib && *mib) {
+		char *end;
+		unsigned long v = strtoul(mib, &end, 10);
+		cr_assert(!*end && v > 0 && v <= 1024,
+			  "ITEST_BIG_MIB=%s: want 1 to 1024", mib);
+		bytes = (uint64_t)v << 20;
+	}
 	itest_begin(NULL);
 	struct vaccel_session sess;
 	assert_ok(vaccel_session_init(&sess, 0));
@@ -358,6 +367,12 @@ Test(conformance, big_inout_buffer_1gib)
  * several threads: a noop sent after a 128 MiB scal is answered first,
  * while the agent still writes the scal's buffer; on a stream that is not
  * shared, the answers keep the order of the calls.
+ *
+ * A reply is one frame, written whole: the noop comes first only if it
+ * reaches the agent before the scal's answer has begun. Locally it always
+ * does (it follows the scal's last byte within microseconds); through an
+ * emulated VM's port (an external agent) it may trickle in later, so
+ * there either order is right, and the replies are still matched by id.
  */
 Test(conformance, shared_stream_answers_as_calls_finish)
 {
@@ -398,13 +413,22 @@ Test(conformance, shared_stream_answers_as_calls_finish)
 		cr_assert_eq(raw_reply(&r, &first), 0);
 		cr_assert_eq(raw_reply(&r, &second), 0);
 		uint64_t want = shared ? small : big;
-		cr_assert_eq(first.h.req_id, want,
-			     "%s stream: the %s came back first",
-			     shared ? "on a shared" : "on an unshared",
-			     first.h.req_id == big ? "scal" : "noop");
-		struct reply *sr = shared ? &second : &first;
+		bool either = shared && itest_agent.external;
+		cr_assert(first.h.req_id == want ||
+			      (either && first.h.req_id == big),
+			  "%s stream: the %s came back first",
+			  shared ? "on a shared" : "on an unshared",
+			  first.h.req_id == big ? "scal" : "noop");
+		cr_assert_eq(second.h.req_id,
+			     first.h.req_id == big ? small : big);
+		if (either)
+			cr_log_info("shared stream to an external agent: the "
+				    "%s came back first",
+				    first.h.req_id == big ? "scal" : "noop");
+		struct reply *sr = first.h.req_id == big ? &first : &second;
 		cr_assert_eq(sr->status, VACCEL_OK, "scal: %s", sr->msg);
-		cr_assert_eq((shared ? &first : &second)->status, VACCEL_OK);
+		cr_assert_eq((sr == &first ? &second : &first)->status,
+			     VACCEL_OK);
 		int st;
 		char msg[64];
 		struct segs in = {0};

@@ -85,6 +85,8 @@ static void child_client(int out_fd, unsigned int n, unsigned int seed)
 static pid_t fork_child(int *rfd, void (*body)(int, unsigned int, unsigned int),
 			unsigned int n, unsigned int seed)
 {
+	itest_need_connections("child processes with connections of their "
+			       "own");
 	int p[2];
 	cr_assert_eq(pipe(p), 0);
 	pid_t pid = fork();
