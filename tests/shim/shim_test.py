@@ -184,12 +184,14 @@ class Agent:
         # more of the agent's command line; placement: the agent says
         # (debug) which of a call's buffers it used in place
         self.extra_args = ["-vv"] if CFG.place else []
+        # what --plugins names
+        self.plugins = CFG.agent_plugins()
 
     def start(self):
         env = dict(os.environ)
         env["OPENBLAS_NUM_THREADS"] = "1"
         cmd = [CFG.agent, "-a", self.url, "--plugins",
-               CFG.agent_plugins()] + self.extra_args
+               self.plugins] + self.extra_args
         log("agent: " + " ".join(cmd))
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,

@@ -19,7 +19,14 @@ In the guest:
      and the shim's report shows every routine offloaded, none failed;
   2. twice more, the second run killed mid-way: the conversation restarts
      on the same port (the host sees no close), and the third run passes;
-  3. where the guest kernel offers vsock loopback, an agent and the shimmed
+  3. the integration suites (itest-conformance, itest-e2e) over the
+     virtio transport, on a second port (vaccel.1) joined to a second host
+     agent that serves the noop pattern plugin (ITEST_AGENT_URL): every
+     test that can run against an agent the guest did not start, over a
+     port that carries one connection at a time, PASSES; the rest skip
+     with their reason, and the set that must pass is fixed here
+     (ITEST_MUST_PASS), so that a new skip fails the test;
+  4. where the guest kernel offers vsock loopback, an agent and the shimmed
      C program both in the guest over vsock://1:PORT, the report proving
      offload; else the vsock part says why it did not run.
 
@@ -49,8 +56,36 @@ from shim_test import CFG, Fail, Skip, log  # noqa: E402
 
 TESTER = "xblat3d"
 PORT_NAME = "vaccel.0"
+ITEST_PORT = "vaccel.1"
 VSOCK_PORT = 5000
 MODULES = ["virtio_pci", "virtio_console", "vsock_loopback"]
+# MiB of the conformance suite's big inout buffer in the guest (1 GiB on
+# the host; the guest has 1 GiB of memory in all)
+ITEST_BIG_MIB = 64
+# The integration tests that run in the guest. The others need an agent
+# of their own (other arguments, a restart or a kill, its log), child
+# processes or a second raw connection beside the rpc plugin's (the port
+# opens once at a time), or another transport; they run on the host over
+# every transport, virtio's socket included.
+ITEST_MUST_PASS = {
+    "conformance": [
+        "every_op_through_op_call", "native_wrappers",
+        "file_resource_with_two_sessions", "big_inout_buffer",
+        "shared_stream_answers_as_calls_finish",
+        "version_mismatch_is_refused_by_name",
+        "signature_mismatch_names_the_op", "unknown_op_is_not_supported",
+        "overwritten_inout_travels_back_only",
+    ],
+    "e2e": ["threads_share_sessions", "corpus_has_the_hand_made_frames"],
+}
+# their binaries, by suite, the plugin the second agent serves and the
+# fuzz corpus (meson passes them; where the suites are not built the VM
+# test says so and runs the rest)
+CFG_ITEST = {suite: os.environ["VM_ITEST_" + suite.upper()]
+             for suite in ITEST_MUST_PASS
+             if os.environ.get("VM_ITEST_" + suite.upper())}
+CFG_ITEST_NOOP = os.environ.get("VM_ITEST_NOOP_PLUGIN", "")
+CFG_ITEST_CORPUS = os.environ.get("VM_ITEST_CORPUS_DIR", "")
 
 
 # ---- the kernel -------------------------------------------------------------
@@ -209,6 +244,8 @@ GUEST_INIT = r"""#!/bin/busybox sh
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+# POSIX shared memory (Criterion's arenas, shm_open)
+mkdir -p /dev/shm && mount -t tmpfs shm /dev/shm
 # no tmpfs over /tmp: the host's files may live there (a build in /tmp)
 mkdir -p /tmp /vmtest/work
 ip link set lo up 2>/dev/null
@@ -252,7 +289,18 @@ def guest_script(in_name, summary):
     s += 'echo "VMTEST rc3 $?"\n'
     s += section("out3", "/vmtest/work/out3") + section("summary3", summary)
     s += section("report3", "/vmtest/work/report3")
-    # 3. vsock loopback, agent and program both in the guest
+    # 3. the integration suites against the second port's agent
+    for suite in sorted(CFG_ITEST):
+        out = "/vmtest/work/itest-%s" % suite
+        s += ("env ITEST_TRANSPORT=virtio ITEST_AGENT_URL=virtio://%s "
+              "ITEST_BIG_MIB=%d RPC_PLUGIN=%s NOOP_PLUGIN=%s "
+              "VACCEL_AGENT=%s ITEST_CORPUS_DIR=%s ITEST_SANITIZED=0 "
+              "%s --verbose -j1 > %s 2>&1\n"
+              % (ITEST_PORT, ITEST_BIG_MIB, rpc, CFG_ITEST_NOOP, CFG.agent,
+                 CFG_ITEST_CORPUS, CFG_ITEST[suite], out))
+        s += 'echo "VMTEST itest-%s $?"\n' % suite
+        s += section("itest_" + suite, out)
+    # 4. vsock loopback, agent and program both in the guest
     s += ("if [ -d /sys/module/vsock_loopback ]; then\n"
           "  OPENBLAS_NUM_THREADS=1 %s -a vsock://4294967295:%d "
           "--plugins %s > /vmtest/work/agent.log 2>&1 &\n"
@@ -295,7 +343,10 @@ def build_initramfs(path, moddir, in_src, summary):
                                              summary).encode())
     add_with_libs(cpio, [shim_test.tester_path(TESTER), CFG.shim_blas,
                          CFG.rpc, CFG.agent, CFG.prog] +
-                  CFG.agent_plugins().split(":"))
+                  CFG.agent_plugins().split(":") + list(CFG_ITEST.values()))
+    if CFG_ITEST:
+        for f in sorted(os.listdir(CFG_ITEST_CORPUS)):
+            cpio.copy(os.path.join(CFG_ITEST_CORPUS, f))
     cpio.close()
     return [os.path.basename(m)[:-3] for m in mods]
 
@@ -305,12 +356,39 @@ def build_initramfs(path, moddir, in_src, summary):
 
 class VirtioAgent(shim_test.Agent):
     """The host's agent where QEMU joins the port: virtio:///DIR/agent.sock,
-    logging each conversation's end (-v)."""
+    logging each conversation's end (-v), serving `plugins` (default: the
+    shim's)."""
 
-    def __init__(self, tmp):
+    def __init__(self, tmp, plugins=None):
         super().__init__(tmp)
         self.url = "virtio://" + self.sock
         self.extra_args = ["-v"]
+        if plugins:
+            self.plugins = plugins
+
+
+def check_itest(secs, text, suite):
+    """The guest's run of an integration suite: exit 0, every test of
+    ITEST_MUST_PASS passed, nothing failed; the skips are listed."""
+    out = secs.get("itest_" + suite, "")
+    m = re.search(r"VMTEST itest-%s (\d+)" % suite, text)
+    results = {name: res for res, name in re.findall(
+        r"^\[(PASS|SKIP|FAIL)\] %s::(\w+)" % suite, out, re.M)}
+    bad = [n for n, r in results.items() if r == "FAIL"]
+    missing = [n for n in ITEST_MUST_PASS[suite] if results.get(n) != "PASS"]
+    if not m or m.group(1) != "0" or bad or missing:
+        raise Fail("itest-%s in the guest exited %s; failed: %s; not "
+                   "passed: %s:\n%s" % (
+                       suite, m.group(1) if m else "(no status)",
+                       " ".join(bad) or "none", " ".join(missing) or "none",
+                       out[-4000:]))
+    for line in re.findall(r"^\[----\] (shared stream .*)$", out, re.M):
+        log("itest-%s in the guest: %s" % (suite, line))
+    for name, why in re.findall(r"^\[SKIP\] %s::(\w+): (.*)$" % suite, out,
+                                re.M):
+        log("itest-%s in the guest: %s skipped: %s" % (suite, name, why))
+    log("itest-%s in the guest over virtio://%s: %d tests passed" % (
+        suite, ITEST_PORT, sum(r == "PASS" for r in results.values())))
 
 
 def sections(text):
@@ -363,7 +441,7 @@ def main(argv):
         summary = re.match(r"\s*'([^']+)'", f.readline()).group(1)
     vmlinux, moddir = fetch_kernel(cache)
     tmp = tempfile.mkdtemp(prefix="vaccel-vm.")
-    agent = None
+    agent = itest_agent = None
     try:
         initrd = os.path.join(tmp, "initrd.cpio")
         mods = build_initramfs(initrd, moddir, in_src, summary)
@@ -381,6 +459,13 @@ def main(argv):
         base_text = shim_test.tester_output(base_dir, base, in_path)
 
         agent = VirtioAgent(tmp).start()
+        if CFG_ITEST:
+            itest_dir = os.path.join(tmp, "itest")
+            os.mkdir(itest_dir)
+            itest_agent = VirtioAgent(itest_dir, CFG_ITEST_NOOP).start()
+        else:
+            log("the integration suites are not built (Criterion): the "
+                "guest does not run them")
         accel = os.environ.get("VACCEL_VM_ACCEL", "tcg")
         limit = float(os.environ.get("VACCEL_VM_TIMEOUT", "600"))
         console = os.path.join(tmp, "console.log")
@@ -391,6 +476,10 @@ def main(argv):
                "-device", "virtio-serial-pci",
                "-chardev", "socket,id=vaccel,path=" + agent.sock,
                "-device", "virtserialport,chardev=vaccel,name=" + PORT_NAME]
+        if itest_agent:
+            cmd += ["-chardev", "socket,id=itest,path=" + itest_agent.sock,
+                    "-device",
+                    "virtserialport,chardev=itest,name=" + ITEST_PORT]
         log("qemu: " + " ".join(cmd))
         t0 = time.monotonic()
         with open(console, "wb") as out:
@@ -427,6 +516,10 @@ def main(argv):
                     secs.get("out%d" % n, "")[-3000:]))
             check_run(tmp, secs, n, base_text, in_path,
                       "%s (guest run %d)" % (TESTER, n))
+        for suite in sorted(CFG_ITEST):
+            check_itest(secs, text, suite)
+        if itest_agent:
+            itest_agent.stop()
         agent.stop()
         # run 2 began after run 1's end, run 3 after run 2's death: the
         # agent saw both only through the conversation-start marker
@@ -458,8 +551,9 @@ def main(argv):
             log("vsock in the guest: the shimmed program offloaded over "
                 "vsock://1:%d" % VSOCK_PORT)
     finally:
-        if agent:
-            agent.abandon()
+        for a in (agent, itest_agent):
+            if a:
+                a.abandon()
         if os.environ.get("VACCEL_VM_KEEP") != "1":
             shutil.rmtree(tmp, ignore_errors=True)
         else:
