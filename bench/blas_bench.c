@@ -22,6 +22,15 @@
  *       dimension LD (beta 1): flops, the bytes the call would move, their
  *       ratio, median and min time. scripts/bench `cost` calibrates
  *       VACCEL_SHIM_MIN_INTENSITY with it.
+ *   vaccel-bench-blas pair d N REPS
+ *       cblas_dgemm as in `gemm`, each rep timed twice in one process:
+ *       through the normal symbol (the shim's wrapper when preloaded, on
+ *       matrices from aligned_alloc, which the allocator shim places in
+ *       the shared heap) and through OpenBLAS's own symbol on a copy in
+ *       anonymous memory of this process (what the program would have
+ *       without the shims), the order alternating rep by rep. Both see the
+ *       same moment of a noisy machine: median and min of each, and the
+ *       median of the per-rep ratios (shim / local).
  *   vaccel-bench-blas overhead CALLS BATCHES
  *       tiny calls (cblas_sgemm m = n = k = 2, cblas_ddot n = 1) through
  *       the normal symbol and through OpenBLAS's own symbol resolved by
@@ -41,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <vaccel/remote.h>
 
 static void die(const char *what)
@@ -380,8 +390,8 @@ static int shape(size_t m, size_t n, size_t k, size_t ld, unsigned int reps)
 		die("wrong product");
 	struct bench_stats st = bench_stats(t, reps);
 	double flop = 2.0 * (double)m * (double)n * (double)k;
-	double bytes = 8.0 * (span(ld, m, k) + span(ld, k, n) +
-			      2 * span(ld, m, n));
+	double bytes =
+	    8.0 * (span(ld, m, k) + span(ld, k, n) + 2 * span(ld, m, n));
 	printf("shape m=%zu n=%zu k=%zu ld=%zu reps=%u flops=%.6g bytes=%.6g "
 	       "intensity=%.4g p50_ms=%.6g min_ms=%.6g\n",
 	       m, n, k, ld, reps, flop, bytes, flop / bytes, st.p50 / 1e6,
@@ -390,6 +400,87 @@ static int shape(size_t m, size_t n, size_t k, size_t ld, unsigned int reps)
 	free(b);
 	free(c);
 	free(t);
+	return 0;
+}
+
+/* ---- the same product through the shim and locally, interleaved --------- */
+
+typedef void dgemm_fn(enum CBLAS_ORDER, enum CBLAS_TRANSPOSE,
+		      enum CBLAS_TRANSPOSE, blasint, blasint, blasint, double,
+		      const double *, blasint, const double *, blasint, double,
+		      double *, blasint);
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void *anon_copy(const void *src, size_t bytes)
+{
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		die("out of memory");
+	memcpy(p, src, bytes);
+	return p;
+}
+
+static int pair(size_t n, unsigned int reps)
+{
+	dgemm_fn *local = (dgemm_fn *)real_sym("cblas_dgemm");
+	struct mats m, l;
+	mats_init(&m, 'd', n);
+	size_t bytes = n * n * sizeof(double);
+	l = m;
+	l.a = anon_copy(m.a, bytes);
+	l.b = anon_copy(m.b, bytes);
+	l.c = anon_copy(m.c, bytes);
+	uint64_t *ts = calloc(reps, sizeof(*ts));
+	uint64_t *tl = calloc(reps, sizeof(*tl));
+	double *ratio = calloc(reps, sizeof(*ratio));
+	if (!ts || !tl || !ratio)
+		die("out of memory");
+	int in = (int)n;
+	for (unsigned int i = 0; i < 3 + reps; i++) {
+		uint64_t t[2];
+		for (int k = 0; k < 2; k++) {
+			/* shim first on even reps, local first on odd */
+			bool shim = (k == 0) == (i % 2 == 0);
+			uint64_t t0 = bench_now_ns();
+			if (shim)
+				cblas_dgemm(CblasColMajor, CblasNoTrans,
+					    CblasNoTrans, in, in, in, 1.0, m.a,
+					    in, m.b, in, 0.0, m.c, in);
+			else
+				local(CblasColMajor, CblasNoTrans, CblasNoTrans,
+				      in, in, in, 1.0, l.a, in, l.b, in, 0.0,
+				      l.c, in);
+			t[shim ? 0 : 1] = bench_now_ns() - t0;
+		}
+		if (i < 3)
+			continue;
+		ts[i - 3] = t[0];
+		tl[i - 3] = t[1];
+		ratio[i - 3] = (double)t[0] / (double)t[1];
+	}
+	mats_check(&m);
+	mats_check(&l);
+	qsort(ratio, reps, sizeof(*ratio), cmp_double);
+	struct bench_stats s = bench_stats(ts, reps);
+	struct bench_stats o = bench_stats(tl, reps);
+	printf("pair prec=d n=%zu reps=%u shim_p50_ms=%.6g shim_min_ms=%.6g "
+	       "local_p50_ms=%.6g local_min_ms=%.6g ratio_p50=%.4f "
+	       "ratio_min=%.4f\n",
+	       n, reps, s.p50 / 1e6, s.min / 1e6, o.p50 / 1e6, o.min / 1e6,
+	       ratio[reps / 2], s.min / o.min);
+	munmap(l.a, bytes);
+	munmap(l.b, bytes);
+	munmap(l.c, bytes);
+	mats_free(&m);
+	free(ts);
+	free(tl);
+	free(ratio);
 	return 0;
 }
 
@@ -413,6 +504,11 @@ int main(int argc, char **argv)
 		    v[4] <= 100000)
 			return shape(v[0], v[1], v[2], v[3],
 				     (unsigned int)v[4]);
+	} else if (!strcmp(cmd, "pair") && argc == 5 && !strcmp(argv[2], "d")) {
+		unsigned long n = strtoul(argv[3], NULL, 10);
+		unsigned long reps = strtoul(argv[4], NULL, 10);
+		if (n && n <= 65536 && reps && reps <= 100000)
+			return pair(n, (unsigned int)reps);
 	} else if (!strcmp(cmd, "overhead") && argc == 4) {
 		unsigned long calls = strtoul(argv[2], NULL, 10);
 		unsigned long batches = strtoul(argv[3], NULL, 10);
@@ -421,8 +517,9 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr,
 		"usage: %s gemm|native s|d N REPS [nocheck]\n"
+		"       %s pair d N REPS\n"
 		"       %s shape M N K LD REPS\n"
 		"       %s overhead CALLS BATCHES (BATCHES <= %d)\n",
-		argv[0], argv[0], argv[0], MAX_BATCHES);
+		argv[0], argv[0], argv[0], argv[0], MAX_BATCHES);
 	return 2;
 }
