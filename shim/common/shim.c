@@ -744,14 +744,35 @@ int shim_call(struct shim_fn *f, uint32_t op_id, struct vaccel_oparg *a,
 
 /* ---- argument errors ---------------------------------------------------- */
 
+/*
+ * `name` as f's local library binds it: from the global scope (the
+ * program's own definition, or a library loaded there), else from the
+ * library that holds f's local symbol and its dependencies (a library
+ * loaded RTLD_LOCAL, as ctypes and Python extensions load them).
+ */
+static void *local_sym(struct shim_fn *f, const char *name)
+{
+	void *(*dsym)(void *, const char *) = get_real_dlsym();
+	void *p = dsym(RTLD_DEFAULT, name);
+	Dl_info info;
+	if (p || !dladdr(shim_real(f), &info) || !info.dli_fname)
+		return p;
+	void *h = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
+	if (h) {
+		p = dsym(h, name);
+		dlclose(h);
+	}
+	return p;
+}
+
 void shim_xerbla(struct shim_fn *f, int info)
 {
 	shim_stats()->c[f - shim_fns][SHIM_C_ERRORS]++;
-	/* the global scope's xerbla_: the program's own if it has one (the
-	 * reference testers do), else the BLAS library's */
+	/* the program's own xerbla_ if it has one (the reference testers
+	 * do), else its BLAS or LAPACK library's */
 	void (*xerbla)(const char *, const int *, size_t) =
-		(void (*)(const char *, const int *, size_t))get_real_dlsym()(
-			RTLD_DEFAULT, "xerbla_");
+		(void (*)(const char *, const int *, size_t))local_sym(
+			f, "xerbla_");
 	if (!xerbla) {
 		say(" ** On entry to %s parameter number %d had an illegal "
 		    "value",
@@ -766,11 +787,10 @@ void shim_xerbla(struct shim_fn *f, int info)
 void shim_cblas_xerbla(struct shim_fn *f, int pos, int raw, bool row_major)
 {
 	shim_stats()->c[f - shim_fns][SHIM_C_ERRORS]++;
-	void *(*dsym)(void *, const char *) = get_real_dlsym();
 	void (*cx)(int, const char *, const char *, ...) =
-		(void (*)(int, const char *, const char *, ...))dsym(
-			RTLD_DEFAULT, "cblas_xerbla");
-	int *rms = dsym(RTLD_DEFAULT, "RowMajorStrg");
+		(void (*)(int, const char *, const char *, ...))local_sym(
+			f, "cblas_xerbla");
+	int *rms = local_sym(f, "RowMajorStrg");
 	if (!cx) {
 		say("Parameter %d to routine %s was incorrect", pos, f->name);
 		return;

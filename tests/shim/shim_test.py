@@ -307,11 +307,14 @@ def shim_env(address, report, levels="all", min_flops="0", lapack=False,
 
 
 
-def run_shim(tmp, cmd, report_path, run_kw=None, **env_kw):
-    """Run cmd under the shim against a fresh agent; stop the agent and
-    check it ended cleanly. Returns the result; the report is in
-    report_path."""
-    agent = Agent(tmp).start()
+def run_shim(tmp, cmd, report_path, run_kw=None, agent_args=None,
+             **env_kw):
+    """Run cmd under the shim against a fresh agent (agent_args: more of
+    its command line); stop the agent and check it ended cleanly. Returns
+    the result; the report is in report_path."""
+    agent = Agent(tmp)
+    agent.extra_args += agent_args or []
+    agent.start()
     try:
         res = run(tmp, "shim", cmd, shim_env(agent.url, report_path,
                                               **env_kw), **(run_kw or {}))
@@ -1079,6 +1082,39 @@ def test_lapack_query(tmp, _arg=None):
                                                        " ".join(syms)))
 
 
+def test_host_xerbla(tmp, _arg=None):
+    """host_xerbla.py: a LAPACK call whose argument only the library
+    itself refuses (dgelsd_, LWORK below its minimum), offloaded: the
+    program gets the local library's INFO and output; on the host the
+    refusal went through the xerbla_ of the agent's ffi plugin (logged,
+    at debug), not the library's own, which prints to the agent's
+    stdout (OpenBLAS) or stops the agent (the reference LAPACK)."""
+    CFG.need_base(ffi=True, lapack=True)
+    cmd = [PY, os.path.join(CFG.srcdir, "host_xerbla.py")]
+    local = run(tmp, "local", cmd, local_env())
+    expect_ok(local, "local", tmp)
+    report_path = os.path.join(tmp, "report.txt")
+    res, agent = run_shim(tmp, cmd, report_path, lapack=True,
+                          agent_args=["-vv"])
+    report = shim_report(res, agent, report_path, tmp,
+                         "vaccel-shim-lapack")
+    print(res.out, end="")
+    if res.out != local.out:
+        raise Fail("the output differs with the shim:\n  local: %r\n"
+                   "  shim:  %r" % (local.out, res.out))
+    report.need_present()
+    report.need_offloaded(["dgelsd_"])
+    text = agent.log_text()
+    hook = "DGELSD: argument 12 refused by the host library"
+    if hook not in text:
+        raise Fail("the agent's log lacks '%s':\n%s" % (hook,
+                                                          tail(agent.log)))
+    if "On entry to" in text:
+        raise Fail("the host library's own xerbla printed in the agent:\n"
+                   + tail(agent.log))
+    log("the host's refusal went through the ffi plugin's xerbla_")
+
+
 DOT_MIB = 256
 
 
@@ -1396,6 +1432,7 @@ TESTS = {
     "exit-paths": test_exit_paths,
     "aliasing": test_aliasing,
     "lapack-query": test_lapack_query,
+    "host-xerbla": test_host_xerbla,
     "gap-writeback": test_gap_writeback,
     "dot-memory": test_dot_memory,
     "pytest": test_pytest,
@@ -1428,6 +1465,7 @@ def all_tests():
     out.append(("exit-paths", ["exit-paths"]))
     out.append(("aliasing", ["aliasing"]))
     out.append(("lapack-query", ["lapack-query"]))
+    out.append(("host-xerbla", ["host-xerbla"]))
     for way in ("inline", "memfd"):
         out.append(("gap-writeback-" + way, ["gap-writeback", way]))
     out.append(("dot-memory", ["dot-memory"]))
