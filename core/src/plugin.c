@@ -25,6 +25,22 @@ struct plugin *const *plugins_snapshot(unsigned int *n)
 	return loaded;
 }
 
+size_t vaccel_plugins_read_slack(void)
+{
+	unsigned int n;
+	struct plugin *const *ps = plugins_snapshot(&n);
+	size_t slack = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		const struct plugin *p = ps[i];
+		if (p->desc_size >=
+			offsetof(struct vaccel_plugin_desc, read_slack) +
+			    sizeof(p->desc->read_slack) &&
+		    p->desc->read_slack > slack)
+			slack = p->desc->read_slack;
+	}
+	return slack;
+}
+
 unsigned int vaccel_plugin_count(void)
 {
 	return atomic_load(&nr_loaded);

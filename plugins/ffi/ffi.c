@@ -21,6 +21,7 @@
  * complete; the slow paths run under one mutex. Calls run concurrently.
  */
 #include "callspec.h"
+#include "hooks.h"
 #include <dlfcn.h>
 #include <errno.h>
 #include <ffi.h>
@@ -1296,6 +1297,11 @@ static int ffi_init(void *priv)
 		}
 	}
 
+	/* before any library is opened: their xerbla_ binds to ours */
+	ret = ffi_hooks_global();
+	if (ret)
+		goto fail;
+
 	st->max_work = FFI_DEFAULT_MAX_WORK;
 	const char *mw = getenv(ENV_MAX_WORK);
 	if (mw && *mw && vaccel_config_parse_size(mw, &st->max_work)) {
@@ -1360,8 +1366,18 @@ fail:
 	return ret;
 }
 
+/*
+ * The libraries served here include optimised BLAS and LAPACK builds,
+ * whose kernels read (never write) a little outside their arrays
+ * (OpenBLAS 0.3.21: complex gesdd/gelsd up to a column past A, up to 304
+ * bytes in the tests of docs/security.md). The host keeps this much
+ * readable memory around every buffer.
+ */
+#define FFI_READ_SLACK (16u << 10)
+
 VACCEL_PLUGIN_DEFINE(.name = "ffi", .version = "1.0",
 		     .type = VACCEL_PLUGIN_CPU | VACCEL_PLUGIN_GENERIC,
 		     .priv_size = sizeof(struct ffi_priv), .init = ffi_init,
 		     .fini = ffi_fini, .ops = ffi_ops,
-		     .nr_ops = sizeof(ffi_ops) / sizeof(ffi_ops[0]));
+		     .nr_ops = sizeof(ffi_ops) / sizeof(ffi_ops[0]),
+		     .read_slack = FFI_READ_SLACK);

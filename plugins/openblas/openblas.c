@@ -1236,7 +1236,17 @@ static const struct vaccel_plugin_op openblas_ops[] = {
     {.op_id = VACCEL_OPID_NRM2, .fn = op_nrm2},
 };
 
+/*
+ * OpenBLAS's optimised kernels read (never write) a little outside their
+ * arrays: 0.3.21, each array against a guard page, read up to 48 bytes
+ * before the start (complex dot and gemv with a negative increment) and
+ * up to 304 past the end (docs/security.md). The host keeps this much
+ * readable memory around every buffer.
+ */
+#define OPENBLAS_READ_SLACK (16u << 10)
+
 VACCEL_PLUGIN_DEFINE(.name = "openblas", .version = "1.0",
 		     .type = VACCEL_PLUGIN_CPU | VACCEL_PLUGIN_SOFTWARE,
 		     .init = openblas_init, .ops = openblas_ops,
-		     .nr_ops = sizeof(openblas_ops) / sizeof(openblas_ops[0]));
+		     .nr_ops = sizeof(openblas_ops) / sizeof(openblas_ops[0]),
+		     .read_slack = OPENBLAS_READ_SLACK);

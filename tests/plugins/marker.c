@@ -26,6 +26,13 @@
 #define MARKER_ABI_MINOR VACCEL_PLUGIN_ABI_MINOR
 #endif
 /* what init returns; VACCEL_OK unless the test wants a refusal */
+#ifndef MARKER_READ_SLACK
+#define MARKER_READ_SLACK 0
+#endif
+/* an older descriptor is shorter: what it lacks the core must not read */
+#ifndef MARKER_DESC_SIZE
+#define MARKER_DESC_SIZE sizeof(struct vaccel_plugin_desc)
+#endif
 #ifndef MARKER_INIT_RET
 #define MARKER_INIT_RET VACCEL_OK
 #endif
@@ -76,7 +83,7 @@ __attribute__((visibility("default")))
 const struct vaccel_plugin_desc vaccel_plugin_descriptor = {
     .abi_major = MARKER_ABI_MAJOR,
     .abi_minor = MARKER_ABI_MINOR,
-    .desc_size = sizeof(struct vaccel_plugin_desc),
+    .desc_size = MARKER_DESC_SIZE,
     .name = MARKER_NAME,
     .version = "0.1",
     .type = MARKER_TYPE,
@@ -85,4 +92,5 @@ const struct vaccel_plugin_desc vaccel_plugin_descriptor = {
     .fini = marker_fini,
     .ops = marker_ops,
     .nr_ops = sizeof(marker_ops) / sizeof(marker_ops[0]),
+    .read_slack = MARKER_READ_SLACK,
 };

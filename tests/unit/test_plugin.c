@@ -113,6 +113,19 @@ Test(plugin, wrong_major_abi)
 	cr_expect_null(vaccel_plugin_for_op(VACCEL_OPID_DOT, 0));
 }
 
+Test(plugin, read_slack_is_the_largest_asked_for)
+{
+	cr_expect_eq(vaccel_plugins_read_slack(), 0);
+	assert_ok(load_list("noop"));
+	cr_expect_eq(vaccel_plugins_read_slack(), 0, "noop asks for none");
+	load_test_plugin("slack", VACCEL_OK);
+	cr_expect_eq(vaccel_plugins_read_slack(), 5000);
+	/* an ABI 1.0 descriptor has no read_slack: the bytes after its end
+	 * (9000 here) are not read */
+	load_test_plugin("oldslack", VACCEL_OK);
+	cr_expect_eq(vaccel_plugins_read_slack(), 5000);
+}
+
 Test(plugin, malformed_descriptor)
 {
 	load_test_plugin("noname", VACCEL_ELIBBAD);

@@ -232,29 +232,14 @@ static void mem_give(struct client *c, uint64_t bytes)
 #define LARGE_IDLE_MS 1000
 #define LARGE_ALIGN 64
 /*
- * Readable bytes kept before and after every buffer a backend gets: some
- * optimised BLAS kernels read (never write) a little outside their arrays
- * (OpenBLAS 0.3.21: complex dot and gemv one stride past either end,
- * complex gesdd/gelsd up to a column past A). Where a buffer starts or
- * ends a mapping that would be a crash, so there is always slack.
+ * Readable bytes kept before and after every buffer a backend gets: the
+ * most any loaded plugin asks for (its descriptor's read_slack: optimised
+ * kernels that read a little outside their arrays), rounded up to whole
+ * pages. Where a buffer starts or ends a mapping, such a read would be a
+ * crash, so the slack is always there. Set once, before serving.
  */
-#define READ_SLACK (16u << 10)
+static size_t read_slack;
 #define HUGE_PAGE (2u << 20)
-
-/*
- * BLAS and LAPACK libraries report an argument error through xerbla_; the
- * reference one stops the process. This definition, exported by the agent
- * so that it takes precedence over the libraries' own, logs and returns:
- * the routine returns its error to the caller, whose shim reports it.
- */
-__attribute__((visibility("default"))) void
-xerbla_(const char *name, const int *info, size_t len);
-void xerbla_(const char *name, const int *info, size_t len)
-{
-	vaccel_log(VACCEL_LOG_DEBUG, "agent",
-		   "%.*s: argument %d refused by the host library",
-		   (int)(len < 16 ? len : 16), name, *info);
-}
 
 /*
  * A connection whose HELLO carries WIRE_F_CONCURRENT is shared by several
@@ -268,7 +253,7 @@ void xerbla_(const char *name, const int *info, size_t len)
 #define CONN_WORKERS 8
 #define CONN_QUEUE 64
 
-/* A memfd mapped between READ_SLACK of zero pages each side. */
+/* A memfd mapped between read_slack bytes of zero pages each side. */
 struct memfd_map {
 	uint8_t *p;
 	size_t len;
@@ -350,7 +335,7 @@ struct req {
 static void memfd_unmap(struct memfd_map *m)
 {
 	if (m->p)
-		munmap(m->p - READ_SLACK, m->len + 2 * READ_SLACK);
+		munmap(m->p - read_slack, m->len + 2 * read_slack);
 	m->p = NULL;
 	m->len = 0;
 }
@@ -393,19 +378,19 @@ static int shm_buffers(struct memfd_map *m, int fd,
 	    m->len != (size_t)st.st_size) {
 		memfd_unmap(m);
 		size_t len = (size_t)st.st_size;
-		uint8_t *r = len > SIZE_MAX - 2 * READ_SLACK
+		uint8_t *r = len > SIZE_MAX - 2 * read_slack
 				 ? MAP_FAILED
-				 : mmap(NULL, len + 2 * READ_SLACK, PROT_READ,
+				 : mmap(NULL, len + 2 * read_slack, PROT_READ,
 					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		void *p = r == MAP_FAILED ? MAP_FAILED
-					  : mmap(r + READ_SLACK, len,
+					  : mmap(r + read_slack, len,
 						 PROT_READ | PROT_WRITE,
 						 MAP_SHARED | MAP_FIXED, fd, 0);
 		if (p == MAP_FAILED) {
 			snprintf(err, errlen, "cannot map the memfd: %s",
 				 strerror(errno));
 			if (r != MAP_FAILED)
-				munmap(r, len + 2 * READ_SLACK);
+				munmap(r, len + 2 * read_slack);
 			return VACCEL_ENOMEM;
 		}
 		m->p = p;
@@ -454,8 +439,8 @@ static bool large_buffers(struct conn *k, const struct wire_call *call,
 		    __builtin_add_overflow(span, step, &span))
 			return false;
 	}
-	if (span > SIZE_MAX - 2 * READ_SLACK ||
-	    k->large_len < span + 2 * READ_SLACK || k->large_owner != k->client)
+	if (span > SIZE_MAX - 2 * read_slack ||
+	    k->large_len < span + 2 * read_slack || k->large_owner != k->client)
 		large_release(k);
 	if (total > k->large_charged) {
 		if (!mem_take(k->client, total - k->large_charged)) {
@@ -466,9 +451,9 @@ static bool large_buffers(struct conn *k, const struct wire_call *call,
 		k->large_owner = k->client;
 	}
 	if (!k->large) {
-		size_t want = span > SIZE_MAX - HUGE_PAGE - 2 * READ_SLACK
+		size_t want = span > SIZE_MAX - HUGE_PAGE - 2 * read_slack
 				  ? 0
-				  : (span + 2 * READ_SLACK + HUGE_PAGE - 1) &
+				  : (span + 2 * read_slack + HUGE_PAGE - 1) &
 					~(size_t)(HUGE_PAGE - 1);
 		void *p = want ? mmap(NULL, want, PROT_READ | PROT_WRITE,
 				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
@@ -482,7 +467,7 @@ static bool large_buffers(struct conn *k, const struct wire_call *call,
 		k->large = p;
 		k->large_len = want;
 	}
-	size_t off = READ_SLACK;
+	size_t off = read_slack;
 	for (uint32_t i = 0; i < call->nr_bufs; i++) {
 		const struct wire_buf *b = &call->bufs[i];
 		mem[i] = k->large + off;
@@ -1034,9 +1019,9 @@ static int call_read(struct conn *k, struct req *q)
 		struct wire_buf *b = &call->bufs[i];
 		if (q->placed && q->placed[i])
 			continue;
-		uint8_t *p = b->on_wire ? malloc(b->len + 2 * READ_SLACK)
-					: calloc(1, b->len + 2 * READ_SLACK);
-		q->mem[i] = p ? p + READ_SLACK : NULL;
+		uint8_t *p = b->on_wire ? malloc(b->len + 2 * read_slack)
+					: calloc(1, b->len + 2 * read_slack);
+		q->mem[i] = p ? p + read_slack : NULL;
 		if (!q->mem[i]) {
 			ret = VACCEL_ENOMEM;
 			snprintf(q->err, sizeof(q->err), "out of memory");
@@ -1144,7 +1129,7 @@ static void req_free(struct conn *k, struct req *q)
 			     i < q->call.nr_bufs;
 	     i++)
 		if (q->mem[i] && !(q->placed && q->placed[i]))
-			free((uint8_t *)q->mem[i] - READ_SLACK);
+			free((uint8_t *)q->mem[i] - read_slack);
 	free(q->placed);
 	memfd_unmap(&q->own_map);
 	if (q->shm_fd >= 0)
@@ -1737,6 +1722,13 @@ int main(int argc, char **argv)
 		vaccel_cleanup();
 		return 1;
 	}
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	read_slack = (vaccel_plugins_read_slack() + page - 1) & ~(page - 1);
+	if (read_slack)
+		vaccel_log(VACCEL_LOG_INFO, "agent",
+			   "buffers keep %zu bytes of read slack on each side "
+			   "(asked for by the plugins)",
+			   read_slack);
 	if (getrandom(&instance_id, sizeof(instance_id), 0) < 0)
 		instance_id = (uint64_t)getpid();
 

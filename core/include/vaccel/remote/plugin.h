@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 #define VACCEL_PLUGIN_ABI_MAJOR 1
-#define VACCEL_PLUGIN_ABI_MINOR 0
+#define VACCEL_PLUGIN_ABI_MINOR 1
 #define VACCEL_PLUGIN_ABI_STR "1.0"
 #define VACCEL_PLUGIN_SYMBOL vaccel_plugin_descriptor
 #define VACCEL_PLUGIN_SYMBOL_STR "vaccel_plugin_descriptor"
@@ -79,6 +79,11 @@ struct vaccel_plugin_desc {
 				 struct vaccel_session *sess);
 	int (*resource_unregister)(void *priv, struct vaccel_resource *res,
 				   struct vaccel_session *sess);
+	/* ABI 1.1: bytes before and after every buffer argument that the
+	 * libraries behind this plugin may read (never write), as some
+	 * optimised kernels do; a host serving such calls (the agent) keeps
+	 * that much readable memory on both sides. 0 for none */
+	size_t read_slack;
 };
 
 #ifdef __cplusplus
@@ -96,6 +101,8 @@ struct vaccel_plugin_desc {
 	    .desc_size = sizeof(struct vaccel_plugin_desc),                    \
 	    __VA_ARGS__}
 
+/* The largest read_slack of the loaded plugins (0 when none asks). */
+size_t vaccel_plugins_read_slack(void);
 /* Number of loaded plugins (either ABI). */
 unsigned int vaccel_plugin_count(void);
 /* Name of the plugin serving op_id for a session with this hint; NULL if
