@@ -22,7 +22,12 @@ extern "C" {
 
 #define VACCEL_PLUGIN_ABI_MAJOR 1
 #define VACCEL_PLUGIN_ABI_MINOR 1
-#define VACCEL_PLUGIN_ABI_STR "1.0"
+#define VACCEL_PLUGIN_ABI_STR_(major, minor) #major "." #minor
+#define VACCEL_PLUGIN_ABI_STR_X(major, minor)                                  \
+	VACCEL_PLUGIN_ABI_STR_(major, minor)
+/* "MAJOR.MINOR", from the two numbers above */
+#define VACCEL_PLUGIN_ABI_STR                                                  \
+	VACCEL_PLUGIN_ABI_STR_X(VACCEL_PLUGIN_ABI_MAJOR, VACCEL_PLUGIN_ABI_MINOR)
 #define VACCEL_PLUGIN_SYMBOL vaccel_plugin_descriptor
 #define VACCEL_PLUGIN_SYMBOL_STR "vaccel_plugin_descriptor"
 
