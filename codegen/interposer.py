@@ -56,9 +56,19 @@ class Routine:
         self.query = None
 
 
+# The api families whose runtime piece is in shim/<family>/: the header
+# the generated interposer includes, the struct shim_family it names and
+# the per-symbol data (shim_fn.info) it generates.
+FAMILIES = {
+    "blas": {"header": "blas.h", "family": "shim_blas_family",
+             "info": "struct shim_blas_fn"},
+}
+
+
 class Api:
     def __init__(self):
         self.name, self.sonames, self.hosts = None, [], []
+        self.where, self.family, self.family_where = None, None, None
         self.routines = []
         self.files = []
 
@@ -83,7 +93,16 @@ def parse_api(paths):
                     if api.name and api.name != words[1]:
                         raise SpecError("%s: api '%s' after api '%s'"
                                         % (where, words[1], api.name))
-                    api.name = words[1]
+                    api.name, api.where = words[1], where
+                elif words[0] == "family" and len(words) == 2:
+                    if words[1] not in FAMILIES:
+                        raise SpecError("%s: unknown family '%s' (have %s)"
+                                        % (where, words[1],
+                                           ", ".join(sorted(FAMILIES))))
+                    if api.family and api.family != words[1]:
+                        raise SpecError("%s: family '%s' after family '%s'"
+                                        % (where, words[1], api.family))
+                    api.family, api.family_where = words[1], where
                 elif words[0] == "soname":
                     api.sonames += words[1:]
                 elif words[0] == "host":
@@ -159,6 +178,9 @@ def parse_api(paths):
                 cur.args.append(FArg(name, kind, typ, size, where))
     if not api.name:
         raise SpecError("%s: no 'api NAME' line" % paths[0])
+    if not api.family:
+        raise SpecError("%s: api '%s' has no 'family NAME' line (have %s)"
+                        % (api.where, api.name, ", ".join(sorted(FAMILIES))))
     for r in api.routines:
         check_query(r)
     return api
@@ -921,9 +943,11 @@ def body_op(f, op):
 def gen_shim(api, ops, cx, banner):
     funcs = api_funcs(api)
     opmap = {o.name: o for o in ops}
+    fam = FAMILIES[api.family]
     out = [banner, "/* SPDX-License-Identifier: Apache-2.0 */\n",
-           '#include "shim.h"\n#include "vsz.h"\n#include <stdatomic.h>\n'
-           '#include <string.h>\n\n']
+           '#include "%s"\n#include "shim.h"\n#include "vsz.h"\n'
+           '#include <stdatomic.h>\n#include <string.h>\n\n'
+           % fam["header"]]
     out.append("struct shim_fn shim_fns[%d];\n\n" % len(funcs))
     for f in funcs:
         if f.r.checks or f.layout:
@@ -998,20 +1022,31 @@ def gen_shim(api, ops, cx, banner):
     out.append("static const uint16_t shim_sorted[] = {\n")
     out += ["\t%d, /* %s */\n" % (i, funcs[i].symbol) for i in order]
     out.append("};\n\n")
-    out.append("struct shim_fn shim_fns[%d] = {\n" % len(funcs))
+    names = [""] * (max(LEVELS.values()) + 1)
+    for name, bit in LEVELS.items():
+        names[bit] = name
+    out.append("const char *const shim_classes[] = {%s, NULL};\n\n"
+               % ", ".join('"%s"' % n for n in names))
+    out.append("static const %s shim_info[%d] = {\n" % (fam["info"],
+                                                          len(funcs)))
     for f in funcs:
-        out.append('\t{ .name = "%s", .xname = "%s", .level = %d, '
-                   ".cblas = %d, .wrapper = (void *)%s },\n"
-                   % (f.symbol, xname(f), f.level,
-                      int(f.spelling == "cblas"), f.symbol))
+        out.append('\t{ .xname = "%s", .cblas = %s },\n'
+                   % (xname(f), "true" if f.spelling == "cblas" else "false"))
+    out.append("};\n\n")
+    out.append("struct shim_fn shim_fns[%d] = {\n" % len(funcs))
+    for k, f in enumerate(funcs):
+        out.append('\t{ .name = "%s", .cls = %d, .info = &shim_info[%d], '
+                   ".wrapper = (void *)%s },\n"
+                   % (f.symbol, f.level, k, f.symbol))
     out.append("};\n\n")
     out.append("static const char *const shim_sonames[] = {\n")
     out += ['\t"%s",\n' % s for s in api.sonames]
     out.append("\tNULL,\n};\n\n")
     out.append('const struct shim_api shim_api = {\n\t.name = "%s",\n'
+               "\t.family = &%s,\n"
                "\t.fns = shim_fns,\n\t.nr_fns = %d,\n"
                "\t.sorted = shim_sorted,\n\t.sonames = shim_sonames,\n};\n"
-               % (api.name, len(funcs)))
+               % (api.name, fam["family"], len(funcs)))
     return "".join(out)
 
 

@@ -569,12 +569,18 @@ def main(argv):
         o.add_argument("--ops", required=True)
         o.add_argument("apis", nargs="+")
         o.add_argument("--source", required=True)
+    o = sub.add_parser("family", help="print the family of one api's "
+                       "spec files (its runtime piece is shim/FAMILY/)")
+    o.add_argument("apis", nargs="+")
     o = sub.add_parser("lint", help="check specs, write nothing")
     o.add_argument("spec")
     o.add_argument("apis", nargs="*")
     args = p.parse_args(argv)
     outputs = []
     try:
+        if args.cmd == "family":
+            print(interposer.parse_api(args.apis).family)
+            return 0
         if args.cmd in ("ops", "lint"):
             consts, ops, apis, cx = load(args.spec, args.apis)
             nr_public = len(parse_spec(args.spec)[1])

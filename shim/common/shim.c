@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Runtime shared by the generated interposers: policy from the
- * environment, the session calls go through, local symbol resolution,
- * error reporting through the program's own xerbla_/cblas_xerbla, the
- * exit report, and the dlsym interposer that catches ctypes/cffi lookups.
+ * Runtime shared by the generated interposers of every api family: policy
+ * from the environment (the classes offloaded are the family's), the
+ * session calls go through, local symbol resolution, the exit report, and
+ * the dlsym interposer that catches ctypes/cffi lookups.
  */
 #include "shim.h"
 
@@ -44,8 +44,9 @@ static struct {
 	/* monotonic ms before which remote calls are not tried again */
 	_Atomic uint64_t pause_until;
 	_Atomic bool warned;
-	/* ILP64 (`64_`) lookups passed through */
-	_Atomic uint64_t ilp64_lookups;
+	/* lookups through dlsym of names the family passes through (BLAS:
+	 * ILP64 spellings), counted by the shim whose dlsym served them */
+	_Atomic uint64_t foreign_lookups;
 	/* the process the counters belong to: a vfork child shares them
 	 * with its parent and must not report them as its own */
 	pid_t pid;
@@ -61,8 +62,7 @@ static struct {
 
 #define TAG "vaccel-shim-%s: "
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
+void shim_say(const char *fmt, ...)
 {
 	char buf[512];
 	int n = snprintf(buf, sizeof(buf), TAG, shim_api.name);
@@ -87,12 +87,20 @@ static uint64_t now_ms(void)
 
 /* ---- policy ------------------------------------------------------------ */
 
-static unsigned int parse_levels(const char *v)
+/* The bits of a comma-separated list of class names, "all" or "none". */
+static unsigned int parse_classes(const char *what, const char *v)
 {
-	if (!v || !*v)
-		return 1u << 3 | 1u << 4;
+	unsigned int all = 0;
+	char names[128] = "";
+	for (unsigned int i = 0; shim_classes[i] && i < 32; i++) {
+		if (!*shim_classes[i])
+			continue;
+		all |= 1u << i;
+		size_t l = strlen(names);
+		snprintf(names + l, sizeof(names) - l, "%s, ", shim_classes[i]);
+	}
 	if (!strcmp(v, "all"))
-		return 1u << 1 | 1u << 2 | 1u << 3 | 1u << 4;
+		return all;
 	if (!strcmp(v, "none"))
 		return 0;
 	unsigned int m = 0;
@@ -100,14 +108,15 @@ static unsigned int parse_levels(const char *v)
 	snprintf(buf, sizeof(buf), "%s", v);
 	for (char *save, *t = strtok_r(buf, ",", &save); t;
 	     t = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(t, "1") || !strcmp(t, "2") || !strcmp(t, "3"))
-			m |= 1u << (t[0] - '0');
-		else if (!strcmp(t, "lapack"))
-			m |= 1u << 4;
+		unsigned int i = 0;
+		while (shim_classes[i] && i < 32 &&
+		       !(*shim_classes[i] && !strcmp(t, shim_classes[i])))
+			i++;
+		if (shim_classes[i] && i < 32)
+			m |= 1u << i;
 		else
-			say("VACCEL_SHIM_LEVELS: '%s' is not 1, 2, 3, lapack, "
-			    "all or none; ignored",
-			    t);
+			shim_say("%s: '%s' is not %sall or none; ignored", what,
+				 t, names);
 	}
 	return m;
 }
@@ -129,7 +138,8 @@ __attribute__((constructor)) static void shim_init(void)
 		errno = 0;
 		double d = strtod(v, &end);
 		if (errno || *end || !(d >= 0))
-			say("VACCEL_SHIM_MIN_FLOPS='%s' is not a number >= 0; "
+			shim_say(
+			    "VACCEL_SHIM_MIN_FLOPS='%s' is not a number >= 0; "
 			    "using %g",
 			    v, min);
 		else
@@ -148,7 +158,8 @@ __attribute__((constructor)) static void shim_init(void)
 		errno = 0;
 		double d = strtod(v, &end);
 		if (errno || *end || !(d >= 0) || d == INFINITY)
-			say("VACCEL_SHIM_MIN_INTENSITY='%s' is not a number "
+			shim_say(
+			    "VACCEL_SHIM_MIN_INTENSITY='%s' is not a number "
 			    ">= 0 (flops per byte moved); using %g",
 			    v, intensity);
 		else
@@ -159,7 +170,8 @@ __attribute__((constructor)) static void shim_init(void)
 	if (v && !strcmp(v, "fail"))
 		g.fallback = FALLBACK_FAIL;
 	else if (v && *v && strcmp(v, "local"))
-		say("VACCEL_SHIM_FALLBACK='%s' is not local or fail; using "
+		shim_say(
+		    "VACCEL_SHIM_FALLBACK='%s' is not local or fail; using "
 		    "local",
 		    v);
 	v = getenv("VACCEL_SHIM_RETRY_MS");
@@ -168,7 +180,8 @@ __attribute__((constructor)) static void shim_init(void)
 		errno = 0;
 		unsigned long ms = strtoul(v, &end, 10);
 		if (errno || *end || v[0] == '-' || ms > 3600000)
-			say("VACCEL_SHIM_RETRY_MS='%s' is not a number of ms "
+			shim_say(
+			    "VACCEL_SHIM_RETRY_MS='%s' is not a number of ms "
 			    "up to 3600000; using %u",
 			    v, g.retry_ms);
 		else
@@ -184,13 +197,17 @@ __attribute__((constructor)) static void shim_init(void)
 		atexit(report_once);
 		int err = pthread_atfork(NULL, NULL, reset_in_child);
 		if (err)
-			say("pthread_atfork: %s; forked children will not "
-			    "report",
-			    strerror(err));
+			shim_say("pthread_atfork: %s; forked children will not "
+				 "report",
+				 strerror(err));
 	}
 	/* last: from here on calls may be offloaded */
 	atomic_thread_fence(memory_order_seq_cst);
-	shim_policy.levels = parse_levels(getenv("VACCEL_SHIM_LEVELS"));
+	const struct shim_family *fam = shim_api.family;
+	v = getenv(fam->classes_env);
+	shim_policy.classes =
+	    v && *v ? parse_classes(fam->classes_env, v)
+		    : parse_classes(fam->name, fam->default_classes);
 }
 
 /* ---- counters and the report ----------------------------------------- */
@@ -222,7 +239,7 @@ struct shim_stats *shim_stats_new(void)
 							   &expected, sh))
 			sh = atomic_load(&shared_stats);
 		if (!sh) {
-			say("out of memory for the call counters");
+			shim_say("out of memory for the call counters");
 			abort();
 		}
 	}
@@ -240,7 +257,7 @@ static bool anything_caught(void)
 			for (int k = 0; k < SHIM_C_NR; k++)
 				if (s->c[i][k])
 					return true;
-	return atomic_load(&g.ilp64_lookups) != 0;
+	return atomic_load(&g.foreign_lookups) != 0;
 }
 
 /*
@@ -341,11 +358,11 @@ static void report_format(struct text *t)
 		put_u64(t, "fn_lines_left_out", left_out);
 		put_str(t, "\n");
 	}
-	uint64_t ilp = atomic_load(&g.ilp64_lookups);
+	uint64_t ilp = atomic_load(&g.foreign_lookups);
 	if (ilp) {
 		put_prefix(t);
 		put_str(t, "unsupported");
-		put_u64(t, "ilp64_lookups", ilp);
+		put_u64(t, shim_api.family->foreign_label, ilp);
 		put_str(t, "\n");
 	}
 	put_prefix(t);
@@ -390,16 +407,17 @@ static int report_write(void)
 			  0666);
 		if (fd < 0) {
 			int err = errno;
-			say("cannot open report file %s: %s", g.report,
-			    errdesc(err));
+			shim_say("cannot open report file %s: %s", g.report,
+				 errdesc(err));
 			return -1;
 		}
 	}
 	int ret = write_all(fd, t.buf, t.len);
 	if (ret) {
 		int err = errno;
-		say("cannot write the report to %s: %s",
-		    fd == STDERR_FILENO ? "stderr" : g.report, errdesc(err));
+		shim_say("cannot write the report to %s: %s",
+			 fd == STDERR_FILENO ? "stderr" : g.report,
+			 errdesc(err));
 	}
 	if (fd != STDERR_FILENO)
 		close(fd);
@@ -446,7 +464,7 @@ static void reset_in_child(void)
 	size_t sz = shim_api.nr_fns * sizeof(uint64_t[SHIM_C_NR]);
 	for (struct shim_stats *s = atomic_load(&g.stats); s; s = s->next)
 		memset(s->c, 0, sz);
-	atomic_store(&g.ilp64_lookups, 0);
+	atomic_store(&g.foreign_lookups, 0);
 	g.pid = getpid();
 	atomic_store(&g.report_state, REPORT_NONE);
 }
@@ -515,7 +533,8 @@ void *shim_resolve(struct shim_fn *f)
 		dlclose(h);
 	}
 	if (!p || p == f->wrapper) {
-		say("%s: no local library provides it (looked in the global "
+		shim_say(
+		    "%s: no local library provides it (looked in the global "
 		    "scope and %s...); cannot run it locally",
 		    f->name, shim_api.sonames[0]);
 		abort();
@@ -556,7 +575,8 @@ static void open_session(void)
 		atomic_store(&g.pause_until, now_ms() + g.retry_ms);
 		if (g.fallback == FALLBACK_LOCAL &&
 		    !atomic_exchange(&g.warned, true))
-			say("no vAccel session (%s); calls run locally, the "
+			shim_say(
+			    "no vAccel session (%s); calls run locally, the "
 			    "agent is tried again every %u ms",
 			    vaccel_strerror(ret), g.retry_ms);
 		return;
@@ -702,7 +722,8 @@ int shim_call(struct shim_fn *f, uint32_t op_id, struct vaccel_oparg *a,
 		shim_depth--;
 		if (ret == VACCEL_EIO) {
 			if (inout > SHIM_KEEP_MAX) {
-				say("%s: the agent was lost while writing "
+				shim_say(
+				    "%s: the agent was lost while writing "
 				    "this call's outputs; the caller's arrays "
 				    "are partly overwritten and it cannot run "
 				    "locally",
@@ -722,9 +743,9 @@ int shim_call(struct shim_fn *f, uint32_t op_id, struct vaccel_oparg *a,
 	}
 	c[SHIM_C_FAILED]++;
 	if (g.fallback == FALLBACK_FAIL) {
-		say("%s: %s (%s) and VACCEL_SHIM_FALLBACK=fail", f->name,
-		    have ? "remote call failed" : "no vAccel session",
-		    vaccel_strerror(ret));
+		shim_say("%s: %s (%s) and VACCEL_SHIM_FALLBACK=fail", f->name,
+			 have ? "remote call failed" : "no vAccel session",
+			 vaccel_strerror(ret));
 		abort();
 	}
 	if (ret == VACCEL_ENOTSUP && have)
@@ -734,23 +755,17 @@ int shim_call(struct shim_fn *f, uint32_t op_id, struct vaccel_oparg *a,
 	else if (ret != VACCEL_ENOTSUP && ret != VACCEL_EINVAL)
 		atomic_store(&g.pause_until, now_ms() + g.retry_ms);
 	if (!atomic_exchange(&g.warned, true))
-		say("%s: remote call failed (%s); running locally%s", f->name,
-		    vaccel_strerror(ret),
-		    ret != VACCEL_ENOTSUP && ret != VACCEL_EINVAL
-			    ? " (remote retried after VACCEL_SHIM_RETRY_MS)"
-			    : "");
+		shim_say("%s: remote call failed (%s); running locally%s",
+			 f->name, vaccel_strerror(ret),
+			 ret != VACCEL_ENOTSUP && ret != VACCEL_EINVAL
+			     ? " (remote retried after VACCEL_SHIM_RETRY_MS)"
+			     : "");
 	return -1;
 }
 
-/* ---- argument errors ---------------------------------------------------- */
+/* ---- the local library's other symbols -------------------------------- */
 
-/*
- * `name` as f's local library binds it: from the global scope (the
- * program's own definition, or a library loaded there), else from the
- * library that holds f's local symbol and its dependencies (a library
- * loaded RTLD_LOCAL, as ctypes and Python extensions load them).
- */
-static void *local_sym(struct shim_fn *f, const char *name)
+void *shim_local_sym(struct shim_fn *f, const char *name)
 {
 	void *(*dsym)(void *, const char *) = get_real_dlsym();
 	void *p = dsym(RTLD_DEFAULT, name);
@@ -763,47 +778,6 @@ static void *local_sym(struct shim_fn *f, const char *name)
 		dlclose(h);
 	}
 	return p;
-}
-
-void shim_xerbla(struct shim_fn *f, int info)
-{
-	shim_stats()->c[f - shim_fns][SHIM_C_ERRORS]++;
-	/* the program's own xerbla_ if it has one (the reference testers
-	 * do), else its BLAS or LAPACK library's */
-	void (*xerbla)(const char *, const int *, size_t) =
-		(void (*)(const char *, const int *, size_t))local_sym(
-			f, "xerbla_");
-	if (!xerbla) {
-		say(" ** On entry to %s parameter number %d had an illegal "
-		    "value",
-		    f->xname, info);
-		return;
-	}
-	shim_depth++;
-	xerbla(f->xname, &info, strlen(f->xname));
-	shim_depth--;
-}
-
-void shim_cblas_xerbla(struct shim_fn *f, int pos, int raw, bool row_major)
-{
-	shim_stats()->c[f - shim_fns][SHIM_C_ERRORS]++;
-	void (*cx)(int, const char *, const char *, ...) =
-		(void (*)(int, const char *, const char *, ...))local_sym(
-			f, "cblas_xerbla");
-	int *rms = local_sym(f, "RowMajorStrg");
-	if (!cx) {
-		say("Parameter %d to routine %s was incorrect", pos, f->name);
-		return;
-	}
-	shim_depth++;
-	if (rms) {
-		*rms = row_major;
-		cx(raw, f->name, "");
-		*rms = 0;
-	} else {
-		cx(pos, f->name, "");
-	}
-	shim_depth--;
 }
 
 /* ---- dlsym -------------------------------------------------------------- */
@@ -830,13 +804,6 @@ __attribute__((constructor(101))) static void shim_register_self(void)
 {
 	vaccel_shim_register(&shim_api);
 }
-
-/*
- * The dlsym path runs before a sanitizer runtime preloaded ahead of the
- * shim has set itself up (it looks up its interceptors through dlsym):
- * it must not be instrumented.
- */
-#define SHIM_NO_SANITIZE __attribute__((no_sanitize("address", "undefined")))
 
 SHIM_NO_SANITIZE static struct shim_fn *find_fn(const char *name)
 {
@@ -886,22 +853,17 @@ static void *(*get_real_dlsym(void))(void *, const char *)
 	return vaccel_shim_dlsym_resolve();
 }
 
-SHIM_NO_SANITIZE static bool is_ilp64_name(const char *name)
+/* A name some registered api's family passes through (BLAS: ILP64). */
+SHIM_NO_SANITIZE static bool is_foreign_name(const char *name)
 {
-	size_t n = strlen(name);
-	if (n < 4 || strcmp(name + n - 3, "64_"))
-		return false;
-	char base[128];
-	if (n - 3 >= sizeof(base) - 1)
-		return false;
-	memcpy(base, name, n - 3);
-	base[n - 3] = '\0';
-	/* sgemm_64_ -> sgemm_; cblas_sgemm64_ -> cblas_sgemm */
-	if (find_fn(base))
-		return true;
-	if (n - 3 > 0 && base[n - 4] == '_')
-		base[n - 4] = '\0';
-	return find_fn(base) != NULL;
+	for (int i = 0; i < SHIM_MAX_APIS; i++) {
+		const struct shim_api *api = atomic_load(&apis[i]);
+		if (!api)
+			break;
+		if (api->family->foreign && api->family->foreign(name, find_fn))
+			return true;
+	}
+	return false;
 }
 
 /* dlsym(handle, name) for every handle but RTLD_NEXT. */
@@ -913,9 +875,10 @@ vaccel_shim_dlsym_c(void *handle, const char *name)
 		return p;
 	struct shim_fn *f = find_fn(name);
 	if (!f) {
-		/* found or not, the lookup is the caller asking for ILP64 */
-		if (is_ilp64_name(name))
-			atomic_fetch_add(&g.ilp64_lookups, 1);
+		/* found or not, the lookup is the caller asking for what the
+		 * shim passes through */
+		if (is_foreign_name(name))
+			atomic_fetch_add(&g.foreign_lookups, 1);
 		return p;
 	}
 	if (!p || p == f->wrapper)

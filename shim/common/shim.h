@@ -2,10 +2,13 @@
 #pragma once
 
 /*
- * The runtime of a generated interposer (shim/<api>). The generated source
- * defines one wrapper per symbol of the api's spec and the table shim_fns;
- * this header gives the wrappers their fast path (decline locally without
- * leaving the wrapper) and the calls they make on the slow path.
+ * The runtime of a generated interposer (shim/<api>), common to every api
+ * family. The generated source defines one wrapper per symbol of the
+ * api's spec and the table shim_fns; this header gives the wrappers their
+ * fast path (decline locally without leaving the wrapper) and the calls
+ * they make on the slow path. What a family adds (BLAS: xerbla, the
+ * levels) is in its own piece, shim/<family>/, through struct
+ * shim_family and shim_fn.info.
  */
 
 #include <stdbool.h>
@@ -16,16 +19,38 @@
 #define SHIM_EXPORT __attribute__((visibility("default")))
 #define SHIM_TLS __attribute__((tls_model("initial-exec")))
 
+struct shim_fn;
+
+/*
+ * What an api family (BLAS, ...) adds to the runtime, from the family's
+ * own piece (shim/<family>/): its offload classes and the names its
+ * libraries have that the shim does not serve.
+ */
+struct shim_family {
+	const char *name;
+	/* the variable that picks the classes offloaded: comma-separated
+	 * names of shim_classes, "all" or "none" */
+	const char *classes_env;
+	/* its value while it is unset */
+	const char *default_classes;
+	/* a name of the family's libraries that the shim passes through
+	 * (BLAS: the ILP64 spellings): its lookups through dlsym are counted
+	 * in the report under foreign_label. find() says whether a name is
+	 * served. May be NULL. */
+	bool (*foreign)(const char *name,
+			struct shim_fn *(*find)(const char *name));
+	const char *foreign_label;
+};
+
 /* One intercepted symbol. */
 struct shim_fn {
 	const char *name;
-	/* the name given to xerbla_ / cblas_xerbla */
-	const char *xname;
-	/* 1, 2, 3, or 4 for LAPACK: bit `level` of VACCEL_SHIM_LEVELS */
-	uint8_t level;
-	uint8_t cblas;
+	/* its offload class: bit `cls` of shim_policy.classes */
+	uint8_t cls;
 	/* this shim's wrapper, handed out by the dlsym interposer */
 	void *wrapper;
+	/* the family's data for it (struct shim_blas_fn for BLAS) */
+	const void *info;
 	/* the local library's symbol, resolved on first local use */
 	void *_Atomic real;
 	/* monotonic ms until which the agent is not asked again: it said it
@@ -35,6 +60,7 @@ struct shim_fn {
 
 struct shim_api {
 	const char *name;
+	const struct shim_family *family;
 	struct shim_fn *fns;
 	unsigned int nr_fns;
 	/* indices of fns sorted by name, for the dlsym interposer */
@@ -46,11 +72,14 @@ struct shim_api {
 /* Generated. */
 extern struct shim_fn shim_fns[];
 extern const struct shim_api shim_api;
+/* The spec's offload classes by number (shim_fn.cls), NULL-terminated;
+ * "" where a number names none. */
+extern const char *const shim_classes[];
 
-/* Policy, read from the environment once. levels is 0 until then, which
+/* Policy, read from the environment once. classes is 0 until then, which
  * makes every call local. */
 struct shim_policy {
-	unsigned int levels;
+	unsigned int classes;
 	double min_flops;
 	/* flops per byte that would move (spans out and back, an alias
 	 * region once) below which a call stays local: a thin gemm on
@@ -80,10 +109,10 @@ static inline struct shim_stats *shim_stats(void)
 }
 
 /* Offload this call? Not from inside another intercepted call (the
- * library calling itself), not for a level that is off, not below the
+ * library calling itself), not for a class that is off, not below the
  * cost threshold. */
 #define SHIM_WANTS(f, cost)                                                    \
-	(!shim_depth && (shim_policy.levels >> (f)->level & 1u) &&             \
+	(!shim_depth && (shim_policy.classes >> (f)->cls & 1u) &&              \
 	 (cost) >= shim_policy.min_flops)
 
 void *shim_resolve(struct shim_fn *f);
@@ -103,21 +132,6 @@ static inline void shim_local_enter(struct shim_fn *f)
 static inline void shim_local_leave(void)
 {
 	shim_depth--;
-}
-
-static inline int shim_upper(char c)
-{
-	return c >= 'a' && c <= 'z' ? c - 'a' + 'A' : (unsigned char)c;
-}
-
-/* CBLAS enum value of a checked letter: base + its index in letters. */
-static inline int64_t shim_enum(int64_t letter, const char *letters,
-				int64_t base)
-{
-	for (int64_t i = 0; letters[i]; i++)
-		if (letters[i] == letter)
-			return base + i;
-	return -1;
 }
 
 static inline double shim_max(double a, double b)
@@ -141,10 +155,16 @@ static inline double shim_min(double a, double b)
 int shim_call(struct shim_fn *f, uint32_t op_id, struct vaccel_oparg *a,
 	      uint32_t nr_args, double cost);
 
-/* Report argument `info` of f through the program's xerbla_, as the
- * reference BLAS does. */
-void shim_xerbla(struct shim_fn *f, int info);
-/* Report a CBLAS argument error through the program's cblas_xerbla: with
- * the reference's RowMajorStrg global present, `raw` with it set for
- * row-major (as the reference CBLAS does); else the CBLAS position. */
-void shim_cblas_xerbla(struct shim_fn *f, int pos, int raw, bool row_major);
+/* `name` as f's local library binds it: from the global scope (the
+ * program's own definition, or a library loaded there), else from the
+ * library that holds f's local symbol and its dependencies (one loaded
+ * RTLD_LOCAL, as ctypes and Python extensions load them). */
+void *shim_local_sym(struct shim_fn *f, const char *name);
+
+/* One line on stderr, "vaccel-shim-<api>: ...", written at once. */
+void shim_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The dlsym path runs before a sanitizer runtime preloaded ahead of the
+ * shim has set itself up (it looks up its interceptors through dlsym):
+ * what it calls must not be instrumented. */
+#define SHIM_NO_SANITIZE __attribute__((no_sanitize("address", "undefined")))

@@ -13,42 +13,48 @@ import subprocess
 import sys
 import tempfile
 
-HEADER = "api t\nsoname libt.so\nhost libt.so\n"
+HEADER = "api t\nfamily blas\nsoname libt.so\nhost libt.so\n"
 
-# (name, spec text after HEADER, line the error is on, words it must say)
+# (name, spec text after HEADER, line the error is on, words it must say
+# [, the header in place of HEADER])
 BROKEN = [
     ("unknown-name", "routine r id=3000 level=2 flops=n\n"
      "  n scalar int\n  x in T vec(n, incy)\n  incx scalar int\n",
-     6, ["incy", "neither"]),
+     7, ["incy", "neither"]),
     ("letter-of-non-char", "routine r id=3000 level=2 flops=n\n"
-     "  n scalar int\n  check 1 n not in 'NT'\n", 6, ["'n'"]),
+     "  n scalar int\n  check 1 n not in 'NT'\n", 7, ["'n'"]),
     ("bad-key", "routine r id=3000 level=2 flops=n colour=red\n"
-     "  n scalar int\n", 4, ["colour=red"]),
+     "  n scalar int\n", 5, ["colour=red"]),
     ("id-taken", "routine r id=1400 level=2 flops=n\n  n scalar int\n",
-     4, ["1400", "sgemv_"]),
+     5, ["1400", "sgemv_"]),
     ("no-size", "routine r id=3000 level=1 flops=n\n  n scalar int\n"
-     "  x in T\n", 6, ["size rule"]),
+     "  x in T\n", 7, ["size rule"]),
     ("bad-kind", "routine r id=3000 level=1 flops=n\n  n sideways int\n",
-     5, ["sideways"]),
+     6, ["sideways"]),
     ("row-not-a-name", "routine r id=3000 level=2 flops=n\n"
      "  trans scalar trans\n  n scalar int\n"
      "  x in T vec(n, incx)\n  incx scalar int\n"
-     "  check 1 trans not in 'NT'\n  row n=n+1\n", 10, ["row"]),
+     "  check 1 trans not in 'NT'\n  row n=n+1\n", 11, ["row"]),
     ("op-missing", "routine r op=nosuchop level=3 flops=n\n"
-     "  n scalar int\n", 4, ["nosuchop"]),
+     "  n scalar int\n", 5, ["nosuchop"]),
     ("work-without-query", "routine r id=3000 level=lapack flops=n\n"
      "  n scalar int\n  work work T max(1, lwork)\n  lwork scalar int\n",
-     4, ["work", "no 'query'"]),
+     5, ["work", "no 'query'"]),
     ("query-writes-input", "routine r id=3000 level=lapack flops=n\n"
      "  n scalar int\n  x in T vec(n, 1)\n  work work T max(1, lwork)\n"
-     "  lwork scalar int\n  query writes=work,x lwork == -1\n", 9,
+     "  lwork scalar int\n  query writes=work,x lwork == -1\n", 10,
      ["'x'", "not an output"]),
     ("query-not-int", "routine r id=3000 level=lapack flops=n\n"
      "  n scalar int\n  work work T max(1, lwork)\n  lwork scalar int\n"
-     "  query writes=work lwork == 'N'\n", 8, ["query", "integer"]),
+     "  query writes=work lwork == 'N'\n", 9, ["query", "integer"]),
     ("no-valid-call", "routine r id=3000 level=1 flops=n\n"
-     "  n scalar int\n  x in T vec(n, 1)\n  check 1 n >= 0\n", 4,
+     "  n scalar int\n  x in T vec(n, 1)\n  check 1 n >= 0\n", 5,
      ["no valid call"]),
+    # the header's own lines (a header of their own: the 5th field)
+    ("no-family", "", 1, ["no 'family NAME' line", "blas"],
+     "api t\nsoname libt.so\nhost libt.so\n"),
+    ("unknown-family", "", 2, ["unknown family 'opencl'", "blas"],
+     "api t\nfamily opencl\nsoname libt.so\nhost libt.so\n"),
 ]
 
 
@@ -68,10 +74,10 @@ def main():
            os.path.join(specdir, "blas.spec"),
            os.path.join(specdir, "blas-level2.spec")]
     with tempfile.TemporaryDirectory() as tmp:
-        for name, text, line, words in BROKEN:
+        for name, text, line, words, *header in BROKEN:
             path = os.path.join(tmp, name + ".spec")
             with open(path, "w") as f:
-                f.write(HEADER + text)
+                f.write((header[0] if header else HEADER) + text)
             r = subprocess.run([py, codegen, "lint"] + ops + [path],
                                capture_output=True, text=True)
             # a command that writes and refuses the spec writes nothing
