@@ -1,81 +1,67 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Interposer specs (codegen/specs/<api>.spec): parsing, and lowering of a
-routine into the ops it travels as, the shim's C wrappers and the host
-executor's call table. Format: docs/codegen.md, "Interposer specs"."""
+"""Interposer specs (codegen/specs/<api>.spec): the part of the generator
+every api family shares. A spec's header lines (api, family, soname,
+host) are read here; its other lines belong to its family, whose module
+(family_<name>.py) parses them and lowers each function into the ops it
+travels as, the shim's C wrapper and the host executor's call entry.
+This module assembles those into the shim source and the call table.
+Format: docs/codegen.md, "Interposer specs" and "Families".
 
-import ast
-import copy
+A family module provides:
 
-PRECS = "sdcz"
-T_OF = {"s": "f32", "d": "f64", "c": "c64", "z": "c128"}
-R_OF = {"s": "f32", "d": "f64", "c": "f32", "z": "f64"}
-ENUMS = {  # CBLAS enum values and the Fortran letter each stands for
-    "trans": {111: "N", 112: "T", 113: "C"},
-    "uplo": {121: "U", 122: "L"},
-    "diag": {131: "N", 132: "U"},
-    "side": {141: "L", 142: "R"},
-}
-FLIPS = {
-    "flip": {"trans": {"N": "T", "T": "N", "C": "N"},
-             "uplo": {"U": "L", "L": "U"},
-             "side": {"L": "R", "R": "L"},
-             "diag": {"N": "N", "U": "U"}},
-    "flipc": {"trans": {"N": "C", "T": "N", "C": "N"}},
-}
-LETTER_TYPES = ("trans", "uplo", "side", "diag", "char")
-VALUE_TYPES = ("f32", "f64", "c64", "c128", "i32")
-ARG_TYPES = ("T", "R", "int") + LETTER_TYPES + VALUE_TYPES
-ARG_KINDS = ("scalar", "in", "out", "inout", "work")
-LEVELS = {"1": 1, "2": 2, "3": 3, "lapack": 4}
-ROUTINE_KEYS = ("names", "precs", "id", "op", "level", "cblas",
-                "cblas_names", "ret", "flops", "info", "xname")
-ROW = 101
-COL = 102
-C_SCALAR = {"f32": "float", "f64": "double", "c64": "float _Complex",
-            "c128": "double _Complex", "i32": "int", "u64": "size_t"}
-CS_CTYPE = {"i32": "VACCEL_CS_I32", "f32": "VACCEL_CS_F32",
-            "f64": "VACCEL_CS_F64", "c64": "VACCEL_CS_C64",
-            "c128": "VACCEL_CS_C128", "u64": "VACCEL_CS_U64"}
+  SHIM = {"header": ..., "family": ..., "info": ...}
+      the header of its runtime piece (shim/<family>/), the struct
+      shim_family it defines and the C type of its per-symbol data
+  Parser(api)                    .line(where, text, indented, words)
+                                 for each line that is not a header
+                                 line, .boundary() at a header line
+                                 after the first of those, .end()
+                                 after the last
+  funcs(api)                     the api's functions, each with .symbol
+  classes()                      offload class names by number
+  ffi_ops(api, op_cls, arg_cls)  the ops its functions travel as
+  shim_prelude(funcs, cx)        C before the wrappers (checks)
+  shim_wrapper(f, opmap)         (return type, params, names, body
+                                 lines, cost C expression, wants C
+                                 expression of cost, class, info
+                                 initializer)
+  ffi_entry(f, cx, size_cc, consts, op_cls, arg_cls)
+                                 (C text, (op id, symbol, nr params,
+                                 (ret ctype, ret arg), works, check fn))
+                                 or None for a function with no host call
+  ffi_vectors(apis, consts)      C of the test vectors of its apis' calls
+"""
+
+import importlib
 
 
 class SpecError(Exception):
     pass
 
 
-class FArg:
-    def __init__(self, name, kind, typ, size, where):
-        self.name, self.kind, self.type, self.size, self.where = (
-            name, kind, typ, size, where)
-
-
-class Routine:
-    def __init__(self, name, keys, where, api):
-        self.name, self.keys, self.where, self.api = name, keys, where, api
-        self.args, self.checks, self.row = [], [], {}
-        # (EXPR, [names written], where): a workspace query
-        self.query = None
-
-
-# The api families whose runtime piece is in shim/<family>/: the header
-# the generated interposer includes, the struct shim_family it names and
-# the per-symbol data (shim_fn.info) it generates.
+# The api families: name -> module. A new family is one module and one
+# line here (and its runtime piece, shim/<family>/<family>.c).
 FAMILIES = {
-    "blas": {"header": "blas.h", "family": "shim_blas_family",
-             "info": "struct shim_blas_fn"},
+    "blas": "family_blas",
 }
+
+
+def family(name):
+    return importlib.import_module(FAMILIES[name])
 
 
 class Api:
     def __init__(self):
         self.name, self.sonames, self.hosts = None, [], []
         self.where, self.family, self.family_where = None, None, None
+        self.fam = None
         self.routines = []
         self.files = []
 
 
 def parse_api(paths):
     api = Api()
-    cur = None
+    parser = None
     for path in paths:
         api.files.append(path)
         with open(path, encoding="utf-8") as f:
@@ -87,1065 +73,47 @@ def parse_api(paths):
                 continue
             indented = text[0] in " \t"
             words = text.split()
-            if not indented:
-                cur = None
-                if words[0] == "api" and len(words) == 2:
-                    if api.name and api.name != words[1]:
-                        raise SpecError("%s: api '%s' after api '%s'"
-                                        % (where, words[1], api.name))
-                    api.name, api.where = words[1], where
-                elif words[0] == "family" and len(words) == 2:
-                    if words[1] not in FAMILIES:
-                        raise SpecError("%s: unknown family '%s' (have %s)"
-                                        % (where, words[1],
-                                           ", ".join(sorted(FAMILIES))))
-                    if api.family and api.family != words[1]:
-                        raise SpecError("%s: family '%s' after family '%s'"
-                                        % (where, words[1], api.family))
-                    api.family, api.family_where = words[1], where
-                elif words[0] == "soname":
-                    api.sonames += words[1:]
-                elif words[0] == "host":
-                    api.hosts += words[1:]
-                elif words[0] == "routine" and len(words) >= 2:
-                    keys, last = {}, None
-                    for w in words[2:]:
-                        k, sep, v = w.partition("=")
-                        if sep and k in ROUTINE_KEYS:
-                            keys[k], last = v, k
-                        elif last == "flops" and not (
-                                sep and k.isidentifier()
-                                and not v.startswith("=")):
-                            # a formula with spaces continues it
-                            keys[last] += " " + w
-                        else:
-                            raise SpecError("%s: bad routine key '%s' (have "
-                                            "%s)" % (where, w,
-                                                     ", ".join(ROUTINE_KEYS)))
-                    cur = Routine(words[1], keys, where, api)
-                    api.routines.append(cur)
-                else:
-                    raise SpecError("%s: unexpected line" % where)
-                continue
-            if cur is None:
-                raise SpecError("%s: indented line outside a routine" % where)
-            if words[0] == "check":
-                if len(words) < 3:
-                    raise SpecError("%s: expected 'check POS EXPR'" % where)
-                try:
-                    pos = int(words[1])
-                except ValueError:
-                    raise SpecError("%s: check position '%s' is not an "
-                                    "integer" % (where, words[1])) from None
-                cur.checks.append((pos, " ".join(words[2:]), where))
-            elif words[0] == "query":
-                # query writes=A,B EXPR
-                if (len(words) < 3 or not words[1].startswith("writes=")
-                        or cur.query):
-                    raise SpecError("%s: expected one 'query writes=ARG,... "
-                                    "EXPR' per routine" % where)
-                cur.query = (" ".join(words[2:]),
-                             words[1][len("writes="):].split(","), where)
-            elif words[0] == "row":
-                for w in words[1:]:
-                    k, sep, v = w.partition("=")
-                    if not sep:
-                        raise SpecError("%s: expected F=EXPR in row" % where)
-                    cur.row[k] = (v, where)
+            header = not indented and (
+                (words[0] in ("api", "family") and len(words) == 2)
+                or words[0] in ("soname", "host"))
+            if header and parser is not None:
+                parser.boundary()
+            if not indented and words[0] == "api" and len(words) == 2:
+                if api.name and api.name != words[1]:
+                    raise SpecError("%s: api '%s' after api '%s'"
+                                    % (where, words[1], api.name))
+                api.name, api.where = words[1], where
+            elif not indented and words[0] == "family" and len(words) == 2:
+                if words[1] not in FAMILIES:
+                    raise SpecError("%s: unknown family '%s' (have %s)"
+                                    % (where, words[1],
+                                       ", ".join(sorted(FAMILIES))))
+                if api.family and api.family != words[1]:
+                    raise SpecError("%s: family '%s' after family '%s'"
+                                    % (where, words[1], api.family))
+                api.family, api.family_where = words[1], where
+                api.fam = family(words[1])
+            elif not indented and words[0] == "soname":
+                api.sonames += words[1:]
+            elif not indented and words[0] == "host":
+                api.hosts += words[1:]
             else:
-                if len(words) < 3:
-                    raise SpecError("%s: expected 'ARG KIND TYPE [SIZE]'"
-                                    % where)
-                name, kind, typ = words[0], words[1], words[2]
-                size = " ".join(words[3:]) or None
-                if not name.isidentifier():
-                    raise SpecError("%s: bad argument name '%s'"
-                                    % (where, name))
-                if kind not in ARG_KINDS:
-                    raise SpecError("%s: unknown kind '%s'" % (where, kind))
-                if typ not in ARG_TYPES:
-                    raise SpecError("%s: unknown type '%s'" % (where, typ))
-                if (kind == "scalar") != (size is None):
-                    raise SpecError("%s: %s" % (where, "scalars take no size"
-                                                if size else
-                                                "arrays need a size rule"))
-                if kind != "scalar" and typ in LETTER_TYPES:
-                    raise SpecError("%s: CHARACTER arrays are not supported"
-                                    % where)
-                if any(a.name == name for a in cur.args):
-                    raise SpecError("%s: duplicate argument '%s'"
-                                    % (where, name))
-                cur.args.append(FArg(name, kind, typ, size, where))
+                if parser is None:
+                    if api.fam is None:
+                        raise SpecError(
+                            "%s: a family's line before the spec's "
+                            "'family NAME' line (have %s)"
+                            % (where, ", ".join(sorted(FAMILIES))))
+                    parser = api.fam.Parser(api)
+                parser.line(where, text, indented, words)
     if not api.name:
         raise SpecError("%s: no 'api NAME' line" % paths[0])
     if not api.family:
         raise SpecError("%s: api '%s' has no 'family NAME' line (have %s)"
                         % (api.where, api.name, ", ".join(sorted(FAMILIES))))
-    for r in api.routines:
-        check_query(r)
+    if parser is not None:
+        parser.end()
     return api
-
-
-def check_query(r):
-    """A routine with a workspace says how its query is recognised and
-    what the query writes; what it writes is arrays of the routine."""
-    works = [a.name for a in r.args if a.kind == "work"]
-    if works and not r.query:
-        raise SpecError("%s: routine %s has workspace %s but no 'query' "
-                        "line" % (r.where, r.name, ", ".join(works)))
-    if not r.query:
-        return
-    _, writes, where = r.query
-    for w in writes:
-        a = next((x for x in r.args if x.name == w), None)
-        if a is None or a.kind not in ("out", "inout", "work"):
-            raise SpecError("%s: query writes '%s', which is not an output "
-                            "or workspace of %s" % (where, w, r.name))
-
-
-# ---- one concrete function: a routine in one precision and spelling ------
-
-class Func:
-    """sgemv_ or cblas_sgemv. `view` is the argument list checks and ffi
-    ops use: (name, kind, wire type, size AST or None, FArg or None)."""
-
-    def __init__(self, routine, prec, spelling, symbol):
-        self.r, self.prec, self.spelling, self.symbol = (
-            routine, prec, spelling, symbol)
-        self.layout = spelling == "cblas" and self.level in (2, 3)
-
-    @property
-    def level(self):
-        return LEVELS[self.r.keys.get("level", "3")]
-
-    def wtype(self, t):
-        if t == "T":
-            return T_OF[self.prec]
-        if t == "R":
-            return R_OF[self.prec]
-        if t == "int" or t in LETTER_TYPES:
-            return "i32"
-        return t
-
-
-def routine_funcs(r):
-    """All Funcs of a routine, checking its keys."""
-    precs = r.keys.get("precs", PRECS)
-    if any(p not in PRECS for p in precs):
-        raise SpecError("%s: precs may only use the letters sdcz" % r.where)
-    level = r.keys.get("level", "3")
-    if level not in LEVELS:
-        raise SpecError("%s: level must be 1, 2, 3 or lapack" % r.where)
-    names = {}
-    if "names" in r.keys:
-        lst = r.keys["names"].split(",")
-        if len(lst) != 4:
-            raise SpecError("%s: names= lists 4 names (s,d,c,z; - for none)"
-                            % r.where)
-        for p, n in zip(PRECS, lst):
-            if n != "-":
-                names[p] = n
-    else:
-        for p in precs:
-            names[p] = p + r.name
-    cblas = r.keys.get("cblas", "no" if level == "lapack" else "yes")
-    if cblas not in ("yes", "no"):
-        raise SpecError("%s: cblas= is yes or no" % r.where)
-    cnames = None
-    if "cblas_names" in r.keys:
-        cnames = r.keys["cblas_names"].split(",")
-        if len(cnames) != 4:
-            raise SpecError("%s: cblas_names= lists 4 names" % r.where)
-    if "op" not in r.keys and "id" not in r.keys:
-        raise SpecError("%s: routine needs id= or op=" % r.where)
-    out = []
-    for p in PRECS:
-        if p not in names:
-            continue
-        out.append(Func(r, p, "fortran", names[p] + "_"))
-        if cblas == "yes":
-            if cnames:
-                if cnames["sdcz".index(p)] == "-":
-                    continue
-                sym = cnames["sdcz".index(p)]
-            else:
-                sym = "cblas_" + names[p]
-                if r.keys.get("ret") == "T" and p in "cz":
-                    sym += "_sub"
-            out.append(Func(r, p, "cblas", sym))
-    return out
-
-
-def letter_type(f, name):
-    for a in f.r.args:
-        if a.name == name:
-            return a.type
-    return None
-
-
-def op_id(f):
-    base = int(f.r.keys["id"], 0)
-    return base + PRECS.index(f.prec) + (4 if f.spelling == "cblas" else 0)
-
-
-def view_args(f):
-    """[(name, FArg|None)] in the order of the view: [layout] + args."""
-    v = [("layout", None)] if f.layout else []
-    return v + [(a.name, a) for a in f.r.args]
-
-
-def ret_type(f):
-    ret = f.r.keys.get("ret")
-    if ret is None:
-        return None
-    if ret == "int":
-        return "u64" if f.spelling == "cblas" else "i32"
-    if ret in VALUE_TYPES:
-        return ret
-    if ret in ("T", "R"):
-        return f.wtype(ret)
-    raise SpecError("%s: ret= is T, R, int or a type" % f.r.where)
-
-
-def ret_by_pointer(f):
-    """CBLAS complex functions return through a trailing pointer (_sub)."""
-    rt = ret_type(f)
-    return f.spelling == "cblas" and rt in ("c64", "c128")
-
-
-# ---- expressions -------------------------------------------------------
-
-class Lower(ast.NodeTransformer):
-    """Rewrites a spec expression for one Func and one layout: names of
-    the routine's Fortran arguments become names of the view's arguments
-    (through the `row` map for row-major), CHARACTER comparisons become
-    integer comparisons (letters for Fortran, enum values for CBLAS),
-    mat(ld, r, c) becomes column-major mat(102, ld, r, c) and REAL /
-    COMPLEX become 1 / 0."""
-
-    def __init__(self, f, row, where):
-        self.f, self.row, self.where = f, row, where
-
-    def fail(self, msg):
-        raise SpecError("%s: %s (%s)" % (self.where, msg, self.f.symbol))
-
-    def mapped(self, name):
-        """(view name, flip kind or None) for Fortran argument `name`."""
-        if self.row and name in self.f.r.row:
-            text, where = self.f.r.row[name]
-            try:
-                t = ast.parse(text, mode="eval").body
-            except SyntaxError:
-                raise SpecError("%s: bad row expression '%s'"
-                                % (where, text)) from None
-            if isinstance(t, ast.Name):
-                return t.id, None
-            if (isinstance(t, ast.Call) and isinstance(t.func, ast.Name)
-                    and t.func.id in FLIPS and len(t.args) == 1
-                    and isinstance(t.args[0], ast.Name)):
-                return t.args[0].id, t.func.id
-            raise SpecError("%s: row value must be a name, flip(name) or "
-                            "flipc(name)" % where)
-        return name, None
-
-    def letters_of(self, node):
-        """For a CHARACTER operand: (view name, {value: letter})."""
-        if not isinstance(node, ast.Name):
-            self.fail("a letter is compared with something that is not a "
-                      "CHARACTER argument")
-        typ = letter_type(self.f, node.id)
-        if typ not in LETTER_TYPES:
-            self.fail("'%s' is not a CHARACTER argument" % node.id)
-        name, flip = self.mapped(node.id)
-        if self.f.spelling == "fortran":
-            return name, None, typ
-        if typ == "char":
-            self.fail("CHARACTER '%s' has no CBLAS enum" % node.id)
-        src = letter_type(self.f, name)
-        values = dict(ENUMS[src])
-        if flip:
-            table = FLIPS[flip].get(src)
-            if table is None:
-                self.fail("%s() does not apply to %s" % (flip, src))
-            values = {v: table[l] for v, l in values.items()}
-        return name, values, typ
-
-    def letter_test(self, node, letters, negate):
-        name, values, typ = self.letters_of(node)
-        for ch in letters:
-            if not ch.isalpha() or len(ch) != 1:
-                self.fail("bad letter '%s'" % ch)
-        if values is None:
-            codes = sorted({ord(ch.upper()) for ch in letters})
-        else:
-            codes = sorted(v for v, l in values.items() if l in
-                           letters.upper())
-        var = ast.Name(id=name, ctx=ast.Load())
-        if not codes:
-            test = ast.Constant(value=0)
-        elif len(codes) == 1:
-            test = ast.Compare(left=var, ops=[ast.Eq()],
-                               comparators=[ast.Constant(value=codes[0])])
-        else:
-            test = ast.BoolOp(op=ast.Or(), values=[
-                ast.Compare(left=var, ops=[ast.Eq()],
-                            comparators=[ast.Constant(value=c)])
-                for c in codes])
-        if negate:
-            test = ast.UnaryOp(op=ast.Not(), operand=test)
-        return test
-
-    def visit_Compare(self, node):
-        if (len(node.ops) == 1 and isinstance(node.comparators[0],
-                                              ast.Constant)
-                and isinstance(node.comparators[0].value, str)):
-            op = type(node.ops[0])
-            letters = node.comparators[0].value
-            if op in (ast.Eq, ast.NotEq) and len(letters) != 1:
-                self.fail("compare with one letter, or use 'in'")
-            if op not in (ast.Eq, ast.NotEq, ast.In, ast.NotIn):
-                self.fail("letters are compared with == != in 'not in'")
-            return self.letter_test(node.left, letters,
-                                    op in (ast.NotEq, ast.NotIn))
-        return self.generic_visit(node)
-
-    def visit_Name(self, node):
-        if node.id == "REAL":
-            return ast.Constant(value=int(self.f.prec in "sd"))
-        if node.id == "COMPLEX":
-            return ast.Constant(value=int(self.f.prec in "cz"))
-        typ = letter_type(self.f, node.id)
-        if typ is None:
-            return node
-        if typ in LETTER_TYPES:
-            self.fail("CHARACTER '%s' may only be compared with letters"
-                      % node.id)
-        name, flip = self.mapped(node.id)
-        if flip:
-            self.fail("flip() of a non-CHARACTER argument '%s'" % node.id)
-        return ast.Name(id=name, ctx=ast.Load())
-
-    def visit_UnaryOp(self, node):
-        if (isinstance(node.op, ast.USub)
-                and isinstance(node.operand, ast.Constant)):
-            return ast.Constant(value=-node.operand.value)
-        return self.generic_visit(node)
-
-    def visit_Call(self, node):
-        node = self.generic_visit(node)
-        if isinstance(node.func, ast.Name) and node.func.id == "mat":
-            if len(node.args) != 3:
-                self.fail("mat() takes (ld, rows, cols) in a routine")
-            node.args.insert(0, ast.Constant(value=COL))
-        return node
-
-
-def lower(f, text, where, row):
-    try:
-        tree = ast.parse(text, mode="eval").body
-    except SyntaxError as e:
-        raise SpecError("%s: syntax error in '%s': %s" % (where, text, e.msg)
-                        ) from None
-    return Lower(f, row, where).visit(copy.deepcopy(tree))
-
-
-def both_layouts(f, text, where):
-    """The expression for a view: for CBLAS with a layout, row-major and
-    column-major lowered separately, picked by the layout argument."""
-    col = lower(f, text, where, False)
-    if not f.layout:
-        return col
-    rowe = lower(f, text, where, True)
-    return ast.IfExp(test=ast.Compare(left=ast.Name(id="layout",
-                                                    ctx=ast.Load()),
-                                      ops=[ast.Eq()],
-                                      comparators=[ast.Constant(value=ROW)]),
-                     body=rowe, orelse=col)
-
-
-def cblas_pos(f, fortran_pos):
-    """The CBLAS argument position of Fortran position `fortran_pos` in a
-    row-major call (the argument whose value the reference passes there)."""
-    a = f.r.args[fortran_pos - 1] if 0 < fortran_pos <= len(f.r.args) \
-        else None
-    if a is None:
-        return fortran_pos + (1 if f.layout else 0)
-    name = a.name
-    if a.name in f.r.row:
-        t = ast.parse(f.r.row[a.name][0], mode="eval").body
-        name = t.id if isinstance(t, ast.Name) else t.args[0].id
-    names = [n for n, _ in view_args(f)]
-    return names.index(name) + 1 if name in names else fortran_pos + 1
-
-
-def row_inverse(f):
-    """For a row-major CBLAS view: view name -> the Fortran argument whose
-    role it plays."""
-    inv = {}
-    lw = Lower(f, True, f.r.where)
-    for a in f.r.args:
-        inv[lw.mapped(a.name)[0]] = a.name
-    return inv
-
-
-def arg_by_name(f, name):
-    for a in f.r.args:
-        if a.name == name:
-            return a
-    raise SpecError("%s: '%s' names no argument of %s"
-                    % (f.r.where, name, f.r.name))
-
-
-def size_ast(f, a):
-    """Element count of view argument `a` of an ffi op, as an AST."""
-    if a.kind == "work":
-        # the first element comes back where the routine reports a size
-        # in it (what its query writes); an array the caller may pass
-        # with no element (?gesdd's IWORK when min(m, n) = 0) gets none
-        return ast.Constant(value=int(a.name in f.r.query[1]))
-    col = lower(f, a.size, a.where, False)
-    if not f.layout:
-        return col
-    src = arg_by_name(f, row_inverse(f).get(a.name, a.name))
-    if src.kind != a.kind or src.type != a.type:
-        raise SpecError("%s: row-major swaps %s and %s of different kinds"
-                        % (f.r.where, a.name, src.name))
-    rowe = lower(f, src.size, src.where, True)
-    return ast.IfExp(test=ast.Compare(left=ast.Name(id="layout",
-                                                    ctx=ast.Load()),
-                                      ops=[ast.Eq()],
-                                      comparators=[ast.Constant(value=ROW)]),
-                     body=rowe, orelse=col)
-
-
-def wire_args(f):
-    """[(name, kind, type, size AST|None)] of the ffi op of Func f."""
-    out = []
-    for name, a in view_args(f):
-        if a is None:
-            out.append((name, "scalar", "i32", None))
-        elif a.kind == "scalar":
-            out.append((name, "scalar", f.wtype(a.type), None))
-        else:
-            out.append((name, "out" if a.kind == "work" else a.kind,
-                        f.wtype(a.type), size_ast(f, a)))
-    rt = ret_type(f)
-    if rt:
-        out.append(("ret_", "out", rt, ast.Constant(value=1)))
-    return out
-
-
-def api_funcs(api):
-    funcs = []
-    for r in api.routines:
-        funcs += routine_funcs(r)
-    seen = {}
-    for f in funcs:
-        if f.symbol in seen:
-            raise SpecError("%s: symbol %s also made by %s"
-                            % (f.r.where, f.symbol, seen[f.symbol]))
-        seen[f.symbol] = f.r.where
-    return funcs
-
-
-def ffi_ops(api, op_cls, arg_cls):
-    """The generated ops (for the op table) of an api's ffi routines."""
-    ops = []
-    for f in api_funcs(api):
-        if "op" in f.r.keys:
-            continue
-        op = op_cls(f.symbol, op_id(f), ["idempotent"], f.r.where)
-        for name, kind, typ, size in wire_args(f):
-            fa = next((a for a in f.r.args if a.name == name), None)
-            op.args.append(arg_cls(name, kind, typ, size,
-                                   fa.where if fa else f.r.where))
-        ops.append(op)
-    return ops
-
-
-# ---- C emission ------------------------------------------------------------
-
-class CExpr:
-    """Compiles lowered check expressions with the op compiler."""
-
-    def __init__(self, compiler_cls, op_cls, arg_cls, consts):
-        self.cc, self.op_cls, self.arg_cls, self.consts = (
-            compiler_cls, op_cls, arg_cls, consts)
-
-    def view_op(self, f):
-        op = self.op_cls(f.symbol, 0, [], f.r.where)
-        for name, a in view_args(f):
-            t = "i32" if a is None or a.kind == "scalar" and (
-                a.type == "int" or a.type in LETTER_TYPES) else "f64"
-            op.args.append(self.arg_cls(name, "scalar" if a is None or
-                                        a.kind == "scalar" else "in",
-                                        t, None if a is None or
-                                        a.kind == "scalar" else "*",
-                                        f.r.where))
-        return op
-
-    def compile(self, f, tree, where):
-        op = self.view_op(f)
-        arg = self.arg_cls("check", "in", "i32", "*", where)
-        return self.cc(op, arg, self.consts).compile(tree)
-
-
-def check_fn(f, cx):
-    """C source of the reference checks of Func f over its view."""
-    lines = []
-    name = "chk_" + f.symbol
-    if f.spelling == "fortran" or not f.layout:
-        lines.append("static int %s(const struct vaccel_oparg *a)\n{\n"
-                     "\t(void)a;\n" % name)
-        for pos, text, where in f.r.checks:
-            e = cx.compile(f, lower(f, text, where, False), where)
-            lines.append("\tif (%s)\n\t\treturn %d;\n" % (e, pos))
-        lines.append("\treturn 0;\n}\n\n")
-        return "".join(lines)
-    lines.append("static int %s(const struct vaccel_oparg *a, int *raw)\n{\n"
-                 "\tint64_t layout = a[0].v.i;\n"
-                 "\tif (layout != %d && layout != %d)\n"
-                 "\t\treturn *raw = 1;\n" % (name, ROW, COL))
-    for i, (vname, a) in enumerate(view_args(f)):
-        if a is not None and a.kind == "scalar" and a.type in ENUMS:
-            vals = " && ".join("a[%d].v.i != %d" % (i, v)
-                               for v in sorted(ENUMS[a.type]))
-            lines.append("\tif (%s)\n\t\treturn *raw = %d;\n" % (vals, i + 1))
-    lines.append("\tif (layout == %d) {\n" % ROW)
-    for pos, text, where in f.r.checks:
-        e = cx.compile(f, lower(f, text, where, True), where)
-        lines.append("\t\tif (%s) {\n\t\t\t*raw = %d;\n\t\t\treturn %d;\n"
-                     "\t\t}\n" % (e, pos + 1, cblas_pos(f, pos)))
-    lines.append("\t} else {\n")
-    for pos, text, where in f.r.checks:
-        e = cx.compile(f, lower(f, text, where, False), where)
-        lines.append("\t\tif (%s)\n\t\t\treturn *raw = %d;\n" % (e, pos + 1))
-    lines.append("\t}\n\treturn *raw = 0;\n}\n\n")
-    return "".join(lines)
-
-
-class Flops(ast.NodeVisitor):
-    """A cost formula as a C double expression over the wrapper's
-    parameters."""
-
-    def __init__(self, f):
-        self.f = f
-
-    def fail(self, msg):
-        raise SpecError("%s: flops of %s: %s" % (self.f.r.where,
-                                                  self.f.r.name, msg))
-
-    def param(self, name):
-        a = arg_by_name(self.f, name)
-        if a.kind != "scalar" or a.type != "int":
-            self.fail("'%s' is not an integer argument" % name)
-        if self.f.spelling == "fortran":
-            return "(double)*p_%s" % name
-        return "(double)p_%s" % name
-
-    def visit_Constant(self, node):
-        if not isinstance(node.value, int):
-            self.fail("only integer constants")
-        return "%d.0" % node.value
-
-    def visit_Name(self, node):
-        return self.param(node.id)
-
-    def visit_BinOp(self, node):
-        ops = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.FloorDiv: "/",
-               ast.Div: "/"}
-        if type(node.op) not in ops:
-            self.fail("operator not allowed")
-        return "(%s %s %s)" % (self.visit(node.left), ops[type(node.op)],
-                               self.visit(node.right))
-
-    def visit_Call(self, node):
-        if not isinstance(node.func, ast.Name) or node.func.id not in (
-                "max", "min") or len(node.args) != 2:
-            self.fail("only max(a, b) and min(a, b)")
-        return "shim_%s(%s, %s)" % (node.func.id, self.visit(node.args[0]),
-                                    self.visit(node.args[1]))
-
-    def visit_IfExp(self, node):
-        return "(%s ? %s : %s)" % (self.visit(node.test),
-                                   self.visit(node.body),
-                                   self.visit(node.orelse))
-
-    def visit_Compare(self, node):
-        if (len(node.ops) != 1 or not isinstance(node.comparators[0],
-                                                 ast.Constant)
-                or not isinstance(node.comparators[0].value, str)
-                or not isinstance(node.left, ast.Name)):
-            self.fail("only CHARACTER == 'X' comparisons")
-        a = arg_by_name(self.f, node.left.id)
-        ch = node.comparators[0].value.upper()
-        neg = isinstance(node.ops[0], ast.NotEq)
-        if self.f.spelling == "fortran":
-            t = "shim_upper(*p_%s) == '%s'" % (a.name, ch)
-        else:
-            vals = [v for v, l in ENUMS[a.type].items() if l == ch]
-            t = " || ".join("p_%s == %d" % (a.name, v) for v in vals) or "0"
-        return "(%s(%s))" % ("!" if neg else "", t)
-
-    def generic_visit(self, node):
-        self.fail("'%s' not allowed" % type(node).__name__)
-
-
-class Query(Flops):
-    """A workspace-query test as a C condition: integer comparisons of
-    the routine's int scalars joined by `and`/`or`."""
-
-    def fail(self, msg):
-        raise SpecError("%s: query of %s: %s" % (self.f.r.query[2],
-                                                  self.f.r.name, msg))
-
-    def visit_Constant(self, node):
-        if not isinstance(node.value, int):
-            self.fail("only integer constants")
-        return "%d" % node.value
-
-    def param(self, name):
-        a = arg_by_name(self.f, name)
-        if a is None or a.kind != "scalar" or a.type != "int":
-            self.fail("'%s' is not an integer argument" % name)
-        return ("*p_%s" if self.f.spelling == "fortran" else "p_%s") % name
-
-    def visit_UnaryOp(self, node):
-        if not isinstance(node.op, ast.USub):
-            self.fail("only unary minus")
-        return "(-%s)" % self.visit(node.operand)
-
-    def visit_BoolOp(self, node):
-        op = " || " if isinstance(node.op, ast.Or) else " && "
-        return "(%s)" % op.join(self.visit(v) for v in node.values)
-
-    def visit_Compare(self, node):
-        ops = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=",
-               ast.Gt: ">", ast.GtE: ">="}
-        if len(node.ops) != 1 or type(node.ops[0]) not in ops:
-            self.fail("one comparison at a time")
-        return "(%s %s %s)" % (self.visit(node.left), ops[type(node.ops[0])],
-                               self.visit(node.comparators[0]))
-
-
-def query_c(f):
-    """C condition true when this call of f is a workspace query, or
-    None when f has none."""
-    if not f.r.query:
-        return None
-    try:
-        tree = ast.parse(f.r.query[0], mode="eval").body
-    except SyntaxError as e:
-        raise SpecError("%s: query: %s" % (f.r.query[2], e.msg)) from None
-    return Query(f).visit(tree)
-
-
-def wants_c(f, cost=None):
-    """The wrapper's offload test: a workspace query never leaves (the
-    local routine answers it without doing the work, from whatever
-    one-element dummies the caller passed), else the policy decides.
-    `cost`: a C name holding flops_c(f) already."""
-    w = "SHIM_WANTS(f, %s)" % (cost or flops_c(f))
-    q = query_c(f)
-    return w if q is None else "!%s && %s" % (q, w)
-
-
-def flops_c(f):
-    text = f.r.keys.get("flops")
-    if text is None:
-        raise SpecError("%s: routine %s has no flops=" % (f.r.where,
-                                                         f.r.name))
-    try:
-        tree = ast.parse(text, mode="eval").body
-    except SyntaxError as e:
-        raise SpecError("%s: flops: %s" % (f.r.where, e.msg)) from None
-    e = Flops(f).visit(tree)
-    return "4.0 * %s" % e if f.prec in "cz" else e
-
-
-def xname(f):
-    if "xname" in f.r.keys:
-        return f.r.keys["xname"]
-    if f.spelling == "cblas":
-        return f.symbol
-    n = f.symbol[:-1].upper()
-    return n + " " * max(0, 6 - len(n))
-
-
-def c_param(f, a):
-    """C parameter declaration of Fortran/CBLAS argument a."""
-    n = "p_" + a.name
-    t = f.wtype(a.type)
-    if a.kind != "scalar":
-        base = C_SCALAR[t] if t in ("i32", "f32", "f64") else "void"
-        return ("const %s *%s" if a.kind == "in" else "%s *%s") % (base, n)
-    if f.spelling == "fortran":
-        if a.type in LETTER_TYPES:
-            return "const char *%s" % n
-        if t in ("c64", "c128"):
-            return "const void *%s" % n
-        return "const %s *%s" % (C_SCALAR[t], n)
-    if a.type in LETTER_TYPES:
-        return "int %s" % n
-    if t in ("c64", "c128"):
-        return "const void *%s" % n
-    return "%s %s" % (C_SCALAR[t], n)
-
-
-def c_proto(f):
-    """(return type, [param decls], [param names]) of Func f."""
-    params, names = [], []
-    if f.layout:
-        params.append("int p_layout")
-        names.append("p_layout")
-    for a in f.r.args:
-        params.append(c_param(f, a))
-        names.append("p_" + a.name)
-    rt = ret_type(f)
-    if ret_by_pointer(f):
-        params.append("void *p_ret_")
-        names.append("p_ret_")
-        rt = None
-    if f.spelling == "fortran":
-        for a in f.r.args:
-            if a.type in LETTER_TYPES:
-                params.append("size_t l_%s" % a.name)
-                names.append("l_%s" % a.name)
-    return (C_SCALAR[rt] if rt else "void"), params, names
-
-
-def fill_scalar(f, idx, a, arr="a"):
-    """C statements storing view scalar a (at idx) into arr[idx]."""
-    n = "p_" + a.name
-    t = f.wtype(a.type)
-    fort = f.spelling == "fortran"
-    if a.type in LETTER_TYPES:
-        return "%s[%d].v.i = %s;" % (arr, idx, "shim_upper(*%s)" % n
-                                     if fort else n)
-    if t == "i32":
-        return "%s[%d].v.i = %s%s;" % (arr, idx, "*" if fort else "", n)
-    if t in ("f32", "f64"):
-        return "%s[%d].v.%s = %s%s;" % (arr, idx, t, "*" if fort else "", n)
-    return "memcpy(%s[%d].v.%s, %s, sizeof(%s[%d].v.%s));" % (
-        arr, idx, t, n, arr, idx, t)
-
-
-def fill_view(f, arr):
-    out = []
-    for i, (name, a) in enumerate(view_args(f)):
-        if a is None:
-            out.append("%s[%d].v.i = p_layout;" % (arr, i))
-        elif a.kind == "scalar":
-            out.append(fill_scalar(f, i, a, arr))
-    return out
-
-
-def ret_zero(f):
-    rt, _, _ = c_proto(f)
-    return "" if rt == "void" else " r_"
-
-
-def check_call(f, arr):
-    """C statements running the checks on view `arr`; return on error."""
-    name = "chk_" + f.symbol
-    if not f.r.checks and not f.layout:
-        return []
-    if f.spelling == "fortran" or not f.layout:
-        out = ["int info = %s(%s);" % (name, arr), "if (info) {"]
-        if f.r.keys.get("info"):
-            # the reference sets INFO before it calls XERBLA
-            out.append("\t*p_%s = -info;" % f.r.keys["info"])
-        return out + ["\tshim_xerbla(f, info);",
-                      "\treturn%s;" % ret_zero(f), "}"]
-    return ["int raw, info = %s(%s, &raw);" % (name, arr),
-            "if (info) {",
-            "\tshim_cblas_xerbla(f, info, raw, p_layout == %d);" % ROW,
-            "\treturn%s;" % ret_zero(f), "}"]
-
-
-def body_ffi(f):
-    wa = wire_args(f)
-    out = ["struct vaccel_oparg a[%d];" % len(wa),
-           "memset(a, 0, sizeof(a));"]
-    out += fill_view(f, "a")
-    out += check_call(f, "a")
-    for i, (name, a) in enumerate(view_args(f)):
-        if a is not None and a.kind != "scalar":
-            out.append("a[%d].buf = (void *)p_%s;" % (i, name))
-    if ret_type(f):
-        ri = len(wa) - 1
-        out.append("a[%d].buf = %s;" % (ri, "p_ret_" if ret_by_pointer(f)
-                                         else "&r_"))
-    out.append("if (shim_call(f, %d, a, %d, cost) == 0) {"
-               % (op_id(f), len(wa)))
-    info = f.r.keys.get("info")
-    if info:
-        out.append("\tif (*p_%s < 0)" % info)
-        out.append("\t\tshim_xerbla(f, -*p_%s);" % info)
-    out.append("\treturn%s;" % ret_zero(f))
-    out.append("}")
-    return out
-
-
-def body_op(f, op):
-    """An op-mapped routine: checks on the view, then the op's args."""
-    view = view_args(f)
-    out = ["struct vaccel_oparg v[%d];" % len(view),
-           "memset(v, 0, sizeof(v));"]
-    out += fill_view(f, "v")
-    out += check_call(f, "v")
-    out += ["struct vaccel_oparg a[%d];" % len(op.args),
-            "memset(a, 0, sizeof(a));"]
-    vidx = {name: i for i, (name, _) in enumerate(view)}
-    for k, oa in enumerate(op.args):
-        if oa.name == "prec":
-            out.append("a[%d].v.i = %d;" % (k, PRECS.index(f.prec)))
-            continue
-        if oa.name == "layout":
-            out.append("a[%d].v.i = %s;" % (k, "p_layout" if f.layout
-                                             else str(COL)))
-            continue
-        a = next((x for x in f.r.args if x.name == oa.name), None)
-        if a is None:
-            raise SpecError("%s: op %s argument '%s' has no counterpart in "
-                            "%s" % (f.r.where, op.name, oa.name, f.r.name))
-        i = vidx[a.name]
-        if a.kind != "scalar":
-            out.append("a[%d].buf = (void *)p_%s;" % (k, a.name))
-        elif a.type in ENUMS:
-            if f.spelling == "fortran":
-                letters = "".join(l for _, l in sorted(ENUMS[a.type].items()))
-                out.append('a[%d].v.i = shim_enum(v[%d].v.i, "%s", %d);'
-                           % (k, i, letters, min(ENUMS[a.type])))
-            else:
-                out.append("a[%d].v.i = v[%d].v.i;" % (k, i))
-        elif a.type == "int":
-            out.append("a[%d].v.i = v[%d].v.i;" % (k, i))
-        else:
-            t = f.wtype(a.type)
-            if oa.type == "c128":
-                if t in ("f32", "f64"):
-                    out.append("a[%d].v.c128[0] = v[%d].v.%s;" % (k, i, t))
-                else:
-                    out.append("a[%d].v.c128[0] = v[%d].v.%s[0];" % (k, i, t))
-                    out.append("a[%d].v.c128[1] = v[%d].v.%s[1];" % (k, i, t))
-            elif oa.type == "f64" and t in ("f32", "f64"):
-                out.append("a[%d].v.f64 = v[%d].v.%s;" % (k, i, t))
-            else:
-                raise SpecError("%s: cannot pass %s (%s) as op argument of "
-                                "type %s" % (f.r.where, a.name, t, oa.type))
-    out.append("if (shim_call(f, %d, a, %d, cost) == 0)"
-               % (op.id, len(op.args)))
-    out.append("\treturn;")
-    return out
-
-
-def gen_shim(api, ops, cx, banner):
-    funcs = api_funcs(api)
-    opmap = {o.name: o for o in ops}
-    fam = FAMILIES[api.family]
-    out = [banner, "/* SPDX-License-Identifier: Apache-2.0 */\n",
-           '#include "%s"\n#include "shim.h"\n#include "vsz.h"\n'
-           '#include <stdatomic.h>\n#include <string.h>\n\n'
-           % fam["header"]]
-    out.append("struct shim_fn shim_fns[%d];\n\n" % len(funcs))
-    for f in funcs:
-        if f.r.checks or f.layout:
-            out.append(check_fn(f, cx))
-    for k, f in enumerate(funcs):
-        rt, params, names = c_proto(f)
-        out.append("typedef %s fn_%s_t(%s);\n\n" % (rt, f.symbol,
-                                                     ", ".join(params)))
-        if "op" in f.r.keys:
-            op = opmap.get(f.r.keys["op"])
-            if op is None:
-                raise SpecError("%s: op=%s is not in the op table"
-                                % (f.r.where, f.r.keys["op"]))
-            body = body_op(f, op)
-        else:
-            body = body_ffi(f)
-        # the offload path apart, so that the declining path of the
-        # wrapper needs no stack frame of its own: 0 handled, else local
-        rp = [] if rt == "void" else ["%s *rp" % rt]
-        out.append("static __attribute__((noinline)) int off_%s("
-                   "struct shim_fn *f, double cost, %s)\n{\n"
-                   % (f.symbol, ", ".join(params + rp)))
-        if rt != "void":
-            out.append("\t%s r_ = 0;\n" % rt)
-        for n in names:
-            if n.startswith("l_"):
-                out.append("\t(void)%s;\n" % n)
-        for line in body:
-            t = line.strip()
-            if t == "return;":
-                line = line.replace("return;", "return 0;")
-            elif t == "return r_;":
-                line = line.replace("return r_;", "return *rp = r_, 0;")
-            out.append("\t%s\n" % line)
-        out.append("\treturn -1;\n}\n\n")
-        # everything but the local call, out of line: the wrapper's
-        # declining path then keeps no arguments across a call
-        out.append("static __attribute__((noinline)) %s slow_%s(%s)\n{\n"
-                   % (rt, f.symbol, ", ".join(params)))
-        out.append("\tstruct shim_fn *f = &shim_fns[%d];\n" % k)
-        if rt != "void":
-            out.append("\t%s r_;\n" % rt)
-        out.append("\tconst double cost = %s;\n" % flops_c(f))
-        out.append("\tif (%s &&\n"
-                   "\t    off_%s(f, cost, %s) == 0)\n\t\treturn%s;\n"
-                   % (wants_c(f, "cost"), f.symbol,
-                      ", ".join(names + (["&r_"] if rp else [])),
-                      ret_zero(f)))
-        out.append("\tshim_local_enter(f);\n")
-        call = "((fn_%s_t *)shim_real(f))(%s)" % (f.symbol, ", ".join(names))
-        out.append("\t%s%s;\n" % ("r_ = " if rt != "void" else "", call))
-        out.append("\tshim_local_leave();\n")
-        out.append("\treturn%s;\n}\n\n" % ret_zero(f))
-        out.append("SHIM_EXPORT %s %s(%s)\n{\n" % (rt, f.symbol,
-                                                    ", ".join(params)))
-        out.append("\tstruct shim_fn *f = &shim_fns[%d];\n" % k)
-        out.append("\tstruct shim_stats *st = shim_tstats;\n")
-        out.append("\tfn_%s_t *real = (fn_%s_t *)atomic_load_explicit(\n"
-                   "\t\t&f->real, memory_order_relaxed);\n"
-                   % (f.symbol, f.symbol))
-        out.append("\tif (__builtin_expect(!st || !real || (%s), 0))\n"
-                   "\t\treturn slow_%s(%s);\n"
-                   % (wants_c(f), f.symbol, ", ".join(names)))
-        out.append("\tst->c[%d][SHIM_C_LOCAL]++;\n\tshim_depth++;\n" % k)
-        if rt != "void":
-            out.append("\t%s r_ = real(%s);\n" % (rt, ", ".join(names)))
-        else:
-            out.append("\treal(%s);\n" % ", ".join(names))
-        out.append("\tshim_depth--;\n")
-        out.append("\treturn%s;\n}\n\n" % ret_zero(f))
-    order = sorted(range(len(funcs)), key=lambda i: funcs[i].symbol)
-    out.append("static const uint16_t shim_sorted[] = {\n")
-    out += ["\t%d, /* %s */\n" % (i, funcs[i].symbol) for i in order]
-    out.append("};\n\n")
-    names = [""] * (max(LEVELS.values()) + 1)
-    for name, bit in LEVELS.items():
-        names[bit] = name
-    out.append("const char *const shim_classes[] = {%s, NULL};\n\n"
-               % ", ".join('"%s"' % n for n in names))
-    out.append("static const %s shim_info[%d] = {\n" % (fam["info"],
-                                                          len(funcs)))
-    for f in funcs:
-        out.append('\t{ .xname = "%s", .cblas = %s },\n'
-                   % (xname(f), "true" if f.spelling == "cblas" else "false"))
-    out.append("};\n\n")
-    out.append("struct shim_fn shim_fns[%d] = {\n" % len(funcs))
-    for k, f in enumerate(funcs):
-        out.append('\t{ .name = "%s", .cls = %d, .info = &shim_info[%d], '
-                   ".wrapper = (void *)%s },\n"
-                   % (f.symbol, f.level, k, f.symbol))
-    out.append("};\n\n")
-    out.append("static const char *const shim_sonames[] = {\n")
-    out += ['\t"%s",\n' % s for s in api.sonames]
-    out.append("\tNULL,\n};\n\n")
-    out.append('const struct shim_api shim_api = {\n\t.name = "%s",\n'
-               "\t.family = &%s,\n"
-               "\t.fns = shim_fns,\n\t.nr_fns = %d,\n"
-               "\t.sorted = shim_sorted,\n\t.sonames = shim_sonames,\n};\n"
-               % (api.name, fam["family"], len(funcs)))
-    return "".join(out)
-
-
-def cs_params(f):
-    """[(arg, ctype, pass)] of the host call of Func f."""
-    ps = []
-    for i, (name, a) in enumerate(view_args(f)):
-        if a is None:
-            ps.append((i, "VACCEL_CS_I32", "VACCEL_CS_BYVAL"))
-        elif a.kind != "scalar":
-            ps.append((i, "VACCEL_CS_PTR", "VACCEL_CS_BYVAL"))
-        elif f.spelling == "fortran":
-            ct = "VACCEL_CS_U8" if a.type in LETTER_TYPES else \
-                CS_CTYPE[f.wtype(a.type)]
-            ps.append((i, ct, "VACCEL_CS_BYREF"))
-        else:
-            t = f.wtype(a.type)
-            ps.append((i, CS_CTYPE[t], "VACCEL_CS_BYREF"
-                       if t in ("c64", "c128") else "VACCEL_CS_BYVAL"))
-    if ret_by_pointer(f):
-        ps.append((len(view_args(f)), "VACCEL_CS_PTR", "VACCEL_CS_BYVAL"))
-    if f.spelling == "fortran":
-        for a in f.r.args:
-            if a.type in LETTER_TYPES:
-                ps.append((-1, "VACCEL_CS_LEN", "VACCEL_CS_BYVAL"))
-    return ps
-
-
-def gen_ffi(apis, cx, size_cc, consts, op_cls, arg_cls, banner):
-    out = [banner, "/* SPDX-License-Identifier: Apache-2.0 */\n",
-           '#include "callspec.h"\n#include "vsz.h"\n\n']
-    entries = []
-    for ai, api in enumerate(apis):
-        out.append("static const char *const libs_%s[] = {\n" % api.name)
-        out += ['\t"%s",\n' % s for s in api.hosts]
-        out.append("\tNULL,\n};\n\n")
-        for f in api_funcs(api):
-            if "op" in f.r.keys:
-                continue
-            sym = f.symbol
-            out.append(check_fn(f, cx))
-            if f.spelling == "cblas" and f.layout:
-                out.append("static int chkh_%s(const struct vaccel_oparg "
-                           "*a)\n{\n\tint raw;\n\treturn chk_%s(a, &raw);\n}"
-                           "\n\n" % (sym, sym))
-            out.append("static const struct vaccel_cs_param ps_%s[] = {\n"
-                       % sym)
-            ps = cs_params(f)
-            out += ["\t{ %d, %s, %s },\n" % p for p in ps]
-            out.append("};\n\n")
-            works = []
-            wa = wire_args(f)
-            op = op_cls(sym, op_id(f), [], f.r.where)
-            for name, kind, typ, size in wa:
-                op.args.append(arg_cls(name, kind, typ, size, f.r.where))
-            for i, (name, a) in enumerate(view_args(f)):
-                if a is not None and a.kind == "work":
-                    expr = size_cc(op, arg_cls(name, "out", "i32", a.size,
-                                               a.where), consts).compile(
-                        lower(f, a.size, a.where, False))
-                    out.append("static int64_t work_%s_%s(const struct "
-                               "vaccel_oparg *a)\n{\n\t(void)a;\n\treturn "
-                               "%s;\n}\n\n" % (sym, name, expr))
-                    works.append((i, "work_%s_%s" % (sym, name)))
-            if works:
-                out.append("static const struct vaccel_cs_work ws_%s[] = {\n"
-                           % sym)
-                out += ["\t{ %d, %s },\n" % w for w in works]
-                out.append("};\n\n")
-            rt = ret_type(f)
-            if rt and not ret_by_pointer(f):
-                ret = (CS_CTYPE[rt], len(wa) - 1)
-            else:
-                ret = ("VACCEL_CS_VOID", -1)
-            entries.append((op_id(f), sym, ai, len(ps), ret, works))
-    out.append("const struct vaccel_cs_api vaccel_cs_apis[] = {\n")
-    for api in apis:
-        out.append('\t{ .name = "%s", .libs = libs_%s },\n' % (api.name,
-                                                               api.name))
-    out.append("};\n\nconst unsigned int vaccel_cs_apis_count = %d;\n\n"
-               % len(apis))
-    out.append("const struct vaccel_callspec vaccel_callspecs[] = {\n")
-    for oid, sym, ai, np_, ret, works in sorted(entries):
-        out.append('\t{ .op_id = %d, .symbol = "%s", .api = %d, '
-                   ".nr_params = %d, .params = ps_%s,\n\t  .ret_ctype = %s, "
-                   ".ret_arg = %d, .nr_work = %d, .work = %s, .check = "
-                   "CHK_%s },\n" % (oid, sym, ai, np_, sym, ret[0], ret[1],
-                                    len(works), ("ws_" + sym) if works
-                                    else "NULL", sym))
-    out.append("};\n\nconst unsigned int vaccel_callspecs_count = %d;\n\n"
-               % len(entries))
-    out.append(gen_vectors(apis, consts))
-    text = "".join(out)
-    # the check of each entry: chkh_ for layout-aware CBLAS, else chk_
-    for oid, sym, ai, np_, ret, works in entries:
-        host = "chkh_" + sym if ("static int chkh_%s(" % sym) in text \
-            else "chk_" + sym
-        text = text.replace("CHK_%s }" % sym, "%s }" % host)
-    return text
 
 
 def parse_apis(paths):
@@ -1162,125 +130,163 @@ def parse_apis(paths):
     return [parse_api(g) for g in groups]
 
 
-# ---- test vectors ----------------------------------------------------------
-
-def _evaluate(tree, env):
-    def mat(layout, ld, rows, cols):
-        if rows == 0 or cols == 0:
-            return 0
-        return ld * (cols - 1) + rows if layout == COL else \
-            ld * (rows - 1) + cols
-
-    def vec(n, inc):
-        return 0 if n == 0 else (n - 1) * abs(inc) + 1
-    ns = dict(env, mat=mat, vec=vec, max=max, min=min)
-    code = compile(ast.fix_missing_locations(ast.Expression(tree)),
-                   "<spec>", "eval")
-    return eval(code, {"__builtins__": {}}, ns)
+def api_funcs(api):
+    return api.fam.funcs(api)
 
 
-def vector(f, cx_consts, seed):
-    """A valid call of the ffi op of Func f (Fortran spelling, or CBLAS
-    column-major): {view name: value}, found by a seeded search so that
-    the reference checks pass and every array is non-empty where
-    possible. None if no such call was found."""
-    import random
-    rnd = random.Random(seed)
-    fort = f.spelling == "fortran"
-    best, best_score = None, -1
-    for _ in range(400):
-        env = dict(cx_consts)
-        if f.layout:
-            env["layout"] = COL
-        for a in f.r.args:
-            if a.kind != "scalar":
+def ffi_ops(api, op_cls, arg_cls):
+    """The generated ops (for the op table) of an api's functions."""
+    return api.fam.ffi_ops(api, op_cls, arg_cls)
+
+
+class CExpr:
+    """Compiles check expressions with the op compiler, over an op whose
+    arguments the family chooses."""
+
+    def __init__(self, compiler_cls, op_cls, arg_cls, consts):
+        self.cc, self.op_cls, self.arg_cls, self.consts = (
+            compiler_cls, op_cls, arg_cls, consts)
+
+    def compile(self, op, tree, where):
+        arg = self.arg_cls("check", "in", "i32", "*", where)
+        return self.cc(op, arg, self.consts).compile(tree)
+
+
+# ---- the shim's source ---------------------------------------------------
+
+def gen_shim(api, ops, cx, banner):
+    fam = api.fam
+    funcs = fam.funcs(api)
+    opmap = {o.name: o for o in ops}
+    out = [banner, "/* SPDX-License-Identifier: Apache-2.0 */\n",
+           '#include "%s"\n#include "shim.h"\n#include "vsz.h"\n'
+           '#include <stdatomic.h>\n#include <string.h>\n\n'
+           % fam.SHIM["header"]]
+    out.append("struct shim_fn shim_fns[%d];\n\n" % len(funcs))
+    out.append(fam.shim_prelude(funcs, cx))
+    table = []
+    for k, f in enumerate(funcs):
+        rt, params, names, body, cost, wants, cls, info = \
+            fam.shim_wrapper(f, opmap)
+        table.append((f.symbol, cls, info))
+        ret = "" if rt == "void" else " r_"
+        out.append("typedef %s fn_%s_t(%s);\n\n" % (rt, f.symbol,
+                                                     ", ".join(params)))
+        # the offload path apart, so that the declining path of the
+        # wrapper needs no stack frame of its own: 0 handled, else local
+        rp = [] if rt == "void" else ["%s *rp" % rt]
+        out.append("static __attribute__((noinline)) int off_%s("
+                   "struct shim_fn *f, double cost, %s)\n{\n"
+                   % (f.symbol, ", ".join(params + rp)))
+        if rt != "void":
+            out.append("\t%s r_ = 0;\n" % rt)
+        for line in body:
+            t = line.strip()
+            if t == "return;":
+                line = line.replace("return;", "return 0;")
+            elif t == "return r_;":
+                line = line.replace("return r_;", "return *rp = r_, 0;")
+            out.append("\t%s\n" % line)
+        out.append("\treturn -1;\n}\n\n")
+        # everything but the local call, out of line: the wrapper's
+        # declining path then keeps no arguments across a call
+        out.append("static __attribute__((noinline)) %s slow_%s(%s)\n{\n"
+                   % (rt, f.symbol, ", ".join(params)))
+        out.append("\tstruct shim_fn *f = &shim_fns[%d];\n" % k)
+        if rt != "void":
+            out.append("\t%s r_;\n" % rt)
+        out.append("\tconst double cost = %s;\n" % cost)
+        out.append("\tif (%s &&\n"
+                   "\t    off_%s(f, cost, %s) == 0)\n\t\treturn%s;\n"
+                   % (wants("cost"), f.symbol,
+                      ", ".join(names + (["&r_"] if rp else [])), ret))
+        out.append("\tshim_local_enter(f);\n")
+        call = "((fn_%s_t *)shim_real(f))(%s)" % (f.symbol, ", ".join(names))
+        out.append("\t%s%s;\n" % ("r_ = " if rt != "void" else "", call))
+        out.append("\tshim_local_leave();\n")
+        out.append("\treturn%s;\n}\n\n" % ret)
+        out.append("SHIM_EXPORT %s %s(%s)\n{\n" % (rt, f.symbol,
+                                                    ", ".join(params)))
+        out.append("\tstruct shim_fn *f = &shim_fns[%d];\n" % k)
+        out.append("\tstruct shim_stats *st = shim_tstats;\n")
+        out.append("\tfn_%s_t *real = (fn_%s_t *)atomic_load_explicit(\n"
+                   "\t\t&f->real, memory_order_relaxed);\n"
+                   % (f.symbol, f.symbol))
+        out.append("\tif (__builtin_expect(!st || !real || (%s), 0))\n"
+                   "\t\treturn slow_%s(%s);\n"
+                   % (wants(None), f.symbol, ", ".join(names)))
+        out.append("\tst->c[%d][SHIM_C_LOCAL]++;\n\tshim_depth++;\n" % k)
+        if rt != "void":
+            out.append("\t%s r_ = real(%s);\n" % (rt, ", ".join(names)))
+        else:
+            out.append("\treal(%s);\n" % ", ".join(names))
+        out.append("\tshim_depth--;\n")
+        out.append("\treturn%s;\n}\n\n" % ret)
+    order = sorted(range(len(funcs)), key=lambda i: funcs[i].symbol)
+    out.append("static const uint16_t shim_sorted[] = {\n")
+    out += ["\t%d, /* %s */\n" % (i, funcs[i].symbol) for i in order]
+    out.append("};\n\n")
+    out.append("const char *const shim_classes[] = {%s, NULL};\n\n"
+               % ", ".join('"%s"' % n for n in fam.classes()))
+    out.append("static const %s shim_info[%d] = {\n" % (fam.SHIM["info"],
+                                                          len(funcs)))
+    out += ["\t%s,\n" % info for _, _, info in table]
+    out.append("};\n\n")
+    out.append("struct shim_fn shim_fns[%d] = {\n" % len(funcs))
+    for k, (sym, cls, _) in enumerate(table):
+        out.append('\t{ .name = "%s", .cls = %d, .info = &shim_info[%d], '
+                   ".wrapper = (void *)%s },\n" % (sym, cls, k, sym))
+    out.append("};\n\n")
+    out.append("static const char *const shim_sonames[] = {\n")
+    out += ['\t"%s",\n' % s for s in api.sonames]
+    out.append("\tNULL,\n};\n\n")
+    out.append('const struct shim_api shim_api = {\n\t.name = "%s",\n'
+               "\t.family = &%s,\n"
+               "\t.fns = shim_fns,\n\t.nr_fns = %d,\n"
+               "\t.sorted = shim_sorted,\n\t.sonames = shim_sonames,\n};\n"
+               % (api.name, fam.SHIM["family"], len(funcs)))
+    return "".join(out)
+
+
+# ---- the host executor's call table ----------------------------------------
+
+def gen_ffi(apis, cx, size_cc, consts, op_cls, arg_cls, banner):
+    out = [banner, "/* SPDX-License-Identifier: Apache-2.0 */\n",
+           '#include "callspec.h"\n#include "vsz.h"\n\n']
+    entries = []
+    for ai, api in enumerate(apis):
+        out.append("static const char *const libs_%s[] = {\n" % api.name)
+        out += ['\t"%s",\n' % s for s in api.hosts]
+        out.append("\tNULL,\n};\n\n")
+        for f in api.fam.funcs(api):
+            got = api.fam.ffi_entry(f, cx, size_cc, consts, op_cls, arg_cls)
+            if got is None:
                 continue
-            if a.type in LETTER_TYPES:
-                if a.type in ENUMS:
-                    v = rnd.choice(sorted(ENUMS[a.type]))
-                    env[a.name] = ord(ENUMS[a.type][v]) if fort else v
-                else:
-                    env[a.name] = ord(rnd.choice("NVASOULT"))
-            elif a.type == "int":
-                n = a.name.lower()
-                if n.startswith("ld"):
-                    env[a.name] = rnd.choice((4, 5, 6))
-                elif n.startswith("inc"):
-                    env[a.name] = rnd.choice((1, 2, -1))
-                elif n.startswith("l") and "work" in n:
-                    env[a.name] = rnd.choice((-1, 64, 200))
-                else:
-                    env[a.name] = rnd.choice((1, 2, 3, 4))
-        try:
-            if any(_evaluate(lower(f, t, w, False), env)
-                   for _, t, w in f.r.checks):
-                continue
-            sizes = [_evaluate(lower(f, a.size, a.where, False), env)
-                     for a in f.r.args if a.kind not in ("scalar", "work")]
-        except (ArithmeticError, TypeError, ValueError):
-            continue
-        if any(s < 0 for s in sizes):
-            continue
-        score = sum(1 for s in sizes if s > 0)
-        if score > best_score:
-            best, best_score = dict(env), score
-            if score == len(sizes):
-                break
-    return best
-
-
-def gen_vectors(apis, consts):
-    """C table of one valid call per ffi op, for the executor's tests."""
-    out = ["/* one valid call per generated op: scalars only; the arrays "
-           "are sized\n * by the op's rules and filled by the test */\n"]
-    rows = []
+            text, (oid, sym, np_, ret, works, check) = got
+            out.append(text)
+            entries.append((oid, sym, ai, np_, ret, works, check))
+    out.append("const struct vaccel_cs_api vaccel_cs_apis[] = {\n")
     for api in apis:
-        fortran_env = {}
-        for f in api_funcs(api):
-            if "op" in f.r.keys:
-                continue
-            env = None
-            twin = fortran_env.get((id(f.r), f.prec))
-            if f.spelling == "cblas" and twin is not None:
-                # the Fortran call's values: a twin computes the same
-                env = dict(twin, layout=COL)
-                for a in f.r.args:
-                    if a.kind == "scalar" and a.type in ENUMS:
-                        env[a.name] = next(v for v, l in ENUMS[a.type]
-                                           .items() if ord(l) == twin[a.name])
-                if any(_evaluate(lower(f, t, w, False), env)
-                       for _, t, w in f.r.checks):
-                    env = None
-            if env is None:
-                env = vector(f, consts, op_id(f))
-            if f.spelling == "fortran" and env is not None:
-                fortran_env[(id(f.r), f.prec)] = env
-            if env is None:
-                raise SpecError("%s: no valid call of %s found for its test "
-                                "vector; check its checks" % (f.r.where,
-                                                             f.symbol))
-            sym = f.symbol
-            out.append("static const struct vaccel_oparg vec_%s[] = {\n"
-                       % sym)
-            for name, kind, typ, size in wire_args(f):
-                if kind != "scalar":
-                    out.append("\t{ .len = 0 },\n")
-                elif typ == "i32":
-                    out.append("\t{ .v.i = %d },\n" % env[name])
-                elif typ in ("f32", "f64"):
-                    out.append("\t{ .v.%s = 0.75 },\n" % typ)
-                else:
-                    out.append("\t{ .v.%s = { 0.5, -0.25 } },\n" % typ)
-            out.append("};\n\n")
-            twin = 0
-            if f.spelling == "fortran" and f.r.keys.get(
-                    "cblas", "no" if f.level == 4 else "yes") == "yes":
-                twin = op_id(f) + 4
-            rows.append((op_id(f), twin, sym))
-    out.append("const struct vaccel_cs_vector vaccel_cs_vectors[] = {\n")
-    for oid, twin, sym in rows:
-        out.append("\t{ .op_id = %d, .twin_op_id = %d, .args = vec_%s },\n"
-                   % (oid, twin, sym))
-    out.append("};\n\nconst unsigned int vaccel_cs_vectors_count = %d;\n"
-               % len(rows))
+        out.append('\t{ .name = "%s", .libs = libs_%s },\n' % (api.name,
+                                                               api.name))
+    out.append("};\n\nconst unsigned int vaccel_cs_apis_count = %d;\n\n"
+               % len(apis))
+    out.append("const struct vaccel_callspec vaccel_callspecs[] = {\n")
+    for oid, sym, ai, np_, ret, works, check in sorted(entries):
+        out.append('\t{ .op_id = %d, .symbol = "%s", .api = %d, '
+                   ".nr_params = %d, .params = ps_%s,\n\t  .ret_ctype = %s, "
+                   ".ret_arg = %d, .nr_work = %d, .work = %s, .check = "
+                   "%s },\n" % (oid, sym, ai, np_, sym, ret[0], ret[1],
+                                len(works), ("ws_" + sym) if works
+                                else "NULL", check))
+    out.append("};\n\nconst unsigned int vaccel_callspecs_count = %d;\n\n"
+               % len(entries))
+    # each family's test vectors, families in the order their apis come
+    seen = []
+    for api in apis:
+        if api.fam not in seen:
+            seen.append(api.fam)
+    for fam in seen:
+        out.append(fam.ffi_vectors([a for a in apis if a.fam is fam],
+                                   consts))
     return "".join(out)
