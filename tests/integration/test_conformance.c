@@ -16,7 +16,10 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 TestSuite(conformance, .init = itest_init, .fini = itest_fini, .timeout = 300);
@@ -1089,5 +1092,134 @@ Test(conformance, virtio_conversations_restart_on_one_stream)
 	raw_close(&r);
 	cr_assert_geq(agent_log_count(&itest_agent, "conversation ended"), 4u,
 		      "the agent should have seen four conversations end");
+	itest_end();
+}
+
+/*
+ * A socket directory that another user could change is refused, with the
+ * reason: writable by others (not sticky), owned by another uid, a
+ * symbolic link. A sticky one (/tmp's kind) is taken, and the socket has
+ * its mode from its creation on. Only for transports that listen on a
+ * path.
+ */
+
+/* The agent on url: 0 once it is ready (then stopped; the mode of the
+ * file `sock` while it was, in *mode), else its exit status; its output
+ * in out (at most len bytes). */
+static int agent_try(const char *url, const char *sock, unsigned int *mode,
+		     char *out, size_t len)
+{
+	char *logp = NULL;
+	cr_assert(asprintf(&logp, "%s/try.log", itest_agent.dir) > 0);
+	int logfd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	cr_assert_geq(logfd, 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		if (dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0)
+			_exit(127);
+		execl(itest_path("VACCEL_AGENT"), "vaccel-agent", "-a", url,
+		      "--plugins", itest_path("NOOP_PLUGIN"), (char *)NULL);
+		_exit(127);
+	}
+	close(logfd);
+	int st = -1;
+	double until = itest_now_ms() + 20000;
+	while (itest_now_ms() < until) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			break;
+		char *t = test_read_file(logp, NULL);
+		bool ready = t && strstr(t, "vaccel-agent: ready");
+		free(t);
+		if (ready) {
+			struct stat sb;
+			if (sock && mode)
+				*mode = lstat(sock, &sb) == 0
+					    ? (unsigned int)(sb.st_mode & 07777)
+					    : 0;
+			kill(pid, SIGTERM);
+			waitpid(pid, &st, 0);
+			st = 0;
+			break;
+		}
+		usleep(5000);
+	}
+	if (st == -1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		cr_assert_fail("the agent on %s neither started nor exited",
+			       url);
+	}
+	char *t = test_read_file(logp, NULL);
+	snprintf(out, len, "%s", t ? t : "");
+	free(t);
+	free(logp);
+	return st;
+}
+
+static void expect_refused_dir(const char *dir, const char *words)
+{
+	char url[300], out[4096];
+	snprintf(url, sizeof(url), "%s://%s/agent.sock",
+		 itest_agent.transport == ITEST_SHM	 ? "shm"
+		 : itest_agent.transport == ITEST_VIRTIO ? "virtio"
+							 : "unix",
+		 dir);
+	int st = agent_try(url, NULL, NULL, out, sizeof(out));
+	cr_assert(st != 0, "the agent took a socket in %s:\n%s", dir, out);
+	cr_assert(strstr(out, words), "refusing %s, the agent says:\n%s\n"
+				      "want it to say '%s'",
+		  dir, out, words);
+	char sock[320];
+	snprintf(sock, sizeof(sock), "%s/agent.sock", dir);
+	struct stat sb;
+	cr_assert_neq(lstat(sock, &sb), 0, "a socket was made in %s", dir);
+}
+
+Test(conformance, socket_directory_is_checked)
+{
+	if (itest_agent.transport != ITEST_UNIX &&
+	    itest_agent.transport != ITEST_SHM &&
+	    itest_agent.transport != ITEST_VIRTIO)
+		cr_skip_test("the transport listens on no path");
+	itest_need_own_agent("agents of its own on other paths");
+	itest_begin(NULL);
+	char dir[200], out[4096], url[300];
+	const char *scheme = itest_agent.transport == ITEST_SHM	   ? "shm"
+			     : itest_agent.transport == ITEST_VIRTIO ? "virtio"
+								     : "unix";
+
+	snprintf(dir, sizeof(dir), "%s/open", itest_agent.dir);
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	cr_assert_eq(chmod(dir, 0777), 0);
+	expect_refused_dir(dir, "writable by other users");
+	cr_assert_eq(chmod(dir, 0770), 0);
+	expect_refused_dir(dir, "writable by its group");
+
+	/* a sticky one, as /tmp: taken; the socket is 0600 (the default
+	 * --socket-mode) from the start */
+	cr_assert_eq(chmod(dir, 01777), 0);
+	char sock[220];
+	unsigned int mode = 0;
+	snprintf(sock, sizeof(sock), "%s/agent.sock", dir);
+	snprintf(url, sizeof(url), "%s://%s", scheme, sock);
+	cr_assert_eq(agent_try(url, sock, &mode, out, sizeof(out)), 0,
+		     "the agent refused a sticky directory:\n%s", out);
+	cr_assert_eq(mode, 0600, "the socket's mode is %04o, want 0600", mode);
+
+	/* a link to a directory */
+	char link[220];
+	snprintf(link, sizeof(link), "%s/link", itest_agent.dir);
+	cr_assert_eq(chmod(dir, 0700), 0);
+	cr_assert_eq(symlink(dir, link), 0);
+	expect_refused_dir(link, "not a directory");
+
+	/* another user's: only root can make one here */
+	if (geteuid() == 0) {
+		cr_assert_eq(chown(dir, 65534, 65534), 0);
+		expect_refused_dir(dir, "belongs to uid 65534");
+	} else {
+		cr_log_info("not root: the other-owner case is not tried");
+	}
 	itest_end();
 }

@@ -461,7 +461,7 @@ def main(argv):
         agent = VirtioAgent(tmp).start()
         if CFG_ITEST:
             itest_dir = os.path.join(tmp, "itest")
-            os.mkdir(itest_dir)
+            os.mkdir(itest_dir, 0o700)
             itest_agent = VirtioAgent(itest_dir, CFG_ITEST_NOOP).start()
         else:
             log("the integration suites are not built (Criterion): the "
