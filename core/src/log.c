@@ -72,13 +72,39 @@ static const char *level_name(vaccel_log_level_t level)
 	}
 }
 
+/*
+ * Control characters written as escapes (\n, \r, \xHH), so that a
+ * message that carries a peer's string (a resource name, a library path)
+ * is one line and cannot forge the start of another or steer a terminal.
+ * Tabs stay.
+ */
+static void escape_controls(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)in;
+	     *p && o + 5 < len; p++) {
+		if (*p >= 0x20 && *p != 0x7f) {
+			out[o++] = (char)*p;
+		} else if (*p == '\t') {
+			out[o++] = '\t';
+		} else if (*p == '\n' || *p == '\r') {
+			out[o++] = '\\';
+			out[o++] = *p == '\n' ? 'n' : 'r';
+		} else {
+			o += (size_t)snprintf(out + o, len - o, "\\x%02x", *p);
+		}
+	}
+	out[o] = '\0';
+}
+
 void vaccel_vlog(vaccel_log_level_t level, const char *tag, const char *fmt,
 		 va_list ap)
 {
 	if ((int)level > current_level())
 		return;
-	char msg[1024];
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	char raw[1024], msg[4 * sizeof(raw) + 1];
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	escape_controls(raw, msg, sizeof(msg));
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	pthread_mutex_lock(&log_lock);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Configuration: the parsers, the environment reader, bad values. */
 #include "common.h"
+#include "capture.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -308,4 +309,24 @@ Test(config, parse_size)
 	}
 	expect_ret(vaccel_config_parse_size(NULL, &(uint64_t){0}),
 		   VACCEL_EINVAL);
+}
+
+/* A message carrying a peer's string stays one line: newlines and other
+ * control characters are written as escapes, so nothing can forge the
+ * start of another log line. */
+Test(config, log_escapes_control_characters)
+{
+	setenv("VACCEL_LOG_LEVEL", "warn", 1);
+	struct capture c;
+	capture_begin(&c);
+	vaccel_log(VACCEL_LOG_WARN, "test", "name '%s' and\ta tab",
+		   "lib.so\n1 [vaccel] ERROR agent: forged\r\x1b[2J\x7f");
+	char *out = capture_end(&c);
+	cr_assert_eq(strchr(out, '\n'), out + strlen(out) - 1,
+		     "the message is not one line: '%s'", out);
+	cr_assert_not_null(
+	    strstr(out, "name 'lib.so\\n1 [vaccel] ERROR agent: forged\\r"
+			"\\x1b[2J\\x7f' and\ta tab\n"),
+	    "got '%s'", out);
+	free(out);
 }
