@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -800,4 +801,100 @@ Test(e2e, stalled_reader_does_not_block_shutdown)
 	cr_log_info("the agent stopped %.0f ms after SIGTERM", dt);
 	raw_close(&r);
 	assert_ok(vaccel_cleanup());
+}
+
+/* ---- out of descriptors -------------------------------------------------- */
+
+/* The agent's user + system CPU time, in clock ticks. */
+static long agent_cpu_ticks(pid_t pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* after "(comm)": state is field 3, utime 14, stime 15 */
+	char *p = strrchr(buf, ')');
+	long ut = 0, st = 0;
+	if (!p || sscanf(p + 2,
+			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+			 "%ld %ld",
+			 &ut, &st) != 2)
+		return -1;
+	return ut + st;
+}
+
+#define FD_LIMIT 40
+#define FD_FLOOD 80
+
+/*
+ * An agent at its descriptor limit: pending connections cannot be
+ * accepted. It says so once, does not spin waiting (its CPU time over a
+ * second stays low), and serves again once descriptors free up.
+ */
+Test(e2e, out_of_descriptors_backs_off_and_recovers)
+{
+	if (itest_agent.transport != ITEST_UNIX &&
+	    itest_agent.transport != ITEST_TCP)
+		cr_skip_test("one descriptor per connection: unix and tcp");
+	itest_need_own_agent("a descriptor limit of its own");
+	struct rlimit old, low;
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = FD_LIMIT;
+	/* the agent inherits the low limit; this process gets its own back */
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	agent_start(&itest_agent, NULL);
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+	client_env(&itest_agent);
+
+	struct url u;
+	char err[200];
+	cr_assert_eq(url_parse(itest_agent.client_url, &u, err, sizeof(err)),
+		     0);
+	int fds[FD_FLOOD];
+	int nfd = 0;
+	for (; nfd < FD_FLOOD; nfd++) {
+		fds[nfd] = url_connect(&u, 2000);
+		if (fds[nfd] < 0)
+			break;
+	}
+	cr_assert_gt(nfd, FD_LIMIT, "only %d connections could be made", nfd);
+	double until = itest_now_ms() + 10000;
+	while (!agent_log_count(&itest_agent, "cannot accept on") &&
+	       itest_now_ms() < until)
+		usleep(10000);
+	cr_assert_eq(agent_log_count(&itest_agent, "cannot accept on"), 1u,
+		     "the agent did not say once that it cannot accept");
+	long hz = sysconf(_SC_CLK_TCK);
+	long t0 = agent_cpu_ticks(itest_agent.pid);
+	usleep(1000 * 1000);
+	long t1 = agent_cpu_ticks(itest_agent.pid);
+	cr_assert(t0 >= 0 && t1 >= 0);
+	cr_assert_lt(t1 - t0, hz / 4,
+		     "the agent used %ld ms of CPU in 1 s at its descriptor "
+		     "limit",
+		     (t1 - t0) * 1000 / hz);
+	cr_assert(agent_alive(&itest_agent), "the agent died");
+	cr_assert_eq(agent_log_count(&itest_agent, "cannot accept on"), 1u,
+		     "the agent said it more than once");
+
+	/* freed: the next client is served (within the 10 s of raw_open's
+	 * reply timeout; the agent retries at least once a second) */
+	for (int i = 0; i < nfd; i++)
+		close(fds[i]);
+	struct raw r;
+	raw_open(&r, &itest_agent, 10000);
+	assert_ok((int)raw_hello(&r, NULL, NULL));
+	int64_t s = raw_sess_new(&r);
+	assert_ok((int)raw_noop(&r, s));
+	raw_close(&r);
+	cr_log_info("%d connections against a limit of %d: %ld ms of CPU in "
+		    "the second after; served again",
+		    nfd, FD_LIMIT, (t1 - t0) * 1000 / hz);
+	assert_ok(vaccel_bootstrap());
+	itest_end();
 }

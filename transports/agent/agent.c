@@ -1419,6 +1419,14 @@ static void start_conn(int fd, const char *where, const struct transport *t)
 
 /* ---- main --------------------------------------------------------------- */
 
+/* Monotonic milliseconds. */
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -1761,27 +1769,85 @@ int main(int argc, char **argv)
 		opt.nr_addrs, opt.plugins ? opt.plugins : "none");
 
 	struct pollfd pfd[MAX_LISTEN + 1];
+	/* ms to wait before accepting again: out of descriptors (or memory
+	 * for them), a pending connection stays pending and would wake the
+	 * poll at once, forever; 0 while accepting */
+	int backoff_ms = 0;
+	/* the shortage is said at most once a minute (its start; how often
+	 * it came back meanwhile), and its end only when its start was */
+	double said_at = -1e12;
+	unsigned int unsaid = 0;
+	bool said = false;
 	while (!stopping) {
 		for (int i = 0; i < opt.nr_addrs; i++)
-			pfd[i] =
-			    (struct pollfd){.fd = lfd[i], .events = POLLIN};
+			pfd[i] = (struct pollfd){.fd = backoff_ms ? -1 : lfd[i],
+						 .events = POLLIN};
 		pfd[opt.nr_addrs] =
 		    (struct pollfd){.fd = stop_pipe[0], .events = POLLIN};
-		int n = poll(pfd, (nfds_t)opt.nr_addrs + 1, -1);
+		int n = poll(pfd, (nfds_t)opt.nr_addrs + 1,
+			     backoff_ms ? backoff_ms : -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
+		bool waited = backoff_ms && n == 0, starved = false;
 		for (int i = 0; i < opt.nr_addrs && !stopping; i++) {
-			if (!(pfd[i].revents & POLLIN))
+			if (!waited && !(pfd[i].revents & POLLIN))
 				continue;
-			int fd = accept4(lfd[i], NULL, NULL, SOCK_CLOEXEC);
+			int fd = accept4(lfd[i], NULL, NULL,
+					 SOCK_CLOEXEC |
+					     (waited ? SOCK_NONBLOCK : 0));
+			if (fd < 0 && (errno == EMFILE || errno == ENFILE ||
+				       errno == ENOBUFS || errno == ENOMEM)) {
+				if (!backoff_ms && now_ms() - said_at < 60000) {
+					unsaid++;
+				} else if (!backoff_ms) {
+					int e = errno;
+					pthread_mutex_lock(&conns_lock);
+					unsigned int nc = nr_conns;
+					pthread_mutex_unlock(&conns_lock);
+					vaccel_log(
+					    VACCEL_LOG_ERROR, TAG,
+					    "cannot accept on %s: %s (%u "
+					    "connections; %u more time(s) "
+					    "in the last minute); "
+					    "retrying until descriptors "
+					    "free up",
+					    opt.addrs[i], strerror(e), nc,
+					    unsaid);
+					said_at = now_ms();
+					said = true;
+					unsaid = 0;
+				}
+				starved = true;
+				backoff_ms = backoff_ms ? backoff_ms * 2 : 10;
+				if (backoff_ms > 1000)
+					backoff_ms = 1000;
+				break;
+			}
 			if (fd < 0)
 				continue;
+			if (waited) {
+				int fl = fcntl(fd, F_GETFL);
+				if (fl >= 0)
+					fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+			}
+			if (backoff_ms && said)
+				vaccel_log(VACCEL_LOG_INFO, TAG,
+					   "accepting connections again");
+			if (backoff_ms)
+				backoff_ms = 0, said = false;
 			if (urls[i].t->accepted)
 				urls[i].t->accepted(fd);
 			start_conn(fd, opt.addrs[i], urls[i].t);
+		}
+		/* waited, and nothing was short: nobody is pending now */
+		if (waited && !starved && backoff_ms) {
+			if (said)
+				vaccel_log(VACCEL_LOG_INFO, TAG,
+					   "accepting connections again");
+			backoff_ms = 0, said = false;
 		}
 	}
 
