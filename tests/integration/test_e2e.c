@@ -898,3 +898,83 @@ Test(e2e, out_of_descriptors_backs_off_and_recovers)
 	assert_ok(vaccel_bootstrap());
 	itest_end();
 }
+
+/* ---- deadlines ------------------------------------------------------------
+ */
+
+/* ms until the agent ends the conversation on r (raw_reply sees the
+ * close), at most 10 s */
+static double ms_to_close(struct raw *r)
+{
+	struct reply rep;
+	double t0 = itest_now_ms();
+	r->tc.recv_ms = 10000;
+	int ret = raw_reply(r, &rep);
+	if (ret == 0)
+		reply_free(&rep);
+	cr_assert_eq(ret, -ECONNRESET, "the agent %s instead of closing",
+		     ret == 0 ? "answered" : "waited");
+	return itest_now_ms() - t0;
+}
+
+/*
+ * A connection that says nothing, or stops in the middle of a frame, is
+ * cut once a read has waited --handshake-timeout / --frame-timeout; one
+ * that has said HELLO may sit idle longer; a client working meanwhile is
+ * served throughout.
+ */
+Test(e2e, silent_and_stalled_peers_are_cut)
+{
+	if (itest_agent.transport != ITEST_UNIX &&
+	    itest_agent.transport != ITEST_TCP &&
+	    itest_agent.transport != ITEST_SHM)
+		cr_skip_test("a VM's port has no deadlines (it is the VM's one "
+			     "connection); unix, tcp and shm have");
+	itest_begin((const char *const[]){"--handshake-timeout", "300",
+					  "--frame-timeout", "300", NULL});
+	struct vaccel_session s;
+	assert_ok(vaccel_session_init(&s, 0));
+
+	/* silent from the start */
+	struct raw r;
+	raw_open(&r, &itest_agent, 10000);
+	double dt = ms_to_close(&r);
+	raw_close(&r);
+	cr_assert_lt(dt, 5000, "a silent connection lived %.0f ms", dt);
+	calls_ok(&s, NULL, 20, 1, "the good client after a silent one");
+
+	/* a header that announces more meta than ever comes */
+	raw_open(&r, &itest_agent, 10000);
+	assert_ok((int)raw_hello(&r, NULL, NULL));
+	int64_t sid = raw_sess_new(&r);
+	assert_ok((int)raw_noop(&r, sid));
+	uint8_t hdr[WIRE_HDR_SIZE];
+	struct wire_hdr h = {.magic = WIRE_MAGIC,
+			     .version = WIRE_VERSION,
+			     .kind = WIRE_CALL,
+			     .req_id = 99,
+			     .meta_len = 1000};
+	wire_hdr_encode(&h, hdr);
+	cr_assert_eq(raw_write(&r, hdr, sizeof(hdr)), 0);
+	cr_assert_eq(raw_write(&r, "ten bytes!", 10), 0);
+	dt = ms_to_close(&r);
+	raw_close(&r);
+	cr_assert_lt(dt, 5000, "a stalled frame held its connection %.0f ms",
+		     dt);
+	calls_ok(&s, NULL, 20, 2, "the good client after a stalled frame");
+
+	/* idle after its HELLO, for longer than either deadline: kept */
+	raw_open(&r, &itest_agent, 10000);
+	assert_ok((int)raw_hello(&r, NULL, NULL));
+	sid = raw_sess_new(&r);
+	usleep(1000 * 1000);
+	cr_assert_eq(raw_noop(&r, sid), VACCEL_OK,
+		     "an idle connection was cut");
+	raw_close(&r);
+
+	cr_assert_geq(agent_log_count(&itest_agent, "no HELLO in time"), 1u);
+	cr_assert_geq(agent_log_count(&itest_agent, "stalled after its header"),
+		      1u);
+	assert_ok(vaccel_session_release(&s));
+	itest_end();
+}

@@ -47,6 +47,9 @@ struct opts {
 	uint64_t max_total_memory;
 	uint32_t max_resources;
 	uint32_t max_sessions;
+	/* ms a read may wait before the HELLO is done / within a frame */
+	int handshake_ms;
+	int frame_ms;
 };
 
 static struct opts opt;
@@ -1270,7 +1273,13 @@ static void conn_free(struct conn *k)
 static void *conn_main(void *arg)
 {
 	struct conn *k = arg;
-	int r = tconn_accept(&k->tc, k->t, k->fd, 0, 0);
+	/* Deadlines: every read before the HELLO is done, and every read
+	 * of a frame once its first byte is in; a connection that has said
+	 * HELLO may then sit idle. Not on a VM's port, which is the VM's
+	 * one connection for its whole life (its guest stalls only itself). */
+	bool deadlines = k->t->restart == NULL;
+	int r = tconn_accept(&k->tc, k->t, k->fd,
+			     deadlines ? opt.handshake_ms : 0, 0);
 	if (r) {
 		/* a peer that closes at once only probed the address */
 		vaccel_log(r == -ECONNRESET ? VACCEL_LOG_DEBUG
@@ -1287,8 +1296,18 @@ serve:
 		 * quiet. */
 		if (k->large && tconn_wait(&k->tc, LARGE_IDLE_MS) == 0)
 			large_release(k);
-		if (tconn_recv(&k->tc, hb, sizeof(hb)))
+		if (deadlines && k->client && !tconn_ready(&k->tc))
+			tconn_wait(&k->tc, -1);
+		int rr = tconn_recv(&k->tc, hb, sizeof(hb));
+		if (rr) {
+			if (rr == -ETIMEDOUT || rr == -EAGAIN)
+				vaccel_log(VACCEL_LOG_WARN, TAG,
+					   "%s: %s; closing", k->peer,
+					   k->client
+					       ? "a frame's header stalled"
+					       : "no HELLO in time");
 			break;
+		}
 		int ret = wire_hdr_decode(hb, &h, &opt.lim, err, sizeof(err));
 		if (ret) {
 			vaccel_log(VACCEL_LOG_WARN, TAG, "%s: %s; closing",
@@ -1311,11 +1330,22 @@ serve:
 			k->meta = m;
 			k->meta_cap = h.meta_len;
 		}
-		if (tconn_recv(&k->tc, k->meta, h.meta_len))
+		rr = tconn_recv(&k->tc, k->meta, h.meta_len);
+		if (rr) {
+			if (rr == -ETIMEDOUT || rr == -EAGAIN)
+				vaccel_log(VACCEL_LOG_WARN, TAG,
+					   "%s: a %s frame stalled after its "
+					   "header (%u bytes of meta "
+					   "announced); closing",
+					   k->peer, wire_kind_to_str(h.kind),
+					   h.meta_len);
 			break;
+		}
 		if (h.kind == WIRE_HELLO) {
 			if (handle_hello(k, &h, h.meta_len))
 				break;
+			if (deadlines && k->client)
+				tconn_set_recv_ms(&k->tc, opt.frame_ms);
 			continue;
 		}
 		if (!k->client) {
@@ -1481,6 +1511,17 @@ static void usage(FILE *f)
 	    "                         that clients upload: their code runs on "
 	    "this\n"
 	    "                         host. Sets VACCEL_EXEC_ALLOW_UPLOADS=1\n"
+	    "      --handshake-timeout MS  a new connection's reads until its "
+	    "HELLO\n"
+	    "                         is done may each wait this long "
+	    "(default 10000)\n"
+	    "      --frame-timeout MS  each read of a frame once its first "
+	    "byte is\n"
+	    "                         in may wait this long (default 30000);"
+	    " an idle\n"
+	    "                         connection past its HELLO waits for "
+	    "ever.\n"
+	    "                         Neither applies to a VM's virtio port\n"
 	    "  -v, --verbose          more logging (repeat for debug)\n"
 	    "  -h, --help             this text\n"
 	    "      --version          this project's version, the vAccel API "
@@ -1552,6 +1593,8 @@ static int parse_opts(int argc, char **argv)
 	    {"max-total-memory", required_argument, NULL, 6},
 	    {"exec-allow", required_argument, NULL, 7},
 	    {"exec-allow-uploads", no_argument, NULL, 8},
+	    {"handshake-timeout", required_argument, NULL, 9},
+	    {"frame-timeout", required_argument, NULL, 10},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -1562,6 +1605,8 @@ static int parse_opts(int argc, char **argv)
 	bool exec_uploads = false;
 	wire_limits_default(&opt.lim);
 	opt.socket_mode = 0600;
+	opt.handshake_ms = 10000;
+	opt.frame_ms = 30000;
 	/* Half the machine's memory by default: enough for a 4 GiB in+out
 	 * buffer on this kind of host, not enough for one client to starve
 	 * the others. */
@@ -1655,6 +1700,26 @@ static int parse_opts(int argc, char **argv)
 		case 8:
 			exec_uploads = true;
 			break;
+		case 9:
+		case 10: {
+			char *end;
+			errno = 0;
+			unsigned long ms = strtoul(optarg, &end, 10);
+			if (errno || *end || optarg[0] == '-' || ms == 0 ||
+			    ms > 3600000) {
+				fprintf(stderr,
+					"vaccel-agent: --%s takes "
+					"milliseconds, 1 to 3600000\n",
+					c == 9 ? "handshake-timeout"
+					       : "frame-timeout");
+				return -1;
+			}
+			if (c == 9)
+				opt.handshake_ms = (int)ms;
+			else
+				opt.frame_ms = (int)ms;
+			break;
+		}
 		case 'v':
 			verbose++;
 			break;

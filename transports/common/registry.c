@@ -82,6 +82,13 @@ static int tconn_open(struct tconn *c, const struct transport *t, int fd,
 	return r;
 }
 
+void tconn_set_recv_ms(struct tconn *c, int recv_ms)
+{
+	c->recv_ms = recv_ms;
+	if (c->fd >= 0)
+		sock_set_timeouts(c->fd, recv_ms, c->send_ms);
+}
+
 int tconn_connect(struct tconn *c, const struct url *u, int connect_ms,
 		  int recv_ms, int send_ms)
 {

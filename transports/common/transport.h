@@ -183,6 +183,9 @@ static inline int tconn_sendv(struct tconn *c, struct iovec *iov, int n,
 	}
 	return c->t->sendv(c, iov, n, sent, pass_fd);
 }
+/* How long one read may wait from now on (0: for ever); the stream
+ * transports apply it to their socket, shm to its ring waits. */
+void tconn_set_recv_ms(struct tconn *c, int recv_ms);
 static inline int tconn_recv(struct tconn *c, void *dst, uint64_t n)
 {
 	return c->t->recv(c, dst, n);
