@@ -70,7 +70,7 @@ def fill(buf, nbytes, seed):
 def main(argv):
     codegen, specdir = argv[1], argv[2]
     sys.path.insert(0, codegen)
-    import interposer
+    import family_blas
     import vaccel_codegen
     specs = [os.path.join(specdir, s) for s in (
         "blas.spec", "blas-level1.spec", "blas-level2.spec",
@@ -80,7 +80,7 @@ def main(argv):
     lib = ctypes.CDLL("libblas.so.3")
     page = mmap.PAGESIZE
     calls = 0
-    for f in interposer.api_funcs(apis[0]):
+    for f in family_blas.api_funcs(apis[0]):
         if f.spelling != "fortran" or f.level not in (1, 2) \
                 or "op" in f.r.keys:
             continue
@@ -88,7 +88,7 @@ def main(argv):
         vecs = [a for a in arrays if vec_of(a.size)]
         if len(vecs) < 2:
             continue
-        base = interposer.vector(f, consts, interposer.op_id(f))
+        base = family_blas.vector(f, consts, family_blas.op_id(f))
         if base is None:
             print("%s: no valid call" % f.symbol)
             continue
@@ -99,13 +99,13 @@ def main(argv):
                 env[inc] = len(vecs) if layout == "interleaved" else 2
             sizes = {}
             try:
-                if any(interposer._evaluate(interposer.lower(
+                if any(family_blas._evaluate(family_blas.lower(
                         f, t, w, False), env) for _, t, w in f.r.checks):
                     print("%s %s: checks refuse the layout" % (
                         f.symbol, layout))
                     continue
                 for a in arrays:
-                    sizes[a.name] = interposer._evaluate(interposer.lower(
+                    sizes[a.name] = family_blas._evaluate(family_blas.lower(
                         f, a.size, a.where, False), env)
             except (ArithmeticError, TypeError, ValueError) as e:
                 print("%s %s: %s" % (f.symbol, layout, e))
@@ -138,7 +138,7 @@ def main(argv):
                     args.append(ctypes.c_void_p(ptrs[a.name]))
                     continue
                 t = f.wtype(a.type)
-                if a.type in interposer.LETTER_TYPES:
+                if a.type in family_blas.LETTER_TYPES:
                     v = ctypes.c_char(bytes([env[a.name]]))
                     lens.append(ctypes.c_size_t(1))
                 elif t in CPLX:
@@ -150,7 +150,7 @@ def main(argv):
                 hold.append(v)
                 args.append(ctypes.byref(v))
             fn = getattr(lib, f.symbol)
-            rt = interposer.ret_type(f)
+            rt = family_blas.ret_type(f)
             fn.restype = CPLX.get(rt) or CTYPE.get(rt) if rt else None
             r = fn(*(args + lens))
             if rt in CPLX:

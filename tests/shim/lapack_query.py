@@ -52,11 +52,12 @@ def scalar(routine, name, t):
 
 def main(argv):
     sys.path.insert(0, argv[1])
+    import family_blas
     import interposer
     api = interposer.parse_api([os.path.join(argv[2], "lapack.spec")])
     lib = ctypes.CDLL("liblapack.so.3")
     calls = 0
-    for f in interposer.api_funcs(api):
+    for f in family_blas.api_funcs(api):
         r = f.r
         if f.spelling != "fortran" or not r.query:
             continue
@@ -70,7 +71,7 @@ def main(argv):
                 args.append(ctypes.c_void_p(ptrs[a.name][0]))
                 continue
             v = scalar(r.name, a.name, t)
-            if a.type in interposer.LETTER_TYPES:
+            if a.type in family_blas.LETTER_TYPES:
                 cv = ctypes.c_char(v)
                 lens.append(ctypes.c_size_t(1))
             elif t == "i32":
