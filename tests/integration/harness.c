@@ -618,6 +618,20 @@ int raw_frame(struct raw *r, uint16_t kind, uint64_t req,
 	return raw_frame_flags(r, kind, req, 0, meta, raw, raw_len);
 }
 
+void raw_partial_call(struct raw *r, uint64_t req, uint32_t meta_len,
+		      const void *meta, size_t n)
+{
+	uint8_t hdr[WIRE_HDR_SIZE];
+	struct wire_hdr h = {.magic = WIRE_MAGIC,
+			     .version = WIRE_VERSION,
+			     .kind = WIRE_CALL,
+			     .req_id = req,
+			     .meta_len = meta_len};
+	wire_hdr_encode(&h, hdr);
+	cr_assert_eq(raw_write(r, hdr, sizeof(hdr)), 0);
+	cr_assert_eq(raw_write(r, meta, n), 0);
+}
+
 void raw_expect_end(struct raw *r, const char *what)
 {
 	struct reply rep;

@@ -149,6 +149,11 @@ int raw_write(struct raw *r, const void *p, size_t n);
 /* Send one frame with WIRE_MAGIC and WIRE_VERSION; 0 or -errno. */
 int raw_frame(struct raw *r, uint16_t kind, uint64_t req,
 	      const struct wbuf *meta, const void *raw, uint64_t raw_len);
+/* The start of a CALL frame (request `req`) whose header announces
+ * meta_len bytes of meta, then only the n bytes at meta: a peer that
+ * stops mid-frame. Asserts that both writes went out. */
+void raw_partial_call(struct raw *r, uint64_t req, uint32_t meta_len,
+		      const void *meta, size_t n);
 /* Read one frame from the agent: 0, -ECONNRESET when the agent closed,
  * -ETIMEDOUT. Asserts that what arrives is a well-formed reply. */
 int raw_reply(struct raw *r, struct reply *rep);

@@ -1059,15 +1059,7 @@ Test(conformance, virtio_conversations_restart_on_one_stream)
 	/* A program dies mid-frame: a header promising more than comes,
 	 * its meta cut short; then a program dies after a raw chunk header
 	 * promising a whole chunk. The next conversation starts anyway. */
-	uint8_t hdr[WIRE_HDR_SIZE];
-	struct wire_hdr h = {.magic = WIRE_MAGIC,
-			     .version = WIRE_VERSION,
-			     .kind = WIRE_CALL,
-			     .req_id = 77,
-			     .meta_len = 100000};
-	wire_hdr_encode(&h, hdr);
-	cr_assert_eq(raw_write(&r, hdr, sizeof(hdr)), 0);
-	cr_assert_eq(raw_write(&r, "partial meta", 12), 0);
+	raw_partial_call(&r, 77, 100000, "partial meta", 12);
 	assert_ok(r.tc.t->restart(&r.tc));
 	assert_ok((int)raw_hello(&r, NULL, NULL));
 	s = raw_sess_new(&r);

@@ -948,15 +948,7 @@ Test(e2e, silent_and_stalled_peers_are_cut)
 	assert_ok((int)raw_hello(&r, NULL, NULL));
 	int64_t sid = raw_sess_new(&r);
 	assert_ok((int)raw_noop(&r, sid));
-	uint8_t hdr[WIRE_HDR_SIZE];
-	struct wire_hdr h = {.magic = WIRE_MAGIC,
-			     .version = WIRE_VERSION,
-			     .kind = WIRE_CALL,
-			     .req_id = 99,
-			     .meta_len = 1000};
-	wire_hdr_encode(&h, hdr);
-	cr_assert_eq(raw_write(&r, hdr, sizeof(hdr)), 0);
-	cr_assert_eq(raw_write(&r, "ten bytes!", 10), 0);
+	raw_partial_call(&r, 99, 1000, "ten bytes!", 10);
 	dt = ms_to_close(&r);
 	raw_close(&r);
 	cr_assert_lt(dt, 5000, "a stalled frame held its connection %.0f ms",
