@@ -236,8 +236,52 @@ int op_fill_lengths(const struct vaccel_op_desc *op, struct vaccel_oparg *args)
 	return VACCEL_OK;
 }
 
+bool vaccel_tensor_strided(const struct vaccel_tensor *t)
+{
+	if (t->offset)
+		return true;
+	for (uint32_t d = 0; d < t->ndim && d < VACCEL_TENSOR_MAX_DIMS; d++)
+		if (t->strides[d])
+			return true;
+	return false;
+}
+
+int vaccel_tensor_span(const struct vaccel_tensor *t, size_t elem_size,
+		       uint64_t *bytes)
+{
+	if (t->ndim > VACCEL_TENSOR_MAX_DIMS)
+		return VACCEL_EINVAL;
+	bool strided = vaccel_tensor_strided(t);
+	uint64_t elems = 1, last = 0;
+	for (uint32_t d = 0; d < t->ndim; d++) {
+		if (t->dims[d] < 0 || t->strides[d] < 0 ||
+		    __builtin_mul_overflow(elems, (uint64_t)t->dims[d],
+					   &elems))
+			return VACCEL_EINVAL;
+		uint64_t reach;
+		if (strided && t->dims[d] &&
+		    (__builtin_mul_overflow((uint64_t)t->dims[d] - 1,
+					    (uint64_t)t->strides[d], &reach) ||
+		     __builtin_add_overflow(last, reach, &last)))
+			return VACCEL_EINVAL;
+	}
+	if (!strided)
+		return __builtin_mul_overflow(elems, elem_size, bytes)
+			   ? VACCEL_EINVAL
+			   : VACCEL_OK;
+	if (!elems) {
+		*bytes = 0;
+		return VACCEL_OK;
+	}
+	return __builtin_add_overflow(t->offset, last, &last) ||
+			       __builtin_add_overflow(last, elem_size, bytes)
+		   ? VACCEL_EINVAL
+		   : VACCEL_OK;
+}
+
 /* raw: a framework's tensor (dtype passed through, size not tied to the
- * shape); its outputs come in empty, for the op to allocate. */
+ * shape); its outputs come in empty, for the op to allocate. Only inputs
+ * may be strided; a strided one's data may hold more than its view. */
 static bool tensor_ok(const struct vaccel_tensor *t, bool input, bool raw)
 {
 	if ((!raw && t->dtype >= VACCEL_DTYPE_MAX) ||
@@ -245,19 +289,18 @@ static bool tensor_ok(const struct vaccel_tensor *t, bool input, bool raw)
 		return false;
 	if (t->size && !t->data)
 		return false;
-	if (raw && !input)
-		return !t->data && !t->size;
-	for (uint32_t d = 0; raw && d < t->ndim; d++)
-		if (t->dims[d] < 0)
-			return false;
-	if (!input || raw)
-		return true;
-	int64_t n = (int64_t)vaccel_dtype_size(t->dtype);
-	for (uint32_t d = 0; d < t->ndim; d++) {
-		if (t->dims[d] < 0 || __builtin_mul_overflow(n, t->dims[d], &n))
-			return false;
-	}
-	return (uint64_t)n == t->size;
+	bool strided = vaccel_tensor_strided(t);
+	if (!input)
+		return !strided && (!raw || (!t->data && !t->size));
+	/* a framework's element size is its own: a raw view is checked
+	 * as bytes */
+	uint64_t span;
+	if (vaccel_tensor_span(t, raw ? 1 : vaccel_dtype_size(t->dtype),
+			       &span))
+		return false;
+	if (strided)
+		return span <= t->size;
+	return raw || span == t->size;
 }
 
 int vaccel_op_validate(const struct vaccel_op_desc *op,

@@ -870,6 +870,82 @@ Test(conformance, overwritten_inout_travels_back_only)
 	}
 }
 
+/* A strided view (a sub-region of an image) travels with its strides and
+ * offset, its data spanning the view; one whose span exceeds its data, or
+ * with strides that are not all given, is refused. */
+Test(conformance, strided_tensor_views_cross_the_wire)
+{
+	const struct vaccel_op_desc *run =
+	    vaccel_op_desc_by_id(VACCEL_OPID_MODEL_RUN);
+	/* a 2 x 3 view at row 1, column 1 of a 4 x 5 u8 image */
+	uint8_t img[20];
+	for (int i = 0; i < 20; i++)
+		img[i] = (uint8_t)i;
+	struct vaccel_tensor in = {
+	    .dtype = VACCEL_DTYPE_U8,
+	    .ndim = 2,
+	    .dims = {2, 3},
+	    .data = img,
+	    .size = sizeof(img),
+	    .strides = {5, 1},
+	    .offset = 6,
+	};
+	uint8_t o[4];
+	struct vaccel_tensor out = {.data = o, .size = sizeof(o)};
+	struct vaccel_oparg args[VACCEL_MODEL_RUN_NR_ARGS] = {0};
+	args[VACCEL_MODEL_RUN_INPUTS] =
+	    (struct vaccel_oparg){.buf = &in, .len = 1};
+	args[VACCEL_MODEL_RUN_OUTPUTS] =
+	    (struct vaccel_oparg){.buf = &out, .len = 1};
+	assert_ok(vaccel_op_validate(run, args, NULL));
+	struct wbuf meta = {0};
+	struct segs segs = {0};
+	assert_ok(wire_encode_call(&meta, &segs, run, args, 1, run->sig_hash));
+	struct wire_limits lim;
+	wire_limits_default(&lim);
+	struct wire_call call;
+	char err[256];
+	cr_assert_eq(wire_decode_call(meta.data, meta.len, sizeof(img), &lim,
+				      &call, err, sizeof(err)),
+		     VACCEL_OK, "%s", err);
+	const struct vaccel_tensor *t = call.args[VACCEL_MODEL_RUN_INPUTS].buf;
+	cr_expect_eq(t->ndim, 2);
+	cr_expect_eq(t->dims[0], 2);
+	cr_expect_eq(t->dims[1], 3);
+	cr_expect_eq(t->strides[0], 5);
+	cr_expect_eq(t->strides[1], 1);
+	cr_expect_eq(t->offset, 6);
+	cr_expect_eq(t->size, sizeof(img));
+	wire_call_free(&call);
+	wbuf_free(&meta);
+	segs_free(&segs);
+
+	/* the view's last element is byte 6 + 5 + 2 = 13: 14 bytes hold it,
+	 * 13 do not */
+	in.size = 14;
+	assert_ok(vaccel_op_validate(run, args, NULL));
+	in.size = 13;
+	cr_expect_eq(vaccel_op_validate(run, args, NULL), VACCEL_EINVAL);
+	/* the agent checks what a guest sends, not what it validated */
+	meta = (struct wbuf){0};
+	segs = (struct segs){0};
+	assert_ok(wire_encode_call(&meta, &segs, run, args, 1, run->sig_hash));
+	cr_expect_neq(wire_decode_call(meta.data, meta.len, 13, &lim, &call,
+				       err, sizeof(err)),
+		      VACCEL_OK);
+	cr_expect(strstr(err, "does not match its shape"), "%s", err);
+	wbuf_free(&meta);
+	segs_free(&segs);
+	/* a negative stride is refused before anything is sent */
+	in.size = sizeof(img);
+	in.strides[1] = -1;
+	cr_expect_eq(vaccel_op_validate(run, args, NULL), VACCEL_EINVAL);
+	/* outputs are dense: a strided one is refused */
+	in.strides[1] = 1;
+	out.offset = 1;
+	cr_expect_eq(vaccel_op_validate(run, args, NULL), VACCEL_EINVAL);
+}
+
 /* ---- shm: the region a guest hands over ---------------------------------- */
 
 /* A region of `ring`-byte rings (memfd, sealed or not) and its four

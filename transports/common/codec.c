@@ -496,12 +496,21 @@ static void put_tensors(struct wbuf *meta, struct segs *out,
 {
 	mp_put_array(meta, (uint32_t)n);
 	for (uint64_t j = 0; j < n; j++) {
-		mp_put_array(meta, 3);
+		/* [dtype, dims, size] or, for a strided view, [dtype, dims,
+		 * size, strides, offset] */
+		bool strided = vaccel_tensor_strided(&t[j]);
+		mp_put_array(meta, strided ? 5 : 3);
 		mp_put_uint(meta, t[j].dtype);
 		mp_put_array(meta, t[j].ndim);
 		for (uint32_t k = 0; k < t[j].ndim; k++)
 			mp_put_int(meta, t[j].dims[k]);
 		mp_put_uint(meta, t[j].size);
+		if (strided) {
+			mp_put_array(meta, t[j].ndim);
+			for (uint32_t k = 0; k < t[j].ndim; k++)
+				mp_put_int(meta, t[j].strides[k]);
+			mp_put_uint(meta, t[j].offset);
+		}
 		segs_add(out, t[j].data, t[j].size);
 	}
 }
@@ -1038,10 +1047,11 @@ int wire_decode_call(const uint8_t *meta, size_t len, uint64_t raw_len,
 			bool raw = d->type == VACCEL_ARGT_RAW;
 			for (uint32_t j = 0; j < n; j++) {
 				uint64_t dtype = 0, size;
-				uint32_t three, nd = 0;
+				uint32_t parts, nd = 0;
 				if (in) {
-					if (mp_get_array(&r, &three) ||
-					    three != 3 ||
+					/* 3 parts, or 5 for a strided view */
+					if (mp_get_array(&r, &parts) ||
+					    (parts != 3 && parts != 5) ||
 					    mp_get_uint(&r, &dtype) ||
 					    (!raw &&
 					     dtype >= VACCEL_DTYPE_MAX) ||
@@ -1052,27 +1062,53 @@ int wire_decode_call(const uint8_t *meta, size_t len, uint64_t raw_len,
 						    "bad "
 						    "tensor %u",
 						    op->name, d->name, j);
-					int64_t elems = 1;
-					for (uint32_t k = 0; k < nd; k++) {
+					for (uint32_t k = 0; k < nd; k++)
 						if (mp_get_int(&r,
-							       &t[j].dims[k]) ||
-						    t[j].dims[k] < 0 ||
-						    __builtin_mul_overflow(
-							elems, t[j].dims[k],
-							&elems))
+							       &t[j].dims[k]))
 							BAD("op '%s' argument "
 							    "'%s': bad tensor "
 							    "%u shape",
 							    op->name, d->name,
 							    j);
-					}
+					uint32_t snd = nd;
 					if (mp_get_uint(&r, &size) ||
-					    (!raw &&
-					     (size / vaccel_dtype_size(
-							 (uint32_t)dtype) !=
-						  (uint64_t)elems ||
-					      size % vaccel_dtype_size(
-							 (uint32_t)dtype))))
+					    (parts == 5 &&
+					     (mp_get_array(&r, &snd) ||
+					      snd != nd)))
+						BAD("op '%s' argument '%s': "
+						    "bad tensor %u",
+						    op->name, d->name, j);
+					for (uint32_t k = 0; parts == 5 && k < nd;
+					     k++)
+						if (mp_get_int(&r,
+							       &t[j].strides[k]))
+							BAD("op '%s' argument "
+							    "'%s': bad tensor "
+							    "%u strides",
+							    op->name, d->name,
+							    j);
+					if (parts == 5 &&
+					    mp_get_uint(&r, &t[j].offset))
+						BAD("op '%s' argument '%s': "
+						    "bad tensor %u",
+						    op->name, d->name, j);
+					t[j].dtype = (uint32_t)dtype;
+					t[j].ndim = nd;
+					/* a framework's element size is its
+					 * own: its views are checked as
+					 * bytes */
+					uint64_t span;
+					bool strided =
+					    vaccel_tensor_strided(&t[j]);
+					if (vaccel_tensor_span(
+						&t[j],
+						raw ? 1
+						    : vaccel_dtype_size(
+							  (uint32_t)dtype),
+						&span) ||
+					    (parts == 5 && !strided) ||
+					    (strided ? span > size
+						     : !raw && span != size))
 						BAD("op '%s' argument '%s': "
 						    "tensor %u size does not "
 						    "match its shape",

@@ -12,6 +12,7 @@
 #include "../op.h"
 #include "../session.h"
 #include "ops_gen.h"
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -70,7 +71,23 @@ struct vaccel_tensor {
 	int64_t dims[VACCEL_TENSOR_MAX_DIMS];
 	void *data;
 	uint64_t size;
+	/* Inputs only: a strided view (a sub-region of an image). strides
+	 * are the bytes between neighbours along each dim and offset the
+	 * byte where element 0 lies in data; all zero means dense and
+	 * row-major from data. data + size then spans at least the view
+	 * (vaccel_tensor_span), and may hold more around it (the rest of
+	 * the image the view was cut from, which an op may read). */
+	int64_t strides[VACCEL_TENSOR_MAX_DIMS];
+	uint64_t offset;
 };
+
+/* Whether t is a strided view (strides or offset set). */
+bool vaccel_tensor_strided(const struct vaccel_tensor *t);
+/* The bytes from t->data that hold t's elements of elem_size bytes:
+ * dense, their product; strided, up to the end of the last element. 0
+ * and *bytes set, or VACCEL_EINVAL (a negative dim or stride, overflow). */
+int vaccel_tensor_span(const struct vaccel_tensor *t, size_t elem_size,
+		       uint64_t *bytes);
 
 /*
  * One argument of an op call. Which members are meaningful depends on the

@@ -20,8 +20,8 @@
 extern "C" {
 #endif
 
-#define VACCEL_PLUGIN_ABI_MAJOR 1
-#define VACCEL_PLUGIN_ABI_MINOR 1
+#define VACCEL_PLUGIN_ABI_MAJOR 2
+#define VACCEL_PLUGIN_ABI_MINOR 0
 #define VACCEL_PLUGIN_ABI_STR_(major, minor) #major "." #minor
 #define VACCEL_PLUGIN_ABI_STR_X(major, minor)                                  \
 	VACCEL_PLUGIN_ABI_STR_(major, minor)
