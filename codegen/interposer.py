@@ -30,6 +30,12 @@ A family module provides:
                                  (ret ctype, ret arg), works, check fn))
                                  or None for a function with no host call
   ffi_vectors(apis, consts)      C of the test vectors of its apis' calls
+
+A family whose wrappers are not C provides gen_shim(api, ops, banner,
+tables) instead of shim_prelude and shim_wrapper (the C part of the
+shim, with shim_tables for the common runtime's tables), and OUTPUTS:
+name -> gen(api, ops, banner), the other sources it generates
+(`vaccel_codegen.py gen NAME`).
 """
 
 import importlib
@@ -43,6 +49,7 @@ class SpecError(Exception):
 # line here (and its runtime piece, shim/<family>/<family>.c).
 FAMILIES = {
     "blas": "family_blas",
+    "opencv": "family_opencv",
 }
 
 
@@ -156,6 +163,10 @@ class CExpr:
 
 def gen_shim(api, ops, cx, banner):
     fam = api.fam
+    if hasattr(fam, "gen_shim"):
+        # a family whose wrappers are not C (OpenCV's are C++) gives the
+        # C part itself, with the tables below
+        return fam.gen_shim(api, ops, banner, shim_tables)
     funcs = fam.funcs(api)
     opmap = {o.name: o for o in ops}
     out = [banner, "/* SPDX-License-Identifier: Apache-2.0 */\n",
@@ -222,6 +233,16 @@ def gen_shim(api, ops, cx, banner):
             out.append("\treal(%s);\n" % ", ".join(names))
         out.append("\tshim_depth--;\n")
         out.append("\treturn%s;\n}\n\n" % ret)
+    out.append(shim_tables(api, funcs, table))
+    return "".join(out)
+
+
+def shim_tables(api, funcs, table):
+    """The common runtime's tables (shim.h): shim_fns, shim_api and what
+    they point at. table: (symbol, class, info initializer) per function,
+    in the order of funcs."""
+    fam = api.fam
+    out = []
     order = sorted(range(len(funcs)), key=lambda i: funcs[i].symbol)
     out.append("static const uint16_t shim_sorted[] = {\n")
     out += ["\t%d, /* %s */\n" % (i, funcs[i].symbol) for i in order]

@@ -569,6 +569,16 @@ def main(argv):
         o.add_argument("--ops", required=True)
         o.add_argument("apis", nargs="+")
         o.add_argument("--source", required=True)
+    o = sub.add_parser("gen", help="another source a family generates "
+                       "(opencv: shim-cxx, host, symcheck)")
+    o.add_argument("what")
+    o.add_argument("--ops", required=True)
+    o.add_argument("apis", nargs="+")
+    o.add_argument("--source", required=True)
+    o = sub.add_parser("symbols", help="print the symbols of one api's "
+                       "functions, one per line")
+    o.add_argument("--ops", required=True)
+    o.add_argument("apis", nargs="+")
     o = sub.add_parser("family", help="print the family of one api's "
                        "spec files (its runtime piece is shim/FAMILY/)")
     o.add_argument("apis", nargs="+")
@@ -596,15 +606,32 @@ def main(argv):
             else:
                 for api in apis:
                     interposer.gen_shim(api, ops, cx, "")
-                interposer.gen_ffi(apis, cx, SizeCompiler, consts, Op, Arg,
-                                   "")
+                    for gen in getattr(api.fam, "OUTPUTS", {}).values():
+                        gen(api, ops, "")
+                interposer.gen_ffi([a for a in apis
+                                    if hasattr(a.fam, "ffi_entry")], cx,
+                                   SizeCompiler, consts, Op, Arg, "")
                 nf = sum(len(interposer.api_funcs(a)) for a in apis)
                 print("vaccel-codegen: %d ops, %d apis, %d functions: ok"
                       % (len(ops), len(apis), nf))
         else:
             consts, ops, apis, cx = load(args.ops, args.apis)
             b = banner(args.apis)
-            if args.cmd == "shim":
+            if args.cmd in ("gen", "symbols") and len(apis) != 1:
+                raise SpecError("%s takes the spec files of one api"
+                                % args.cmd)
+            if args.cmd == "symbols":
+                for f in interposer.api_funcs(apis[0]):
+                    print(f.symbol)
+                return 0
+            if args.cmd == "gen":
+                gens = getattr(apis[0].fam, "OUTPUTS", {})
+                if args.what not in gens:
+                    raise SpecError("family '%s' generates no '%s' (has %s)"
+                                    % (apis[0].family, args.what,
+                                       ", ".join(sorted(gens)) or "none"))
+                text = gens[args.what](apis[0], ops, b)
+            elif args.cmd == "shim":
                 if len(apis) != 1:
                     raise SpecError("shim takes the spec files of one api")
                 text = interposer.gen_shim(apis[0], ops, cx, b)

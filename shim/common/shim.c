@@ -736,6 +736,21 @@ int shim_call(struct shim_fn *f, uint32_t op_id, struct vaccel_oparg *a,
 		free(keep);
 	}
 	if (ret == VACCEL_OK) {
+		/* tensors (images) too, in the report: they are not weighed
+		 * by min_intensity, whose calibration is the buffers' */
+		for (uint32_t i = 0; i < nr_args; i++) {
+			enum vaccel_arg_kind k = d->args[i].kind;
+			if (k != VACCEL_ARGK_TENSORS_IN &&
+			    k != VACCEL_ARGK_TENSORS_OUT)
+				continue;
+			const struct vaccel_tensor *t = a[i].buf;
+			for (uint64_t j = 0; j < a[i].len; j++) {
+				if (k == VACCEL_ARGK_TENSORS_IN)
+					out += t[j].size;
+				else
+					in += t[j].size;
+			}
+		}
 		c[SHIM_C_OFFLOADED]++;
 		c[SHIM_C_BYTES_OUT] += out;
 		c[SHIM_C_BYTES_IN] += in;

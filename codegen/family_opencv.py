@@ -1,0 +1,371 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The OpenCV family of interposer specs (codegen/specs/opencv.spec): C++
+functions named by their mangled symbols, whose arguments are OpenCV's
+proxies (cv::_InputArray, cv::_OutputArray) and small value types.
+
+Each function travels as one op: an InputArray is a one-tensor list (a
+strided view with the image it was cut from), each value scalar one or
+more scalars, and every output comes back in one raw tensor list whose
+shapes the host chooses, followed by the function's return value (when
+it has one) and the exception it raised (empty when none). The guest
+creates each output through its own proxy's create().
+
+Generated from one spec: the op table entries (ffi_ops), the shim's C
+tables (gen_shim), its C++ wrappers (gen_cxx_shim), the host plugin's op
+functions (gen_host) and a translation unit that makes the compiler
+check every symbol against the declared parameters (gen_symcheck).
+Format: docs/codegen.md, "The OpenCV family".
+"""
+
+import re
+
+from interposer import SpecError
+
+SHIM = {"header": "opencv.h", "family": "shim_opencv_family",
+        "info": "struct shim_opencv_fn"}
+
+# type: (C++ parameter type, wire scalars: (suffix, wire type, C++ member
+# expression of the value, host constructor))
+VALUE_TYPES = {
+    "int": ("int", [("", "i32", "{n}", "(int)a[{i}].v.i")]),
+    "bool": ("bool", [("", "i32", "{n} ? 1 : 0", "a[{i}].v.i != 0")]),
+    "double": ("double", [("", "f64", "{n}", "a[{i}].v.f64")]),
+    "Size": ("cv::Size", [("_w", "i32", "{n}.width", None),
+                          ("_h", "i32", "{n}.height", None)]),
+    "Point": ("cv::Point", [("_x", "i32", "{n}.x", None),
+                            ("_y", "i32", "{n}.y", None)]),
+    "Scalar": ("const cv::Scalar &",
+               [("_%d" % k, "f64", "{n}.val[%d]" % k, None)
+                for k in range(4)]),
+}
+# how the host builds a composite value from its consecutive scalars
+COMPOSITE = {
+    "Size": "cv::Size((int)a[{i}].v.i, (int)a[{j}].v.i)",
+    "Point": "cv::Point((int)a[{i}].v.i, (int)a[{j}].v.i)",
+    "Scalar": "cv::Scalar(a[{i}].v.f64, a[{i1}].v.f64, a[{i2}].v.f64, "
+              "a[{i3}].v.f64)",
+}
+ARRAYS = {"InputArray": "const cv::_InputArray &",
+          "OutputArray": "const cv::_OutputArray &"}
+RETURNS = {"void": "void", "double": "double"}
+CLASSES = ["imgproc"]
+KEYS = ("cost", "class", "returns")
+
+
+class FArg:
+    def __init__(self, name, typ, where):
+        self.name, self.type, self.where = name, typ, where
+
+
+class Fn:
+    def __init__(self, name, opid, symbol, keys, where):
+        self.name, self.id, self.symbol, self.where = (name, opid, symbol,
+                                                       where)
+        self.keys = keys
+        self.args = []
+        self.cost = float(keys.get("cost", "1"))
+        self.cls = CLASSES.index(keys.get("class", "imgproc"))
+        self.returns = keys.get("returns", "void")
+
+    @property
+    def op_name(self):
+        return "cv_" + self.name
+
+    def inputs(self):
+        return [a for a in self.args if a.type == "InputArray"]
+
+    def outputs(self):
+        return [a for a in self.args if a.type == "OutputArray"]
+
+
+class Parser:
+    def __init__(self, api):
+        self.api = api
+        api.cv_version = None
+        self.fn = None
+
+    def boundary(self):
+        self.fn = None
+
+    def line(self, where, text, indented, words):
+        api = self.api
+        if not indented and words[0] == "version":
+            if len(words) != 2 or not re.fullmatch(r"\d+\.\d+", words[1]):
+                raise SpecError("%s: 'version MAJOR.MINOR'" % where)
+            api.cv_version = tuple(int(x) for x in words[1].split("."))
+            return
+        if not indented and words[0] == "fn":
+            if len(words) < 4:
+                raise SpecError("%s: 'fn NAME ID SYMBOL [key=value...]'"
+                                % where)
+            name, sid, sym = words[1:4]
+            if not re.fullmatch(r"[A-Za-z_]\w*", name):
+                raise SpecError("%s: bad function name '%s'" % (where, name))
+            if not sid.isdigit():
+                raise SpecError("%s: op id '%s' is not a number"
+                                % (where, sid))
+            if not re.fullmatch(r"_Z\w+", sym):
+                raise SpecError("%s: '%s' is not a mangled C++ symbol"
+                                % (where, sym))
+            keys = {}
+            for w in words[4:]:
+                k, eq, v = w.partition("=")
+                if not eq or k not in KEYS:
+                    raise SpecError("%s: unknown key '%s' (have %s)"
+                                    % (where, w, ", ".join(KEYS)))
+                keys[k] = v
+            if keys.get("class", "imgproc") not in CLASSES:
+                raise SpecError("%s: unknown class '%s' (have %s)"
+                                % (where, keys["class"],
+                                   ", ".join(CLASSES)))
+            if keys.get("returns", "void") not in RETURNS:
+                raise SpecError("%s: returns=%s (have %s)"
+                                % (where, keys["returns"],
+                                   ", ".join(RETURNS)))
+            try:
+                cost = float(keys.get("cost", "1"))
+            except ValueError:
+                cost = -1
+            if not cost > 0:
+                raise SpecError("%s: cost=%s is not a number > 0"
+                                % (where, keys.get("cost")))
+            for f in api.routines:
+                if f.name == name or f.symbol == sym:
+                    raise SpecError("%s: '%s' already declared at %s"
+                                    % (where, name, f.where))
+            self.fn = Fn(name, int(sid), sym, keys, where)
+            api.routines.append(self.fn)
+            return
+        if indented and self.fn is not None:
+            if len(words) != 2:
+                raise SpecError("%s: 'NAME TYPE'" % where)
+            name, typ = words
+            if typ not in ARRAYS and typ not in VALUE_TYPES:
+                raise SpecError("%s: unknown type '%s' (have %s)"
+                                % (where, typ, ", ".join(
+                                    list(ARRAYS) + list(VALUE_TYPES))))
+            if any(a.name == name for a in self.fn.args):
+                raise SpecError("%s: argument '%s' twice" % (where, name))
+            self.fn.args.append(FArg(name, typ, where))
+            return
+        raise SpecError("%s: expected 'version', 'fn' or an argument of a "
+                        "fn" % where)
+
+    def end(self):
+        if self.api.cv_version is None:
+            raise SpecError("%s: no 'version MAJOR.MINOR' line"
+                            % self.api.where)
+        for f in self.api.routines:
+            if not f.inputs():
+                raise SpecError("%s: %s has no InputArray" % (f.where,
+                                                              f.name))
+            if not f.outputs():
+                raise SpecError("%s: %s has no OutputArray" % (f.where,
+                                                               f.name))
+
+
+def funcs(api):
+    return api.routines
+
+
+def classes():
+    return CLASSES
+
+
+def wire_args(f):
+    """(name, kind, type) of the op's arguments, in order, and for each
+    spec argument the index of its first wire argument (outputs: their
+    place in the outputs list)."""
+    out, first = [], {}
+    nouts = 0
+    for a in f.args:
+        if a.type == "InputArray":
+            first[a.name] = len(out)
+            out.append((a.name, "tensors_in", "u8"))
+        elif a.type == "OutputArray":
+            first[a.name] = nouts
+            nouts += 1
+        else:
+            first[a.name] = len(out)
+            for suffix, wt, _, _ in VALUE_TYPES[a.type][1]:
+                out.append((a.name + suffix, "scalar", wt))
+    first["outputs"] = len(out)
+    out.append(("outputs", "tensors_out", "raw"))
+    return out, first
+
+
+def ffi_ops(api, op_cls, arg_cls):
+    ops = []
+    for f in api.routines:
+        op = op_cls(f.op_name, f.id, [], f.where)
+        for name, kind, typ in wire_args(f)[0]:
+            op.args.append(arg_cls(name, kind, typ, None, f.where))
+        ops.append(op)
+    return ops
+
+
+def nr_results(f):
+    """Entries of the outputs list: the images, the return value, the
+    exception."""
+    return len(f.outputs()) + (f.returns != "void") + 1
+
+
+def cxx_params(f):
+    return [(ARRAYS.get(a.type) or VALUE_TYPES[a.type][0], a.name)
+            for a in f.args]
+
+
+def cxx_sig(f):
+    return "%s (*)(%s)" % (RETURNS[f.returns],
+                           ", ".join(t for t, _ in cxx_params(f)))
+
+
+BANNER_INCLUDES = "#include <opencv2/core.hpp>\n#include <opencv2/imgproc.hpp>\n"
+
+
+# ---- the shim: C tables and C++ wrappers -----------------------------------
+
+def gen_shim(api, ops, banner, tables):
+    """The C part of the shim: the tables of the common runtime. The
+    wrappers are C++ (gen_cxx_shim); here their symbols are only taken
+    by address."""
+    fs = funcs(api)
+    out = [banner, "/* SPDX-License-Identifier: Apache-2.0 */\n",
+           '#include "%s"\n#include "shim.h"\n\n' % SHIM["header"]]
+    out.append("/* the C++ wrappers (shim_opencv_wrap.cc), by address */\n")
+    out += ["void %s(void);\n" % f.symbol for f in fs]
+    out.append("\n")
+    table = [(f.symbol, f.cls, "{ .op_id = %d, .cost = %r }"
+              % (f.id, f.cost)) for f in fs]
+    out.append(tables(api, fs, table))
+    return "".join(out)
+
+
+def gen_cxx_shim(api, ops, banner):
+    fs = funcs(api)
+    out = [banner, "// SPDX-License-Identifier: Apache-2.0\n",
+           BANNER_INCLUDES, '#include "cvshim.hpp"\n\n',
+           "#if CV_VERSION_MAJOR != %d || CV_VERSION_MINOR != %d\n"
+           '#error "the spec is for OpenCV %d.%d"\n#endif\n\n'
+           % (api.cv_version * 2)]
+    for k, f in enumerate(fs):
+        wires, first = wire_args(f)
+        params = cxx_params(f)
+        names = [n for _, n in params]
+        rt = RETURNS[f.returns]
+        out.append("// cv::%s\n" % f.name)
+        out.append('extern "C" SHIM_CV_EXPORT %s %s(%s)\n{\n'
+                   % (rt, f.symbol, ", ".join("%s%s%s" % (
+                       t, "" if t.endswith("&") else " ", n)
+                       for t, n in params)))
+        out.append("\ttypedef %s fn_t(%s);\n" % (
+            rt, ", ".join(t for t, _ in params)))
+        out.append("\tconst unsigned int k = %d;\n" % k)
+        out.append("\tif (shim_cv::wants(k, __builtin_return_address(0))) "
+                   "{\n")
+        out.append("\t\tshim_cv::Call c(k, %d, %d, %d, %s);\n"
+                   % (f.id, len(wires), nr_results(f),
+                      "true" if f.returns != "void" else "false"))
+        conds = []
+        for a in f.args:
+            i = first[a.name]
+            if a.type == "InputArray":
+                conds.append("c.in(%d, %s)" % (i, a.name))
+            elif a.type == "OutputArray":
+                conds.append("c.out(%d, %s)" % (i, a.name))
+        out.append("\t\tbool ok = %s;\n" % " &&\n\t\t\t  ".join(conds))
+        for a in f.args:
+            if a.type in ARRAYS:
+                continue
+            i = first[a.name]
+            for j, (_, wt, expr, _) in enumerate(VALUE_TYPES[a.type][1]):
+                member = "f64" if wt == "f64" else "i"
+                out.append("\t\tc.a[%d].v.%s = %s;\n"
+                           % (i + j, member, expr.format(n=a.name)))
+        out.append("\t\tif (ok && c.run(%r) == 0)\n" % f.cost)
+        out.append("\t\t\treturn%s;\n\t}\n" % (
+            " c.ret()" if f.returns != "void" else ""))
+        out.append("\tshim_cv::Local guard(k);\n")
+        out.append("\treturn ((fn_t *)shim_cv::real(k))(%s);\n}\n\n"
+                   % ", ".join(names))
+    return "".join(out)
+
+
+# ---- the host: the plugin's op functions -----------------------------------
+
+def host_value(a, i):
+    cons = VALUE_TYPES[a.type][1][0][3]
+    if cons is not None:
+        return cons.format(i=i)
+    return COMPOSITE[a.type].format(i=i, j=i + 1, i1=i + 1, i2=i + 2,
+                                    i3=i + 3)
+
+
+def gen_host(api, ops, banner):
+    fs = funcs(api)
+    out = [banner, "// SPDX-License-Identifier: Apache-2.0\n",
+           BANNER_INCLUDES, '#include "cvhost.hpp"\n\n']
+    entries = []
+    for f in fs:
+        wires, first = wire_args(f)
+        ins = f.inputs()
+        out.append("// cv::%s\n" % f.name)
+        out.append("static int op_%s(void *, struct vaccel_session *,\n"
+                   "\t\tconst struct vaccel_op_desc *, "
+                   "struct vaccel_oparg *a)\n{\n" % f.name)
+        out.append("\tcv_host::Call c(a, %d, %d, %s);\n"
+                   % (first["outputs"], len(f.outputs()),
+                      "true" if f.returns != "void" else "false"))
+        out.append("\tcv::Mat %s;\n" % ", ".join("in%d" % j
+                                               for j in range(len(ins))))
+        out.append("\tif (%s)\n\t\treturn VACCEL_EINVAL;\n"
+                   % " ||\n\t    ".join(
+                       ["!c.ok()"] + ["!c.in(%d, in%d)" % (first[a.name], j)
+                                      for j, a in enumerate(ins)]))
+        vals = []
+        for a in f.args:
+            i = first[a.name]
+            if a.type == "InputArray":
+                vals.append("in%d" % ins.index(a))
+            elif a.type == "OutputArray":
+                vals.append("c.o[%d]" % i)
+            else:
+                vals.append(host_value(a, i))
+        call = "static_cast<%s>(&cv::%s)(%s)" % (cxx_sig(f), f.name,
+                                                 ", ".join(vals))
+        out.append("\treturn c.run([&] { %s%s; });\n}\n\n"
+                   % ("c.r = " if f.returns != "void" else "", call))
+        entries.append((f.id, f.name))
+    out.append("static const struct vaccel_plugin_op cv_host_ops[] = {\n")
+    out += ["\t{%d, op_%s},\n" % e for e in entries]
+    out.append("};\n\nCV_HOST_PLUGIN(cv_host_ops);\n")
+    return "".join(out)
+
+
+# ---- the build-time symbol check -------------------------------------------
+
+def gen_symcheck(api, ops, banner):
+    """A translation unit that takes every function's address as the
+    spec declares it: it compiles only if the declared parameters name an
+    overload of the header, and its object's undefined symbols are the
+    compiler's manglings, which the build compares with the spec's
+    symbols and the library's (codegen/check_symbols.py)."""
+    out = [banner, "// SPDX-License-Identifier: Apache-2.0\n",
+           BANNER_INCLUDES, "\n",
+           "#if CV_VERSION_MAJOR != %d || CV_VERSION_MINOR != %d\n"
+           '#error "the spec is for OpenCV %d.%d"\n#endif\n\n'
+           % (api.cv_version * 2)]
+    out.append('extern "C" const void *const vaccel_cv_symcheck[] = {\n')
+    for f in funcs(api):
+        out.append("\t// %s\n\t(const void *)static_cast<%s>(&cv::%s),\n"
+                   % (f.symbol, cxx_sig(f), f.name))
+    out.append("};\n")
+    return "".join(out)
+
+
+def symbols(api):
+    return [f.symbol for f in funcs(api)]
+
+
+OUTPUTS = {"shim-cxx": gen_cxx_shim, "host": gen_host,
+           "symcheck": gen_symcheck}

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * plugins/opencv: OpenCV's image processing on the host, one op per
+ * function of codegen/specs/opencv.spec (the op functions are generated:
+ * opencv_ops_gen.cc). This file: images in, results and exceptions out.
+ */
+#include "cvhost.hpp"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace cv_host {
+
+bool mat_of(const struct vaccel_oparg *a, uint32_t arg, cv::Mat &m)
+{
+	if (a[arg].len != 1)
+		return false;
+	const struct vaccel_tensor *t =
+	    static_cast<const struct vaccel_tensor *>(a[arg].buf);
+	if (t->ndim == 0) {
+		m = cv::Mat(); /* an absent array */
+		return true;
+	}
+	int depth = cv_wire_depth(t->dtype);
+	if (t->ndim != 3 || depth < 0 || t->dims[2] < 1 ||
+	    t->dims[2] > CV_WIRE_MAX_CN || t->dims[0] > INT32_MAX ||
+	    t->dims[1] > INT32_MAX)
+		return false;
+	int rows = (int)t->dims[0], cols = (int)t->dims[1];
+	int type = CV_MAKETYPE(depth, (int)t->dims[2]);
+	if (!rows || !cols) {
+		m = cv::Mat(rows, cols, type);
+		return true;
+	}
+	size_t esz1 = vaccel_dtype_size(t->dtype);
+	size_t esz = esz1 * (size_t)t->dims[2];
+	uchar *base = static_cast<uchar *>(t->data);
+	if (!vaccel_tensor_strided(t)) {
+		m = cv::Mat(rows, cols, type, base);
+		return true;
+	}
+	/* a view: pixels a row apart, a pixel's channels together, as a Mat
+	 * is laid out; the codec has checked that its span is in data */
+	if (t->strides[1] != (int64_t)esz || t->strides[2] != (int64_t)esz1 ||
+	    t->strides[0] < (int64_t)((size_t)cols * esz) ||
+	    t->offset % esz1)
+		return false;
+	m = cv::Mat(rows, cols, type, base + t->offset, (size_t)t->strides[0]);
+	/* the image it was cut from, which locateROI() and the filters'
+	 * borders see, as the guest's Mat has it */
+	m.datastart = base;
+	m.dataend = base + t->size;
+	m.datalimit = m.dataend;
+	return true;
+}
+
+Call::Call(struct vaccel_oparg *a, uint32_t outputs, uint32_t nr_images,
+	   bool has_ret)
+    : a_(a), outputs_(outputs), nr_images_(nr_images), has_ret_(has_ret)
+{
+	ok_ = nr_images <= MAX_OUTPUTS &&
+	      a[outputs].len == nr_images + (has_ret ? 1 : 0) + 1;
+}
+
+static void *copy_of(const void *p, size_t n)
+{
+	void *q = malloc(n ? n : 1);
+	if (q)
+		memcpy(q, p, n);
+	return q;
+}
+
+int Call::raised(int code, const std::string &func, const std::string &file,
+		 const std::string &err, int line)
+{
+	struct vaccel_tensor *t =
+	    static_cast<struct vaccel_tensor *>(a_[outputs_].buf);
+	struct vaccel_tensor *exc = &t[a_[outputs_].len - 1];
+	std::string text = func;
+	text.push_back('\0');
+	text += file;
+	text.push_back('\0');
+	text += err;
+	text.push_back('\0');
+	exc->data = copy_of(text.data(), text.size());
+	if (!exc->data)
+		return VACCEL_ENOMEM;
+	exc->size = text.size();
+	exc->dtype = (uint32_t)code;
+	exc->ndim = 1;
+	exc->dims[0] = line;
+	return VACCEL_OK;
+}
+
+int Call::results()
+{
+	struct vaccel_tensor *t =
+	    static_cast<struct vaccel_tensor *>(a_[outputs_].buf);
+	int ret = VACCEL_OK;
+	for (uint32_t j = 0; j < nr_images_ && !ret; j++) {
+		const cv::Mat &m = o[j];
+		int dtype = cv_wire_dtype(m.depth());
+		if (m.dims > 2 || dtype < 0) {
+			ret = VACCEL_ENOTSUP;
+			break;
+		}
+		size_t row = (size_t)m.cols * m.elemSize();
+		size_t n = row * (size_t)m.rows;
+		uchar *p = static_cast<uchar *>(malloc(n ? n : 1));
+		if (!p) {
+			ret = VACCEL_ENOMEM;
+			break;
+		}
+		for (int y = 0; y < m.rows; y++)
+			memcpy(p + (size_t)y * row, m.ptr(y), row);
+		t[j].data = p;
+		t[j].size = n;
+		t[j].dtype = (uint32_t)dtype;
+		t[j].ndim = 3;
+		t[j].dims[0] = m.rows;
+		t[j].dims[1] = m.cols;
+		t[j].dims[2] = m.channels();
+	}
+	if (!ret && has_ret_) {
+		struct vaccel_tensor *rt = &t[nr_images_];
+		rt->data = copy_of(&r, sizeof(r));
+		if (!rt->data)
+			ret = VACCEL_ENOMEM;
+		rt->size = sizeof(r);
+		rt->dtype = VACCEL_DTYPE_F64;
+		rt->ndim = 1;
+		rt->dims[0] = 1;
+	}
+	if (ret) {
+		/* on an error nothing is left allocated */
+		for (uint64_t j = 0; j < a_[outputs_].len; j++) {
+			free(t[j].data);
+			t[j] = (struct vaccel_tensor){};
+		}
+	}
+	return ret;
+}
+
+} // namespace cv_host

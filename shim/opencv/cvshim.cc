@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The OpenCV family's runtime piece, C++ side (cvshim.hpp): images into
+ * tensors through their proxies, results back through the outputs' own
+ * create(), and the host's exceptions raised by the program's OpenCV.
+ */
+#include "cvshim.hpp"
+#include "cvwire.h"
+
+#include <dlfcn.h>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <string>
+
+namespace shim_cv {
+namespace {
+
+/* OpenCV's exported functions the shim calls, member functions as the
+ * Itanium C++ ABI passes them (this first; a class returned by value
+ * through a hidden pointer before it). */
+struct Rt {
+	int (*version_major)();
+	int (*version_minor)();
+	int (*kind)(const cv::_InputArray *self);
+	void (*get_mat)(cv::Mat *ret, const cv::_InputArray *self, int i);
+	void (*create)(const cv::_OutputArray *self, int rows, int cols,
+		       int type, int i, bool allow_transposed, int depth_mask);
+	void (*mat_free)(cv::Mat *self);
+	void (*error)(int code, const std::string &err, const char *func,
+		      const char *file, int line);
+};
+
+Rt rt;
+/* 0 not looked up yet, 1 ready, -1 off for the rest of the process */
+std::atomic<int> state{0};
+std::once_flag once;
+bool all_callers;
+
+template <class F> bool lookup(unsigned int k, F &slot, const char *name)
+{
+	slot = reinterpret_cast<F>(shim_cv_bridge_sym(k, name));
+	return slot != nullptr;
+}
+
+void set_up(unsigned int k)
+{
+	const char *v = getenv("VACCEL_SHIM_OPENCV_CALLERS");
+	all_callers = v && !strcmp(v, "all");
+	if (v && *v && !all_callers && strcmp(v, "outside"))
+		shim_cv_bridge_say("VACCEL_SHIM_OPENCV_CALLERS is not outside "
+				   "or all; using outside");
+	bool found =
+	    lookup(k, rt.version_major, "_ZN2cv15getVersionMajorEv") &&
+	    lookup(k, rt.version_minor, "_ZN2cv15getVersionMinorEv") &&
+	    lookup(k, rt.kind, "_ZNK2cv11_InputArray4kindEv") &&
+	    lookup(k, rt.get_mat, "_ZNK2cv11_InputArray7getMat_Ei") &&
+	    lookup(k, rt.create,
+		   "_ZNK2cv12_OutputArray6createEiiiibNS0_9DepthMaskE") &&
+	    lookup(k, rt.mat_free, "_ZN2cv3MatD1Ev") &&
+	    lookup(k, rt.error,
+		   "_ZN2cv5errorEiRKNSt7__cxx1112basic_stringIcSt11char_"
+		   "traitsIcESaIcEEEPKcS9_i");
+	if (!found) {
+		shim_cv_bridge_say("the program's OpenCV does not export what "
+				   "the shim needs; every call runs locally");
+		state = -1;
+		return;
+	}
+	int major = rt.version_major(), minor = rt.version_minor();
+	if (major != CV_VERSION_MAJOR || minor != CV_VERSION_MINOR) {
+		char msg[160];
+		snprintf(msg, sizeof(msg),
+			 "the program's OpenCV is %d.%d, the shim was built for "
+			 "%d.%d; every call runs locally",
+			 major, minor, CV_VERSION_MAJOR, CV_VERSION_MINOR);
+		shim_cv_bridge_say(msg);
+		state = -1;
+		return;
+	}
+	state = 1;
+}
+
+/* The caller is one of OpenCV's own libraries. */
+bool from_opencv(const void *caller)
+{
+	Dl_info info;
+	if (!dladdr(caller, &info) || !info.dli_fname)
+		return false;
+	const char *base = strrchr(info.dli_fname, '/');
+	base = base ? base + 1 : info.dli_fname;
+	return !strncmp(base, "libopencv_", 10);
+}
+
+/* A Mat header from a proxy, destroyed by OpenCV's own destructor. */
+class MatRef {
+public:
+	MatRef(const cv::_InputArray *x)
+	{
+		rt.get_mat(reinterpret_cast<cv::Mat *>(buf_), x, -1);
+	}
+	~MatRef() { rt.mat_free(reinterpret_cast<cv::Mat *>(buf_)); }
+	MatRef(const MatRef &) = delete;
+	MatRef &operator=(const MatRef &) = delete;
+	const cv::Mat *operator->() const
+	{
+		return reinterpret_cast<const cv::Mat *>(buf_);
+	}
+
+private:
+	alignas(cv::Mat) unsigned char buf_[sizeof(cv::Mat)];
+};
+
+} // namespace
+
+bool wants(unsigned int k, const void *caller)
+{
+	if (!shim_cv_bridge_wants(k))
+		return false;
+	if (state.load(std::memory_order_acquire) == 0)
+		std::call_once(once, set_up, k);
+	if (state.load(std::memory_order_acquire) != 1)
+		return false;
+	return all_callers || !from_opencv(caller);
+}
+
+void *real(unsigned int k)
+{
+	return shim_cv_bridge_real(k);
+}
+
+Call::Call(unsigned int k, uint32_t op_id, uint32_t nr_args,
+	   uint32_t nr_results, bool has_ret)
+    : k_(k), op_id_(op_id), nr_args_(nr_args), nr_results_(nr_results),
+      has_ret_(has_ret), bad_(nr_args > MAX_ARGS || nr_results > MAX_TENSORS),
+      nr_in_(0), elems_(-1), r_(0)
+{
+	memset(a, 0, sizeof(a));
+	memset(tin_, 0, sizeof(tin_));
+	memset(tout_, 0, sizeof(tout_));
+	memset(outs_, 0, sizeof(outs_));
+}
+
+Call::~Call()
+{
+	for (uint32_t j = 0; j < nr_results_ && j < MAX_TENSORS; j++)
+		free(tout_[j].data);
+}
+
+bool Call::in(uint32_t arg, const cv::_InputArray &x)
+{
+	if (bad_ || arg >= nr_args_ || nr_in_ == MAX_TENSORS)
+		return false;
+	struct vaccel_tensor *t = &tin_[nr_in_++];
+	a[arg].buf = t;
+	a[arg].len = 1;
+	int kind = rt.kind(&x) & cv::_InputArray::KIND_MASK;
+	if (kind == cv::_InputArray::NONE) {
+		/* an absent array (noArray()): an empty tensor */
+		t->dtype = VACCEL_DTYPE_U8;
+		return true;
+	}
+	if (kind != cv::_InputArray::MAT && kind != cv::_InputArray::MATX &&
+	    kind != cv::_InputArray::STD_VECTOR)
+		return false; /* UMat, GpuMat, lists of arrays: local */
+	MatRef m(&x);
+	int depth = CV_MAT_DEPTH(m->flags), cn = CV_MAT_CN(m->flags);
+	int dtype = cv_wire_dtype(depth);
+	if (m->dims > 2 || dtype < 0)
+		return false;
+	size_t esz1 = vaccel_dtype_size((uint32_t)dtype);
+	size_t esz = esz1 * (size_t)cn, step = m->step.p[0];
+	t->dtype = (uint32_t)dtype;
+	t->ndim = 3;
+	t->dims[0] = m->rows;
+	t->dims[1] = m->cols;
+	t->dims[2] = cn;
+	if (elems_ < 0)
+		elems_ = (double)m->rows * m->cols * cn;
+	if (!m->rows || !m->cols)
+		return true;
+	const uchar *start = m->datastart, *end = m->dataend;
+	size_t rows = (size_t)m->rows, cols = (size_t)m->cols;
+	if (m->data == start && step == cols * esz &&
+	    end == m->data + rows * step) {
+		t->data = const_cast<uchar *>(start);
+		t->size = rows * step;
+		return true;
+	}
+	/* a view: the whole image it was cut from travels, for the pixels
+	 * around it that OpenCV reads (locateROI) */
+	t->data = const_cast<uchar *>(start);
+	t->size = (uint64_t)(end - start);
+	t->offset = (uint64_t)(m->data - start);
+	t->strides[0] = (int64_t)step;
+	t->strides[1] = (int64_t)esz;
+	t->strides[2] = (int64_t)esz1;
+	return true;
+}
+
+bool Call::out(uint32_t j, const cv::_OutputArray &x)
+{
+	if (bad_ || j >= MAX_TENSORS)
+		return false;
+	/* a Mat, which the program's create() sizes and allocates */
+	if ((rt.kind(&x) & cv::_InputArray::KIND_MASK) != cv::_InputArray::MAT)
+		return false;
+	outs_[j] = &x;
+	return true;
+}
+
+int Call::run(double cost_per_elem)
+{
+	if (bad_ || !shim_cv_bridge_worth(cost_per_elem * elems_))
+		return -1;
+	uint32_t nr_images = nr_results_ - 1 - (has_ret_ ? 1 : 0);
+	a[nr_args_ - 1].buf = tout_;
+	a[nr_args_ - 1].len = nr_results_;
+	if (shim_cv_bridge_call(k_, op_id_, a, nr_args_,
+				cost_per_elem * elems_))
+		return -1;
+	const struct vaccel_tensor *exc = &tout_[nr_results_ - 1];
+	if (exc->size) {
+		/* "func\0file\0message\0", as the host caught it */
+		const char *p = static_cast<const char *>(exc->data);
+		const char *endp = p + exc->size;
+		const char *func = p, *file = nullptr, *msg = nullptr;
+		const char *z = static_cast<const char *>(
+		    memchr(p, 0, exc->size));
+		if (z && z + 1 < endp) {
+			file = z + 1;
+			z = static_cast<const char *>(
+			    memchr(file, 0, (size_t)(endp - file)));
+		}
+		if (z && file && z + 1 < endp) {
+			msg = z + 1;
+			z = static_cast<const char *>(
+			    memchr(msg, 0, (size_t)(endp - msg)));
+		}
+		if (!z || !msg || exc->ndim != 1) {
+			shim_cv_bridge_say("a malformed exception from the agent; "
+					   "running locally");
+			return -1;
+		}
+		std::string err(msg), f(func), fl(file);
+		int code = (int)exc->dtype;
+		int line = (int)exc->dims[0];
+		for (uint32_t j = 0; j < nr_results_; j++) {
+			free(tout_[j].data);
+			tout_[j].data = nullptr;
+		}
+		rt.error(code, err, f.c_str(), fl.c_str(), line);
+		abort(); /* cv::error does not return */
+	}
+	/* check every output before writing any: an in-place call's input
+	 * is its output, and a refused reply must leave it to run locally */
+	for (uint32_t j = 0; j < nr_images; j++) {
+		const struct vaccel_tensor *t = &tout_[j];
+		int depth = cv_wire_depth(t->dtype);
+		if (t->ndim != 3 || depth < 0 || t->dims[0] < 0 ||
+		    t->dims[1] < 0 || t->dims[2] < 1 ||
+		    t->dims[2] > CV_WIRE_MAX_CN || t->dims[0] > INT32_MAX ||
+		    t->dims[1] > INT32_MAX ||
+		    (double)t->size !=
+			(double)t->dims[0] * (double)t->dims[1] *
+			    (double)t->dims[2] *
+			    (double)vaccel_dtype_size(t->dtype) ||
+		    !outs_[j]) {
+			shim_cv_bridge_say("a malformed result from the agent; "
+					   "running locally");
+			return -1;
+		}
+	}
+	if (has_ret_) {
+		const struct vaccel_tensor *t = &tout_[nr_images];
+		if (t->size != sizeof(double) || t->dtype != VACCEL_DTYPE_F64)
+			return -1;
+		memcpy(&r_, t->data, sizeof(double));
+	}
+	for (uint32_t j = 0; j < nr_images; j++) {
+		const struct vaccel_tensor *t = &tout_[j];
+		int rows = (int)t->dims[0], cols = (int)t->dims[1];
+		int type = CV_MAKETYPE(cv_wire_depth(t->dtype), (int)t->dims[2]);
+		rt.create(outs_[j], rows, cols, type, -1, false, 0);
+		MatRef m(outs_[j]);
+		size_t row = t->size / (rows ? (size_t)rows : 1);
+		if (m->rows != rows || m->cols != cols ||
+		    CV_MAT_TYPE(m->flags) != type ||
+		    (rows && cols && m->step.p[0] < row)) {
+			shim_cv_bridge_say("an output could not take the agent's "
+					   "result");
+			abort();
+		}
+		const uchar *src = static_cast<const uchar *>(t->data);
+		for (int y = 0; y < rows && row; y++)
+			memcpy(m->data + (size_t)y * m->step.p[0],
+			       src + (size_t)y * row, row);
+	}
+	return 0;
+}
+
+} // namespace shim_cv

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/*
+ * The C++ side of the OpenCV family's runtime piece: what a generated
+ * wrapper (shim_opencv_wrap.cc) calls. OpenCV itself is reached only
+ * through functions it exports, looked up in the program's own library
+ * when first needed (the shim links no OpenCV): the proxies' kind(),
+ * getMat_() and create(), Mat's destructor, cv::error(). The headers give
+ * types and data layouts only.
+ */
+
+#include "opencv.h"
+#include <opencv2/core.hpp>
+
+#define SHIM_CV_EXPORT __attribute__((visibility("default")))
+
+namespace shim_cv {
+
+/* Offload this call of function k? Not from inside another intercepted
+ * call, not for a class that is off, not when the program's OpenCV is not
+ * the one the shim was built for, and (unless VACCEL_SHIM_OPENCV_CALLERS=all)
+ * not from OpenCV calling itself. */
+bool wants(unsigned int k, const void *caller);
+void *real(unsigned int k);
+
+/* The local call of function k, counted; the depth it holds is released
+ * however the call ends (an exception included). */
+struct Local {
+	explicit Local(unsigned int k) { shim_cv_bridge_local_enter(k); }
+	~Local() { shim_cv_bridge_local_leave(); }
+	Local(const Local &) = delete;
+	Local &operator=(const Local &) = delete;
+};
+
+enum { MAX_ARGS = 32, MAX_TENSORS = 8 };
+
+/* One remote call: the wrapper fills a[] with the call's scalars, in()
+ * and out() its images; run() sends it and, once it is done, writes the
+ * outputs through their proxies or raises the host's exception. */
+class Call {
+public:
+	struct vaccel_oparg a[MAX_ARGS];
+
+	Call(unsigned int k, uint32_t op_id, uint32_t nr_args,
+	     uint32_t nr_results, bool has_ret);
+	~Call();
+	Call(const Call &) = delete;
+	Call &operator=(const Call &) = delete;
+
+	/* false: this array cannot travel (the call runs locally) */
+	bool in(uint32_t arg, const cv::_InputArray &x);
+	bool out(uint32_t j, const cv::_OutputArray &x);
+	/* 0: done (outputs written); else run locally. Raises the host's
+	 * cv::Exception through the program's cv::error(). */
+	int run(double cost_per_elem);
+	double ret() const { return r_; }
+
+private:
+	unsigned int k_;
+	uint32_t op_id_, nr_args_, nr_results_;
+	bool has_ret_, bad_;
+	uint32_t nr_in_;
+	double elems_;
+	double r_;
+	struct vaccel_tensor tin_[MAX_TENSORS];
+	struct vaccel_tensor tout_[MAX_TENSORS];
+	const cv::_OutputArray *outs_[MAX_TENSORS];
+};
+
+} // namespace shim_cv

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * How OpenCV's images and exceptions travel, for both peers (the shim and
+ * plugins/opencv): an image is a tensor of dims {rows, cols, channels}
+ * whose dtype is the depth's (a sub-region a strided view into the image
+ * it was cut from); a function's results are one raw tensor list: its
+ * output images, then its return value (one F64) if it has one, then the
+ * exception it raised: empty when none, else dtype the error code (as
+ * uint32), dims {line} and the bytes "func\0file\0message\0".
+ */
+
+#include <stdint.h>
+#include <vaccel/remote/op.h>
+
+/* OpenCV's depths (CV_8U .. CV_16F, 0..7) by their VACCEL_DTYPE */
+#define CV_WIRE_DEPTHS(X)                                                      \
+	X(0, U8) X(1, I8) X(2, U16) X(3, I16) X(4, I32) X(5, F32) X(6, F64)    \
+	    X(7, F16)
+
+/* The dtype of an OpenCV depth; -1 for none. */
+static inline int cv_wire_dtype(int depth)
+{
+#define CV_WIRE_TO(d, t)                                                       \
+	if (depth == (d))                                                      \
+		return VACCEL_DTYPE_##t;
+	CV_WIRE_DEPTHS(CV_WIRE_TO)
+#undef CV_WIRE_TO
+	return -1;
+}
+
+/* The OpenCV depth of a dtype; -1 for none. */
+static inline int cv_wire_depth(uint32_t dtype)
+{
+#define CV_WIRE_FROM(d, t)                                                     \
+	if (dtype == VACCEL_DTYPE_##t)                                         \
+		return (d);
+	CV_WIRE_DEPTHS(CV_WIRE_FROM)
+#undef CV_WIRE_FROM
+	return -1;
+}
+
+/* The most channels an image may have (OpenCV's CV_CN_MAX). */
+#define CV_WIRE_MAX_CN 512
