@@ -11,6 +11,34 @@
 
 namespace cv_host {
 
+std::string raw_err(const cv::Exception &e)
+{
+	if (e.err.find('\n') == std::string::npos)
+		return e.err;
+	/* undo formatMessage(): "> " before every line, and a newline at
+	 * the end when the message had none */
+	std::string raw;
+	size_t pos = 0;
+	bool ok = true;
+	while (ok && pos < e.err.size()) {
+		size_t nl = e.err.find('\n', pos);
+		ok = !e.err.compare(pos, 2, "> ");
+		size_t end = nl == std::string::npos ? e.err.size() : nl;
+		raw.append(e.err, pos + 2, end - pos - 2);
+		if (nl == std::string::npos)
+			break;
+		raw.push_back('\n');
+		pos = nl + 1;
+	}
+	if (ok && !raw.empty() && raw.back() == '\n' &&
+	    e.err.back() == '\n')
+		raw.pop_back();
+	/* kept only if the guest's constructor makes the same message */
+	if (ok && cv::Exception(e.code, raw, e.func, e.file, e.line).msg == e.msg)
+		return raw;
+	return e.err;
+}
+
 bool mat_of(const struct vaccel_oparg *a, uint32_t arg, cv::Mat &m)
 {
 	if (a[arg].len != 1)
@@ -51,6 +79,12 @@ bool mat_of(const struct vaccel_oparg *a, uint32_t arg, cv::Mat &m)
 	m.datastart = base;
 	m.dataend = base + t->size;
 	m.datalimit = m.dataend;
+	/* and the flag that makes them look there, which a Mat cut with
+	 * Mat(Rect) has when it is smaller than its image */
+	size_t view = (size_t)(rows - 1) * (size_t)t->strides[0] +
+		      (size_t)cols * esz;
+	if (t->offset || t->size > view)
+		m.flags |= cv::Mat::SUBMATRIX_FLAG;
 	return true;
 }
 

@@ -26,6 +26,11 @@ namespace cv_host {
 
 enum { MAX_OUTPUTS = 8 };
 
+/* The message e was raised with: a multi-line one is kept prefixed
+ * ("> " per line), which cv::Exception's constructor would prefix again
+ * on the guest. */
+std::string raw_err(const cv::Exception &e);
+
 /* A Mat over input tensor list `arg` of a (one tensor); false when it is
  * not an image this side takes (the codec has checked its span). */
 bool mat_of(const struct vaccel_oparg *a, uint32_t arg, cv::Mat &m);
@@ -46,7 +51,8 @@ public:
 		try {
 			call();
 		} catch (const cv::Exception &e) {
-			return raised(e.code, e.func, e.file, e.err, e.line);
+			return raised(e.code, e.func, e.file, raw_err(e),
+				      e.line);
 		} catch (const std::exception &e) {
 			return raised(cv::Error::StsError, "", "", e.what(), 0);
 		}

@@ -84,6 +84,9 @@ class Config:
         self.alloc = os.environ.get("SHIM_ALLOC_LIB", "")
         self.alloc_prog = os.environ.get("SHIM_ALLOC_PROG", "")
         self.place = os.environ.get("SHIM_PLACE", "0") == "1"
+        self.shim_opencv = os.environ.get("SHIM_OPENCV_LIB", "")
+        self.opencv = os.environ.get("SHIM_OPENCV_PLUGIN", "")
+        self.cv_prog = os.environ.get("SHIM_CV_PROG", "")
 
     @staticmethod
     def need_file(path, what):
@@ -1420,6 +1423,173 @@ def test_pytest(tmp, arg):
                    "LAPACK shim offloaded no call of %s's suite" % set_name)
 
 
+# ---- OpenCV ----------------------------------------------------------------
+
+CV_DATA = "/usr/share/doc/opencv-doc/examples/data"
+# every function of codegen/specs/opencv.spec, by the prefix of its symbol
+CV_FUNCS = ["resize", "cvtColor", "GaussianBlur", "medianBlur", "blur",
+            "boxFilter", "bilateralFilter", "threshold", "adaptiveThreshold",
+            "Canny", "Sobel", "Scharr", "Laplacian", "filter2D", "erode",
+            "dilate", "morphologyEx", "warpAffine", "warpPerspective",
+            "remap", "equalizeHist", "matchTemplate"]
+
+
+def cv_symbols(report):
+    """{function name: its symbol in the report} (_ZN2cv6resize... ->
+    resize)."""
+    out = {}
+    for sym in report.fns:
+        m = re.match(r"_ZN2cv(\d+)", sym)
+        if m:
+            out[sym[m.end():m.end() + int(m.group(1))]] = sym
+    return out
+
+
+def cv_env(address, report, min_flops="0"):
+    env = dict(os.environ)
+    env.update({
+        "LD_PRELOAD": ":".join(list(CFG.san_preload) + [CFG.shim_opencv]),
+        "VACCEL_PLUGINS": CFG.rpc,
+        "VACCEL_RPC_ADDRESS": address,
+        "VACCEL_SHIM_REPORT": report,
+    })
+    if min_flops is None:
+        env.pop("VACCEL_SHIM_MIN_FLOPS", None)
+    else:
+        env["VACCEL_SHIM_MIN_FLOPS"] = min_flops
+    return env
+
+
+def cv_compare(tmp, a, b):
+    """The results of two cv_calls.py runs are bitwise the same, and so
+    are the errors they raised."""
+    r = subprocess.run([PY, "-c", """
+import json, sys
+import numpy as np
+a, b = np.load(sys.argv[1] + '.npz'), np.load(sys.argv[2] + '.npz')
+bad = sorted(set(a.files) ^ set(b.files))
+for k in sorted(set(a.files) & set(b.files)):
+    x, y = a[k], b[k]
+    if x.shape != y.shape or x.dtype != y.dtype or x.tobytes() != y.tobytes():
+        bad.append(k)
+ea, eb = (json.load(open(p + '.errors')) for p in sys.argv[1:3])
+bad += ['error ' + k for k in sorted(set(ea) | set(eb))
+        if ea.get(k) != eb.get(k) or ea.get(k) is None]
+print(' '.join(bad) if bad else 'same: %d results, %d errors' % (
+    len(a.files), len(ea)))
+sys.exit(1 if bad else 0)
+""", a, b], capture_output=True, text=True, env=local_env())
+    if r.returncode:
+        raise Fail("results differ from the plain run's: %s%s" % (
+            r.stdout.strip(), r.stderr[-2000:]))
+    log(r.stdout.strip())
+
+
+def test_opencv_prog(tmp, _arg=None):
+    """tests/shim/cv_prog.cc, a C++ OpenCV program: filters on
+    sub-regions cut with Mat(Rect) (OpenCV reads the image around them at
+    their borders), in place on a sub-region, a bad argument; bitwise the
+    same output under the shim, every call offloaded."""
+    CFG.need_file(CFG.agent, "vaccel-agent")
+    CFG.need_file(CFG.rpc, "the rpc transport plugin")
+    CFG.need_file(CFG.shim_opencv, "the OpenCV shim")
+    CFG.need_file(CFG.opencv, "the opencv plugin")
+    CFG.need_file(CFG.cv_prog, "cv-prog")
+    image = os.path.join(CV_DATA, "fruits.jpg")
+    if not os.path.exists(image):
+        raise Skip("opencv-doc's sample images are not in " + CV_DATA)
+    plain = os.path.join(tmp, "plain.out")
+    shimmed = os.path.join(tmp, "shimmed.out")
+    expect_ok(run(tmp, "plain", [CFG.cv_prog, image, plain], local_env(),
+                  foreign=False), "plain", tmp)
+    report_path = os.path.join(tmp, "report.txt")
+    agent = Agent(tmp)
+    agent.plugins = CFG.opencv
+    agent.start()
+    try:
+        res = run(tmp, "shim", [CFG.cv_prog, image, shimmed],
+                  cv_env(agent.url, report_path), foreign=False)
+    finally:
+        agent.finish()
+    report = shim_report(res, agent, report_path, tmp, "vaccel-shim-opencv")
+    report.need_no_failed()
+    if report.total.get("local", 0) or report.total.get("offloaded", 0) < 10:
+        raise Fail("every call of cv-prog is offloaded: %s" % report.total)
+    compare_files(plain, shimmed, "cv-prog's output")
+    with open(shimmed, "rb") as f:
+        if b"exception -215" not in f.read():
+            raise Fail("the bad argument raised no cv::Exception -215")
+
+
+def test_opencv(tmp, mode):
+    """tests/shim/cv_calls.py (every intercepted function on opencv-doc's
+    images, sub-regions, in place, bad arguments) plainly and under the
+    opencv shim: bitwise the same results and the same cv2.error texts.
+    offload: everything offloaded (VACCEL_SHIM_MIN_FLOPS=0), every function
+    in the report; defaults: the shim's own size threshold; agent-down: no
+    agent, every call local."""
+    CFG.need_file(CFG.agent, "vaccel-agent")
+    CFG.need_file(CFG.rpc, "the rpc transport plugin")
+    CFG.need_file(CFG.shim_opencv, "the OpenCV shim "
+                  "(libvaccel-shim-opencv.so)")
+    CFG.need_file(CFG.opencv, "the opencv plugin (libvaccel-opencv.so)")
+    r = subprocess.run([PY, "-c", "import cv2"], capture_output=True,
+                       env=local_env())
+    if r.returncode:
+        raise Skip("cv2 does not import (python3-opencv)")
+    if not os.path.exists(os.path.join(CV_DATA, "baboon.jpg")):
+        raise Skip("opencv-doc's sample images are not in " + CV_DATA)
+    script = os.path.join(CFG.srcdir, "cv_calls.py")
+    plain = os.path.join(tmp, "plain")
+    shimmed = os.path.join(tmp, "shimmed")
+    expect_ok(run(tmp, "plain", [PY, script, CV_DATA, plain],
+                  local_env()), "plain", tmp)
+    report_path = os.path.join(tmp, "report.txt")
+    if mode == "agent-down":
+        env = cv_env("unix://" + os.path.join(tmp, "none.sock"),
+                     report_path)
+        res = run(tmp, "shim", [PY, script, CV_DATA, shimmed], env)
+        expect_ok(res, "shim", tmp)
+        report = Report(report_path, "vaccel-shim-opencv")
+        report.show()
+        if report.total.get("offloaded", 0) or \
+                not report.total.get("local", 0):
+            raise Fail("with no agent every call runs locally: %s"
+                       % report.total)
+        if "no vAccel session" not in res.err:
+            raise Fail("the shim did not say why calls ran locally:\n"
+                       + res.err[-2000:])
+    else:
+        agent = Agent(tmp)
+        agent.plugins = CFG.opencv
+        agent.start()
+        try:
+            res = run(tmp, "shim", [PY, script, CV_DATA, shimmed],
+                      cv_env(agent.url, report_path,
+                             "0" if mode == "offload" else None))
+        finally:
+            agent.finish()
+        report = shim_report(res, agent, report_path, tmp,
+                             "vaccel-shim-opencv")
+        report.need_no_failed()
+        syms = cv_symbols(report)
+        if mode == "offload":
+            missing = [f for f in CV_FUNCS if f not in syms]
+            if missing:
+                raise Fail("not caught: " + ", ".join(missing))
+            report.need_offloaded([syms[f] for f in CV_FUNCS])
+        else:
+            # 512 x 512 x 3 baboon blurred: worth it; threshold of a gray
+            # 480 x 512 (2 flops a pixel): not
+            if report.get(syms.get("GaussianBlur", ""), "offloaded") < 1:
+                raise Fail("GaussianBlur of a 512 x 512 color image was "
+                           "not offloaded with the defaults")
+            if report.get(syms.get("threshold", ""), "local") < 1:
+                raise Fail("threshold of a small gray image was "
+                           "offloaded with the defaults")
+    cv_compare(tmp, plain, shimmed)
+
+
 TESTS = {
     "blat": test_blat,
     "numpy-matmul": test_numpy_matmul,
@@ -1438,6 +1608,8 @@ TESTS = {
     "pytest": test_pytest,
     "alloc": test_alloc,
     "heap-late": test_heap_late,
+    "opencv": test_opencv,
+    "opencv-prog": test_opencv_prog,
 }
 
 
@@ -1471,6 +1643,9 @@ def all_tests():
     out.append(("dot-memory", ["dot-memory"]))
     out.append(("alloc", ["alloc"]))
     out.append(("heap-late", ["heap-late"]))
+    for mode in ("offload", "defaults", "agent-down"):
+        out.append(("opencv-cv2-" + mode, ["opencv", mode]))
+    out.append(("opencv-prog", ["opencv-prog"]))
     # numpy's and scipy's own suites; a third field names a meson suite
     # other than 'shim' (shim-full: too slow for the default run).
     for setting in PYTEST_SETTINGS:
