@@ -38,6 +38,7 @@ VACCEL_APT_PACKAGES=(
 	ninja-build
 	pkg-config
 	gcc
+	g++
 	libffi-dev
 	libopenblas-dev
 	libmsgpack-dev
@@ -51,6 +52,10 @@ VACCEL_APT_PACKAGES=(
 	python3-pytest
 	python3-hypothesis
 	python3-cffi
+	libopencv-dev
+	python3-opencv
+	opencv-data
+	opencv-doc
 	golang-go
 	qemu-system-x86
 	busybox-static

@@ -14,6 +14,7 @@ import sys
 import tempfile
 
 HEADER = "api t\nfamily blas\nsoname libt.so\nhost libt.so\n"
+CV_HEADER = "api t\nfamily opencv\nsoname libt.so\nversion 4.6\n"
 
 # (name, spec text after HEADER, line the error is on, words it must say
 # [, the header in place of HEADER])
@@ -55,6 +56,23 @@ BROKEN = [
      "api t\nsoname libt.so\nhost libt.so\n"),
     ("unknown-family", "", 2, ["unknown family 'opencl'", "blas"],
      "api t\nfamily opencl\nsoname libt.so\nhost libt.so\n"),
+    # the OpenCV family (C++ functions by their mangled symbols)
+    ("cv-bad-type", "fn f 3100 _ZN2cv1fE\n  src InputArray\n"
+     "  dst Matrix\n", 7, ["unknown type 'Matrix'", "OutputArray"],
+     CV_HEADER),
+    ("cv-not-mangled", "fn f 3100 resize\n", 5,
+     ["'resize'", "mangled"], CV_HEADER),
+    ("cv-no-output", "fn f 3100 _ZN2cv1fE\n  src InputArray\n", 5,
+     ["no OutputArray"], CV_HEADER),
+    ("cv-id-taken", "fn f 1400 _ZN2cv1fE\n  src InputArray\n"
+     "  dst OutputArray\n", 5, ["1400", "sgemv_"], CV_HEADER),
+    ("cv-bad-key", "fn f 3100 _ZN2cv1fE colour=red\n", 5,
+     ["colour=red"], CV_HEADER),
+    ("cv-bad-cost", "fn f 3100 _ZN2cv1fE cost=-3\n", 5,
+     ["cost=-3"], CV_HEADER),
+    ("cv-no-version", "fn f 3100 _ZN2cv1fE\n  src InputArray\n"
+     "  dst OutputArray\n", 1, ["no 'version MAJOR.MINOR' line"],
+     "api t\nfamily opencv\nsoname libt.so\n"),
 ]
 
 
@@ -63,7 +81,7 @@ def main():
     py = sys.executable
     real = [os.path.join(specdir, f) for f in (
         "ops.spec", "blas.spec", "blas-level1.spec", "blas-level2.spec",
-        "blas-level3.spec", "lapack.spec")]
+        "blas-level3.spec", "lapack.spec", "opencv.spec")]
     bad = 0
     r = subprocess.run([py, codegen, "lint"] + real, capture_output=True,
                        text=True)
