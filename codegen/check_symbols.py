@@ -3,14 +3,15 @@
 """Build-time check of a C++ interposer spec's symbols.
 
   check_symbols.py --object SYMCHECK.o --library LIB.so... --stamp OUT
-                   SYMBOL...
+                   (SYMBOL... | --spec CODEGEN OPS.spec API.spec...)
 
 SYMCHECK.o is the compiled translation unit `vaccel_codegen.py gen
 symcheck` writes, which takes every function's address as the spec
 declares its parameters: its undefined symbols are the compiler's
 manglings. Each SYMBOL of the spec must be one of them (the spec's name
 and its parameters agree) and be exported by one of the libraries (the
-library has the function). Writes the stamp when all hold; else names
+library has the function); a SYMBOL written =SYMBOL (a constructor or a
+destructor, whose address C++ cannot take) is checked as exported only. Writes the stamp when all hold; else names
 every symbol that fails and exits 1.
 """
 
@@ -38,8 +39,19 @@ def main(argv):
     p.add_argument("--object", required=True)
     p.add_argument("--library", action="append", required=True)
     p.add_argument("--stamp", required=True)
+    p.add_argument("--spec", action="store_true",
+                   help="the arguments are CODEGEN OPS.spec API.spec...: "
+                   "the symbols are the spec's (`vaccel_codegen.py "
+                   "symbols`)")
     p.add_argument("symbols", nargs="+")
     a = p.parse_args(argv)
+    if a.spec:
+        if len(a.symbols) < 3:
+            p.error("--spec takes CODEGEN OPS.spec API.spec...")
+        a.symbols = subprocess.run(
+            [sys.executable, a.symbols[0], "symbols", "--ops",
+             a.symbols[1]] + a.symbols[2:], check=True,
+            capture_output=True, text=True).stdout.split()
     referenced = nm(["-u", "--format=just-symbols", a.object])
     exported = set()
     for lib in a.library:
@@ -47,7 +59,11 @@ def main(argv):
                         lib])
     bad = 0
     for sym in a.symbols:
-        if sym not in referenced:
+        # "=SYMBOL": a constructor or destructor, whose address C++
+        # cannot take: checked as exported only
+        only_exported = sym.startswith("=")
+        sym = sym.lstrip("=")
+        if not only_exported and sym not in referenced:
             near = sorted(r for r in referenced
                           if demangle(r).split("(")[0] ==
                           demangle(sym).split("(")[0])

@@ -47,14 +47,40 @@ COMPOSITE = {
 }
 ARRAYS = {"InputArray": "const cv::_InputArray &",
           "OutputArray": "const cv::_OutputArray &"}
+# outputs that are not images: written by the shim into the program's own
+# container (name -> C++ parameter type)
+RESULTS = {"RectVector": "std::vector<cv::Rect> &"}
+LIFE = ("ctor", "load", "dtor")
 RETURNS = {"void": "void", "double": "double"}
-CLASSES = ["imgproc"]
+CLASSES = ["imgproc", "objdetect"]
 KEYS = ("cost", "class", "returns")
 
 
 class FArg:
     def __init__(self, name, typ, where):
         self.name, self.type, self.where = name, typ, where
+
+
+class Klass:
+    """A class whose objects the shim follows (`class NAME file`): loaded
+    from a file (its constructor from a path, load()), which goes to the
+    host as a resource the first time a method of the object is
+    offloaded, and forgotten when the object is destroyed."""
+
+    def __init__(self, name, where):
+        self.name, self.where = name, where
+        self.life = {}
+
+
+class Life:
+    """One of a class's constructor, load() or destructor, intercepted to
+    follow its objects: a shim_fns entry with no op."""
+
+    def __init__(self, klass, kind, symbol, where):
+        self.klass, self.kind, self.symbol, self.where = (klass, kind,
+                                                          symbol, where)
+        self.cls, self.id, self.cost = 0, 0, 0.0
+        self.name = "%s::%s" % (klass.name, kind)
 
 
 class Fn:
@@ -69,23 +95,38 @@ class Fn:
 
     @property
     def op_name(self):
-        return "cv_" + self.name
+        return "cv_" + self.name.replace("::", "_")
+
+    @property
+    def klass(self):
+        """The class of a method (its first argument is `this`)."""
+        return self.args[0].klass if self.args and \
+            self.args[0].name == "this" else None
+
+    @property
+    def method(self):
+        return self.name.split("::")[-1]
 
     def inputs(self):
         return [a for a in self.args if a.type == "InputArray"]
 
     def outputs(self):
-        return [a for a in self.args if a.type == "OutputArray"]
+        """Everything in the results list before the return value: the
+        images and the containers, in argument order."""
+        return [a for a in self.args if a.type == "OutputArray" or
+                a.type in RESULTS]
 
 
 class Parser:
     def __init__(self, api):
         self.api = api
         api.cv_version = None
-        self.fn = None
+        api.cv_classes = {}
+        api.cv_life = []
+        self.fn = self.klass = None
 
     def boundary(self):
-        self.fn = None
+        self.fn = self.klass = None
 
     def line(self, where, text, indented, words):
         api = self.api
@@ -94,12 +135,34 @@ class Parser:
                 raise SpecError("%s: 'version MAJOR.MINOR'" % where)
             api.cv_version = tuple(int(x) for x in words[1].split("."))
             return
+        if not indented and words[0] == "class":
+            if len(words) != 3 or words[2] != "file" or \
+                    not re.fullmatch(r"[A-Za-z_]\w*", words[1]):
+                raise SpecError("%s: 'class NAME file'" % where)
+            if words[1] in api.cv_classes:
+                raise SpecError("%s: class '%s' twice" % (where, words[1]))
+            self.klass = Klass(words[1], where)
+            self.fn = None
+            api.cv_classes[words[1]] = self.klass
+            return
+        if indented and self.klass is not None:
+            if len(words) != 2 or words[0] not in LIFE or \
+                    not re.fullmatch(r"_Z\w+", words[1]):
+                raise SpecError("%s: '%s SYMBOL' (a mangled symbol)"
+                                % (where, "|".join(LIFE)))
+            if words[0] in self.klass.life:
+                raise SpecError("%s: %s twice" % (where, words[0]))
+            life = Life(self.klass, words[0], words[1], where)
+            self.klass.life[words[0]] = life
+            api.cv_life.append(life)
+            return
         if not indented and words[0] == "fn":
+            self.klass = None
             if len(words) < 4:
                 raise SpecError("%s: 'fn NAME ID SYMBOL [key=value...]'"
                                 % where)
             name, sid, sym = words[1:4]
-            if not re.fullmatch(r"[A-Za-z_]\w*", name):
+            if not re.fullmatch(r"([A-Za-z_]\w*::)?[A-Za-z_]\w*", name):
                 raise SpecError("%s: bad function name '%s'" % (where, name))
             if not sid.isdigit():
                 raise SpecError("%s: op id '%s' is not a number"
@@ -140,13 +203,25 @@ class Parser:
             if len(words) != 2:
                 raise SpecError("%s: 'NAME TYPE'" % where)
             name, typ = words
-            if typ not in ARRAYS and typ not in VALUE_TYPES:
+            arg = FArg(name, typ, where)
+            arg.klass = None
+            if name == "this":
+                cls = self.fn.name.split("::")[0]
+                if "::" not in self.fn.name or typ != cls or \
+                        cls not in api.cv_classes or self.fn.args:
+                    raise SpecError(
+                        "%s: 'this CLASS' comes first, in a method "
+                        "CLASS::NAME of a declared class" % where)
+                arg.klass = api.cv_classes[cls]
+            elif typ not in ARRAYS and typ not in VALUE_TYPES and \
+                    typ not in RESULTS:
                 raise SpecError("%s: unknown type '%s' (have %s)"
                                 % (where, typ, ", ".join(
-                                    list(ARRAYS) + list(VALUE_TYPES))))
+                                    list(ARRAYS) + list(VALUE_TYPES) +
+                                    list(RESULTS))))
             if any(a.name == name for a in self.fn.args):
                 raise SpecError("%s: argument '%s' twice" % (where, name))
-            self.fn.args.append(FArg(name, typ, where))
+            self.fn.args.append(arg)
             return
         raise SpecError("%s: expected 'version', 'fn' or an argument of a "
                         "fn" % where)
@@ -155,7 +230,14 @@ class Parser:
         if self.api.cv_version is None:
             raise SpecError("%s: no 'version MAJOR.MINOR' line"
                             % self.api.where)
+        for k in self.api.cv_classes.values():
+            if "dtor" not in k.life or len(k.life) < 2:
+                raise SpecError("%s: class %s needs its dtor and a ctor "
+                                "or load" % (k.where, k.name))
         for f in self.api.routines:
+            if "::" in f.name and f.klass is None:
+                raise SpecError("%s: method %s has no 'this' argument"
+                                % (f.where, f.name))
             if not f.inputs():
                 raise SpecError("%s: %s has no InputArray" % (f.where,
                                                               f.name))
@@ -165,7 +247,9 @@ class Parser:
 
 
 def funcs(api):
-    return api.routines
+    """The functions (with an op) and then the classes' constructors,
+    load()s and destructors (without): the shim's table, in order."""
+    return api.routines + api.cv_life
 
 
 def classes():
@@ -179,10 +263,13 @@ def wire_args(f):
     out, first = [], {}
     nouts = 0
     for a in f.args:
-        if a.type == "InputArray":
+        if a.klass is not None:
+            first[a.name] = len(out)
+            out.append(("object", "resource", "u8"))
+        elif a.type == "InputArray":
             first[a.name] = len(out)
             out.append((a.name, "tensors_in", "u8"))
-        elif a.type == "OutputArray":
+        elif a.type == "OutputArray" or a.type in RESULTS:
             first[a.name] = nouts
             nouts += 1
         else:
@@ -204,23 +291,49 @@ def ffi_ops(api, op_cls, arg_cls):
     return ops
 
 
+def kinds(f):
+    """What each output is, in order: i an image (OutputArray), r a
+    vector of rectangles."""
+    return "".join("i" if a.type == "OutputArray" else "r"
+                   for a in f.outputs())
+
+
 def nr_results(f):
     """Entries of the outputs list: the images, the return value, the
     exception."""
     return len(f.outputs()) + (f.returns != "void") + 1
 
 
+def cxx_type(a):
+    if a.klass is not None:
+        return "cv::%s *" % a.klass.name
+    return ARRAYS.get(a.type) or RESULTS.get(a.type) or \
+        VALUE_TYPES[a.type][0]
+
+
 def cxx_params(f):
-    return [(ARRAYS.get(a.type) or VALUE_TYPES[a.type][0], a.name)
-            for a in f.args]
+    """(C++ type, name) of each parameter; a method's `this` first, as
+    the Itanium C++ ABI passes it."""
+    return [(cxx_type(a), "self" if a.klass else a.name) for a in f.args]
 
 
 def cxx_sig(f):
-    return "%s (*)(%s)" % (RETURNS[f.returns],
-                           ", ".join(t for t, _ in cxx_params(f)))
+    """The function's type as the header declares it: a pointer to
+    function, or to member function for a method."""
+    params = [t for t, _ in cxx_params(f)]
+    if f.klass is not None:
+        return "%s (cv::%s::*)(%s)" % (RETURNS[f.returns], f.klass.name,
+                                       ", ".join(params[1:]))
+    return "%s (*)(%s)" % (RETURNS[f.returns], ", ".join(params))
 
 
-BANNER_INCLUDES = "#include <opencv2/core.hpp>\n#include <opencv2/imgproc.hpp>\n"
+def cxx_ref(f):
+    """&cv::name or &cv::Class::method."""
+    return "&cv::" + f.name
+
+
+BANNER_INCLUDES = ("#include <opencv2/core.hpp>\n#include <opencv2/imgproc.hpp>\n"
+                   "#include <opencv2/objdetect.hpp>\n")
 
 
 # ---- the shim: C tables and C++ wrappers -----------------------------------
@@ -241,6 +354,41 @@ def gen_shim(api, ops, banner, tables):
     return "".join(out)
 
 
+def cxx_decl(params):
+    return ", ".join("%s%s%s" % (t, "" if t.endswith(("&", "*")) else " ", n)
+                     for t, n in params)
+
+
+LIFE_PARAMS = {"ctor": [("const std::string &", "filename")],
+               "load": [("const std::string &", "filename")],
+               "dtor": []}
+LIFE_RET = {"ctor": "void", "load": "bool", "dtor": "void"}
+
+
+def life_wrapper(k, f):
+    """A class's constructor from a path, load() or destructor: the
+    program's own, and the shim told what the object now holds."""
+    params = [("cv::%s *" % f.klass.name, "self")] + LIFE_PARAMS[f.kind]
+    names = [n for _, n in params]
+    rt = LIFE_RET[f.kind]
+    out = ["// cv::%s (followed: its objects' files go to the host)\n"
+           % f.name,
+           'extern "C" SHIM_CV_EXPORT %s %s(%s)\n{\n'
+           % (rt, f.symbol, cxx_decl(params)),
+           "\ttypedef %s fn_t(%s);\n" % (rt, ", ".join(t for t, _ in
+                                                       params))]
+    call = "((fn_t *)shim_cv::real(%d))(%s)" % (k, ", ".join(names))
+    if f.kind == "dtor":
+        out.append("\tshim_cv::objects_gone(self);\n\t%s;\n}\n\n" % call)
+    elif f.kind == "ctor":
+        out.append("\t%s;\n\tshim_cv::objects_loaded(self, filename, "
+                   "true);\n}\n\n" % call)
+    else:
+        out.append("\tbool r = %s;\n\tshim_cv::objects_loaded(self, "
+                   "filename, r);\n\treturn r;\n}\n\n" % call)
+    return "".join(out)
+
+
 def gen_cxx_shim(api, ops, banner):
     fs = funcs(api)
     out = [banner, "// SPDX-License-Identifier: Apache-2.0\n",
@@ -249,33 +397,38 @@ def gen_cxx_shim(api, ops, banner):
            '#error "the spec is for OpenCV %d.%d"\n#endif\n\n'
            % (api.cv_version * 2)]
     for k, f in enumerate(fs):
+        if isinstance(f, Life):
+            out.append(life_wrapper(k, f))
+            continue
         wires, first = wire_args(f)
         params = cxx_params(f)
         names = [n for _, n in params]
         rt = RETURNS[f.returns]
         out.append("// cv::%s\n" % f.name)
         out.append('extern "C" SHIM_CV_EXPORT %s %s(%s)\n{\n'
-                   % (rt, f.symbol, ", ".join("%s%s%s" % (
-                       t, "" if t.endswith("&") else " ", n)
-                       for t, n in params)))
+                   % (rt, f.symbol, cxx_decl(params)))
         out.append("\ttypedef %s fn_t(%s);\n" % (
             rt, ", ".join(t for t, _ in params)))
         out.append("\tconst unsigned int k = %d;\n" % k)
         out.append("\tif (shim_cv::wants(k, __builtin_return_address(0))) "
                    "{\n")
-        out.append("\t\tshim_cv::Call c(k, %d, %d, %d, %s);\n"
-                   % (f.id, len(wires), nr_results(f),
+        out.append("\t\tshim_cv::Call c(k, %d, %d, \"%s\", %s);\n"
+                   % (f.id, len(wires), kinds(f),
                       "true" if f.returns != "void" else "false"))
         conds = []
         for a in f.args:
             i = first[a.name]
-            if a.type == "InputArray":
+            if a.klass is not None:
+                conds.append("c.object(%d, self)" % i)
+            elif a.type == "InputArray":
                 conds.append("c.in(%d, %s)" % (i, a.name))
             elif a.type == "OutputArray":
                 conds.append("c.out(%d, %s)" % (i, a.name))
+            elif a.type in RESULTS:
+                conds.append("c.result(%d, %s)" % (i, a.name))
         out.append("\t\tbool ok = %s;\n" % " &&\n\t\t\t  ".join(conds))
         for a in f.args:
-            if a.type in ARRAYS:
+            if a.type in ARRAYS or a.type in RESULTS or a.klass:
                 continue
             i = first[a.name]
             for j, (_, wt, expr, _) in enumerate(VALUE_TYPES[a.type][1]):
@@ -302,40 +455,55 @@ def host_value(a, i):
 
 
 def gen_host(api, ops, banner):
-    fs = funcs(api)
     out = [banner, "// SPDX-License-Identifier: Apache-2.0\n",
            BANNER_INCLUDES, '#include "cvhost.hpp"\n\n']
     entries = []
-    for f in fs:
+    for f in api.routines:
         wires, first = wire_args(f)
         ins = f.inputs()
+        fid = f.name.replace("::", "_")
         out.append("// cv::%s\n" % f.name)
         out.append("static int op_%s(void *, struct vaccel_session *,\n"
                    "\t\tconst struct vaccel_op_desc *, "
-                   "struct vaccel_oparg *a)\n{\n" % f.name)
-        out.append("\tcv_host::Call c(a, %d, %d, %s);\n"
-                   % (first["outputs"], len(f.outputs()),
+                   "struct vaccel_oparg *a)\n{\n" % fid)
+        out.append("\tcv_host::Call c(a, %d, \"%s\", %s);\n"
+                   % (first["outputs"], kinds(f),
                       "true" if f.returns != "void" else "false"))
-        out.append("\tcv::Mat %s;\n" % ", ".join("in%d" % j
-                                               for j in range(len(ins))))
+        if ins:
+            out.append("\tcv::Mat %s;\n" % ", ".join(
+                "in%d" % j for j in range(len(ins))))
+        conds = ["!c.ok()"] + ["!c.in(%d, in%d)" % (first[a.name], j)
+                               for j, a in enumerate(ins)]
+        if f.klass is not None:
+            out.append("\tstd::shared_ptr<cv_host::Object<cv::%s>> obj;\n"
+                       % f.klass.name)
+            conds.append("!c.object(%d, obj)" % first["this"])
         out.append("\tif (%s)\n\t\treturn VACCEL_EINVAL;\n"
-                   % " ||\n\t    ".join(
-                       ["!c.ok()"] + ["!c.in(%d, in%d)" % (first[a.name], j)
-                                      for j, a in enumerate(ins)]))
+                   % " ||\n\t    ".join(conds))
         vals = []
         for a in f.args:
             i = first[a.name]
+            if a.klass is not None:
+                continue
             if a.type == "InputArray":
                 vals.append("in%d" % ins.index(a))
             elif a.type == "OutputArray":
                 vals.append("c.o[%d]" % i)
+            elif a.type == "RectVector":
+                vals.append("c.rects[%d]" % i)
             else:
                 vals.append(host_value(a, i))
-        call = "static_cast<%s>(&cv::%s)(%s)" % (cxx_sig(f), f.name,
-                                                 ", ".join(vals))
-        out.append("\treturn c.run([&] { %s%s; });\n}\n\n"
-                   % ("c.r = " if f.returns != "void" else "", call))
-        entries.append((f.id, f.name))
+        if f.klass is not None:
+            call = "(obj->value.*static_cast<%s>(%s))(%s)" % (
+                cxx_sig(f), cxx_ref(f), ", ".join(vals))
+            lock = "std::lock_guard<std::mutex> held(obj->lock); "
+        else:
+            call = "static_cast<%s>(%s)(%s)" % (cxx_sig(f), cxx_ref(f),
+                                               ", ".join(vals))
+            lock = ""
+        out.append("\treturn c.run([&] { %s%s%s; });\n}\n\n"
+                   % (lock, "c.r = " if f.returns != "void" else "", call))
+        entries.append((f.id, fid))
     out.append("static const struct vaccel_plugin_op cv_host_ops[] = {\n")
     out += ["\t{%d, op_%s},\n" % e for e in entries]
     out.append("};\n\nCV_HOST_PLUGIN(cv_host_ops);\n")
@@ -349,22 +517,31 @@ def gen_symcheck(api, ops, banner):
     spec declares it: it compiles only if the declared parameters name an
     overload of the header, and its object's undefined symbols are the
     compiler's manglings, which the build compares with the spec's
-    symbols and the library's (codegen/check_symbols.py)."""
+    symbols and the library's (codegen/check_symbols.py). A method's
+    address is a pointer to member; a constructor's and a destructor's
+    cannot be taken (they are checked as exported only)."""
     out = [banner, "// SPDX-License-Identifier: Apache-2.0\n",
-           BANNER_INCLUDES, "\n",
+           BANNER_INCLUDES, "#include <cstring>\n\n",
            "#if CV_VERSION_MAJOR != %d || CV_VERSION_MINOR != %d\n"
            '#error "the spec is for OpenCV %d.%d"\n#endif\n\n'
            % (api.cv_version * 2)]
-    out.append('extern "C" const void *const vaccel_cv_symcheck[] = {\n')
-    for f in funcs(api):
-        out.append("\t// %s\n\t(const void *)static_cast<%s>(&cv::%s),\n"
-                   % (f.symbol, cxx_sig(f), f.name))
-    out.append("};\n")
+    refs = [(f.symbol, cxx_sig(f), cxx_ref(f)) for f in api.routines]
+    refs += [(f.symbol, "bool (cv::%s::*)(const std::string &)"
+              % f.klass.name, "&cv::%s::load" % f.klass.name)
+             for f in api.cv_life if f.kind == "load"]
+    for k, (sym, sig, ref) in enumerate(refs):
+        out.append("// %s\nextern \"C\" const void *vaccel_cv_symcheck_%d()"
+                   "\n{\n\tauto p = static_cast<%s>(%s);\n"
+                   "\tconst void *r;\n\tstd::memcpy(&r, &p, sizeof(r));\n"
+                   "\treturn r;\n}\n\n" % (sym, k, sig, ref))
     return "".join(out)
 
 
 def symbols(api):
-    return [f.symbol for f in funcs(api)]
+    """The symbols to check: `SYMBOL`, or `=SYMBOL` for one checked as
+    exported only (constructors, destructors)."""
+    return [f.symbol for f in api.routines] + [
+        ("" if f.kind == "load" else "=") + f.symbol for f in api.cv_life]
 
 
 OUTPUTS = {"shim-cxx": gen_cxx_shim, "host": gen_host,

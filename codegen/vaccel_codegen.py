@@ -621,8 +621,11 @@ def main(argv):
                 raise SpecError("%s takes the spec files of one api"
                                 % args.cmd)
             if args.cmd == "symbols":
-                for f in interposer.api_funcs(apis[0]):
-                    print(f.symbol)
+                fam = apis[0].fam
+                for sym in (fam.symbols(apis[0]) if hasattr(fam, "symbols")
+                            else [f.symbol for f in
+                                  interposer.api_funcs(apis[0])]):
+                    print(sym)
                 return 0
             if args.cmd == "gen":
                 gens = getattr(apis[0].fam, "OUTPUTS", {})

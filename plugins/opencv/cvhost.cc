@@ -88,12 +88,42 @@ bool mat_of(const struct vaccel_oparg *a, uint32_t arg, cv::Mat &m)
 	return true;
 }
 
-Call::Call(struct vaccel_oparg *a, uint32_t outputs, uint32_t nr_images,
-	   bool has_ret)
-    : a_(a), outputs_(outputs), nr_images_(nr_images), has_ret_(has_ret)
+Objects &objects()
 {
-	ok_ = nr_images <= MAX_OUTPUTS &&
-	      a[outputs].len == nr_images + (has_ret ? 1 : 0) + 1;
+	/* never destroyed: the core may unregister resources at exit */
+	static Objects *o = new Objects;
+	return *o;
+}
+
+int forget(void *, struct vaccel_resource *res, struct vaccel_session *)
+{
+	Objects &o = objects();
+	std::lock_guard<std::mutex> held(o.lock);
+	for (auto it = o.by_res.begin(); it != o.by_res.end();)
+		it = it->first.first == res->id ? o.by_res.erase(it) : ++it;
+	return VACCEL_OK;
+}
+
+bool resource_file(struct vaccel_resource *res, std::string &path)
+{
+	if (res->nr_files != 1 || !res->files[0]->name)
+		return false;
+	char dir[4096];
+	char *alloc = nullptr;
+	if (vaccel_resource_directory(res, dir, sizeof(dir), &alloc))
+		return false;
+	path = std::string(alloc ? alloc : dir) + "/" + res->files[0]->name;
+	free(alloc);
+	return true;
+}
+
+Call::Call(struct vaccel_oparg *a, uint32_t outputs, const char *kinds,
+	   bool has_ret)
+    : a_(a), outputs_(outputs), nr_images_((uint32_t)strlen(kinds)),
+      kinds_(kinds), has_ret_(has_ret)
+{
+	ok_ = nr_images_ <= MAX_OUTPUTS &&
+	      a[outputs].len == nr_images_ + (has_ret ? 1 : 0) + 1;
 }
 
 static void *copy_of(const void *p, size_t n)
@@ -132,6 +162,29 @@ int Call::results()
 	    static_cast<struct vaccel_tensor *>(a_[outputs_].buf);
 	int ret = VACCEL_OK;
 	for (uint32_t j = 0; j < nr_images_ && !ret; j++) {
+		if (kinds_[j] == 'r') {
+			/* rectangles: I32 {n, 4} */
+			size_t n = rects[j].size();
+			int32_t *p = static_cast<int32_t *>(
+			    malloc(n ? n * 4 * sizeof(int32_t) : 1));
+			if (!p) {
+				ret = VACCEL_ENOMEM;
+				break;
+			}
+			for (size_t i = 0; i < n; i++) {
+				p[4 * i] = rects[j][i].x;
+				p[4 * i + 1] = rects[j][i].y;
+				p[4 * i + 2] = rects[j][i].width;
+				p[4 * i + 3] = rects[j][i].height;
+			}
+			t[j].data = p;
+			t[j].size = n * 4 * sizeof(int32_t);
+			t[j].dtype = VACCEL_DTYPE_I32;
+			t[j].ndim = 2;
+			t[j].dims[0] = (int64_t)n;
+			t[j].dims[1] = 4;
+			continue;
+		}
 		const cv::Mat &m = o[j];
 		int dtype = cv_wire_dtype(m.depth());
 		if (m.dims > 2 || dtype < 0) {

@@ -10,21 +10,76 @@
  */
 
 #include "cvwire.h"
+#include <map>
+#include <memory>
+#include <mutex>
 #include <opencv2/core.hpp>
+#include <string>
+#include <vaccel/resource.h>
+#include <vector>
 #include <vaccel/remote/error.h>
 #include <vaccel/remote/plugin.h>
 
 /* The plugin's descriptor, given the generated op table. */
-#define CV_HOST_PLUGIN(table)                                                    \
+#define CV_HOST_PLUGIN(table)                                                  \
 	VACCEL_PLUGIN_DEFINE(.name = "opencv", .version = "1.0",               \
 			     .type = VACCEL_PLUGIN_CPU |                       \
 				     VACCEL_PLUGIN_SOFTWARE,                   \
 			     .ops = table,                                     \
-			     .nr_ops = sizeof(table) / sizeof((table)[0]))
+			     .nr_ops = sizeof(table) / sizeof((table)[0]),     \
+			     .resource_unregister = cv_host::forget)
 
 namespace cv_host {
 
 enum { MAX_OUTPUTS = 8 };
+
+/* An object of a followed class (a CascadeClassifier), loaded from the
+ * file of a resource, kept while the resource is registered; calls on it
+ * take turns. */
+template <class T> struct Object {
+	std::mutex lock;
+	T value;
+};
+
+/* The path of a resource's one file, written out for OpenCV to load. */
+bool resource_file(struct vaccel_resource *res, std::string &path);
+
+/* The objects loaded from resources, by resource id. */
+struct Objects {
+	std::mutex lock;
+	std::map<std::pair<vaccel_id_t, const void *>, std::shared_ptr<void>>
+	    by_res;
+};
+Objects &objects();
+
+/* The plugin's resource_unregister hook: its objects go. */
+int forget(void *priv, struct vaccel_resource *res,
+	   struct vaccel_session *sess);
+
+template <class T>
+bool object_of(struct vaccel_resource *res, std::shared_ptr<Object<T>> &out)
+{
+	/* one key per class: the type's own tag */
+	static const char tag = 0;
+	auto key = std::make_pair(res->id, static_cast<const void *>(&tag));
+	Objects &o = objects();
+	{
+		std::lock_guard<std::mutex> held(o.lock);
+		auto it = o.by_res.find(key);
+		if (it != o.by_res.end()) {
+			out = std::static_pointer_cast<Object<T>>(it->second);
+			return true;
+		}
+	}
+	std::string path;
+	auto obj = std::make_shared<Object<T>>();
+	if (!resource_file(res, path) || !obj->value.load(path))
+		return false;
+	std::lock_guard<std::mutex> held(o.lock);
+	auto ins = o.by_res.emplace(key, obj);
+	out = std::static_pointer_cast<Object<T>>(ins.first->second);
+	return true;
+}
 
 /* The message e was raised with: a multi-line one is kept prefixed
  * ("> " per line), which cv::Exception's constructor would prefix again
@@ -38,13 +93,23 @@ bool mat_of(const struct vaccel_oparg *a, uint32_t arg, cv::Mat &m);
 class Call {
 public:
 	cv::Mat o[MAX_OUTPUTS];
+	std::vector<cv::Rect> rects[MAX_OUTPUTS];
 	double r = 0;
 
-	Call(struct vaccel_oparg *a, uint32_t outputs, uint32_t nr_images,
+	/* kinds: each output's (i an image, r a vector of rectangles) */
+	Call(struct vaccel_oparg *a, uint32_t outputs, const char *kinds,
 	     bool has_ret);
 	/* the outputs list is the one this op returns */
 	bool ok() const { return ok_; }
 	bool in(uint32_t arg, cv::Mat &m) { return mat_of(a_, arg, m); }
+	template <class T>
+	bool object(uint32_t arg, std::shared_ptr<Object<T>> &out)
+	{
+		return a_[arg].buf &&
+		       object_of(static_cast<struct vaccel_resource *>(
+				     a_[arg].buf),
+				 out);
+	}
 
 	template <class F> int run(F call)
 	{
@@ -62,6 +127,7 @@ public:
 private:
 	struct vaccel_oparg *a_;
 	uint32_t outputs_, nr_images_;
+	const char *kinds_;
 	bool has_ret_, ok_;
 	int raised(int code, const std::string &func, const std::string &file,
 		   const std::string &err, int line);

@@ -595,6 +595,15 @@ static bool session_ready(void)
 	return atomic_load(&g.have_session);
 }
 
+struct vaccel_session *shim_session(void)
+{
+	uint64_t pause = atomic_load_explicit(&g.pause_until,
+					      memory_order_relaxed);
+	if (pause && now_ms() < pause)
+		return NULL;
+	return session_ready() ? &g.session : NULL;
+}
+
 /* inout bytes kept across a remote call */
 #define SHIM_KEEP_MAX (256 * 1024)
 

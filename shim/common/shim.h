@@ -155,6 +155,10 @@ static inline double shim_min(double a, double b)
 int shim_call(struct shim_fn *f, uint32_t op_id, struct vaccel_oparg *a,
 	      uint32_t nr_args, double cost);
 
+/* The session remote calls go through, opened if need be; NULL while
+ * there is none (the agent unreachable: tried again after the pause). */
+struct vaccel_session *shim_session(void);
+
 /* `name` as f's local library binds it: from the global scope (the
  * program's own definition, or a library loaded there), else from the
  * library that holds f's local symbol and its dependencies (one loaded

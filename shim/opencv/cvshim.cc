@@ -9,6 +9,9 @@
 
 #include <dlfcn.h>
 #include <atomic>
+#include <fstream>
+#include <sstream>
+#include <unordered_map>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -132,16 +135,127 @@ void *real(unsigned int k)
 	return shim_cv_bridge_real(k);
 }
 
-Call::Call(unsigned int k, uint32_t op_id, uint32_t nr_args,
-	   uint32_t nr_results, bool has_ret)
-    : k_(k), op_id_(op_id), nr_args_(nr_args), nr_results_(nr_results),
-      has_ret_(has_ret), bad_(nr_args > MAX_ARGS || nr_results > MAX_TENSORS),
-      nr_in_(0), elems_(-1), r_(0)
+/* ---- followed objects ------------------------------------------------ */
+
+/* The file a followed object was loaded from, and the resource it went to
+ * the host as (on first use; dropped with the last object holding it). */
+struct Blob {
+	std::string name, data;
+	std::mutex lock;
+	struct vaccel_resource *res = nullptr;
+	~Blob()
+	{
+		if (res)
+			shim_cv_bridge_drop(res);
+	}
+};
+
+namespace {
+std::mutex objects_lock;
+/* never destroyed: objects may be destroyed after static destructors */
+auto *objects = new std::unordered_map<const void *, std::shared_ptr<Blob>>;
+} // namespace
+
+void objects_loaded(const void *self, const std::string &path, bool ok)
 {
+	std::shared_ptr<Blob> b;
+	if (ok) {
+		std::ifstream f(path, std::ios::binary);
+		std::ostringstream text;
+		text << f.rdbuf();
+		b = std::make_shared<Blob>();
+		b->data = text.str();
+		size_t slash = path.rfind('/');
+		b->name = slash == std::string::npos ? path
+						      : path.substr(slash + 1);
+		/* a file that cannot be read here is not offloaded */
+		if (!f || b->data.empty() || b->name.empty())
+			b.reset();
+	}
+	std::lock_guard<std::mutex> held(objects_lock);
+	if (b)
+		(*objects)[self] = b;
+	else
+		objects->erase(self);
+}
+
+void objects_gone(const void *self)
+{
+	std::shared_ptr<Blob> b;
+	{
+		std::lock_guard<std::mutex> held(objects_lock);
+		auto it = objects->find(self);
+		if (it == objects->end())
+			return;
+		b = std::move(it->second);
+		objects->erase(it);
+	}
+	/* b, if the last holder, drops the resource here, unlocked */
+}
+
+/* ---- calls --------------------------------------------------------------- */
+
+Call::Call(unsigned int k, uint32_t op_id, uint32_t nr_args,
+	   const char *kinds, bool has_ret)
+    : k_(k), op_id_(op_id), nr_args_(nr_args),
+      nr_results_((uint32_t)strlen(kinds) + (has_ret ? 1 : 0) + 1),
+      has_ret_(has_ret), bad_(nr_args > MAX_ARGS || !nr_args),
+      nr_in_(0), elems_(-1), r_(0), kinds_(kinds),
+      nr_outputs_((uint32_t)strlen(kinds))
+{
+	bad_ = bad_ || nr_results_ > MAX_TENSORS;
 	memset(a, 0, sizeof(a));
 	memset(tin_, 0, sizeof(tin_));
 	memset(tout_, 0, sizeof(tout_));
 	memset(outs_, 0, sizeof(outs_));
+	memset(rects_, 0, sizeof(rects_));
+}
+
+bool Call::result(uint32_t j, std::vector<cv::Rect> &x)
+{
+	if (bad_ || j >= nr_outputs_ || kinds_[j] != 'r')
+		return false;
+	rects_[j] = &x;
+	return true;
+}
+
+bool Call::object(uint32_t arg, const void *self)
+{
+	if (bad_ || arg >= nr_args_)
+		return false;
+	{
+		std::lock_guard<std::mutex> held(objects_lock);
+		auto it = objects->find(self);
+		if (it == objects->end())
+			return false; /* not loaded from a file seen here */
+		blob_ = it->second;
+	}
+	std::lock_guard<std::mutex> held(blob_->lock);
+	if (!blob_->res &&
+	    shim_cv_bridge_upload(blob_->name.c_str(), blob_->data.data(),
+				  blob_->data.size(), &blob_->res))
+		return false;
+	a[arg].buf = blob_->res;
+	return true;
+}
+
+/* A vector of rectangles from its tensor (I32, {n, 4}); with check, only
+ * whether it is one. */
+bool Call::write_rects(uint32_t j, const struct vaccel_tensor *t, bool check)
+{
+	if (t->dtype != VACCEL_DTYPE_I32 || t->ndim != 2 || t->dims[1] != 4 ||
+	    t->dims[0] < 0 || t->dims[0] > INT32_MAX ||
+	    t->size != (uint64_t)t->dims[0] * 4 * sizeof(int32_t) || !rects_[j])
+		return false;
+	if (check)
+		return true;
+	const int32_t *v = static_cast<const int32_t *>(t->data);
+	std::vector<cv::Rect> &out = *rects_[j];
+	out.resize((size_t)t->dims[0]);
+	for (size_t i = 0; i < out.size(); i++)
+		out[i] = cv::Rect(v[4 * i], v[4 * i + 1], v[4 * i + 2],
+				  v[4 * i + 3]);
+	return true;
 }
 
 Call::~Call()
@@ -203,7 +317,7 @@ bool Call::in(uint32_t arg, const cv::_InputArray &x)
 
 bool Call::out(uint32_t j, const cv::_OutputArray &x)
 {
-	if (bad_ || j >= MAX_TENSORS)
+	if (bad_ || j >= nr_outputs_ || kinds_[j] != 'i')
 		return false;
 	/* a Mat, which the program's create() sizes and allocates */
 	if ((rt.kind(&x) & cv::_InputArray::KIND_MASK) != cv::_InputArray::MAT)
@@ -216,7 +330,7 @@ int Call::run(double cost_per_elem)
 {
 	if (bad_ || !shim_cv_bridge_worth(cost_per_elem * elems_))
 		return -1;
-	uint32_t nr_images = nr_results_ - 1 - (has_ret_ ? 1 : 0);
+	uint32_t nr_images = nr_outputs_;
 	a[nr_args_ - 1].buf = tout_;
 	a[nr_args_ - 1].len = nr_results_;
 	if (shim_cv_bridge_call(k_, op_id_, a, nr_args_,
@@ -259,6 +373,14 @@ int Call::run(double cost_per_elem)
 	 * is its output, and a refused reply must leave it to run locally */
 	for (uint32_t j = 0; j < nr_images; j++) {
 		const struct vaccel_tensor *t = &tout_[j];
+		if (kinds_[j] == 'r') {
+			if (!write_rects(j, t, true)) {
+				shim_cv_bridge_say("a malformed result from the "
+						   "agent; running locally");
+				return -1;
+			}
+			continue;
+		}
 		int depth = cv_wire_depth(t->dtype);
 		if (t->ndim != 3 || depth < 0 || t->dims[0] < 0 ||
 		    t->dims[1] < 0 || t->dims[2] < 1 ||
@@ -282,6 +404,10 @@ int Call::run(double cost_per_elem)
 	}
 	for (uint32_t j = 0; j < nr_images; j++) {
 		const struct vaccel_tensor *t = &tout_[j];
+		if (kinds_[j] == 'r') {
+			write_rects(j, t, false);
+			continue;
+		}
 		int rows = (int)t->dims[0], cols = (int)t->dims[1];
 		int type = CV_MAKETYPE(cv_wire_depth(t->dtype), (int)t->dims[2]);
 		rt.create(outs_[j], rows, cols, type, -1, false, 0);

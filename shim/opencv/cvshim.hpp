@@ -11,7 +11,10 @@
  */
 
 #include "opencv.h"
+#include <memory>
 #include <opencv2/core.hpp>
+#include <string>
+#include <vector>
 
 #define SHIM_CV_EXPORT __attribute__((visibility("default")))
 
@@ -33,6 +36,13 @@ struct Local {
 	Local &operator=(const Local &) = delete;
 };
 
+/* An object of a followed class (the spec's `class NAME file`) now holds
+ * what the file at `path` holds (ok), or nothing the shim knows of. */
+void objects_loaded(const void *self, const std::string &path, bool ok);
+void objects_gone(const void *self);
+
+struct Blob;
+
 enum { MAX_ARGS = 32, MAX_TENSORS = 8 };
 
 /* One remote call: the wrapper fills a[] with the call's scalars, in()
@@ -42,8 +52,10 @@ class Call {
 public:
 	struct vaccel_oparg a[MAX_ARGS];
 
+	/* kinds: each output's, in order (i an image, r a vector of
+	 * rectangles) */
 	Call(unsigned int k, uint32_t op_id, uint32_t nr_args,
-	     uint32_t nr_results, bool has_ret);
+	     const char *kinds, bool has_ret);
 	~Call();
 	Call(const Call &) = delete;
 	Call &operator=(const Call &) = delete;
@@ -51,6 +63,9 @@ public:
 	/* false: this array cannot travel (the call runs locally) */
 	bool in(uint32_t arg, const cv::_InputArray &x);
 	bool out(uint32_t j, const cv::_OutputArray &x);
+	bool result(uint32_t j, std::vector<cv::Rect> &x);
+	/* the resource of a followed object (uploaded on first use) */
+	bool object(uint32_t arg, const void *self);
 	/* 0: done (outputs written); else run locally. Raises the host's
 	 * cv::Exception through the program's cv::error(). */
 	int run(double cost_per_elem);
@@ -66,6 +81,11 @@ private:
 	struct vaccel_tensor tin_[MAX_TENSORS];
 	struct vaccel_tensor tout_[MAX_TENSORS];
 	const cv::_OutputArray *outs_[MAX_TENSORS];
+	std::vector<cv::Rect> *rects_[MAX_TENSORS];
+	const char *kinds_;
+	uint32_t nr_outputs_;
+	std::shared_ptr<Blob> blob_;
+	bool write_rects(uint32_t j, const struct vaccel_tensor *t, bool check);
 };
 
 } // namespace shim_cv

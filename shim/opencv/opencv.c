@@ -6,11 +6,14 @@
  */
 #include "opencv.h"
 
+#include <vaccel/error.h>
+#include <vaccel/resource.h>
+
 const struct shim_family shim_opencv_family = {
     .name = "opencv",
     /* the classes are the spec's class= values */
     .classes_env = "VACCEL_SHIM_OPENCV_CLASSES",
-    .default_classes = "imgproc",
+    .default_classes = "imgproc,objdetect",
 };
 
 bool shim_cv_bridge_wants(unsigned int k)
@@ -52,4 +55,32 @@ void *shim_cv_bridge_sym(unsigned int k, const char *name)
 void shim_cv_bridge_say(const char *msg)
 {
 	shim_say("%s", msg);
+}
+
+int shim_cv_bridge_upload(const char *name, const void *data, size_t size,
+			  struct vaccel_resource **res)
+{
+	struct vaccel_session *s = shim_session();
+	if (!s)
+		return VACCEL_ENOENT;
+	struct vaccel_resource *r;
+	int ret = vaccel_resource_from_buf(&r, data, size, VACCEL_RESOURCE_DATA,
+					   name);
+	if (ret)
+		return ret;
+	ret = vaccel_resource_register(r, s);
+	if (ret) {
+		vaccel_resource_delete(r);
+		return ret;
+	}
+	*res = r;
+	return VACCEL_OK;
+}
+
+void shim_cv_bridge_drop(struct vaccel_resource *res)
+{
+	struct vaccel_session *s = shim_session();
+	if (s)
+		vaccel_resource_unregister(res, s);
+	vaccel_resource_delete(res);
 }

@@ -10,6 +10,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <vaccel/remote/op.h>
 
@@ -37,6 +38,12 @@ int shim_cv_bridge_call(unsigned int k, uint32_t op_id,
 /* shim_local_sym for function k's library. */
 void *shim_cv_bridge_sym(unsigned int k, const char *name);
 void shim_cv_bridge_say(const char *msg);
+/* A resource holding one file, registered with the shim's session: 0, or
+ * nonzero (no session, no memory). */
+int shim_cv_bridge_upload(const char *name, const void *data, size_t size,
+			  struct vaccel_resource **res);
+/* Unregister and free it. */
+void shim_cv_bridge_drop(struct vaccel_resource *res);
 
 #ifdef __cplusplus
 }

@@ -6,7 +6,10 @@ arguments. Writes every result to OUT.npz and every error's text to
 OUT.errors, so that a run under the shim can be compared with a plain
 one bit for bit.
 
-  cv_calls.py DATA_DIR OUT
+  cv_calls.py DATA_DIR OUT [cascade-only]
+
+It also finds the faces in messi5.jpg with opencv-data's frontal-face
+cascade (CascadeClassifier, whose file goes to the host once), twice.
 """
 
 import json
@@ -15,6 +18,41 @@ import sys
 
 import cv2
 import numpy as np
+
+
+HAAR = "/usr/share/opencv4/haarcascades"
+
+
+def faces(data):
+    """Faces in messi5.jpg by the frontal-face cascade, sorted (the order
+    of detections is not part of the result)."""
+    cascade = cv2.CascadeClassifier(
+        os.path.join(HAAR, "haarcascade_frontalface_default.xml"))
+    img = cv2.cvtColor(cv2.imread(os.path.join(data, "messi5.jpg")),
+                       cv2.COLOR_BGR2GRAY)
+    found = cascade.detectMultiScale(img, 1.1, 3)
+    rects = sorted(tuple(int(v) for v in r) for r in found)
+    # a second detection with the same object: the cascade is not sent
+    # again
+    again = sorted(tuple(int(v) for v in r)
+                   for r in cascade.detectMultiScale(img, 1.2, 4,
+                                                     minSize=(20, 20)))
+    return (np.array(rects, np.int32).reshape(-1, 4),
+            np.array(again, np.int32).reshape(-1, 4))
+
+
+def cascade_only(data, out):
+    """The detection and one resize of the program's own: OpenCV's calls
+    to itself (the cascade's pyramid) are not the program's."""
+    res = {}
+    res["faces"], res["faces_again"] = faces(data)
+    img = cv2.imread(os.path.join(data, "messi5.jpg"))
+    res["resize"] = cv2.resize(img, (200, 120))
+    np.savez(out + ".npz", **res)
+    with open(out + ".errors", "w") as f:
+        json.dump({}, f)
+    print("%d faces" % len(res["faces"]))
+    return 0
 
 
 def main(data, out):
@@ -90,6 +128,10 @@ def main(data, out):
     res["equalizeHist"] = cv2.equalizeHist(gray)
     res["equalizeHist_sub"] = cv2.equalizeHist(gsub)
     res["matchTemplate"] = cv2.matchTemplate(gray, templ, cv2.TM_CCOEFF_NORMED)
+    res["faces"], res["faces_again"] = faces(data)
+    if len(res["faces"]) == 0:
+        print("no face found in messi5.jpg", file=sys.stderr)
+        return 1
     # in place: dst is src (a whole image and a view)
     x = color.copy()
     cv2.GaussianBlur(x, (5, 5), 1.2, dst=x)
@@ -128,4 +170,6 @@ def main(data, out):
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[3] == "cascade-only":
+        sys.exit(cascade_only(sys.argv[1], sys.argv[2]))
     sys.exit(main(sys.argv[1], sys.argv[2]))

@@ -1431,17 +1431,26 @@ CV_FUNCS = ["resize", "cvtColor", "GaussianBlur", "medianBlur", "blur",
             "boxFilter", "bilateralFilter", "threshold", "adaptiveThreshold",
             "Canny", "Sobel", "Scharr", "Laplacian", "filter2D", "erode",
             "dilate", "morphologyEx", "warpAffine", "warpPerspective",
-            "remap", "equalizeHist", "matchTemplate"]
+            "remap", "equalizeHist", "matchTemplate",
+            "CascadeClassifier::detectMultiScale"]
 
 
 def cv_symbols(report):
     """{function name: its symbol in the report} (_ZN2cv6resize... ->
-    resize)."""
+    resize, _ZN2cv17CascadeClassifier16detectMultiScale... ->
+    CascadeClassifier::detectMultiScale)."""
     out = {}
     for sym in report.fns:
-        m = re.match(r"_ZN2cv(\d+)", sym)
-        if m:
-            out[sym[m.end():m.end() + int(m.group(1))]] = sym
+        if not sym.startswith("_ZN2cv"):
+            continue
+        names, i = [], len("_ZN2cv")
+        while i < len(sym) and sym[i].isdigit():
+            m = re.match(r"\d+", sym[i:])
+            n = int(m.group(0))
+            i += len(m.group(0))
+            names.append(sym[i:i + n])
+            i += n
+        out["::".join(names)] = sym
     return out
 
 
@@ -1526,8 +1535,10 @@ def test_opencv(tmp, mode):
     images, sub-regions, in place, bad arguments) plainly and under the
     opencv shim: bitwise the same results and the same cv2.error texts.
     offload: everything offloaded (VACCEL_SHIM_MIN_FLOPS=0), every function
-    in the report; defaults: the shim's own size threshold; agent-down: no
-    agent, every call local."""
+    in the report, the cascade sent once for two detections; defaults: the
+    shim's own size threshold; agent-down: no agent, every call local;
+    internal: detections local (objdetect off), the program's own resize
+    offloaded and the cascade's resizes (OpenCV calling itself) local."""
     CFG.need_file(CFG.agent, "vaccel-agent")
     CFG.need_file(CFG.rpc, "the rpc transport plugin")
     CFG.need_file(CFG.shim_opencv, "the OpenCV shim "
@@ -1562,18 +1573,49 @@ def test_opencv(tmp, mode):
     else:
         agent = Agent(tmp)
         agent.plugins = CFG.opencv
+        # its debug log says what resources it was sent
+        agent.extra_args.append("-vv")
         agent.start()
+        env = cv_env(agent.url, report_path,
+                     None if mode == "defaults" else "0")
+        cmd = [PY, script, CV_DATA, shimmed]
+        if mode == "internal":
+            # the cascade runs locally; its pyramid's resizes are OpenCV's
+            env["VACCEL_SHIM_OPENCV_CLASSES"] = "imgproc"
+            cmd.append("cascade-only")
+            expect_ok(run(tmp, "plain2", [PY, script, CV_DATA, plain,
+                                          "cascade-only"], local_env()),
+                      "plain2", tmp)
         try:
-            res = run(tmp, "shim", [PY, script, CV_DATA, shimmed],
-                      cv_env(agent.url, report_path,
-                             "0" if mode == "offload" else None))
+            res = run(tmp, "shim", cmd, env)
         finally:
             agent.finish()
         report = shim_report(res, agent, report_path, tmp,
                              "vaccel-shim-opencv")
         report.need_no_failed()
         syms = cv_symbols(report)
-        if mode == "offload":
+        uploads = len(re.findall(r"resource \d+: 1 file", agent.log_text()))
+        if mode == "internal":
+            det = syms.get("CascadeClassifier::detectMultiScale", "")
+            rs = syms.get("resize", "")
+            if report.get(det, "local") != 2 or \
+                    report.get(det, "offloaded"):
+                raise Fail("with objdetect off the detections run "
+                           "locally: %s" % report.fns.get(det))
+            if report.get(rs, "offloaded") != 1 or \
+                    report.get(rs, "local") < 1:
+                raise Fail("the program's own resize is offloaded and "
+                           "the cascade's (OpenCV's) stay local: %s"
+                           % report.fns.get(rs))
+            if uploads:
+                raise Fail("the cascade went to the agent although "
+                           "nothing used it there")
+            log("resize: the program's offloaded, %d of OpenCV's own "
+                "local" % report.get(rs, "local"))
+        elif mode == "offload":
+            if uploads != 1:
+                raise Fail("the cascade went to the agent %d times for two "
+                           "detections with one object" % uploads)
             missing = [f for f in CV_FUNCS if f not in syms]
             if missing:
                 raise Fail("not caught: " + ", ".join(missing))
@@ -1643,7 +1685,7 @@ def all_tests():
     out.append(("dot-memory", ["dot-memory"]))
     out.append(("alloc", ["alloc"]))
     out.append(("heap-late", ["heap-late"]))
-    for mode in ("offload", "defaults", "agent-down"):
+    for mode in ("offload", "defaults", "agent-down", "internal"):
         out.append(("opencv-cv2-" + mode, ["opencv", mode]))
     out.append(("opencv-prog", ["opencv-prog"]))
     # numpy's and scipy's own suites; a third field names a meson suite

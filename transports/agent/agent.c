@@ -723,6 +723,9 @@ static int ctrl_res_new(struct conn *k, struct mp_reader *r,
 	c->res[c->nr_res++] = (struct obj_res){*id, res, total};
 	mem_held = false;
 	ret = VACCEL_OK;
+	vaccel_log(VACCEL_LOG_DEBUG, TAG,
+		   "%s: resource %lld: %u file(s), %llu bytes", k->peer,
+		   (long long)*id, nfiles, (unsigned long long)total);
 out:
 	/* A refused upload's bytes are read and dropped, so the stream
 	 * stays in step (drain() closes the connection past 64 MiB). */
