@@ -45,7 +45,7 @@ bool mat_of(const struct vaccel_oparg *a, uint32_t arg, cv::Mat &m)
 		return false;
 	const struct vaccel_tensor *t =
 	    static_cast<const struct vaccel_tensor *>(a[arg].buf);
-	if (t->ndim == 0) {
+	if (t->ndim == 1 && t->dims[0] == 0) {
 		m = cv::Mat(); /* an absent array */
 		return true;
 	}

@@ -273,8 +273,10 @@ bool Call::in(uint32_t arg, const cv::_InputArray &x)
 	a[arg].len = 1;
 	int kind = rt.kind(&x) & cv::_InputArray::KIND_MASK;
 	if (kind == cv::_InputArray::NONE) {
-		/* an absent array (noArray()): an empty tensor */
+		/* an absent array (noArray()): a tensor of no elements, one
+		 * dim (cvwire.h) */
 		t->dtype = VACCEL_DTYPE_U8;
+		t->ndim = 1;
 		return true;
 	}
 	if (kind != cv::_InputArray::MAT && kind != cv::_InputArray::MATX &&

@@ -5,7 +5,8 @@
  * How OpenCV's images and exceptions travel, for both peers (the shim and
  * plugins/opencv): an image is a tensor of dims {rows, cols, channels}
  * whose dtype is the depth's (a sub-region a strided view into the image
- * it was cut from); a function's results are one raw tensor list: its
+ * it was cut from), an absent one (noArray()) a U8 tensor of dims {0};
+ * a function's results are one raw tensor list: its
  * output images, then its return value (one F64) if it has one, then the
  * exception it raised: empty when none, else dtype the error code (as
  * uint32), dims {line} and the bytes "func\0file\0message\0".

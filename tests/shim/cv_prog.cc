@@ -46,6 +46,59 @@ int main(int argc, char **argv)
 	put(f, "resize_roi", out);
 	cv::Canny(groi, out, 40, 120);
 	put(f, "Canny_roi", out);
+	/* the rest of the intercepted functions, on the whole image, with
+	 * the arguments a C++ program passes: Matx, Scalar, Point */
+	cv::cvtColor(img, out, cv::COLOR_BGR2HSV);
+	put(f, "cvtColor", out);
+	cv::boxFilter(gray, out, CV_32F, cv::Size(4, 4), cv::Point(-1, -1),
+		      false);
+	put(f, "boxFilter", out);
+	cv::bilateralFilter(roi, out, 7, 50, 50);
+	put(f, "bilateralFilter", out);
+	double t = cv::threshold(gray, out, 0, 255,
+				 cv::THRESH_BINARY | cv::THRESH_OTSU);
+	put(f, "threshold", out);
+	std::fprintf(f, "threshold %.17g\n", t);
+	cv::adaptiveThreshold(groi, out, 255, cv::ADAPTIVE_THRESH_MEAN_C,
+			      cv::THRESH_BINARY_INV, 15, 3);
+	put(f, "adaptiveThreshold_roi", out);
+	cv::Scharr(gray, out, CV_32F, 1, 0, 0.5, 3);
+	put(f, "Scharr", out);
+	cv::Laplacian(groi, out, CV_16S, 5);
+	put(f, "Laplacian_roi", out);
+	cv::Matx33f sharpen(0, -1, 0, -1, 5, -1, 0, -1, 0);
+	cv::filter2D(roi, out, -1, sharpen, cv::Point(-1, -1), 4.0);
+	put(f, "filter2D_roi_matx", out);
+	cv::Mat cross = cv::getStructuringElement(cv::MORPH_CROSS,
+						  cv::Size(5, 5));
+	cv::dilate(roi, out, cross, cv::Point(1, 1), 2, cv::BORDER_CONSTANT,
+		   cv::Scalar(5, 100, 200));
+	put(f, "dilate_roi", out);
+	cv::morphologyEx(groi, out, cv::MORPH_TOPHAT, cross);
+	put(f, "morphologyEx_roi", out);
+	cv::Matx23d rot(0.9, -0.2, 30, 0.2, 0.9, -10);
+	cv::warpAffine(img, out, rot, cv::Size(400, 300), cv::INTER_CUBIC,
+		       cv::BORDER_REFLECT101);
+	put(f, "warpAffine_matx", out);
+	cv::Matx33d persp(1, 0.1, 5, 0.05, 1, 3, 0.0002, 0.0001, 1);
+	cv::warpPerspective(roi, out, persp, roi.size(), cv::INTER_LINEAR,
+			    cv::BORDER_CONSTANT, cv::Scalar(1, 2, 3));
+	put(f, "warpPerspective_roi", out);
+	cv::Mat mx(groi.size(), CV_32F), my(groi.size(), CV_32F);
+	for (int y = 0; y < mx.rows; y++)
+		for (int x = 0; x < mx.cols; x++) {
+			mx.at<float>(y, x) = (float)(mx.cols - x) * 0.9f;
+			my.at<float>(y, x) = (float)y * 1.1f;
+		}
+	cv::remap(groi, out, mx, my, cv::INTER_LINEAR);
+	put(f, "remap_roi", out);
+	cv::equalizeHist(groi, out);
+	put(f, "equalizeHist_roi", out);
+	cv::Mat templ = gray(cv::Rect(60, 50, 40, 30)).clone();
+	cv::matchTemplate(groi, templ, out, cv::TM_SQDIFF);
+	put(f, "matchTemplate_roi", out);
+	cv::medianBlur(gray, out, 7);
+	put(f, "medianBlur", out);
 	/* in place, on a sub-region: the image around it is left as it was */
 	cv::Mat copy = img.clone();
 	cv::Mat croi = copy(cv::Rect(100, 80, 200, 150));

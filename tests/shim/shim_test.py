@@ -1495,10 +1495,11 @@ sys.exit(1 if bad else 0)
 
 
 def test_opencv_prog(tmp, _arg=None):
-    """tests/shim/cv_prog.cc, a C++ OpenCV program: filters on
-    sub-regions cut with Mat(Rect) (OpenCV reads the image around them at
-    their borders), in place on a sub-region, a bad argument; bitwise the
-    same output under the shim, every call offloaded."""
+    """tests/shim/cv_prog.cc, a C++ OpenCV program: every intercepted
+    function but the cascade's, most on sub-regions cut with Mat(Rect)
+    (OpenCV reads the image around them at their borders), with Matx,
+    Scalar and Point arguments, in place on a sub-region, a bad argument;
+    bitwise the same output under the shim, every call offloaded."""
     CFG.need_file(CFG.agent, "vaccel-agent")
     CFG.need_file(CFG.rpc, "the rpc transport plugin")
     CFG.need_file(CFG.shim_opencv, "the OpenCV shim")
@@ -1524,6 +1525,11 @@ def test_opencv_prog(tmp, _arg=None):
     report.need_no_failed()
     if report.total.get("local", 0) or report.total.get("offloaded", 0) < 10:
         raise Fail("every call of cv-prog is offloaded: %s" % report.total)
+    syms = cv_symbols(report)
+    missing = [f for f in CV_FUNCS if "::" not in f and
+               report.get(syms.get(f, ""), "offloaded") < 1]
+    if missing:
+        raise Fail("cv-prog's calls not offloaded: " + ", ".join(missing))
     compare_files(plain, shimmed, "cv-prog's output")
     with open(shimmed, "rb") as f:
         if b"exception -215" not in f.read():
