@@ -504,8 +504,18 @@ def gen_host(api, ops, banner):
         out.append("\treturn c.run([&] { %s%s%s; });\n}\n\n"
                    % (lock, "c.r = " if f.returns != "void" else "", call))
         entries.append((f.id, fid))
+    # the functions by op id, for vAccel's generic opencv op
+    out.append("const struct cv_host::Fn cv_host::fns[] = {\n")
+    for f in api.routines:
+        out.append('\t{%d, op_%s, "%s", %s, %s},\n' % (
+            f.id, f.name.replace("::", "_"), kinds(f),
+            "true" if f.returns != "void" else "false",
+            "true" if f.klass is not None else "false"))
+    out.append("};\n\nconst size_t cv_host::nr_fns = %d;\n\n"
+               % len(api.routines))
     out.append("static const struct vaccel_plugin_op cv_host_ops[] = {\n")
     out += ["\t{%d, op_%s},\n" % e for e in entries]
+    out.append("\t{VACCEL_OPID_OPENCV, cv_host::generic},\n")
     out.append("};\n\nCV_HOST_PLUGIN(cv_host_ops);\n")
     return "".join(out)
 

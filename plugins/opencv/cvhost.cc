@@ -6,6 +6,7 @@
  */
 #include "cvhost.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -225,6 +226,182 @@ int Call::results()
 			t[j] = (struct vaccel_tensor){};
 		}
 	}
+	return ret;
+}
+
+} // namespace cv_host
+
+/* ---- vAccel's generic opencv op ------------------------------------------ */
+
+namespace cv_host {
+
+namespace {
+
+/* An image header of the generic op: rows, cols, OpenCV type. */
+struct Header {
+	int32_t rows, cols, type;
+};
+
+const Fn *fn_named(const char *name, const struct vaccel_op_desc **desc)
+{
+	std::string op = std::string("cv_") + name;
+	for (size_t i = op.find("::"); i != std::string::npos;
+	     i = op.find("::"))
+		op.replace(i, 2, "_");
+	*desc = vaccel_op_desc_by_name(op.c_str());
+	for (size_t i = 0; *desc && i < nr_fns; i++)
+		if (fns[i].op_id == (*desc)->id)
+			return &fns[i];
+	return nullptr;
+}
+
+/* The text cv::Exception gives what the typed op caught. */
+std::string exception_text(const struct vaccel_tensor *exc)
+{
+	const char *p = static_cast<const char *>(exc->data);
+	const char *end = p + exc->size;
+	std::string func(p), file, err;
+	if (p + func.size() + 1 < end)
+		file = p + func.size() + 1;
+	if (p + func.size() + file.size() + 2 < end)
+		err = p + func.size() + file.size() + 2;
+	return cv::Exception((int)exc->dtype, err, func, file,
+			     (int)exc->dims[0])
+	    .msg;
+}
+
+} // namespace
+
+int generic(void *priv, struct vaccel_session *sess,
+	    const struct vaccel_op_desc *, struct vaccel_oparg *a)
+{
+	struct vaccel_arg *rd = static_cast<struct vaccel_arg *>(
+	    a[VACCEL_OPENCV_READ].buf);
+	struct vaccel_arg *wr = static_cast<struct vaccel_arg *>(
+	    a[VACCEL_OPENCV_WRITE].buf);
+	uint64_t n_rd = a[VACCEL_OPENCV_READ].len;
+	uint64_t n_wr = a[VACCEL_OPENCV_WRITE].len;
+	if (!n_rd || !rd[0].size ||
+	    static_cast<const char *>(rd[0].buf)[rd[0].size - 1])
+		return VACCEL_EINVAL; /* read[0]: the function's name */
+	const struct vaccel_op_desc *d = nullptr;
+	const Fn *f = fn_named(static_cast<const char *>(rd[0].buf), &d);
+	if (!f || f->method || strchr(f->kinds, 'r'))
+		return VACCEL_ENOTSUP; /* not one of ours, or needs an object */
+	size_t nr_images = strlen(f->kinds);
+	size_t nr_results = nr_images + f->has_ret + 1;
+	if (n_wr != 2 * nr_images + f->has_ret + 1)
+		return VACCEL_EINVAL;
+	std::vector<struct vaccel_oparg> args(d->nr_args);
+	std::vector<struct vaccel_tensor> tin(d->nr_args);
+	std::vector<struct vaccel_tensor> tout(nr_results);
+	uint64_t k = 1;
+	for (uint32_t i = 0; i < d->nr_args; i++) {
+		struct vaccel_oparg &x = args[i];
+		x = {};
+		switch (d->args[i].kind) {
+		case VACCEL_ARGK_SCALAR: {
+			bool f64 = d->args[i].type == VACCEL_ARGT_F64;
+			if (k >= n_rd || rd[k].size != (f64 ? 8u : 4u))
+				return VACCEL_EINVAL;
+			if (f64) {
+				memcpy(&x.v.f64, rd[k].buf, 8);
+			} else {
+				int32_t v;
+				memcpy(&v, rd[k].buf, 4);
+				x.v.i = v;
+			}
+			k++;
+			break;
+		}
+		case VACCEL_ARGK_TENSORS_IN: {
+			if (k + 1 >= n_rd || rd[k].size != sizeof(Header))
+				return VACCEL_EINVAL;
+			Header h;
+			memcpy(&h, rd[k].buf, sizeof(h));
+			struct vaccel_tensor &t = tin[i];
+			t = {};
+			int dtype = cv_wire_dtype(CV_MAT_DEPTH(h.type));
+			if (h.rows < 0 || h.cols < 0 || dtype < 0)
+				return VACCEL_EINVAL;
+			if (!h.rows && !h.cols) {
+				t.dtype = VACCEL_DTYPE_U8; /* absent */
+				t.ndim = 1;
+			} else {
+				t.dtype = (uint32_t)dtype;
+				t.ndim = 3;
+				t.dims[0] = h.rows;
+				t.dims[1] = h.cols;
+				t.dims[2] = CV_MAT_CN(h.type);
+				t.data = rd[k + 1].buf;
+				t.size = rd[k + 1].size;
+				uint64_t want = 0;
+				if (vaccel_tensor_span(&t,
+						       vaccel_dtype_size(t.dtype),
+						       &want) ||
+				    want != t.size)
+					return VACCEL_EINVAL;
+			}
+			x.buf = &t;
+			x.len = 1;
+			k += 2;
+			break;
+		}
+		case VACCEL_ARGK_TENSORS_OUT:
+			x.buf = tout.data();
+			x.len = nr_results;
+			break;
+		default:
+			return VACCEL_ENOTSUP;
+		}
+	}
+	if (k != n_rd)
+		return VACCEL_EINVAL;
+	int ret = f->fn(priv, sess, d, args.data());
+	if (ret)
+		return ret;
+	/* the status, last: OpenCV's error code (0: none) and its own text,
+	 * which a call that ran returns with VACCEL_OK, as a failed call's
+	 * outputs do not travel */
+	const struct vaccel_tensor *exc = &tout[nr_results - 1];
+	struct vaccel_arg *st = &wr[n_wr - 1];
+	if (st->size < sizeof(int32_t) + 1) {
+		ret = VACCEL_EINVAL;
+	} else if (exc->size) {
+		std::string text = exception_text(exc);
+		int32_t code = (int32_t)exc->dtype;
+		size_t n = std::min<size_t>(text.size(),
+					    st->size - sizeof(code) - 1);
+		char *p = static_cast<char *>(st->buf);
+		memcpy(p, &code, sizeof(code));
+		memcpy(p + sizeof(code), text.data(), n);
+		p[sizeof(code) + n] = '\0';
+	} else {
+		memset(st->buf, 0, sizeof(int32_t) + 1);
+		for (size_t j = 0; j < nr_images && !ret; j++) {
+			const struct vaccel_tensor &t = tout[j];
+			Header h = {(int32_t)t.dims[0], (int32_t)t.dims[1],
+				    CV_MAKETYPE(cv_wire_depth(t.dtype),
+						(int)t.dims[2])};
+			if (wr[2 * j].size != sizeof(h) ||
+			    wr[2 * j + 1].size < t.size) {
+				ret = VACCEL_ENOSPC;
+				break;
+			}
+			memcpy(wr[2 * j].buf, &h, sizeof(h));
+			memcpy(wr[2 * j + 1].buf, t.data, t.size);
+		}
+		if (!ret && f->has_ret) {
+			const struct vaccel_tensor &t = tout[nr_images];
+			if (wr[2 * nr_images].size != sizeof(double))
+				ret = VACCEL_EINVAL;
+			else
+				memcpy(wr[2 * nr_images].buf, t.data,
+				       sizeof(double));
+		}
+	}
+	for (auto &t : tout)
+		free(t.data);
 	return ret;
 }
 

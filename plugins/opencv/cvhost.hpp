@@ -15,6 +15,7 @@
 #include <mutex>
 #include <opencv2/core.hpp>
 #include <string>
+#include <vaccel/arg.h>
 #include <vaccel/resource.h>
 #include <vector>
 #include <vaccel/remote/error.h>
@@ -51,6 +52,24 @@ struct Objects {
 	    by_res;
 };
 Objects &objects();
+
+/* One function of the spec, as generated: its op, what its outputs are
+ * (kinds: i an image, r rectangles), whether it returns a value, whether
+ * it is a method. */
+struct Fn {
+	uint32_t op_id;
+	vaccel_op_fn fn;
+	const char *kinds;
+	bool has_ret;
+	bool method;
+};
+extern const Fn fns[];
+extern const size_t nr_fns;
+
+/* vAccel's generic opencv op (vaccel_opencv), over the typed ops: the
+ * convention is in docs/plugins.md. */
+int generic(void *priv, struct vaccel_session *sess,
+	    const struct vaccel_op_desc *op, struct vaccel_oparg *a);
 
 /* The plugin's resource_unregister hook: its objects go. */
 int forget(void *priv, struct vaccel_resource *res,

@@ -87,6 +87,7 @@ class Config:
         self.shim_opencv = os.environ.get("SHIM_OPENCV_LIB", "")
         self.opencv = os.environ.get("SHIM_OPENCV_PLUGIN", "")
         self.cv_prog = os.environ.get("SHIM_CV_PROG", "")
+        self.cv_native = os.environ.get("SHIM_CV_NATIVE", "")
 
     @staticmethod
     def need_file(path, what):
@@ -1536,6 +1537,34 @@ def test_opencv_prog(tmp, _arg=None):
             raise Fail("the bad argument raised no cv::Exception -215")
 
 
+def test_opencv_native(tmp, where):
+    """tests/shim/cv_native.cc: vAccel's generic opencv op (vaccel_opencv)
+    served by the opencv plugin, in-process (inproc) and through the
+    agent (remote): results bitwise the direct calls', OpenCV's error
+    text, refusals."""
+    CFG.need_file(CFG.opencv, "the opencv plugin")
+    CFG.need_file(CFG.cv_native, "cv-native")
+    env = local_env({"VACCEL_PLUGINS": CFG.opencv})
+    agent = None
+    if where == "remote":
+        CFG.need_file(CFG.agent, "vaccel-agent")
+        CFG.need_file(CFG.rpc, "the rpc transport plugin")
+        agent = Agent(tmp)
+        agent.plugins = CFG.opencv
+        agent.start()
+        env.update({"VACCEL_PLUGINS": CFG.rpc,
+                    "VACCEL_RPC_ADDRESS": agent.url})
+    try:
+        res = run(tmp, "native", [CFG.cv_native], env, foreign=False)
+    finally:
+        if agent:
+            agent.finish()
+    print(res.out, end="")
+    if agent:
+        agent.check()
+    expect_ok(res, "native", tmp)
+
+
 def test_opencv(tmp, mode):
     """tests/shim/cv_calls.py (every intercepted function on opencv-doc's
     images, sub-regions, in place, bad arguments) plainly and under the
@@ -1658,6 +1687,7 @@ TESTS = {
     "heap-late": test_heap_late,
     "opencv": test_opencv,
     "opencv-prog": test_opencv_prog,
+    "opencv-native": test_opencv_native,
 }
 
 
@@ -1694,6 +1724,8 @@ def all_tests():
     for mode in ("offload", "defaults", "agent-down", "internal"):
         out.append(("opencv-cv2-" + mode, ["opencv", mode]))
     out.append(("opencv-prog", ["opencv-prog"]))
+    for where in ("inproc", "remote"):
+        out.append(("opencv-native-" + where, ["opencv-native", where]))
     # numpy's and scipy's own suites; a third field names a meson suite
     # other than 'shim' (shim-full: too slow for the default run).
     for setting in PYTEST_SETTINGS:
