@@ -726,6 +726,15 @@ void wire_call_free(struct wire_call *c)
 	*c = (struct wire_call){0};
 }
 
+/* n msgpack ints into v; nonzero if any is not one. */
+static int get_ints(struct mp_reader *r, uint32_t n, int64_t *v)
+{
+	for (uint32_t k = 0; k < n; k++)
+		if (mp_get_int(r, &v[k]))
+			return -1;
+	return 0;
+}
+
 static bool next_is_array(const struct mp_reader *r)
 {
 	return r->p < r->end &&
@@ -1062,33 +1071,14 @@ int wire_decode_call(const uint8_t *meta, size_t len, uint64_t raw_len,
 						    "bad "
 						    "tensor %u",
 						    op->name, d->name, j);
-					for (uint32_t k = 0; k < nd; k++)
-						if (mp_get_int(&r,
-							       &t[j].dims[k]))
-							BAD("op '%s' argument "
-							    "'%s': bad tensor "
-							    "%u shape",
-							    op->name, d->name,
-							    j);
 					uint32_t snd = nd;
-					if (mp_get_uint(&r, &size) ||
+					if (get_ints(&r, nd, t[j].dims) ||
+					    mp_get_uint(&r, &size) ||
 					    (parts == 5 &&
 					     (mp_get_array(&r, &snd) ||
-					      snd != nd)))
-						BAD("op '%s' argument '%s': "
-						    "bad tensor %u",
-						    op->name, d->name, j);
-					for (uint32_t k = 0; parts == 5 && k < nd;
-					     k++)
-						if (mp_get_int(&r,
-							       &t[j].strides[k]))
-							BAD("op '%s' argument "
-							    "'%s': bad tensor "
-							    "%u strides",
-							    op->name, d->name,
-							    j);
-					if (parts == 5 &&
-					    mp_get_uint(&r, &t[j].offset))
+					      snd != nd ||
+					      get_ints(&r, nd, t[j].strides) ||
+					      mp_get_uint(&r, &t[j].offset))))
 						BAD("op '%s' argument '%s': "
 						    "bad tensor %u",
 						    op->name, d->name, j);
