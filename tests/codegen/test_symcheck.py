@@ -44,7 +44,7 @@ def main(argv):
         obj = os.path.join(tmp, "symcheck.o")
         subprocess.run([py, codegen, "gen", "symcheck", "--ops", ops, spec,
                         "--source", src], check=True)
-        subprocess.run(cxx.split() + ["-std=c++20", "-c", src, "-o", obj] +
+        subprocess.run(cxx.split() + ["-std=c++17", "-c", src, "-o", obj] +
                        cflags, check=True)
         syms = subprocess.run([py, codegen, "symbols", "--ops", ops, spec],
                               check=True, capture_output=True,
