@@ -88,6 +88,7 @@ class Config:
         self.opencv = os.environ.get("SHIM_OPENCV_PLUGIN", "")
         self.cv_prog = os.environ.get("SHIM_CV_PROG", "")
         self.cv_native = os.environ.get("SHIM_CV_NATIVE", "")
+        self.cv_fake_version = os.environ.get("SHIM_CV_FAKE_VERSION", "")
 
     @staticmethod
     def need_file(path, what):
@@ -1573,7 +1574,9 @@ def test_opencv(tmp, mode):
     in the report, the cascade sent once for two detections; defaults: the
     shim's own size threshold; agent-down: no agent, every call local;
     internal: detections local (objdetect off), the program's own resize
-    offloaded and the cascade's resizes (OpenCV calling itself) local."""
+    offloaded and the cascade's resizes (OpenCV calling itself) local;
+    version: the program's OpenCV says it is 4.99, and the shim disables
+    itself with one line."""
     CFG.need_file(CFG.agent, "vaccel-agent")
     CFG.need_file(CFG.rpc, "the rpc transport plugin")
     CFG.need_file(CFG.shim_opencv, "the OpenCV shim "
@@ -1591,7 +1594,31 @@ def test_opencv(tmp, mode):
     expect_ok(run(tmp, "plain", [PY, script, CV_DATA, plain],
                   local_env()), "plain", tmp)
     report_path = os.path.join(tmp, "report.txt")
-    if mode == "agent-down":
+    if mode == "version":
+        # the program's OpenCV says it is 4.99 (a library preloaded
+        # first): the shim disables itself, whatever the agent offers
+        CFG.need_file(CFG.cv_fake_version, "libcv-fake-version.so")
+        agent = Agent(tmp)
+        agent.plugins = CFG.opencv
+        agent.start()
+        env = cv_env(agent.url, report_path)
+        env["LD_PRELOAD"] = ":".join(list(CFG.san_preload) + [
+            CFG.cv_fake_version, CFG.shim_opencv])
+        try:
+            res = run(tmp, "shim", [PY, script, CV_DATA, shimmed], env)
+        finally:
+            agent.finish()
+        agent.check()
+        expect_ok(res, "shim", tmp)
+        report = Report(report_path, "vaccel-shim-opencv")
+        report.show()
+        said = res.err.count("the program's OpenCV is 4.99, the shim was "
+                             "built for 4.6")
+        if report.total.get("offloaded", 0) or said != 1:
+            raise Fail("with another OpenCV the shim says so once (%d "
+                       "times) and offloads nothing: %s" % (said,
+                                                           report.total))
+    elif mode == "agent-down":
         env = cv_env("unix://" + os.path.join(tmp, "none.sock"),
                      report_path)
         res = run(tmp, "shim", [PY, script, CV_DATA, shimmed], env)
@@ -1721,7 +1748,7 @@ def all_tests():
     out.append(("dot-memory", ["dot-memory"]))
     out.append(("alloc", ["alloc"]))
     out.append(("heap-late", ["heap-late"]))
-    for mode in ("offload", "defaults", "agent-down", "internal"):
+    for mode in ("offload", "defaults", "agent-down", "internal", "version"):
         out.append(("opencv-cv2-" + mode, ["opencv", mode]))
     out.append(("opencv-prog", ["opencv-prog"]))
     for where in ("inproc", "remote"):
