@@ -258,13 +258,8 @@ const Fn *fn_named(const char *name, const struct vaccel_op_desc **desc)
 /* The text cv::Exception gives what the typed op caught. */
 std::string exception_text(const struct vaccel_tensor *exc)
 {
-	const char *p = static_cast<const char *>(exc->data);
-	const char *end = p + exc->size;
-	std::string func(p), file, err;
-	if (p + func.size() + 1 < end)
-		file = p + func.size() + 1;
-	if (p + func.size() + file.size() + 2 < end)
-		err = p + func.size() + file.size() + 2;
+	const char *func = "", *file = "", *err = "";
+	cv_wire_exception(exc, &func, &file, &err); /* ours: well formed */
 	return cv::Exception((int)exc->dtype, err, func, file,
 			     (int)exc->dims[0])
 	    .msg;

@@ -340,23 +340,9 @@ int Call::run(double cost_per_elem)
 		return -1;
 	const struct vaccel_tensor *exc = &tout_[nr_results_ - 1];
 	if (exc->size) {
-		/* "func\0file\0message\0", as the host caught it */
-		const char *p = static_cast<const char *>(exc->data);
-		const char *endp = p + exc->size;
-		const char *func = p, *file = nullptr, *msg = nullptr;
-		const char *z = static_cast<const char *>(
-		    memchr(p, 0, exc->size));
-		if (z && z + 1 < endp) {
-			file = z + 1;
-			z = static_cast<const char *>(
-			    memchr(file, 0, (size_t)(endp - file)));
-		}
-		if (z && file && z + 1 < endp) {
-			msg = z + 1;
-			z = static_cast<const char *>(
-			    memchr(msg, 0, (size_t)(endp - msg)));
-		}
-		if (!z || !msg || exc->ndim != 1) {
+		/* as the host caught it (cvwire.h) */
+		const char *func, *file, *msg;
+		if (cv_wire_exception(exc, &func, &file, &msg)) {
 			shim_cv_bridge_say("a malformed exception from the agent; "
 					   "running locally");
 			return -1;

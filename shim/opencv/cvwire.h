@@ -13,6 +13,7 @@
  */
 
 #include <stdint.h>
+#include <string.h>
 #include <vaccel/remote/op.h>
 
 /* OpenCV's depths (CV_8U .. CV_16F, 0..7) by their VACCEL_DTYPE */
@@ -40,6 +41,32 @@ static inline int cv_wire_depth(uint32_t dtype)
 	CV_WIRE_DEPTHS(CV_WIRE_FROM)
 #undef CV_WIRE_FROM
 	return -1;
+}
+
+/* The three strings of an exception tensor ("func\0file\0message\0");
+ * 0, or -1 when it is not one. */
+static inline int cv_wire_exception(const struct vaccel_tensor *t,
+				    const char **func, const char **file,
+				    const char **msg)
+{
+	const char *p = (const char *)t->data;
+	const char *end = p + t->size;
+	const char *s[3];
+	if (!p || t->ndim != 1)
+		return -1;
+	for (int i = 0; i < 3; i++) {
+		const char *z =
+		    p < end ? (const char *)memchr(p, 0, (size_t)(end - p))
+			    : NULL;
+		if (!z)
+			return -1;
+		s[i] = p;
+		p = z + 1;
+	}
+	*func = s[0];
+	*file = s[1];
+	*msg = s[2];
+	return 0;
 }
 
 /* The most channels an image may have (OpenCV's CV_CN_MAX). */
