@@ -298,12 +298,6 @@ def kinds(f):
                    for a in f.outputs())
 
 
-def nr_results(f):
-    """Entries of the outputs list: the images, the return value, the
-    exception."""
-    return len(f.outputs()) + (f.returns != "void") + 1
-
-
 def cxx_type(a):
     if a.klass is not None:
         return "cv::%s *" % a.klass.name
