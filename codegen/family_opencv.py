@@ -47,13 +47,21 @@ COMPOSITE = {
 }
 ARRAYS = {"InputArray": "const cv::_InputArray &",
           "OutputArray": "const cv::_OutputArray &"}
+# inputs that travel as one tensor list: a list of images (one proxy of
+# kind vector of Mat, or one Mat), a vector of numbers (one 1-d tensor);
+# (C++ parameter type, the host's local)
+LISTS = {"InputArrayOfArrays": ("const cv::_InputArray &",
+                                "std::vector<cv::Mat>"),
+         "IntVector": ("const std::vector<int> &", "std::vector<int>"),
+         "FloatVector": ("const std::vector<float> &",
+                         "std::vector<float>")}
 # outputs that are not images: written by the shim into the program's own
 # container (name -> C++ parameter type)
 RESULTS = {"RectVector": "std::vector<cv::Rect> &"}
 LIFE = ("ctor", "load", "dtor")
 RETURNS = {"void": "void", "double": "double"}
 CLASSES = ["imgproc", "objdetect"]
-KEYS = ("cost", "class", "returns")
+KEYS = ("cost", "class", "returns", "inout")
 
 
 class FArg:
@@ -92,6 +100,10 @@ class Fn:
         self.cost = float(keys.get("cost", "1"))
         self.cls = CLASSES.index(keys.get("class", "imgproc"))
         self.returns = keys.get("returns", "void")
+        # inout=OUT:FLAG: the function reads output OUT when its bool
+        # argument FLAG is true (calcHist's accumulate)
+        self.inout = tuple(keys["inout"].split(":", 1)) \
+            if "inout" in keys else None
 
     @property
     def op_name(self):
@@ -109,6 +121,9 @@ class Fn:
 
     def inputs(self):
         return [a for a in self.args if a.type == "InputArray"]
+
+    def lists(self):
+        return [a for a in self.args if a.type in LISTS]
 
     def outputs(self):
         """Everything in the results list before the return value: the
@@ -214,11 +229,11 @@ class Parser:
                         "CLASS::NAME of a declared class" % where)
                 arg.klass = api.cv_classes[cls]
             elif typ not in ARRAYS and typ not in VALUE_TYPES and \
-                    typ not in RESULTS:
+                    typ not in RESULTS and typ not in LISTS:
                 raise SpecError("%s: unknown type '%s' (have %s)"
                                 % (where, typ, ", ".join(
-                                    list(ARRAYS) + list(VALUE_TYPES) +
-                                    list(RESULTS))))
+                                    list(ARRAYS) + list(LISTS) +
+                                    list(VALUE_TYPES) + list(RESULTS))))
             if any(a.name == name for a in self.fn.args):
                 raise SpecError("%s: argument '%s' twice" % (where, name))
             self.fn.args.append(arg)
@@ -238,9 +253,18 @@ class Parser:
             if "::" in f.name and f.klass is None:
                 raise SpecError("%s: method %s has no 'this' argument"
                                 % (f.where, f.name))
-            if not f.inputs():
+            if not f.inputs() and not any(
+                    a.type == "InputArrayOfArrays" for a in f.args):
                 raise SpecError("%s: %s has no InputArray" % (f.where,
                                                               f.name))
+            if f.inout is not None:
+                types = {a.name: a.type for a in f.args}
+                if len(f.inout) != 2 or \
+                        types.get(f.inout[0]) != "OutputArray" or \
+                        types.get(f.inout[1]) != "bool":
+                    raise SpecError("%s: inout=OUT:FLAG names an "
+                                    "OutputArray and a bool argument of "
+                                    "%s" % (f.where, f.name))
             if not f.outputs():
                 raise SpecError("%s: %s has no OutputArray" % (f.where,
                                                                f.name))
@@ -266,7 +290,7 @@ def wire_args(f):
         if a.klass is not None:
             first[a.name] = len(out)
             out.append(("object", "resource", "u8"))
-        elif a.type == "InputArray":
+        elif a.type == "InputArray" or a.type in LISTS:
             first[a.name] = len(out)
             out.append((a.name, "tensors_in", "u8"))
         elif a.type == "OutputArray" or a.type in RESULTS:
@@ -276,6 +300,10 @@ def wire_args(f):
             first[a.name] = len(out)
             for suffix, wt, _, _ in VALUE_TYPES[a.type][1]:
                 out.append((a.name + suffix, "scalar", wt))
+    if f.inout is not None:
+        # what the output holds before the call, when the flag is set
+        first["prior"] = len(out)
+        out.append((f.inout[0] + "_prior", "tensors_in", "u8"))
     first["outputs"] = len(out)
     out.append(("outputs", "tensors_out", "raw"))
     return out, first
@@ -301,6 +329,8 @@ def kinds(f):
 def cxx_type(a):
     if a.klass is not None:
         return "cv::%s *" % a.klass.name
+    if a.type in LISTS:
+        return LISTS[a.type][0]
     return ARRAYS.get(a.type) or RESULTS.get(a.type) or \
         VALUE_TYPES[a.type][0]
 
@@ -416,13 +446,21 @@ def gen_cxx_shim(api, ops, banner):
                 conds.append("c.object(%d, self)" % i)
             elif a.type == "InputArray":
                 conds.append("c.in(%d, %s)" % (i, a.name))
+            elif a.type == "InputArrayOfArrays":
+                conds.append("c.ins(%d, %s)" % (i, a.name))
+            elif a.type in LISTS:
+                conds.append("c.vec(%d, %s)" % (i, a.name))
             elif a.type == "OutputArray":
                 conds.append("c.out(%d, %s)" % (i, a.name))
             elif a.type in RESULTS:
                 conds.append("c.result(%d, %s)" % (i, a.name))
+        if f.inout is not None:
+            conds.append("c.prior(%d, %s, %s)" % (first["prior"],
+                                                  f.inout[0], f.inout[1]))
         out.append("\t\tbool ok = %s;\n" % " &&\n\t\t\t  ".join(conds))
         for a in f.args:
-            if a.type in ARRAYS or a.type in RESULTS or a.klass:
+            if a.type in ARRAYS or a.type in RESULTS or a.klass or \
+                    a.type in LISTS:
                 continue
             i = first[a.name]
             for j, (_, wt, expr, _) in enumerate(VALUE_TYPES[a.type][1]):
@@ -468,6 +506,13 @@ def gen_host(api, ops, banner):
                 "in%d" % j for j in range(len(ins))))
         conds = ["!c.ok()"] + ["!c.in(%d, in%d)" % (first[a.name], j)
                                for j, a in enumerate(ins)]
+        lists = f.lists()
+        for j, a in enumerate(lists):
+            out.append("\t%s l%d;\n" % (LISTS[a.type][1], j))
+            conds.append("!c.list(%d, l%d)" % (first[a.name], j))
+        if f.inout is not None:
+            conds.append("!c.prior(%d, %d)" % (first["prior"],
+                                               first[f.inout[0]]))
         if f.klass is not None:
             out.append("\tstd::shared_ptr<cv_host::Object<cv::%s>> obj;\n"
                        % f.klass.name)
@@ -481,6 +526,8 @@ def gen_host(api, ops, banner):
                 continue
             if a.type == "InputArray":
                 vals.append("in%d" % ins.index(a))
+            elif a.type in LISTS:
+                vals.append("l%d" % lists.index(a))
             elif a.type == "OutputArray":
                 vals.append("c.o[%d]" % i)
             elif a.type == "RectVector":
@@ -504,7 +551,8 @@ def gen_host(api, ops, banner):
         out.append('\t{%d, op_%s, "%s", %s, %s},\n' % (
             f.id, f.name.replace("::", "_"), kinds(f),
             "true" if f.returns != "void" else "false",
-            "true" if f.klass is not None else "false"))
+            "true" if f.klass is not None or f.lists() or f.inout
+            else "false"))
     out.append("};\n\nconst size_t cv_host::nr_fns = %d;\n\n"
                % len(api.routines))
     out.append("static const struct vaccel_plugin_op cv_host_ops[] = {\n")

@@ -40,30 +40,35 @@ std::string raw_err(const cv::Exception &e)
 	return e.err;
 }
 
-bool mat_of(const struct vaccel_oparg *a, uint32_t arg, cv::Mat &m)
+bool mat_of(const struct vaccel_tensor *t, cv::Mat &m)
 {
-	if (a[arg].len != 1)
-		return false;
-	const struct vaccel_tensor *t =
-	    static_cast<const struct vaccel_tensor *>(a[arg].buf);
 	if (t->ndim == 1 && t->dims[0] == 0) {
 		m = cv::Mat(); /* an absent array */
 		return true;
 	}
-	int depth = cv_wire_depth(t->dtype);
-	if (t->ndim != 3 || depth < 0 || t->dims[2] < 1 ||
-	    t->dims[2] > CV_WIRE_MAX_CN || t->dims[0] > INT32_MAX ||
-	    t->dims[1] > INT32_MAX)
+	if (!cv_wire_image(t))
 		return false;
+	int nd = (int)t->ndim - 1;
+	int type = CV_MAKETYPE(cv_wire_depth(t->dtype), (int)t->dims[nd]);
+	uchar *base = static_cast<uchar *>(t->data);
+	if (nd > 2) {
+		/* n-dimensional: dense only */
+		int size[VACCEL_TENSOR_MAX_DIMS];
+		for (int d = 0; d < nd; d++)
+			size[d] = (int)t->dims[d];
+		if (vaccel_tensor_strided(t) || !t->size ||
+		    (double)t->size != cv_wire_bytes(t))
+			return false;
+		m = cv::Mat(nd, size, type, base);
+		return true;
+	}
 	int rows = (int)t->dims[0], cols = (int)t->dims[1];
-	int type = CV_MAKETYPE(depth, (int)t->dims[2]);
 	if (!rows || !cols) {
 		m = cv::Mat(rows, cols, type);
 		return true;
 	}
 	size_t esz1 = vaccel_dtype_size(t->dtype);
 	size_t esz = esz1 * (size_t)t->dims[2];
-	uchar *base = static_cast<uchar *>(t->data);
 	if (!vaccel_tensor_strided(t)) {
 		m = cv::Mat(rows, cols, type, base);
 		return true;
@@ -86,6 +91,59 @@ bool mat_of(const struct vaccel_oparg *a, uint32_t arg, cv::Mat &m)
 		      (size_t)cols * esz;
 	if (t->offset || t->size > view)
 		m.flags |= cv::Mat::SUBMATRIX_FLAG;
+	return true;
+}
+
+bool mat_of(const struct vaccel_oparg *a, uint32_t arg, cv::Mat &m)
+{
+	return a[arg].len == 1 &&
+	       mat_of(static_cast<const struct vaccel_tensor *>(a[arg].buf), m);
+}
+
+bool Call::list(uint32_t arg, std::vector<cv::Mat> &v)
+{
+	const struct vaccel_tensor *t =
+	    static_cast<const struct vaccel_tensor *>(a_[arg].buf);
+	v.resize(a_[arg].len);
+	for (size_t i = 0; i < v.size(); i++)
+		if (!mat_of(&t[i], v[i]) || v[i].empty())
+			return false;
+	return !v.empty();
+}
+
+template <class T>
+static bool numbers(const struct vaccel_oparg &x, uint32_t dtype,
+		    std::vector<T> &v)
+{
+	const struct vaccel_tensor *t =
+	    static_cast<const struct vaccel_tensor *>(x.buf);
+	if (x.len != 1 || t->dtype != dtype || t->ndim != 1 ||
+	    vaccel_tensor_strided(t) ||
+	    t->size != (uint64_t)t->dims[0] * sizeof(T))
+		return false;
+	const T *p = static_cast<const T *>(t->data);
+	v.assign(p, p + t->dims[0]);
+	return true;
+}
+
+bool Call::list(uint32_t arg, std::vector<int> &v)
+{
+	return numbers(a_[arg], VACCEL_DTYPE_I32, v);
+}
+
+bool Call::list(uint32_t arg, std::vector<float> &v)
+{
+	return numbers(a_[arg], VACCEL_DTYPE_F32, v);
+}
+
+bool Call::prior(uint32_t arg, uint32_t j)
+{
+	cv::Mat m;
+	if (j >= nr_images_ || kinds_[j] != 'i' || !mat_of(a_, arg, m))
+		return false;
+	/* the output starts as what it held on the guest */
+	if (!m.empty())
+		m.copyTo(o[j]);
 	return true;
 }
 
@@ -188,26 +246,31 @@ int Call::results()
 		}
 		const cv::Mat &m = o[j];
 		int dtype = cv_wire_dtype(m.depth());
-		if (m.dims > 2 || dtype < 0) {
+		if (m.dims < 2 || m.dims >= VACCEL_TENSOR_MAX_DIMS ||
+		    dtype < 0 || (m.dims > 2 && !m.isContinuous())) {
 			ret = VACCEL_ENOTSUP;
 			break;
 		}
-		size_t row = (size_t)m.cols * m.elemSize();
-		size_t n = row * (size_t)m.rows;
+		size_t n = m.total() * m.elemSize();
 		uchar *p = static_cast<uchar *>(malloc(n ? n : 1));
 		if (!p) {
 			ret = VACCEL_ENOMEM;
 			break;
 		}
-		for (int y = 0; y < m.rows; y++)
-			memcpy(p + (size_t)y * row, m.ptr(y), row);
+		if (m.dims > 2) {
+			memcpy(p, m.data, n);
+		} else {
+			size_t row = (size_t)m.cols * m.elemSize();
+			for (int y = 0; y < m.rows; y++)
+				memcpy(p + (size_t)y * row, m.ptr(y), row);
+		}
 		t[j].data = p;
 		t[j].size = n;
 		t[j].dtype = (uint32_t)dtype;
-		t[j].ndim = 3;
-		t[j].dims[0] = m.rows;
-		t[j].dims[1] = m.cols;
-		t[j].dims[2] = m.channels();
+		t[j].ndim = (uint32_t)m.dims + 1;
+		for (int d = 0; d < m.dims; d++)
+			t[j].dims[d] = m.size[d];
+		t[j].dims[m.dims] = m.channels();
 	}
 	if (!ret && has_ret_) {
 		struct vaccel_tensor *rt = &t[nr_images_];
@@ -281,7 +344,7 @@ int generic(void *priv, struct vaccel_session *sess,
 		return VACCEL_EINVAL; /* read[0]: the function's name */
 	const struct vaccel_op_desc *d = nullptr;
 	const Fn *f = fn_named(static_cast<const char *>(rd[0].buf), &d);
-	if (!f || f->method || strchr(f->kinds, 'r'))
+	if (!f || f->typed_only || strchr(f->kinds, 'r'))
 		return VACCEL_ENOTSUP; /* not one of ours, or needs an object */
 	size_t nr_images = strlen(f->kinds);
 	size_t nr_results = nr_images + f->has_ret + 1;
@@ -375,6 +438,10 @@ int generic(void *priv, struct vaccel_session *sess,
 		memset(st->buf, 0, sizeof(int32_t) + 1);
 		for (size_t j = 0; j < nr_images && !ret; j++) {
 			const struct vaccel_tensor &t = tout[j];
+			if (t.ndim != 3) {
+				ret = VACCEL_ENOTSUP; /* not rows x cols */
+				break;
+			}
 			Header h = {(int32_t)t.dims[0], (int32_t)t.dims[1],
 				    CV_MAKETYPE(cv_wire_depth(t.dtype),
 						(int)t.dims[2])};

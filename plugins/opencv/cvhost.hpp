@@ -55,13 +55,14 @@ Objects &objects();
 
 /* One function of the spec, as generated: its op, what its outputs are
  * (kinds: i an image, r rectangles), whether it returns a value, whether
- * it is a method. */
+ * only the typed op can serve it (an object, a list or an output it
+ * reads). */
 struct Fn {
 	uint32_t op_id;
 	vaccel_op_fn fn;
 	const char *kinds;
 	bool has_ret;
-	bool method;
+	bool typed_only;
 };
 extern const Fn fns[];
 extern const size_t nr_fns;
@@ -105,8 +106,10 @@ bool object_of(struct vaccel_resource *res, std::shared_ptr<Object<T>> &out)
  * on the guest. */
 std::string raw_err(const cv::Exception &e);
 
-/* A Mat over input tensor list `arg` of a (one tensor); false when it is
- * not an image this side takes (the codec has checked its span). */
+/* A Mat over an input tensor, or over input tensor list `arg` of a (one
+ * tensor); false when it is not an image this side takes (the codec has
+ * checked its span). */
+bool mat_of(const struct vaccel_tensor *t, cv::Mat &m);
 bool mat_of(const struct vaccel_oparg *a, uint32_t arg, cv::Mat &m);
 
 class Call {
@@ -121,6 +124,12 @@ public:
 	/* the outputs list is the one this op returns */
 	bool ok() const { return ok_; }
 	bool in(uint32_t arg, cv::Mat &m) { return mat_of(a_, arg, m); }
+	/* a list of images (none empty), a vector of numbers */
+	bool list(uint32_t arg, std::vector<cv::Mat> &v);
+	bool list(uint32_t arg, std::vector<int> &v);
+	bool list(uint32_t arg, std::vector<float> &v);
+	/* output j starts as input `arg` holds (absent: empty) */
+	bool prior(uint32_t arg, uint32_t j);
 	template <class T>
 	bool object(uint32_t arg, std::shared_ptr<Object<T>> &out)
 	{

@@ -29,9 +29,13 @@ struct Rt {
 	int (*version_major)();
 	int (*version_minor)();
 	int (*kind)(const cv::_InputArray *self);
+	size_t (*total)(const cv::_InputArray *self, int i);
 	void (*get_mat)(cv::Mat *ret, const cv::_InputArray *self, int i);
 	void (*create)(const cv::_OutputArray *self, int rows, int cols,
 		       int type, int i, bool allow_transposed, int depth_mask);
+	void (*create_nd)(const cv::_OutputArray *self, int dims,
+			  const int *size, int type, int i,
+			  bool allow_transposed, int depth_mask);
 	void (*mat_free)(cv::Mat *self);
 	void (*error)(int code, const std::string &err, const char *func,
 		      const char *file, int line);
@@ -60,9 +64,12 @@ void set_up(unsigned int k)
 	    lookup(k, rt.version_major, "_ZN2cv15getVersionMajorEv") &&
 	    lookup(k, rt.version_minor, "_ZN2cv15getVersionMinorEv") &&
 	    lookup(k, rt.kind, "_ZNK2cv11_InputArray4kindEv") &&
+	    lookup(k, rt.total, "_ZNK2cv11_InputArray5totalEi") &&
 	    lookup(k, rt.get_mat, "_ZNK2cv11_InputArray7getMat_Ei") &&
 	    lookup(k, rt.create,
 		   "_ZNK2cv12_OutputArray6createEiiiibNS0_9DepthMaskE") &&
+	    lookup(k, rt.create_nd,
+		   "_ZNK2cv12_OutputArray6createEiPKiiibNS0_9DepthMaskE") &&
 	    lookup(k, rt.mat_free, "_ZN2cv3MatD1Ev") &&
 	    lookup(k, rt.error,
 		   "_ZN2cv5errorEiRKNSt7__cxx1112basic_stringIcSt11char_"
@@ -98,12 +105,13 @@ bool from_opencv(const void *caller)
 	return !strncmp(base, "libopencv_", 10);
 }
 
-/* A Mat header from a proxy, destroyed by OpenCV's own destructor. */
+/* A Mat header from a proxy (of its i-th array, for a list), destroyed
+ * by OpenCV's own destructor. */
 class MatRef {
 public:
-	MatRef(const cv::_InputArray *x)
+	MatRef(const cv::_InputArray *x, int i = -1)
 	{
-		rt.get_mat(reinterpret_cast<cv::Mat *>(buf_), x, -1);
+		rt.get_mat(reinterpret_cast<cv::Mat *>(buf_), x, i);
 	}
 	~MatRef() { rt.mat_free(reinterpret_cast<cv::Mat *>(buf_)); }
 	MatRef(const MatRef &) = delete;
@@ -258,48 +266,87 @@ bool Call::write_rects(uint32_t j, const struct vaccel_tensor *t, bool check)
 	return true;
 }
 
+/* Output j from its tensor (checked by cv_wire_image), through its
+ * proxy's create(). */
+void Call::write_image(uint32_t j, const struct vaccel_tensor *t)
+{
+	int nd = (int)t->ndim - 1;
+	int size[VACCEL_TENSOR_MAX_DIMS];
+	for (int d = 0; d < nd; d++)
+		size[d] = (int)t->dims[d];
+	int type = CV_MAKETYPE(cv_wire_depth(t->dtype), (int)t->dims[nd]);
+	if (nd == 2)
+		rt.create(outs_[j], size[0], size[1], type, -1, false, 0);
+	else
+		rt.create_nd(outs_[j], nd, size, type, -1, false, 0);
+	MatRef m(outs_[j]);
+	size_t row = (size_t)size[nd - 1] * vaccel_dtype_size(t->dtype) *
+		     (size_t)t->dims[nd];
+	bool same = m->dims == nd && CV_MAT_TYPE(m->flags) == type;
+	for (int d = 0; same && d < nd; d++)
+		same = m->size.p[d] == size[d];
+	if (!same) {
+		shim_cv_bridge_say("an output could not take the agent's "
+				   "result");
+		abort();
+	}
+	/* row by row (a row: the last dimension), each where the output's
+	 * steps put it */
+	const uchar *src = static_cast<const uchar *>(t->data);
+	size_t rows = row ? t->size / row : 0;
+	for (size_t r = 0; r < rows; r++) {
+		size_t rest = r, off = 0;
+		for (int d = nd - 2; d >= 0; d--) {
+			off += (rest % (size_t)size[d]) * m->step.p[d];
+			rest /= (size_t)size[d];
+		}
+		memcpy(m->data + off, src + r * row, row);
+	}
+}
+
 Call::~Call()
 {
 	for (uint32_t j = 0; j < nr_results_ && j < MAX_TENSORS; j++)
 		free(tout_[j].data);
 }
 
-bool Call::in(uint32_t arg, const cv::_InputArray &x)
+/* Tensor t over image i of proxy x (cvwire.h); false when it cannot
+ * travel. */
+bool Call::image(struct vaccel_tensor *t, const cv::_InputArray &x, int i)
 {
-	if (bad_ || arg >= nr_args_ || nr_in_ == MAX_TENSORS)
-		return false;
-	struct vaccel_tensor *t = &tin_[nr_in_++];
-	a[arg].buf = t;
-	a[arg].len = 1;
-	int kind = rt.kind(&x) & cv::_InputArray::KIND_MASK;
-	if (kind == cv::_InputArray::NONE) {
-		/* an absent array (noArray()): a tensor of no elements, one
-		 * dim (cvwire.h) */
-		t->dtype = VACCEL_DTYPE_U8;
-		t->ndim = 1;
-		return true;
-	}
-	if (kind != cv::_InputArray::MAT && kind != cv::_InputArray::MATX &&
-	    kind != cv::_InputArray::STD_VECTOR)
-		return false; /* UMat, GpuMat, lists of arrays: local */
-	MatRef m(&x);
+	MatRef m(&x, i);
 	int depth = CV_MAT_DEPTH(m->flags), cn = CV_MAT_CN(m->flags);
 	int dtype = cv_wire_dtype(depth);
-	if (m->dims > 2 || dtype < 0)
+	if (dtype < 0 || m->dims >= VACCEL_TENSOR_MAX_DIMS)
 		return false;
 	size_t esz1 = vaccel_dtype_size((uint32_t)dtype);
-	size_t esz = esz1 * (size_t)cn, step = m->step.p[0];
+	size_t esz = esz1 * (size_t)cn;
+	/* an empty Mat (dims 0) is 0 x 0 */
+	int nd = m->dims < 2 ? 2 : m->dims;
 	t->dtype = (uint32_t)dtype;
-	t->ndim = 3;
-	t->dims[0] = m->rows;
-	t->dims[1] = m->cols;
-	t->dims[2] = cn;
+	t->ndim = (uint32_t)nd + 1;
+	double elems = cn;
+	for (int d = 0; d < nd; d++) {
+		t->dims[d] = m->dims < 2 ? 0 : m->size.p[d];
+		elems *= (double)t->dims[d];
+	}
+	t->dims[nd] = cn;
 	if (elems_ < 0)
-		elems_ = (double)m->rows * m->cols * cn;
-	if (!m->rows || !m->cols)
+		elems_ = elems;
+	if (!elems)
 		return true;
 	const uchar *start = m->datastart, *end = m->dataend;
+	if (m->dims > 2) {
+		/* an n-dimensional array travels only whole and dense */
+		if (!(m->flags & cv::Mat::CONTINUOUS_FLAG) ||
+		    m->data != start)
+			return false;
+		t->data = const_cast<uchar *>(start);
+		t->size = (uint64_t)elems * esz1;
+		return true;
+	}
 	size_t rows = (size_t)m->rows, cols = (size_t)m->cols;
+	size_t step = m->step.p[0];
 	if (m->data == start && step == cols * esz &&
 	    end == m->data + rows * step) {
 		t->data = const_cast<uchar *>(start);
@@ -315,6 +362,95 @@ bool Call::in(uint32_t arg, const cv::_InputArray &x)
 	t->strides[1] = (int64_t)esz;
 	t->strides[2] = (int64_t)esz1;
 	return true;
+}
+
+/* n free input tensors for argument arg; null when there are not */
+struct vaccel_tensor *Call::take(uint32_t arg, uint32_t n)
+{
+	if (bad_ || arg >= nr_args_ || n > MAX_INPUTS - nr_in_)
+		return nullptr;
+	struct vaccel_tensor *t = &tin_[nr_in_];
+	nr_in_ += n;
+	a[arg].buf = t;
+	a[arg].len = n;
+	return t;
+}
+
+/* an absent array (noArray()): a tensor of no elements, one dim */
+static void absent(struct vaccel_tensor *t)
+{
+	t->dtype = VACCEL_DTYPE_U8;
+	t->ndim = 1;
+}
+
+bool Call::in(uint32_t arg, const cv::_InputArray &x)
+{
+	struct vaccel_tensor *t = take(arg, 1);
+	if (!t)
+		return false;
+	int kind = rt.kind(&x) & cv::_InputArray::KIND_MASK;
+	if (kind == cv::_InputArray::NONE) {
+		absent(t);
+		return true;
+	}
+	if (kind != cv::_InputArray::MAT && kind != cv::_InputArray::MATX &&
+	    kind != cv::_InputArray::STD_VECTOR)
+		return false; /* UMat, GpuMat, lists of arrays: local */
+	return image(t, x, -1);
+}
+
+bool Call::ins(uint32_t arg, const cv::_InputArray &x)
+{
+	int kind = rt.kind(&x) & cv::_InputArray::KIND_MASK;
+	if (kind == cv::_InputArray::MAT)
+		return in(arg, x); /* one image is a list of one */
+	if (kind != cv::_InputArray::STD_VECTOR_MAT &&
+	    kind != cv::_InputArray::STD_ARRAY_MAT)
+		return false;
+	size_t n = rt.total(&x, -1);
+	struct vaccel_tensor *t =
+	    n && n <= MAX_INPUTS ? take(arg, (uint32_t)n) : nullptr;
+	for (size_t i = 0; t && i < n; i++)
+		if (!image(&t[i], x, (int)i))
+			return false;
+	return t != nullptr;
+}
+
+template <class T>
+static bool numbers(struct vaccel_tensor *t, const std::vector<T> &v,
+		    uint32_t dtype)
+{
+	if (!t)
+		return false;
+	t->dtype = dtype;
+	t->ndim = 1;
+	t->dims[0] = (int64_t)v.size();
+	t->data = const_cast<T *>(v.data());
+	t->size = v.size() * sizeof(T);
+	return true;
+}
+
+bool Call::vec(uint32_t arg, const std::vector<int> &v)
+{
+	return numbers(take(arg, 1), v, VACCEL_DTYPE_I32);
+}
+
+bool Call::vec(uint32_t arg, const std::vector<float> &v)
+{
+	return numbers(take(arg, 1), v, VACCEL_DTYPE_F32);
+}
+
+bool Call::prior(uint32_t arg, const cv::_OutputArray &x, bool reads)
+{
+	struct vaccel_tensor *t = take(arg, 1);
+	if (!t)
+		return false;
+	if (!reads) {
+		absent(t);
+		return true;
+	}
+	int kind = rt.kind(&x) & cv::_InputArray::KIND_MASK;
+	return kind == cv::_InputArray::MAT && image(t, x, -1);
 }
 
 bool Call::out(uint32_t j, const cv::_OutputArray &x)
@@ -369,16 +505,8 @@ int Call::run(double cost_per_elem)
 			}
 			continue;
 		}
-		int depth = cv_wire_depth(t->dtype);
-		if (t->ndim != 3 || depth < 0 || t->dims[0] < 0 ||
-		    t->dims[1] < 0 || t->dims[2] < 1 ||
-		    t->dims[2] > CV_WIRE_MAX_CN || t->dims[0] > INT32_MAX ||
-		    t->dims[1] > INT32_MAX ||
-		    (double)t->size !=
-			(double)t->dims[0] * (double)t->dims[1] *
-			    (double)t->dims[2] *
-			    (double)vaccel_dtype_size(t->dtype) ||
-		    !outs_[j]) {
+		if (!outs_[j] || !cv_wire_image(t) ||
+		    (double)t->size != cv_wire_bytes(t)) {
 			shim_cv_bridge_say("a malformed result from the agent; "
 					   "running locally");
 			return -1;
@@ -396,22 +524,7 @@ int Call::run(double cost_per_elem)
 			write_rects(j, t, false);
 			continue;
 		}
-		int rows = (int)t->dims[0], cols = (int)t->dims[1];
-		int type = CV_MAKETYPE(cv_wire_depth(t->dtype), (int)t->dims[2]);
-		rt.create(outs_[j], rows, cols, type, -1, false, 0);
-		MatRef m(outs_[j]);
-		size_t row = t->size / (rows ? (size_t)rows : 1);
-		if (m->rows != rows || m->cols != cols ||
-		    CV_MAT_TYPE(m->flags) != type ||
-		    (rows && cols && m->step.p[0] < row)) {
-			shim_cv_bridge_say("an output could not take the agent's "
-					   "result");
-			abort();
-		}
-		const uchar *src = static_cast<const uchar *>(t->data);
-		for (int y = 0; y < rows && row; y++)
-			memcpy(m->data + (size_t)y * m->step.p[0],
-			       src + (size_t)y * row, row);
+		write_image(j, t);
 	}
 	return 0;
 }

@@ -43,7 +43,7 @@ void objects_gone(const void *self);
 
 struct Blob;
 
-enum { MAX_ARGS = 32, MAX_TENSORS = 8 };
+enum { MAX_ARGS = 32, MAX_INPUTS = 16, MAX_TENSORS = 8 };
 
 /* One remote call: the wrapper fills a[] with the call's scalars, in()
  * and out() its images; run() sends it and, once it is done, writes the
@@ -62,6 +62,13 @@ public:
 
 	/* false: this array cannot travel (the call runs locally) */
 	bool in(uint32_t arg, const cv::_InputArray &x);
+	/* a list of images (InputArrayOfArrays), a vector of numbers */
+	bool ins(uint32_t arg, const cv::_InputArray &x);
+	bool vec(uint32_t arg, const std::vector<int> &v);
+	bool vec(uint32_t arg, const std::vector<float> &v);
+	/* what output x holds before the call, which it reads when reads
+	 * (the spec's inout=OUT:FLAG); absent when not */
+	bool prior(uint32_t arg, const cv::_OutputArray &x, bool reads);
 	bool out(uint32_t j, const cv::_OutputArray &x);
 	bool result(uint32_t j, std::vector<cv::Rect> &x);
 	/* the resource of a followed object (uploaded on first use) */
@@ -78,7 +85,7 @@ private:
 	uint32_t nr_in_;
 	double elems_;
 	double r_;
-	struct vaccel_tensor tin_[MAX_TENSORS];
+	struct vaccel_tensor tin_[MAX_INPUTS];
 	struct vaccel_tensor tout_[MAX_TENSORS];
 	const cv::_OutputArray *outs_[MAX_TENSORS];
 	std::vector<cv::Rect> *rects_[MAX_TENSORS];
@@ -86,6 +93,9 @@ private:
 	uint32_t nr_outputs_;
 	std::shared_ptr<Blob> blob_;
 	bool write_rects(uint32_t j, const struct vaccel_tensor *t, bool check);
+	bool image(struct vaccel_tensor *t, const cv::_InputArray &x, int i);
+	struct vaccel_tensor *take(uint32_t arg, uint32_t n);
+	void write_image(uint32_t j, const struct vaccel_tensor *t);
 };
 
 } // namespace shim_cv

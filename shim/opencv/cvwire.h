@@ -5,7 +5,9 @@
  * How OpenCV's images and exceptions travel, for both peers (the shim and
  * plugins/opencv): an image is a tensor of dims {rows, cols, channels}
  * whose dtype is the depth's (a sub-region a strided view into the image
- * it was cut from), an absent one (noArray()) a U8 tensor of dims {0};
+ * it was cut from; an n-dimensional array, dense, {d0, .., dn-1,
+ * channels}), an absent one (noArray()) a U8 tensor of dims {0}; a list
+ * of images a tensor list, a vector of numbers a 1-d I32 or F32 tensor;
  * a function's results are one raw tensor list: its
  * output images, then its return value (one F64) if it has one, then the
  * exception it raised: empty when none, else dtype the error code (as
@@ -71,3 +73,26 @@ static inline int cv_wire_exception(const struct vaccel_tensor *t,
 
 /* The most channels an image may have (OpenCV's CV_CN_MAX). */
 #define CV_WIRE_MAX_CN 512
+
+/* 1 when t has an image's shape: 2 to 7 dims each an int, then 1 to
+ * CV_WIRE_MAX_CN channels, of a depth OpenCV has. */
+static inline int cv_wire_image(const struct vaccel_tensor *t)
+{
+	if (t->ndim < 3 || t->ndim > VACCEL_TENSOR_MAX_DIMS ||
+	    cv_wire_depth(t->dtype) < 0 || t->dims[t->ndim - 1] < 1 ||
+	    t->dims[t->ndim - 1] > CV_WIRE_MAX_CN)
+		return 0;
+	for (uint32_t d = 0; d + 1 < t->ndim; d++)
+		if (t->dims[d] < 0 || t->dims[d] > INT32_MAX)
+			return 0;
+	return 1;
+}
+
+/* The bytes of a dense image of t's shape (as a double: no overflow). */
+static inline double cv_wire_bytes(const struct vaccel_tensor *t)
+{
+	double n = (double)vaccel_dtype_size(t->dtype);
+	for (uint32_t d = 0; d < t->ndim; d++)
+		n *= (double)t->dims[d];
+	return n;
+}

@@ -70,6 +70,9 @@ BROKEN = [
      ["colour=red"], CV_HEADER),
     ("cv-bad-cost", "fn f 3100 _ZN2cv1fE cost=-3\n", 5,
      ["cost=-3"], CV_HEADER),
+    ("cv-inout-not-bool", "fn f 3100 _ZN2cv1fE inout=dst:n\n"
+     "  src InputArray\n  dst OutputArray\n  n int\n", 5,
+     ["inout=OUT:FLAG", "bool"], CV_HEADER),
     ("cv-no-version", "fn f 3100 _ZN2cv1fE\n  src InputArray\n"
      "  dst OutputArray\n", 1, ["no 'version MAJOR.MINOR' line"],
      "api t\nfamily opencv\nsoname libt.so\n"),

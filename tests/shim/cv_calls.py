@@ -128,6 +128,25 @@ def main(data, out):
     res["equalizeHist"] = cv2.equalizeHist(gray)
     res["equalizeHist_sub"] = cv2.equalizeHist(gsub)
     res["matchTemplate"] = cv2.matchTemplate(gray, templ, cv2.TM_CCOEFF_NORMED)
+    res["calcHist"] = cv2.calcHist([gray], [0], None, [256], [0, 256])
+    # two channels of a view, under a mask, as a 2-d histogram
+    mask = np.zeros(csub.shape[:2], np.uint8)
+    mask[30:200, 40:300] = 255
+    res["calcHist_2d"] = cv2.calcHist([csub], [0, 2], mask, [30, 32],
+                                      [0, 256, 0, 256])
+    # three channels: a 3-dimensional histogram
+    res["calcHist_3d"] = cv2.calcHist([color], [0, 1, 2], None, [8, 8, 8],
+                                      [0, 256, 0, 256, 0, 256])
+    # two images of one size, the second's channel counted after the
+    # first's, and a histogram accumulated over two calls
+    acc = cv2.calcHist([gray, np.ascontiguousarray(gray[::-1])], [0, 1],
+                       None, [16, 16],
+                       [0, 256, 0, 256])
+    res["calcHist_two"] = acc.copy()
+    h1 = cv2.calcHist([gray], [0], None, [64], [0, 256])
+    cv2.calcHist([fruits], [1], None, [64], [0, 256], hist=h1,
+                 accumulate=True)
+    res["calcHist_accumulate"] = h1
     res["faces"], res["faces_again"] = faces(data)
     if len(res["faces"]) == 0:
         print("no face found in messi5.jpg", file=sys.stderr)
@@ -153,6 +172,8 @@ def main(data, out):
         "adaptiveThreshold_block": lambda: cv2.adaptiveThreshold(
             gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 4, 2),
         "equalizeHist_color": lambda: cv2.equalizeHist(color),
+        "calcHist_channel": lambda: cv2.calcHist([gray], [3], None, [16],
+                                                 [0, 256]),
     }
     for name, call in bad.items():
         try:

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <vector>
 
 static void put(FILE *f, const char *name, const cv::Mat &m)
 {
@@ -99,6 +100,26 @@ int main(int argc, char **argv)
 	put(f, "matchTemplate_roi", out);
 	cv::medianBlur(gray, out, 7);
 	put(f, "medianBlur", out);
+	/* histograms (the list form, as a vector of images): a sub-region
+	 * under a mask, three channels into three dimensions, and one added
+	 * to */
+	cv::Mat hmask = cv::Mat::zeros(groi.size(), CV_8U);
+	hmask(cv::Rect(10, 10, 200, 100)).setTo(255);
+	cv::calcHist(std::vector<cv::Mat>{groi}, std::vector<int>{0}, hmask,
+		     out, std::vector<int>{64}, std::vector<float>{0, 256});
+	put(f, "calcHist_roi_mask", out);
+	cv::Mat h3;
+	cv::calcHist(std::vector<cv::Mat>{img}, std::vector<int>{0, 1, 2},
+		     cv::noArray(), h3, std::vector<int>{4, 5, 6},
+		     std::vector<float>{0, 256, 0, 256, 0, 256});
+	std::fprintf(f, "calcHist_3d %d %d %d %d %d\n", h3.dims, h3.size[0],
+		     h3.size[1], h3.size[2], h3.type());
+	std::fwrite(h3.data, h3.elemSize(), h3.total(), f);
+	std::fputc('\n', f);
+	cv::calcHist(std::vector<cv::Mat>{roi}, std::vector<int>{2},
+		     cv::noArray(), out, std::vector<int>{64},
+		     std::vector<float>{0, 256}, true);
+	put(f, "calcHist_accumulate", out);
 	/* in place, on a sub-region: the image around it is left as it was */
 	cv::Mat copy = img.clone();
 	cv::Mat croi = copy(cv::Rect(100, 80, 200, 150));
