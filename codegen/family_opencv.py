@@ -557,7 +557,7 @@ def gen_host(api, ops, banner):
                % len(api.routines))
     out.append("static const struct vaccel_plugin_op cv_host_ops[] = {\n")
     out += ["\t{%d, op_%s},\n" % e for e in entries]
-    out.append("\t{VACCEL_OPID_OPENCV, cv_host::generic},\n")
+    out.append("\tCV_HOST_NATIVE_OPS\n")
     out.append("};\n\nCV_HOST_PLUGIN(cv_host_ops);\n")
     return "".join(out)
 

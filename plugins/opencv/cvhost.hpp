@@ -26,9 +26,20 @@
 	VACCEL_PLUGIN_DEFINE(.name = "opencv", .version = "1.0",               \
 			     .type = VACCEL_PLUGIN_CPU |                       \
 				     VACCEL_PLUGIN_SOFTWARE,                   \
+			     .init = cv_host::init, .fini = cv_host::fini,     \
 			     .ops = table,                                     \
 			     .nr_ops = sizeof(table) / sizeof((table)[0]),     \
 			     .resource_unregister = cv_host::forget)
+
+/* The ops of vAccel's API the plugin serves, after the generated ones in
+ * its table: the generic opencv op and the image ops. */
+#define CV_HOST_NATIVE_OPS                                                     \
+	{VACCEL_OPID_OPENCV, cv_host::generic},                                \
+	    {VACCEL_OPID_IMAGE_CLASSIFY, cv_host::image},                      \
+	    {VACCEL_OPID_IMAGE_DETECT, cv_host::image},                        \
+	    {VACCEL_OPID_IMAGE_SEGMENT, cv_host::image},                       \
+	    {VACCEL_OPID_IMAGE_POSE, cv_host::image},                          \
+	    {VACCEL_OPID_IMAGE_DEPTH, cv_host::image},
 
 namespace cv_host {
 
@@ -71,6 +82,13 @@ extern const size_t nr_fns;
  * convention is in docs/plugins.md. */
 int generic(void *priv, struct vaccel_session *sess,
 	    const struct vaccel_op_desc *op, struct vaccel_oparg *a);
+
+/* vAccel's image ops on the models registered with the host
+ * (VACCEL_OPENCV_MODELS, read by init; cvimage.cc, docs/plugins.md). */
+int init(void *priv);
+void fini(void *priv);
+int image(void *priv, struct vaccel_session *sess,
+	  const struct vaccel_op_desc *op, struct vaccel_oparg *a);
 
 /* The plugin's resource_unregister hook: its objects go. */
 int forget(void *priv, struct vaccel_resource *res,

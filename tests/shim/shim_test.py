@@ -88,6 +88,7 @@ class Config:
         self.opencv = os.environ.get("SHIM_OPENCV_PLUGIN", "")
         self.cv_prog = os.environ.get("SHIM_CV_PROG", "")
         self.cv_native = os.environ.get("SHIM_CV_NATIVE", "")
+        self.cv_image = os.environ.get("SHIM_CV_IMAGE", "")
         self.cv_fake_version = os.environ.get("SHIM_CV_FAKE_VERSION", "")
 
     @staticmethod
@@ -191,10 +192,13 @@ class Agent:
         self.extra_args = ["-vv"] if CFG.place else []
         # what --plugins names
         self.plugins = CFG.agent_plugins()
+        # more of the agent's environment
+        self.env = {}
 
     def start(self):
         env = dict(os.environ)
         env["OPENBLAS_NUM_THREADS"] = "1"
+        env.update(self.env)
         cmd = [CFG.agent, "-a", self.url, "--plugins",
                self.plugins] + self.extra_args
         log("agent: " + " ".join(cmd))
@@ -1428,6 +1432,7 @@ def test_pytest(tmp, arg):
 # ---- OpenCV ----------------------------------------------------------------
 
 CV_DATA = "/usr/share/doc/opencv-doc/examples/data"
+HAAR = "/usr/share/opencv4/haarcascades"
 
 
 def cv_funcs():
@@ -1566,6 +1571,56 @@ def test_opencv_native(tmp, where):
     if agent:
         agent.check()
     expect_ok(res, "native", tmp)
+
+
+def test_opencv_images(tmp, where):
+    """tests/shim/cv_image.cc: vAccel's image ops served by the opencv
+    plugin on models registered with VACCEL_OPENCV_MODELS (made by
+    cv_models.py), in-process (inproc) or through the agent (remote):
+    known answers, the program's own faces, refusals; then a broken
+    classify.conf, which the plugin names with its line and declines while
+    loading."""
+    CFG.need_file(CFG.opencv, "the opencv plugin")
+    CFG.need_file(CFG.cv_image, "cv-image")
+    cascade = os.path.join(HAAR, "haarcascade_frontalface_default.xml")
+    CFG.need_file(cascade, "opencv-data's frontal-face cascade")
+    faces = os.path.join(CV_DATA, "messi5.jpg")
+    CFG.need_file(faces, "opencv-doc's messi5.jpg")
+    for mode in ("served", "declined"):
+        models = os.path.join(tmp, mode)
+        subprocess.run([PY, os.path.join(CFG.srcdir, "cv_models.py"),
+                        models, mode, cascade], check=True)
+        env = local_env({"VACCEL_PLUGINS": CFG.opencv,
+                         "VACCEL_OPENCV_MODELS": models})
+        agent = None
+        if where == "remote":
+            CFG.need_file(CFG.agent, "vaccel-agent")
+            CFG.need_file(CFG.rpc, "the rpc transport plugin")
+            agent = Agent(tmp)
+            agent.plugins = CFG.opencv
+            agent.env = {"VACCEL_OPENCV_MODELS": models}
+            agent.start()
+            env.update({"VACCEL_PLUGINS": CFG.rpc,
+                        "VACCEL_RPC_ADDRESS": agent.url})
+            env.pop("VACCEL_OPENCV_MODELS")
+        args = [CFG.cv_image, mode] + ([faces, cascade]
+                                       if mode == "served" else [])
+        try:
+            res = run(tmp, "image-" + mode, args, env, foreign=False)
+        finally:
+            if agent:
+                agent.finish()
+        print(res.out, end="")
+        if agent:
+            agent.check()
+        expect_ok(res, "image-" + mode, tmp)
+        if mode == "declined":
+            said = agent.log_text() if agent else res.err
+            want = "classify.conf:3: unknown key or bad value 'colour = red'"
+            if want not in said:
+                raise Fail("the broken conf is not named with its line "
+                           "(%r):\n%s" % (want, said[-2000:]))
+            log("the broken conf named: " + want)
 
 
 def test_opencv(tmp, mode):
@@ -1717,6 +1772,7 @@ TESTS = {
     "opencv": test_opencv,
     "opencv-prog": test_opencv_prog,
     "opencv-native": test_opencv_native,
+    "opencv-images": test_opencv_images,
 }
 
 
@@ -1755,6 +1811,7 @@ def all_tests():
     out.append(("opencv-prog", ["opencv-prog"]))
     for where in ("inproc", "remote"):
         out.append(("opencv-native-" + where, ["opencv-native", where]))
+        out.append(("opencv-images-" + where, ["opencv-images", where]))
     # numpy's and scipy's own suites; a third field names a meson suite
     # other than 'shim' (shim-full: too slow for the default run).
     for setting in PYTEST_SETTINGS:
