@@ -57,10 +57,15 @@ LISTS = {"InputArrayOfArrays": ("const cv::_InputArray &",
                          "std::vector<float>")}
 # outputs that are not images: written by the shim into the program's own
 # container (name -> C++ parameter type)
-RESULTS = {"RectVector": "std::vector<cv::Rect> &"}
+RESULTS = {"RectVector": "std::vector<cv::Rect> &",
+           "KeyPointVector": "std::vector<cv::KeyPoint> &"}
+# each output's kind letter (the runtimes' kinds strings) and the host's
+# container of that kind
+KINDS = {"OutputArray": ("i", "o"), "RectVector": ("r", "rects"),
+         "KeyPointVector": ("k", "points")}
 LIFE = ("ctor", "load", "dtor")
 RETURNS = {"void": "void", "double": "double"}
-CLASSES = ["imgproc", "objdetect"]
+CLASSES = ["imgproc", "objdetect", "features2d"]
 KEYS = ("cost", "class", "returns", "inout")
 
 
@@ -321,9 +326,8 @@ def ffi_ops(api, op_cls, arg_cls):
 
 def kinds(f):
     """What each output is, in order: i an image (OutputArray), r a
-    vector of rectangles."""
-    return "".join("i" if a.type == "OutputArray" else "r"
-                   for a in f.outputs())
+    vector of rectangles, k a vector of keypoints."""
+    return "".join(KINDS[a.type][0] for a in f.outputs())
 
 
 def cxx_type(a):
@@ -357,7 +361,8 @@ def cxx_ref(f):
 
 
 BANNER_INCLUDES = ("#include <opencv2/core.hpp>\n#include <opencv2/imgproc.hpp>\n"
-                   "#include <opencv2/objdetect.hpp>\n")
+                   "#include <opencv2/objdetect.hpp>\n"
+                   "#include <opencv2/features2d.hpp>\n")
 
 
 # ---- the shim: C tables and C++ wrappers -----------------------------------
@@ -528,10 +533,8 @@ def gen_host(api, ops, banner):
                 vals.append("in%d" % ins.index(a))
             elif a.type in LISTS:
                 vals.append("l%d" % lists.index(a))
-            elif a.type == "OutputArray":
-                vals.append("c.o[%d]" % i)
-            elif a.type == "RectVector":
-                vals.append("c.rects[%d]" % i)
+            elif a.type in KINDS:
+                vals.append("c.%s[%d]" % (KINDS[a.type][1], i))
             else:
                 vals.append(host_value(a, i))
         if f.klass is not None:
@@ -551,8 +554,8 @@ def gen_host(api, ops, banner):
         out.append('\t{%d, op_%s, "%s", %s, %s},\n' % (
             f.id, f.name.replace("::", "_"), kinds(f),
             "true" if f.returns != "void" else "false",
-            "true" if f.klass is not None or f.lists() or f.inout
-            else "false"))
+            "true" if f.klass is not None or f.lists() or f.inout or
+            kinds(f).strip("i") else "false"))
     out.append("};\n\nconst size_t cv_host::nr_fns = %d;\n\n"
                % len(api.routines))
     out.append("static const struct vaccel_plugin_op cv_host_ops[] = {\n")

@@ -582,6 +582,9 @@ def main(argv):
     o = sub.add_parser("family", help="print the family of one api's "
                        "spec files (its runtime piece is shim/FAMILY/)")
     o.add_argument("apis", nargs="+")
+    o = sub.add_parser("sonames", help="print the libraries of one api's "
+                       "spec files (its soname lines), one per line")
+    o.add_argument("apis", nargs="+")
     o = sub.add_parser("lint", help="check specs, write nothing")
     o.add_argument("spec")
     o.add_argument("apis", nargs="*")
@@ -590,6 +593,9 @@ def main(argv):
     try:
         if args.cmd == "family":
             print(interposer.parse_api(args.apis).family)
+            return 0
+        if args.cmd == "sonames":
+            print("\n".join(interposer.parse_api(args.apis).sonames))
             return 0
         if args.cmd in ("ops", "lint"):
             consts, ops, apis, cx = load(args.spec, args.apis)

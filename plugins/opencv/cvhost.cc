@@ -215,33 +215,54 @@ int Call::raised(int code, const std::string &func, const std::string &file,
 	return VACCEL_OK;
 }
 
+/* Output j, a vector of rectangles (I32 {n, 4}: x, y, width, height)
+ * or of keypoints (F64 {n, 7}: x, y, size, angle, response, octave,
+ * class_id). */
+int Call::vectors(uint32_t j, struct vaccel_tensor &t)
+{
+	bool r = kinds_[j] == 'r';
+	size_t n = r ? rects[j].size() : points[j].size();
+	size_t w = r ? 4 : 7, esz = r ? sizeof(int32_t) : sizeof(double);
+	void *p = malloc(n ? n * w * esz : 1);
+	if (!p)
+		return VACCEL_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (r) {
+			const cv::Rect &x = rects[j][i];
+			int32_t *q = static_cast<int32_t *>(p) + w * i;
+			q[0] = x.x;
+			q[1] = x.y;
+			q[2] = x.width;
+			q[3] = x.height;
+		} else {
+			const cv::KeyPoint &k = points[j][i];
+			double *q = static_cast<double *>(p) + w * i;
+			q[0] = k.pt.x;
+			q[1] = k.pt.y;
+			q[2] = k.size;
+			q[3] = k.angle;
+			q[4] = k.response;
+			q[5] = k.octave;
+			q[6] = k.class_id;
+		}
+	}
+	t.data = p;
+	t.size = n * w * esz;
+	t.dtype = r ? VACCEL_DTYPE_I32 : VACCEL_DTYPE_F64;
+	t.ndim = 2;
+	t.dims[0] = (int64_t)n;
+	t.dims[1] = (int64_t)w;
+	return VACCEL_OK;
+}
+
 int Call::results()
 {
 	struct vaccel_tensor *t =
 	    static_cast<struct vaccel_tensor *>(a_[outputs_].buf);
 	int ret = VACCEL_OK;
 	for (uint32_t j = 0; j < nr_images_ && !ret; j++) {
-		if (kinds_[j] == 'r') {
-			/* rectangles: I32 {n, 4} */
-			size_t n = rects[j].size();
-			int32_t *p = static_cast<int32_t *>(
-			    malloc(n ? n * 4 * sizeof(int32_t) : 1));
-			if (!p) {
-				ret = VACCEL_ENOMEM;
-				break;
-			}
-			for (size_t i = 0; i < n; i++) {
-				p[4 * i] = rects[j][i].x;
-				p[4 * i + 1] = rects[j][i].y;
-				p[4 * i + 2] = rects[j][i].width;
-				p[4 * i + 3] = rects[j][i].height;
-			}
-			t[j].data = p;
-			t[j].size = n * 4 * sizeof(int32_t);
-			t[j].dtype = VACCEL_DTYPE_I32;
-			t[j].ndim = 2;
-			t[j].dims[0] = (int64_t)n;
-			t[j].dims[1] = 4;
+		if (kinds_[j] == 'r' || kinds_[j] == 'k') {
+			ret = vectors(j, t[j]);
 			continue;
 		}
 		const cv::Mat &m = o[j];
@@ -344,7 +365,7 @@ int generic(void *priv, struct vaccel_session *sess,
 		return VACCEL_EINVAL; /* read[0]: the function's name */
 	const struct vaccel_op_desc *d = nullptr;
 	const Fn *f = fn_named(static_cast<const char *>(rd[0].buf), &d);
-	if (!f || f->typed_only || strchr(f->kinds, 'r'))
+	if (!f || f->typed_only)
 		return VACCEL_ENOTSUP; /* not one of ours, or needs an object */
 	size_t nr_images = strlen(f->kinds);
 	size_t nr_results = nr_images + f->has_ret + 1;

@@ -65,9 +65,9 @@ struct Objects {
 Objects &objects();
 
 /* One function of the spec, as generated: its op, what its outputs are
- * (kinds: i an image, r rectangles), whether it returns a value, whether
- * only the typed op can serve it (an object, a list or an output it
- * reads). */
+ * (kinds: i an image, r rectangles, k keypoints), whether it returns a value, whether
+ * only the typed op can serve it (an object, a list, an output it
+ * reads or one that is not an image). */
 struct Fn {
 	uint32_t op_id;
 	vaccel_op_fn fn;
@@ -134,9 +134,11 @@ class Call {
 public:
 	cv::Mat o[MAX_OUTPUTS];
 	std::vector<cv::Rect> rects[MAX_OUTPUTS];
+	std::vector<cv::KeyPoint> points[MAX_OUTPUTS];
 	double r = 0;
 
-	/* kinds: each output's (i an image, r a vector of rectangles) */
+	/* kinds: each output's (i an image, r a vector of rectangles, k of
+	 * keypoints) */
 	Call(struct vaccel_oparg *a, uint32_t outputs, const char *kinds,
 	     bool has_ret);
 	/* the outputs list is the one this op returns */
@@ -178,6 +180,7 @@ private:
 	int raised(int code, const std::string &func, const std::string &file,
 		   const std::string &err, int line);
 	int results();
+	int vectors(uint32_t j, struct vaccel_tensor &t);
 };
 
 } // namespace cv_host

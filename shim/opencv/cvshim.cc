@@ -217,6 +217,7 @@ Call::Call(unsigned int k, uint32_t op_id, uint32_t nr_args,
 	memset(tout_, 0, sizeof(tout_));
 	memset(outs_, 0, sizeof(outs_));
 	memset(rects_, 0, sizeof(rects_));
+	memset(points_, 0, sizeof(points_));
 }
 
 bool Call::result(uint32_t j, std::vector<cv::Rect> &x)
@@ -224,6 +225,14 @@ bool Call::result(uint32_t j, std::vector<cv::Rect> &x)
 	if (bad_ || j >= nr_outputs_ || kinds_[j] != 'r')
 		return false;
 	rects_[j] = &x;
+	return true;
+}
+
+bool Call::result(uint32_t j, std::vector<cv::KeyPoint> &x)
+{
+	if (bad_ || j >= nr_outputs_ || kinds_[j] != 'k')
+		return false;
+	points_[j] = &x;
 	return true;
 }
 
@@ -247,22 +256,41 @@ bool Call::object(uint32_t arg, const void *self)
 	return true;
 }
 
-/* A vector of rectangles from its tensor (I32, {n, 4}); with check, only
- * whether it is one. */
-bool Call::write_rects(uint32_t j, const struct vaccel_tensor *t, bool check)
+/* A vector of rectangles (I32 {n, 4}) or of keypoints (F64 {n, 7}) from
+ * its tensor (cvwire.h); with check, only whether it is one. */
+bool Call::write_vector(uint32_t j, const struct vaccel_tensor *t,
+			bool check)
 {
-	if (t->dtype != VACCEL_DTYPE_I32 || t->ndim != 2 || t->dims[1] != 4 ||
+	bool r = kinds_[j] == 'r';
+	uint32_t dtype = r ? VACCEL_DTYPE_I32 : VACCEL_DTYPE_F64;
+	int64_t w = r ? 4 : 7;
+	size_t esz = r ? sizeof(int32_t) : sizeof(double);
+	if (t->dtype != dtype || t->ndim != 2 || t->dims[1] != w ||
 	    t->dims[0] < 0 || t->dims[0] > INT32_MAX ||
-	    t->size != (uint64_t)t->dims[0] * 4 * sizeof(int32_t) || !rects_[j])
+	    t->size != (uint64_t)t->dims[0] * (uint64_t)w * esz ||
+	    !(r ? (void *)rects_[j] : (void *)points_[j]))
 		return false;
 	if (check)
 		return true;
-	const int32_t *v = static_cast<const int32_t *>(t->data);
-	std::vector<cv::Rect> &out = *rects_[j];
-	out.resize((size_t)t->dims[0]);
-	for (size_t i = 0; i < out.size(); i++)
-		out[i] = cv::Rect(v[4 * i], v[4 * i + 1], v[4 * i + 2],
-				  v[4 * i + 3]);
+	size_t n = (size_t)t->dims[0];
+	if (r) {
+		const int32_t *v = static_cast<const int32_t *>(t->data);
+		std::vector<cv::Rect> &out = *rects_[j];
+		out.resize(n);
+		for (size_t i = 0; i < n; i++)
+			out[i] = cv::Rect(v[4 * i], v[4 * i + 1], v[4 * i + 2],
+					  v[4 * i + 3]);
+		return true;
+	}
+	const double *v = static_cast<const double *>(t->data);
+	std::vector<cv::KeyPoint> &out = *points_[j];
+	out.resize(n);
+	for (size_t i = 0; i < n; i++) {
+		const double *q = v + 7 * i;
+		out[i] = cv::KeyPoint((float)q[0], (float)q[1], (float)q[2],
+				      (float)q[3], (float)q[4], (int)q[5],
+				      (int)q[6]);
+	}
 	return true;
 }
 
@@ -497,8 +525,8 @@ int Call::run(double cost_per_elem)
 	 * is its output, and a refused reply must leave it to run locally */
 	for (uint32_t j = 0; j < nr_images; j++) {
 		const struct vaccel_tensor *t = &tout_[j];
-		if (kinds_[j] == 'r') {
-			if (!write_rects(j, t, true)) {
+		if (kinds_[j] != 'i') {
+			if (!write_vector(j, t, true)) {
 				shim_cv_bridge_say("a malformed result from the "
 						   "agent; running locally");
 				return -1;
@@ -520,8 +548,8 @@ int Call::run(double cost_per_elem)
 	}
 	for (uint32_t j = 0; j < nr_images; j++) {
 		const struct vaccel_tensor *t = &tout_[j];
-		if (kinds_[j] == 'r') {
-			write_rects(j, t, false);
+		if (kinds_[j] != 'i') {
+			write_vector(j, t, false);
 			continue;
 		}
 		write_image(j, t);

@@ -53,7 +53,7 @@ public:
 	struct vaccel_oparg a[MAX_ARGS];
 
 	/* kinds: each output's, in order (i an image, r a vector of
-	 * rectangles) */
+	 * rectangles, k of keypoints) */
 	Call(unsigned int k, uint32_t op_id, uint32_t nr_args,
 	     const char *kinds, bool has_ret);
 	~Call();
@@ -71,6 +71,7 @@ public:
 	bool prior(uint32_t arg, const cv::_OutputArray &x, bool reads);
 	bool out(uint32_t j, const cv::_OutputArray &x);
 	bool result(uint32_t j, std::vector<cv::Rect> &x);
+	bool result(uint32_t j, std::vector<cv::KeyPoint> &x);
 	/* the resource of a followed object (uploaded on first use) */
 	bool object(uint32_t arg, const void *self);
 	/* 0: done (outputs written); else run locally. Raises the host's
@@ -89,10 +90,11 @@ private:
 	struct vaccel_tensor tout_[MAX_TENSORS];
 	const cv::_OutputArray *outs_[MAX_TENSORS];
 	std::vector<cv::Rect> *rects_[MAX_TENSORS];
+	std::vector<cv::KeyPoint> *points_[MAX_TENSORS];
 	const char *kinds_;
 	uint32_t nr_outputs_;
 	std::shared_ptr<Blob> blob_;
-	bool write_rects(uint32_t j, const struct vaccel_tensor *t, bool check);
+	bool write_vector(uint32_t j, const struct vaccel_tensor *t, bool check);
 	bool image(struct vaccel_tensor *t, const cv::_InputArray &x, int i);
 	struct vaccel_tensor *take(uint32_t arg, uint32_t n);
 	void write_image(uint32_t j, const struct vaccel_tensor *t);

@@ -7,7 +7,9 @@
  * whose dtype is the depth's (a sub-region a strided view into the image
  * it was cut from; an n-dimensional array, dense, {d0, .., dn-1,
  * channels}), an absent one (noArray()) a U8 tensor of dims {0}; a list
- * of images a tensor list, a vector of numbers a 1-d I32 or F32 tensor;
+ * of images a tensor list, a vector of numbers a 1-d I32 or F32 tensor,
+ * a vector of rectangles I32 {n, 4} (x, y, width, height), of keypoints
+ * F64 {n, 7} (x, y, size, angle, response, octave, class_id);
  * a function's results are one raw tensor list: its
  * output images, then its return value (one F64) if it has one, then the
  * exception it raised: empty when none, else dtype the error code (as

@@ -11,9 +11,9 @@
 
 const struct shim_family shim_opencv_family = {
     .name = "opencv",
-    /* the classes are the spec's class= values */
+    /* the classes are the spec's class= values; every one by default */
     .classes_env = "VACCEL_SHIM_OPENCV_CLASSES",
-    .default_classes = "imgproc,objdetect",
+    .default_classes = "all",
 };
 
 bool shim_cv_bridge_wants(unsigned int k)

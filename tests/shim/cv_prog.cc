@@ -9,6 +9,7 @@
  *   cv-prog IMAGE OUT
  */
 #include <cstdio>
+#include <opencv2/features2d.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <vector>
@@ -120,6 +121,20 @@ int main(int argc, char **argv)
 		     cv::noArray(), out, std::vector<int>{64},
 		     std::vector<float>{0, 256}, true);
 	put(f, "calcHist_accumulate", out);
+	/* keypoints, which cv2 cannot ask for: every field written back */
+	std::vector<cv::KeyPoint> kps;
+	cv::FAST(groi, kps, 30, true);
+	std::fprintf(f, "FAST_roi %zu\n", kps.size());
+	for (const cv::KeyPoint &k : kps)
+		std::fprintf(f, "%a %a %a %a %a %d %d\n", k.pt.x, k.pt.y,
+			     k.size, k.angle, k.response, k.octave,
+			     k.class_id);
+	cv::AGAST(gray, kps, 25, false);
+	std::fprintf(f, "AGAST %zu\n", kps.size());
+	for (const cv::KeyPoint &k : kps)
+		std::fprintf(f, "%a %a %a %a %a %d %d\n", k.pt.x, k.pt.y,
+			     k.size, k.angle, k.response, k.octave,
+			     k.class_id);
 	/* in place, on a sub-region: the image around it is left as it was */
 	cv::Mat copy = img.clone();
 	cv::Mat croi = copy(cv::Rect(100, 80, 200, 150));

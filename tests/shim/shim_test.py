@@ -1433,6 +1433,9 @@ def test_pytest(tmp, arg):
 
 CV_DATA = "/usr/share/doc/opencv-doc/examples/data"
 HAAR = "/usr/share/opencv4/haarcascades"
+# functions of the spec that cv2 has no binding for (free functions that
+# Python reaches only through a Feature2D object): cv-prog calls them
+CV_NOT_IN_CV2 = {"FAST", "AGAST"}
 
 
 def cv_funcs():
@@ -1735,10 +1738,11 @@ def test_opencv(tmp, mode):
             if uploads != 1:
                 raise Fail("the cascade went to the agent %d times for two "
                            "detections with one object" % uploads)
-            missing = [f for f in cv_funcs() if f not in syms]
+            funcs = [f for f in cv_funcs() if f not in CV_NOT_IN_CV2]
+            missing = [f for f in funcs if f not in syms]
             if missing:
                 raise Fail("not caught: " + ", ".join(missing))
-            report.need_offloaded([syms[f] for f in cv_funcs()])
+            report.need_offloaded([syms[f] for f in funcs])
         else:
             # 512 x 512 x 3 baboon blurred: worth it; threshold of a gray
             # 480 x 512 (2 flops a pixel): not
