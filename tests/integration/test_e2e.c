@@ -19,6 +19,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <arpa/inet.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -968,5 +970,239 @@ Test(e2e, silent_and_stalled_peers_are_cut)
 	cr_assert_geq(agent_log_count(&itest_agent, "stalled after its header"),
 		      1u);
 	assert_ok(vaccel_session_release(&s));
+	itest_end();
+}
+
+/* ---- limits per peer identity --------------------------------------------
+ */
+
+/* A raw connection to the agent's TCP address from source address src (a
+ * loopback address of its own: another peer identity). */
+static void raw_open_from(struct raw *r, const char *src)
+{
+	struct url u;
+	char err[200];
+	memset(r, 0, sizeof(*r));
+	cr_assert_eq(url_parse(itest_agent.client_url, &u, err, sizeof(err)),
+		     0, "%s", err);
+	struct sockaddr_in me = {.sin_family = AF_INET}, to = me;
+	cr_assert_eq(inet_pton(AF_INET, src, &me.sin_addr), 1);
+	cr_assert_eq(inet_pton(AF_INET, u.host, &to.sin_addr), 1,
+		     "the agent's address %s is not IPv4", u.host);
+	to.sin_port = htons((uint16_t)atoi(u.port));
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&me, sizeof(me)), 0,
+		     "bind %s: %s", src, strerror(errno));
+	cr_assert_eq(connect(fd, (struct sockaddr *)&to, sizeof(to)), 0,
+		     "connect from %s: %s", src, strerror(errno));
+	/* a stream's two ends are opened alike (stream.c) */
+	cr_assert_eq(tconn_accept(&r->tc, u.t, fd, 5000, 5000), 0);
+	r->next_req = 1;
+}
+
+/* HELLO with key; its status, or -ECONNRESET when the agent closed the
+ * connection instead of answering. */
+static int64_t hello_status(struct raw *r, const uint8_t *key)
+{
+	struct wbuf m = {0};
+	mp_put_array(&m, 4);
+	mp_put_uint(&m, WIRE_VERSION);
+	mp_put_bin(&m, key, WIRE_KEY_SIZE);
+	mp_put_nil(&m);
+	mp_put_array(&m, 0);
+	uint64_t req = r->next_req++;
+	int ret = raw_frame(r, WIRE_HELLO, req, &m, NULL, 0);
+	wbuf_free(&m);
+	struct reply rep;
+	if (ret || raw_reply(r, &rep))
+		return -ECONNRESET;
+	int64_t st = rep.status;
+	reply_free(&rep);
+	return st;
+}
+
+/* SESS_NEW's status (its id in *id). */
+static int64_t sess_new_status(struct raw *r, int64_t *id)
+{
+	struct wbuf m = {0};
+	mp_put_array(&m, 2);
+	mp_put_uint(&m, WIRE_CTRL_SESS_NEW);
+	mp_put_uint(&m, 0);
+	uint64_t req = r->next_req++;
+	cr_assert_eq(raw_frame(r, WIRE_CTRL, req, &m, NULL, 0), 0);
+	wbuf_free(&m);
+	struct reply rep;
+	cr_assert_eq(raw_reply(r, &rep), 0);
+	int64_t st = rep.status;
+	*id = rep.id;
+	reply_free(&rep);
+	return st;
+}
+
+#define PEER_CONNS 8
+#define PEER_CLIENTS 3
+#define PEER_SESSIONS 5
+
+/*
+ * Connections, client keys, sessions and memory are limited per peer
+ * identity (here the TCP source address 127.0.0.2), however many keys it
+ * makes; a key is its first identity's; the well-behaved client
+ * (127.0.0.1) is served throughout.
+ */
+Test(e2e, limits_are_per_peer_identity)
+{
+	if (itest_agent.transport != ITEST_TCP)
+		cr_skip_test("the identity chosen by the test is a TCP source "
+			     "address");
+	itest_begin((const char *const[]){
+	    "--max-peer-connections", "8", "--max-peer-clients", "3",
+	    "--max-sessions", "5", "--max-memory", "8M", NULL});
+	struct vaccel_session s;
+	assert_ok(vaccel_session_init(&s, 0));
+	const char *other = "127.0.0.2";
+
+	/* idle connections: the ninth on is refused, said once */
+	struct raw flood[3 * PEER_CONNS];
+	for (unsigned int i = 0; i < 3 * PEER_CONNS; i++)
+		raw_open_from(&flood[i], other);
+	calls_ok(&s, NULL, 20, 1, "the good client during a connection flood");
+	double until = itest_now_ms() + 5000;
+	while (!agent_log_count(&itest_agent,
+				"refused a connection from tcp 127.0.0.2") &&
+	       itest_now_ms() < until)
+		usleep(10000);
+	usleep(200 * 1000);
+	unsigned int served = 0;
+	uint8_t one[WIRE_KEY_SIZE] = {0x77};
+	for (unsigned int i = 0; i < 3 * PEER_CONNS; i++)
+		served += hello_status(&flood[i], one) == VACCEL_OK;
+	cr_assert_eq(served, PEER_CONNS,
+		     "%u of %u connections of one identity were served, want "
+		     "%d",
+		     served, 3 * PEER_CONNS, PEER_CONNS);
+	cr_assert_eq(agent_log_count(&itest_agent,
+				     "refused a connection from tcp 127.0.0.2"),
+		     1u, "the refusals were not said once");
+	for (unsigned int i = 0; i < 3 * PEER_CONNS; i++)
+		raw_close(&flood[i]);
+
+	/* a key flood: three keys, five sessions among them, and no more */
+	struct raw r[PEER_CLIENTS];
+	uint8_t keys[PEER_CLIENTS][WIRE_KEY_SIZE];
+	int64_t sid = 0, first = 0;
+	unsigned int made = 0, refused = 0;
+	/* the agent forgets a closed connection's peer asynchronously */
+	usleep(200 * 1000);
+	for (unsigned int i = 0; i < PEER_CLIENTS; i++) {
+		cr_assert_eq(getrandom(keys[i], WIRE_KEY_SIZE, 0),
+			     WIRE_KEY_SIZE);
+		raw_open_from(&r[i], other);
+		cr_assert_eq(hello_status(&r[i], keys[i]), VACCEL_OK);
+		for (int j = 0; j < 3; j++) {
+			int64_t st = sess_new_status(&r[i], &sid);
+			if (st == VACCEL_OK && !made++)
+				first = sid;
+			refused += st == VACCEL_EUSERS;
+		}
+	}
+	cr_assert_eq(made, PEER_SESSIONS,
+		     "%u sessions over %d keys of one identity, want %d", made,
+		     PEER_CLIENTS, PEER_SESSIONS);
+	cr_assert_eq(refused, 3 * PEER_CLIENTS - PEER_SESSIONS);
+	/* and a fourth key is refused */
+	struct raw extra;
+	uint8_t fourth[WIRE_KEY_SIZE] = {0x44};
+	raw_open_from(&extra, other);
+	cr_assert_eq(hello_status(&extra, fourth), VACCEL_EUSERS,
+		     "a fourth key of one identity was taken");
+	raw_close(&extra);
+	cr_assert_geq(agent_log_count(&itest_agent,
+				      "has its most client keys (3)"),
+		      1u);
+	calls_ok(&s, NULL, 20, 2, "the good client during a key flood");
+
+	/* the key of 127.0.0.2's first client, from 127.0.0.1: refused */
+	struct raw thief;
+	raw_open_from(&thief, "127.0.0.1");
+	cr_assert_eq(hello_status(&thief, keys[0]), VACCEL_EACCES,
+		     "another identity joined a key");
+	raw_close(&thief);
+	cr_assert_geq(agent_log_count(&itest_agent,
+				      "belongs to another peer"),
+		      1u);
+	/* and from its own identity: joined, its session there */
+	struct raw again;
+	raw_open_from(&again, other);
+	cr_assert_eq(hello_status(&again, keys[0]), VACCEL_OK);
+	raw_close(&r[0]);
+	cr_assert_eq(raw_noop(&again, first), VACCEL_OK,
+		     "the key's session is not there from its own identity");
+	raw_close(&again);
+	for (unsigned int i = 1; i < PEER_CLIENTS; i++)
+		raw_close(&r[i]);
+
+	/* a HELLO padded to 16 MiB against an 8 MiB budget: cut before
+	 * it is held */
+	usleep(200 * 1000);
+	struct raw big;
+	raw_open_from(&big, other);
+	size_t pad = 16u << 20;
+	struct wbuf m = {0};
+	mp_put_array(&m, 4);
+	mp_put_uint(&m, WIRE_VERSION);
+	uint8_t key[WIRE_KEY_SIZE] = {1};
+	mp_put_bin(&m, key, sizeof(key));
+	mp_put_nil(&m);
+	mp_put_array(&m, 0);
+	uint8_t *zeros = calloc(1, pad);
+	cr_assert(zeros);
+	mp_put_bin(&m, zeros, pad);
+	free(zeros);
+	raw_frame(&big, WIRE_HELLO, 1, &m, NULL, 0);
+	wbuf_free(&m);
+	raw_expect_end(&big, "a HELLO over the memory limit");
+	raw_close(&big);
+	cr_assert_geq(agent_log_count(&itest_agent, "over the memory limit of "
+						    "tcp 127.0.0.2"),
+		      1u);
+	calls_ok(&s, NULL, 20, 3, "the good client after a padded HELLO");
+	cr_assert(agent_alive(&itest_agent), "the agent died");
+	assert_ok(vaccel_session_release(&s));
+	itest_end();
+}
+
+/* On a UNIX socket the identity is the peer's uid on that socket: this
+ * process's connections count together, and the refusal names it. */
+Test(e2e, unix_peer_is_its_uid)
+{
+	if (itest_agent.transport != ITEST_UNIX)
+		cr_skip_test("a UNIX socket's peer credentials");
+	itest_begin((const char *const[]){"--max-peer-connections", "4",
+					  NULL});
+	struct raw c[8];
+	for (int i = 0; i < 8; i++)
+		raw_open(&c[i], &itest_agent, 5000);
+	char want[96];
+	snprintf(want, sizeof(want), "refused a connection from uid %u on ",
+		 (unsigned int)getuid());
+	double until = itest_now_ms() + 5000;
+	while (!agent_log_count(&itest_agent, want) && itest_now_ms() < until)
+		usleep(10000);
+	usleep(200 * 1000);
+	unsigned int served = 0;
+	uint8_t key[WIRE_KEY_SIZE] = {0x55};
+	for (int i = 0; i < 8; i++) {
+		served += hello_status(&c[i], key) == VACCEL_OK;
+		raw_close(&c[i]);
+	}
+	/* this process's own rpc connection, where libvaccel's boot made
+	 * one (the memfd variant), is one of the 4 */
+	cr_assert(served == 4u || served == 3u,
+		  "%u of 8 connections of uid %u served, want 4 (3 beside "
+		  "this process's own)",
+		  served, (unsigned int)getuid());
+	cr_assert_eq(agent_log_count(&itest_agent, want), 1u,
+		     "'%s' not said once", want);
 	itest_end();
 }

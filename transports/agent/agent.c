@@ -8,13 +8,17 @@
  * that answer each as it finishes. Connections that
  * present the same client key share one table of sessions and resources;
  * nothing a client holds can be named by another, and all of it is
- * released when the client's last connection goes away.
+ * released when the client's last connection goes away. Limits are those
+ * of the peer identity that connected (struct peer), whatever keys it
+ * presents.
  */
 #include "client.h"
 #include "memfd.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <arpa/inet.h>
+#include <linux/vm_sockets.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -47,6 +51,9 @@ struct opts {
 	uint64_t max_total_memory;
 	uint32_t max_resources;
 	uint32_t max_sessions;
+	/* per peer identity: connections, client keys */
+	uint32_t max_peer_conns;
+	uint32_t max_peer_clients;
 	/* ms a read may wait before the HELLO is done / within a frame */
 	int handshake_ms;
 	int frame_ms;
@@ -55,7 +62,32 @@ struct opts {
 static struct opts opt;
 static uint64_t instance_id;
 
-/* ---- clients ------------------------------------------------------------ */
+/* ---- peers: who connected ----------------------------------------------- */
+
+/*
+ * A peer identity: what the kernel says of the other end, which the peer
+ * cannot choose: a UNIX socket peer's uid (SO_PEERCRED) on that socket
+ * (guests given sockets of their own are apart even under one uid), a
+ * TCP peer's source address (not its port), a vsock peer's CID. The limits are the
+ * identity's, whatever keys it presents: its connections
+ * (--max-peer-connections), its client keys (--max-peer-clients), and the
+ * sessions, resources and memory of all its keys together (--max-sessions,
+ * --max-resources, --max-memory). A key belongs to the identity that
+ * presented it first. Guarded by clients_lock, except the atomics.
+ */
+struct peer {
+	char id[160];
+	unsigned int conns, clients;
+	/* bytes held on its behalf: buffers, resources, frame metadata */
+	_Atomic uint64_t mem;
+	_Atomic uint64_t nr_sess, nr_res;
+	/* connections refused and not yet said (one line a minute) */
+	double said_at;
+	unsigned int unsaid;
+	struct peer *next;
+};
+
+static struct peer *peers;
 
 struct obj_sess {
 	int64_t id;
@@ -69,6 +101,8 @@ struct obj_res {
 
 struct client {
 	uint8_t key[WIRE_KEY_SIZE];
+	/* the identity the key belongs to; holds one of its clients */
+	struct peer *peer;
 	/* connections attached; guarded by clients_lock */
 	unsigned int conns;
 	/* calls hold it shared, control requests exclusive */
@@ -78,8 +112,6 @@ struct client {
 	struct obj_res *res;
 	size_t nr_res, cap_res;
 	int64_t next_id;
-	/* bytes of buffers and resources held now */
-	_Atomic uint64_t mem;
 	struct client *next;
 };
 
@@ -94,7 +126,24 @@ static unsigned int nr_conns;
 static volatile sig_atomic_t stopping;
 static int stop_pipe[2] = {-1, -1};
 
-static struct client *client_attach(const uint8_t *key, bool *known)
+/* Drop p if nothing holds it; clients_lock held. */
+static void peer_put_locked(struct peer *p)
+{
+	if (p->conns || p->clients)
+		return;
+	for (struct peer **pp = &peers; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	free(p);
+}
+
+/* The client of key, attached to one more connection of peer p; NULL
+ * with *why set: the key is another identity's (VACCEL_EACCES), p has
+ * its most keys (VACCEL_EUSERS), no memory (VACCEL_ENOMEM). */
+static struct client *client_attach(const uint8_t *key, struct peer *p,
+				    bool *known, int *why)
 {
 	pthread_mutex_lock(&clients_lock);
 	struct client *c;
@@ -102,12 +151,20 @@ static struct client *client_attach(const uint8_t *key, bool *known)
 		if (memcmp(c->key, key, WIRE_KEY_SIZE) == 0)
 			break;
 	*known = c != NULL;
-	if (!c) {
+	if (c && c->peer != p) {
+		*why = VACCEL_EACCES;
+		c = NULL;
+	} else if (!c && p->clients >= opt.max_peer_clients) {
+		*why = VACCEL_EUSERS;
+	} else if (!c) {
 		c = calloc(1, sizeof(*c));
+		*why = VACCEL_ENOMEM;
 		if (c) {
 			memcpy(c->key, key, WIRE_KEY_SIZE);
 			pthread_rwlock_init(&c->lock, NULL);
 			c->next_id = 1;
+			c->peer = p;
+			p->clients++;
 			c->next = clients;
 			clients = c;
 		}
@@ -118,7 +175,105 @@ static struct client *client_attach(const uint8_t *key, bool *known)
 	return c;
 }
 
-static void mem_give(struct client *c, uint64_t bytes);
+static void mem_give(struct peer *p, uint64_t bytes);
+
+/* Monotonic milliseconds. */
+static double now_ms(void);
+
+/* The identity of fd's peer, accepted on the address `where`, as text
+ * ("uid 1000 on unix:///run/vaccel/a.sock", "tcp 10.0.0.7",
+ * "vsock cid 3"). */
+static void peer_identity(int fd, const char *where, char *out, size_t n)
+{
+	struct sockaddr_storage me, them;
+	socklen_t ml = sizeof(me), tl = sizeof(them);
+	if (getsockname(fd, (struct sockaddr *)&me, &ml)) {
+		snprintf(out, n, "unknown");
+		return;
+	}
+	if (me.ss_family == AF_UNIX) {
+		struct ucred cr;
+		socklen_t cl = sizeof(cr);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl))
+			snprintf(out, n, "no credentials on %s", where);
+		else
+			snprintf(out, n, "uid %u on %s", (unsigned int)cr.uid,
+				 where);
+		return;
+	}
+	char addr[INET6_ADDRSTRLEN] = "?";
+	if (getpeername(fd, (struct sockaddr *)&them, &tl)) {
+		snprintf(out, n, "family %d, no address", me.ss_family);
+	} else if (them.ss_family == AF_INET) {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&them)->sin_addr,
+			  addr, sizeof(addr));
+		snprintf(out, n, "tcp %s", addr);
+	} else if (them.ss_family == AF_INET6) {
+		inet_ntop(AF_INET6,
+			  &((struct sockaddr_in6 *)&them)->sin6_addr, addr,
+			  sizeof(addr));
+		snprintf(out, n, "tcp %s", addr);
+	} else if (them.ss_family == AF_VSOCK) {
+		snprintf(out, n, "vsock cid %u",
+			 ((struct sockaddr_vm *)&them)->svm_cid);
+	} else {
+		snprintf(out, n, "family %d", them.ss_family);
+	}
+}
+
+/* One more connection of the identity id; NULL when it has its most
+ * (--max-peer-connections: said once a minute per identity, with how many
+ * were refused meanwhile) or no memory. */
+static struct peer *peer_join(const char *id, const char *where)
+{
+	pthread_mutex_lock(&clients_lock);
+	struct peer *p;
+	for (p = peers; p; p = p->next)
+		if (!strcmp(p->id, id))
+			break;
+	if (!p) {
+		p = calloc(1, sizeof(*p));
+		if (!p) {
+			pthread_mutex_unlock(&clients_lock);
+			return NULL;
+		}
+		snprintf(p->id, sizeof(p->id), "%s", id);
+		p->said_at = -1e9;
+		p->next = peers;
+		peers = p;
+	}
+	if (p->conns < opt.max_peer_conns) {
+		p->conns++;
+		pthread_mutex_unlock(&clients_lock);
+		return p;
+	}
+	bool say = now_ms() - p->said_at >= 60000;
+	unsigned int unsaid = p->unsaid;
+	if (say) {
+		p->said_at = now_ms();
+		p->unsaid = 0;
+	} else {
+		p->unsaid++;
+	}
+	pthread_mutex_unlock(&clients_lock);
+	if (say)
+		vaccel_log(VACCEL_LOG_WARN, TAG,
+			   "%s: refused a connection from %s: it has %u "
+			   "(--max-peer-connections); %u more refused in the "
+			   "last minute",
+			   where, id, opt.max_peer_conns, unsaid);
+	return NULL;
+}
+
+static void peer_leave(struct peer *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&clients_lock);
+	p->conns--;
+	peer_put_locked(p);
+	pthread_mutex_unlock(&clients_lock);
+}
 
 static void client_free_objects(struct client *c)
 {
@@ -126,8 +281,10 @@ static void client_free_objects(struct client *c)
 		vaccel_session_delete(c->sess[i].sess);
 	for (size_t i = 0; i < c->nr_res; i++) {
 		vaccel_resource_delete(c->res[i].res);
-		mem_give(c, c->res[i].bytes);
+		mem_give(c->peer, c->res[i].bytes);
 	}
+	atomic_fetch_sub(&c->peer->nr_sess, c->nr_sess);
+	atomic_fetch_sub(&c->peer->nr_res, c->nr_res);
 	free(c->sess);
 	free(c->res);
 }
@@ -155,6 +312,10 @@ static void client_detach(struct client *c)
 		   c->nr_sess, c->nr_res);
 	client_free_objects(c);
 	pthread_rwlock_destroy(&c->lock);
+	pthread_mutex_lock(&clients_lock);
+	c->peer->clients--;
+	peer_put_locked(c->peer);
+	pthread_mutex_unlock(&clients_lock);
 	free(c);
 }
 
@@ -198,20 +359,20 @@ static bool budget_take(_Atomic uint64_t *used, uint64_t limit, uint64_t bytes)
 /* All clients together may hold at most max_total_memory. */
 static _Atomic uint64_t total_mem;
 
-static bool mem_take(struct client *c, uint64_t bytes)
+static bool mem_take(struct peer *p, uint64_t bytes)
 {
-	if (!budget_take(&c->mem, opt.max_memory, bytes))
+	if (!budget_take(&p->mem, opt.max_memory, bytes))
 		return false;
 	if (!budget_take(&total_mem, opt.max_total_memory, bytes)) {
-		atomic_fetch_sub_explicit(&c->mem, bytes, memory_order_relaxed);
+		atomic_fetch_sub_explicit(&p->mem, bytes, memory_order_relaxed);
 		return false;
 	}
 	return true;
 }
 
-static void mem_give(struct client *c, uint64_t bytes)
+static void mem_give(struct peer *p, uint64_t bytes)
 {
-	atomic_fetch_sub_explicit(&c->mem, bytes, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&p->mem, bytes, memory_order_relaxed);
 	atomic_fetch_sub_explicit(&total_mem, bytes, memory_order_relaxed);
 }
 
@@ -232,6 +393,8 @@ static void mem_give(struct client *c, uint64_t bytes)
  * Smaller calls use malloc, which keeps its own free memory.
  */
 #define LARGE_CALL (1u << 20)
+/* a frame metadata buffer larger than this is freed after its frame */
+#define META_KEEP (64u << 10)
 #define LARGE_IDLE_MS 1000
 #define LARGE_ALIGN 64
 /*
@@ -281,6 +444,9 @@ struct conn {
 	const struct transport *t;
 	struct tconn tc;
 	struct client *client;
+	/* who connected (holds one of its connections) */
+	struct peer *who;
+	/* the frame metadata buffer, its capacity charged to who */
 	uint8_t *meta;
 	size_t meta_cap;
 	/* the reader's */
@@ -316,6 +482,8 @@ struct req {
 	/* the meta; owned by the request when a worker serves it */
 	uint8_t *meta;
 	bool own_meta;
+	/* bytes of it charged to the peer (own_meta) */
+	size_t meta_charged;
 	struct wire_call call;
 	bool decoded;
 	void **mem;
@@ -417,7 +585,7 @@ static void large_release(struct conn *k)
 	if (k->large)
 		munmap(k->large, k->large_len);
 	if (k->large_charged)
-		mem_give(k->large_owner, k->large_charged);
+		mem_give(k->large_owner->peer, k->large_charged);
 	k->large = NULL;
 	k->large_len = 0;
 	k->large_charged = 0;
@@ -446,7 +614,7 @@ static bool large_buffers(struct conn *k, const struct wire_call *call,
 	    k->large_len < span + 2 * read_slack || k->large_owner != k->client)
 		large_release(k);
 	if (total > k->large_charged) {
-		if (!mem_take(k->client, total - k->large_charged)) {
+		if (!mem_take(k->client->peer, total - k->large_charged)) {
 			*over = true;
 			return false;
 		}
@@ -592,10 +760,20 @@ static int handle_hello(struct conn *k, const struct wire_hdr *h, size_t len)
 	memfd_unmap(&k->map);
 	client_detach(k->client);
 	bool known;
-	k->client = client_attach(key, &known);
+	int why;
+	k->client = client_attach(key, k->who, &known, &why);
 	if (!k->client) {
-		send_status(k, WIRE_HELLO_REPLY, h->req_id, VACCEL_ENOMEM,
-			    "out of memory", 0);
+		if (why == VACCEL_EACCES)
+			snprintf(msg, sizeof(msg),
+				 "this client key belongs to another peer");
+		else if (why == VACCEL_EUSERS)
+			snprintf(msg, sizeof(msg),
+				 "%s has its most client keys (%u)",
+				 k->who->id, opt.max_peer_clients);
+		else
+			snprintf(msg, sizeof(msg), "out of memory");
+		vaccel_log(VACCEL_LOG_WARN, TAG, "%s: %s", k->peer, msg);
+		send_status(k, WIRE_HELLO_REPLY, h->req_id, why, msg, 0);
 		return -1;
 	}
 	wbuf_reset(&k->rb.out);
@@ -626,6 +804,10 @@ refuse:
 
 static int drain(struct conn *k, uint64_t n);
 
+/* What the host spends on each file of a resource besides its bytes and
+ * name (its structures, its directory entry), charged as bytes. */
+#define RES_FILE_COST 256
+
 /* RES_NEW: [3, type, [[name, size]...]] + file bytes. */
 static int ctrl_res_new(struct conn *k, struct mp_reader *r,
 			const struct wire_hdr *h, int64_t *id, char *msg,
@@ -639,7 +821,10 @@ static int ctrl_res_new(struct conn *k, struct mp_reader *r,
 	const struct vaccel_file **fp = NULL;
 	/* file bytes declared and read so far */
 	uint64_t total = 0, got = 0;
-	bool mem_held = false;
+	/* what it costs: the bytes, each name and the host's structures
+	 * for each file (which 65536 empty files would cost too) */
+	uint64_t charge = 0;
+	bool mem_held = false, counted = false;
 	if (mp_get_uint(r, &type) || type >= VACCEL_RESOURCE_MAX ||
 	    mp_get_array(r, &nfiles) || nfiles == 0 ||
 	    nfiles > opt.lim.max_list) {
@@ -673,7 +858,9 @@ static int ctrl_res_new(struct conn *k, struct mp_reader *r,
 		}
 		fp[i] = &files[i];
 		total += size;
+		charge += nl + 1 + RES_FILE_COST;
 	}
+	charge += total;
 	if (r->p != r->end || total != h->raw_len) {
 		snprintf(
 		    msg, msglen,
@@ -681,13 +868,14 @@ static int ctrl_res_new(struct conn *k, struct mp_reader *r,
 		    (unsigned long long)total, (unsigned long long)h->raw_len);
 		goto out;
 	}
-	if (c->nr_res >= opt.max_resources) {
+	if (!budget_take(&c->peer->nr_res, opt.max_resources, 1)) {
 		snprintf(msg, msglen, "too many resources (limit %u)",
 			 opt.max_resources);
 		ret = VACCEL_EUSERS;
 		goto out;
 	}
-	if (!mem_take(c, total)) {
+	counted = true;
+	if (!mem_take(c->peer, charge)) {
 		snprintf(msg, msglen, "memory limit reached");
 		ret = VACCEL_ENOMEM;
 		goto out;
@@ -720,8 +908,8 @@ static int ctrl_res_new(struct conn *k, struct mp_reader *r,
 		goto out;
 	}
 	*id = c->next_id++;
-	c->res[c->nr_res++] = (struct obj_res){*id, res, total};
-	mem_held = false;
+	c->res[c->nr_res++] = (struct obj_res){*id, res, charge};
+	mem_held = counted = false;
 	ret = VACCEL_OK;
 	vaccel_log(VACCEL_LOG_DEBUG, TAG,
 		   "%s: resource %lld: %u file(s), %llu bytes", k->peer,
@@ -732,7 +920,9 @@ out:
 	if (ret > 0 && got < h->raw_len && drain(k, h->raw_len - got))
 		ret = -1;
 	if (mem_held)
-		mem_give(c, total);
+		mem_give(c->peer, charge);
+	if (counted)
+		atomic_fetch_sub(&c->peer->nr_res, 1);
 	for (uint32_t i = 0; files && i < nfiles; i++) {
 		free(files[i].name);
 		free(files[i].data);
@@ -762,7 +952,7 @@ static int handle_ctrl(struct conn *k, const struct wire_hdr *h, size_t len)
 		uint64_t hint;
 		if (n != 2 || mp_get_uint(&r, &hint) || hint > UINT32_MAX)
 			break;
-		if (c->nr_sess >= opt.max_sessions) {
+		if (!budget_take(&c->peer->nr_sess, opt.max_sessions, 1)) {
 			snprintf(msg, sizeof(msg),
 				 "too many sessions (limit %u)",
 				 opt.max_sessions);
@@ -772,12 +962,15 @@ static int handle_ctrl(struct conn *k, const struct wire_hdr *h, size_t len)
 		struct vaccel_session *s;
 		if (array_grow((void **)&c->sess, &c->cap_sess, c->nr_sess,
 			       sizeof(*c->sess))) {
+			atomic_fetch_sub(&c->peer->nr_sess, 1);
 			ret = VACCEL_ENOMEM;
 			break;
 		}
 		ret = vaccel_session_new(&s, (uint32_t)hint);
-		if (ret)
+		if (ret) {
+			atomic_fetch_sub(&c->peer->nr_sess, 1);
 			break;
+		}
 		id = c->next_id++;
 		c->sess[c->nr_sess++] = (struct obj_sess){id, s};
 		break;
@@ -795,6 +988,7 @@ static int handle_ctrl(struct conn *k, const struct wire_hdr *h, size_t len)
 		}
 		ret = vaccel_session_delete(s);
 		c->sess[i] = c->sess[--c->nr_sess];
+		atomic_fetch_sub(&c->peer->nr_sess, 1);
 		break;
 	}
 	case WIRE_CTRL_RES_NEW:
@@ -820,8 +1014,9 @@ static int handle_ctrl(struct conn *k, const struct wire_hdr *h, size_t len)
 		}
 		ret = vaccel_resource_delete(res);
 		if (ret == VACCEL_OK) {
-			mem_give(c, c->res[i].bytes);
+			mem_give(c->peer, c->res[i].bytes);
 			c->res[i] = c->res[--c->nr_res];
+			atomic_fetch_sub(&c->peer->nr_res, 1);
 		} else {
 			snprintf(msg, sizeof(msg), "resource %lld: %s",
 				 (long long)a, vaccel_strerror(ret));
@@ -1012,7 +1207,7 @@ static int call_read(struct conn *k, struct req *q)
 	bool over = false;
 	if (!region && !k->concurrent && q->total >= LARGE_CALL)
 		q->large = large_buffers(k, call, q->total, q->mem, &over);
-	if (over || (!q->large && !mem_take(k->client, q->total))) {
+	if (over || (!q->large && !mem_take(k->client->peer, q->total))) {
 		ret = VACCEL_ENOMEM;
 		snprintf(q->err, sizeof(q->err),
 			 "op '%s': %llu bytes of buffers exceed the client's "
@@ -1125,7 +1320,8 @@ static void req_free(struct conn *k, struct req *q)
 	struct client *c = k->client;
 	/* Keep the block only while the budgets have room to spare, so
 	 * that it seldom stands in the way of the client's other calls. */
-	if (q->large && (atomic_load_explicit(&c->mem, memory_order_relaxed) >
+	if (q->large && (atomic_load_explicit(&c->peer->mem,
+					      memory_order_relaxed) >
 			     opt.max_memory / 2 ||
 			 atomic_load_explicit(&total_mem,
 					      memory_order_relaxed) >
@@ -1142,11 +1338,13 @@ static void req_free(struct conn *k, struct req *q)
 		close(q->shm_fd);
 	free(q->mem);
 	if (q->mem_held)
-		mem_give(c, q->total);
+		mem_give(c->peer, q->total);
 	if (q->decoded)
 		wire_call_free(&q->call);
-	if (q->own_meta)
+	if (q->own_meta) {
 		free(q->meta);
+		mem_give(k->who, q->meta_charged);
+	}
 }
 
 /* A worker could not answer: cut the stream, so that the reader fails
@@ -1248,8 +1446,10 @@ static int handle_call(struct conn *k, const struct wire_hdr *h)
 		if (!q)
 			return -1;
 		*q = one;
-		/* the request takes the meta; the next frame gets its own */
+		/* the request takes the meta and its charge; the next frame
+		 * gets its own */
 		q->own_meta = true;
+		q->meta_charged = k->meta_cap;
 		k->meta = NULL;
 		k->meta_cap = 0;
 	}
@@ -1295,6 +1495,13 @@ serve:
 		uint8_t hb[WIRE_HDR_SIZE];
 		struct wire_hdr h;
 		char err[160];
+		/* A large meta buffer is not kept for the next frame. */
+		if (k->meta_cap > META_KEEP) {
+			free(k->meta);
+			mem_give(k->who, k->meta_cap);
+			k->meta = NULL;
+			k->meta_cap = 0;
+		}
 		/* Give the large-call block back if the client goes
 		 * quiet. */
 		if (k->large && tconn_wait(&k->tc, LARGE_IDLE_MS) == 0)
@@ -1326,10 +1533,23 @@ serve:
 			break;
 		}
 		if (h.meta_len > k->meta_cap || !k->meta) {
+			/* charged before it is allocated */
+			size_t more = h.meta_len - k->meta_cap;
+			if (!mem_take(k->who, more)) {
+				vaccel_log(VACCEL_LOG_WARN, TAG,
+					   "%s: a %s frame's %u bytes of meta "
+					   "are over the memory limit of %s; "
+					   "closing",
+					   k->peer, wire_kind_to_str(h.kind),
+					   h.meta_len, k->who->id);
+				break;
+			}
 			uint8_t *m = realloc(k->meta, h.meta_len ? h.meta_len
 								 : 1);
-			if (!m)
+			if (!m) {
+				mem_give(k->who, more);
 				break;
+			}
 			k->meta = m;
 			k->meta_cap = h.meta_len;
 		}
@@ -1403,6 +1623,8 @@ closed:
 	pthread_mutex_unlock(&conns_lock);
 	tconn_close(&k->tc);
 	free(k->meta);
+	mem_give(k->who, k->meta_cap);
+	peer_leave(k->who);
 	wbuf_free(&k->rb.out);
 	segs_free(&k->rb.segs);
 	segs_free(&k->rb.reg);
@@ -1414,6 +1636,14 @@ static void start_conn(int fd, const char *where, const struct transport *t)
 {
 	struct conn *k = calloc(1, sizeof(*k));
 	if (!k) {
+		close(fd);
+		return;
+	}
+	char id[sizeof(((struct peer *)0)->id)];
+	peer_identity(fd, where, id, sizeof(id));
+	k->who = peer_join(id, where);
+	if (!k->who) {
+		free(k);
 		close(fd);
 		return;
 	}
@@ -1430,6 +1660,7 @@ static void start_conn(int fd, const char *where, const struct transport *t)
 	if (nr_conns == sizeof(live_fds) / sizeof(live_fds[0])) {
 		pthread_mutex_unlock(&conns_lock);
 		vaccel_log(VACCEL_LOG_WARN, TAG, "too many connections");
+		peer_leave(k->who);
 		conn_free(k);
 		close(fd);
 		return;
@@ -1444,6 +1675,7 @@ static void start_conn(int fd, const char *where, const struct transport *t)
 		pthread_mutex_lock(&conns_lock);
 		live_fds[--nr_conns] = -1;
 		pthread_mutex_unlock(&conns_lock);
+		peer_leave(k->who);
 		conn_free(k);
 		close(fd);
 	}
@@ -1494,14 +1726,21 @@ static void usage(FILE *f)
 	    "      --max-meta BYTES   largest msgpack part of a frame "
 	    "(default 64M)\n"
 	    "      --max-buffer BYTES largest single buffer (default 16G)\n"
-	    "      --max-memory BYTES buffers and resources one client may "
-	    "hold\n"
-	    "                         at once (default: half the RAM)\n"
-	    "      --max-total-memory BYTES  the same for all clients "
+	    "      --max-memory BYTES buffers, resources and frame metadata "
+	    "one peer\n"
+	    "                         may hold at once (default: half the "
+	    "RAM)\n"
+	    "      --max-total-memory BYTES  the same for all peers "
 	    "together\n"
 	    "                         (default: three quarters of the RAM)\n"
-	    "      --max-resources N  resources per client (default 1024)\n"
-	    "      --max-sessions N   sessions per client (default 1024)\n"
+	    "      --max-resources N  resources per peer (default 1024)\n"
+	    "      --max-sessions N   sessions per peer (default 1024)\n"
+	    "      --max-peer-connections N  connections per peer (default "
+	    "1024)\n"
+	    "      --max-peer-clients N  client keys per peer (default 256)\n"
+	    "                         A peer is who connected: a unix "
+	    "socket's uid,\n"
+	    "                         a tcp source address, a vsock CID\n"
 	    "      --exec-allow LIST  let vAccel's exec run functions of these "
 	    "host\n"
 	    "                         libraries: ':'-separated absolute paths,"
@@ -1598,6 +1837,8 @@ static int parse_opts(int argc, char **argv)
 	    {"exec-allow-uploads", no_argument, NULL, 8},
 	    {"handshake-timeout", required_argument, NULL, 9},
 	    {"frame-timeout", required_argument, NULL, 10},
+	    {"max-peer-connections", required_argument, NULL, 11},
+	    {"max-peer-clients", required_argument, NULL, 12},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -1621,6 +1862,8 @@ static int parse_opts(int argc, char **argv)
 	opt.max_total_memory = ram / 4 * 3;
 	opt.max_resources = 1024;
 	opt.max_sessions = 1024;
+	opt.max_peer_conns = 1024;
+	opt.max_peer_clients = 256;
 	opt.plugins = getenv("VACCEL_PLUGINS");
 	while ((c = getopt_long(argc, argv, "a:p:t:m:vh", longs, NULL)) != -1) {
 		switch (c) {
@@ -1683,6 +1926,8 @@ static int parse_opts(int argc, char **argv)
 			break;
 		case 4:
 		case 5:
+		case 11:
+		case 12:
 			if (vaccel_config_parse_size(optarg, &v) || v == 0 ||
 			    v > UINT32_MAX) {
 				fprintf(stderr,
@@ -1693,8 +1938,12 @@ static int parse_opts(int argc, char **argv)
 			}
 			if (c == 4)
 				opt.max_resources = (uint32_t)v;
-			else
+			else if (c == 5)
 				opt.max_sessions = (uint32_t)v;
+			else if (c == 11)
+				opt.max_peer_conns = (uint32_t)v;
+			else
+				opt.max_peer_clients = (uint32_t)v;
 			break;
 		case 7:
 			if (add_exec_allow(optarg))
