@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "internal.h"
+#include "objset.h"
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,8 +11,7 @@
 pthread_mutex_t objects_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Live resources, for lookups by id and type. Guarded by objects_lock. */
-static struct vaccel_resource **live;
-static size_t nr_live, cap_live;
+static struct objset live;
 static atomic_llong next_resource_id = 1;
 
 /* A live resource's `entry` (vAccel's list link, unused by callers) holds
@@ -32,7 +32,7 @@ bool resource_live(const struct vaccel_resource *res)
 int resources_live_count(void)
 {
 	pthread_mutex_lock(&objects_lock);
-	int n = (int)nr_live;
+	int n = (int)live.nr;
 	pthread_mutex_unlock(&objects_lock);
 	return n;
 }
@@ -41,30 +41,15 @@ static int live_add(struct vaccel_resource *res)
 {
 	int ret = VACCEL_OK;
 	pthread_mutex_lock(&objects_lock);
-	if (nr_live == cap_live) {
-		size_t cap = cap_live ? cap_live * 2 : 16;
-		struct vaccel_resource **n = realloc(live, cap * sizeof(*n));
-		if (!n) {
-			ret = VACCEL_ENOMEM;
-			goto out;
-		}
-		live = n;
-		cap_live = cap;
-	}
-	live[nr_live++] = res;
-out:
+	if (objset_add(&live, res))
+		ret = VACCEL_ENOMEM;
 	pthread_mutex_unlock(&objects_lock);
 	return ret;
 }
 
 static void live_remove_locked(struct vaccel_resource *res)
 {
-	for (size_t i = 0; i < nr_live; i++) {
-		if (live[i] == res) {
-			live[i] = live[--nr_live];
-			return;
-		}
-	}
+	objset_remove(&live, res);
 }
 
 static void free_files(struct vaccel_resource *res)
@@ -365,9 +350,10 @@ int vaccel_resource_get_by_id(struct vaccel_resource **res, vaccel_id_t id)
 		return VACCEL_EINVAL;
 	int ret = VACCEL_ENOENT;
 	pthread_mutex_lock(&objects_lock);
-	for (size_t i = 0; i < nr_live; i++) {
-		if (live[i]->id == id) {
-			*res = live[i];
+	for (size_t i = 0; i < live.nr; i++) {
+		struct vaccel_resource *x = live.items[i];
+		if (x->id == id) {
+			*res = x;
 			ret = VACCEL_OK;
 			break;
 		}
@@ -383,9 +369,10 @@ int vaccel_resource_get_by_type(struct vaccel_resource **res,
 		return VACCEL_EINVAL;
 	int ret = VACCEL_ENOENT;
 	pthread_mutex_lock(&objects_lock);
-	for (size_t i = 0; i < nr_live; i++) {
-		if (live[i]->type == type) {
-			*res = live[i];
+	for (size_t i = 0; i < live.nr; i++) {
+		struct vaccel_resource *x = live.items[i];
+		if (x->type == type) {
+			*res = x;
 			ret = VACCEL_OK;
 			break;
 		}
@@ -403,8 +390,8 @@ int vaccel_resource_get_all_by_type(struct vaccel_resource ***res,
 	int ret = VACCEL_OK;
 	pthread_mutex_lock(&objects_lock);
 	size_t n = 0;
-	for (size_t i = 0; i < nr_live; i++)
-		n += live[i]->type == type;
+	for (size_t i = 0; i < live.nr; i++)
+		n += ((struct vaccel_resource *)live.items[i])->type == type;
 	if (!n) {
 		ret = VACCEL_ENOENT;
 		goto out;
@@ -415,9 +402,9 @@ int vaccel_resource_get_all_by_type(struct vaccel_resource ***res,
 		goto out;
 	}
 	n = 0;
-	for (size_t i = 0; i < nr_live; i++)
-		if (live[i]->type == type)
-			out[n++] = live[i];
+	for (size_t i = 0; i < live.nr; i++)
+		if (((struct vaccel_resource *)live.items[i])->type == type)
+			out[n++] = live.items[i];
 	*res = out;
 	*nr_found = n;
 out:

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "internal.h"
+#include "objset.h"
 #include <stdlib.h>
 #include <string.h>
 
 /* Live sessions, for lookups by id. Guarded by objects_lock. */
-static struct vaccel_session **live;
-static size_t nr_live, cap_live;
+static struct objset live;
 static atomic_llong next_session_id = 1;
 
 int sessions_live_count(void)
 {
 	pthread_mutex_lock(&objects_lock);
-	int n = (int)nr_live;
+	int n = (int)live.nr;
 	pthread_mutex_unlock(&objects_lock);
 	return n;
 }
@@ -56,18 +56,11 @@ int vaccel_session_init(struct vaccel_session *sess, uint32_t flags)
 	}
 
 	pthread_mutex_lock(&objects_lock);
-	if (nr_live == cap_live) {
-		size_t cap = cap_live ? cap_live * 2 : 16;
-		struct vaccel_session **nl = realloc(live, cap * sizeof(*nl));
-		if (!nl) {
-			pthread_mutex_unlock(&objects_lock);
-			ret = VACCEL_ENOMEM;
-			goto fail_hooks;
-		}
-		live = nl;
-		cap_live = cap;
+	if (objset_add(&live, sess)) {
+		pthread_mutex_unlock(&objects_lock);
+		ret = VACCEL_ENOMEM;
+		goto fail_hooks;
 	}
-	live[nr_live++] = sess;
 	sess->resources = r;
 	pthread_mutex_unlock(&objects_lock);
 	vaccel_log(VACCEL_LOG_DEBUG, "session", "new session %lld",
@@ -101,12 +94,7 @@ int vaccel_session_release(struct vaccel_session *sess)
 	struct session_resources *r = sess->resources;
 	/* Claim it: a concurrent release now sees a dead session. */
 	r->magic = 0;
-	for (size_t i = 0; i < nr_live; i++) {
-		if (live[i] == sess) {
-			live[i] = live[--nr_live];
-			break;
-		}
-	}
+	objset_remove(&live, sess);
 	pthread_mutex_unlock(&objects_lock);
 
 	unsigned int n;
@@ -159,9 +147,10 @@ int vaccel_session_get_by_id(struct vaccel_session **sess, vaccel_id_t id)
 		return VACCEL_EINVAL;
 	int ret = VACCEL_ENOENT;
 	pthread_mutex_lock(&objects_lock);
-	for (size_t i = 0; i < nr_live; i++) {
-		if (live[i]->id == id) {
-			*sess = live[i];
+	for (size_t i = 0; i < live.nr; i++) {
+		struct vaccel_session *x = live.items[i];
+		if (x->id == id) {
+			*sess = x;
 			ret = VACCEL_OK;
 			break;
 		}
