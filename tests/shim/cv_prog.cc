@@ -22,6 +22,17 @@ static void put(FILE *f, const char *name, const cv::Mat &m)
 	std::fputc('\n', f);
 }
 
+/* every field of every keypoint, exactly (%a) */
+static void put_points(FILE *f, const char *name,
+		       const std::vector<cv::KeyPoint> &kps)
+{
+	std::fprintf(f, "%s %zu\n", name, kps.size());
+	for (const cv::KeyPoint &k : kps)
+		std::fprintf(f, "%a %a %a %a %a %d %d\n", k.pt.x, k.pt.y,
+			     k.size, k.angle, k.response, k.octave,
+			     k.class_id);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3)
@@ -124,17 +135,9 @@ int main(int argc, char **argv)
 	/* keypoints, which cv2 cannot ask for: every field written back */
 	std::vector<cv::KeyPoint> kps;
 	cv::FAST(groi, kps, 30, true);
-	std::fprintf(f, "FAST_roi %zu\n", kps.size());
-	for (const cv::KeyPoint &k : kps)
-		std::fprintf(f, "%a %a %a %a %a %d %d\n", k.pt.x, k.pt.y,
-			     k.size, k.angle, k.response, k.octave,
-			     k.class_id);
+	put_points(f, "FAST_roi", kps);
 	cv::AGAST(gray, kps, 25, false);
-	std::fprintf(f, "AGAST %zu\n", kps.size());
-	for (const cv::KeyPoint &k : kps)
-		std::fprintf(f, "%a %a %a %a %a %d %d\n", k.pt.x, k.pt.y,
-			     k.size, k.angle, k.response, k.octave,
-			     k.class_id);
+	put_points(f, "AGAST", kps);
 	/* in place, on a sub-region: the image around it is left as it was */
 	cv::Mat copy = img.clone();
 	cv::Mat croi = copy(cv::Rect(100, 80, 200, 150));

@@ -1548,6 +1548,35 @@ def test_opencv_prog(tmp, _arg=None):
             raise Fail("the bad argument raised no cv::Exception -215")
 
 
+def cv_native_run(tmp, where, name, args, plugin_env=None):
+    """Run a vAccel program (args) on the opencv plugin, in-process
+    (inproc) or through an agent of its own (remote); plugin_env: the
+    plugin's environment (the agent's when remote). Returns (its result,
+    the agent's log or None)."""
+    env = local_env(dict({"VACCEL_PLUGINS": CFG.opencv},
+                         **(plugin_env or {})))
+    agent = None
+    if where == "remote":
+        CFG.need_file(CFG.agent, "vaccel-agent")
+        CFG.need_file(CFG.rpc, "the rpc transport plugin")
+        agent = Agent(tmp)
+        agent.plugins = CFG.opencv
+        agent.env = dict(plugin_env or {})
+        agent.start()
+        env = local_env({"VACCEL_PLUGINS": CFG.rpc,
+                         "VACCEL_RPC_ADDRESS": agent.url})
+    try:
+        res = run(tmp, name, args, env, foreign=False)
+    finally:
+        if agent:
+            agent.finish()
+    print(res.out, end="")
+    if agent:
+        agent.check()
+    expect_ok(res, name, tmp)
+    return res, agent.log_text() if agent else None
+
+
 def test_opencv_native(tmp, where):
     """tests/shim/cv_native.cc: vAccel's generic opencv op (vaccel_opencv)
     served by the opencv plugin, in-process (inproc) and through the
@@ -1555,25 +1584,7 @@ def test_opencv_native(tmp, where):
     text, refusals."""
     CFG.need_file(CFG.opencv, "the opencv plugin")
     CFG.need_file(CFG.cv_native, "cv-native")
-    env = local_env({"VACCEL_PLUGINS": CFG.opencv})
-    agent = None
-    if where == "remote":
-        CFG.need_file(CFG.agent, "vaccel-agent")
-        CFG.need_file(CFG.rpc, "the rpc transport plugin")
-        agent = Agent(tmp)
-        agent.plugins = CFG.opencv
-        agent.start()
-        env.update({"VACCEL_PLUGINS": CFG.rpc,
-                    "VACCEL_RPC_ADDRESS": agent.url})
-    try:
-        res = run(tmp, "native", [CFG.cv_native], env, foreign=False)
-    finally:
-        if agent:
-            agent.finish()
-    print(res.out, end="")
-    if agent:
-        agent.check()
-    expect_ok(res, "native", tmp)
+    cv_native_run(tmp, where, "native", [CFG.cv_native])
 
 
 def test_opencv_images(tmp, where):
@@ -1593,32 +1604,12 @@ def test_opencv_images(tmp, where):
         models = os.path.join(tmp, mode)
         subprocess.run([PY, os.path.join(CFG.srcdir, "cv_models.py"),
                         models, mode, cascade], check=True)
-        env = local_env({"VACCEL_PLUGINS": CFG.opencv,
-                         "VACCEL_OPENCV_MODELS": models})
-        agent = None
-        if where == "remote":
-            CFG.need_file(CFG.agent, "vaccel-agent")
-            CFG.need_file(CFG.rpc, "the rpc transport plugin")
-            agent = Agent(tmp)
-            agent.plugins = CFG.opencv
-            agent.env = {"VACCEL_OPENCV_MODELS": models}
-            agent.start()
-            env.update({"VACCEL_PLUGINS": CFG.rpc,
-                        "VACCEL_RPC_ADDRESS": agent.url})
-            env.pop("VACCEL_OPENCV_MODELS")
         args = [CFG.cv_image, mode] + ([faces, cascade]
                                        if mode == "served" else [])
-        try:
-            res = run(tmp, "image-" + mode, args, env, foreign=False)
-        finally:
-            if agent:
-                agent.finish()
-        print(res.out, end="")
-        if agent:
-            agent.check()
-        expect_ok(res, "image-" + mode, tmp)
+        res, agent_log = cv_native_run(tmp, where, "image-" + mode, args,
+                                       {"VACCEL_OPENCV_MODELS": models})
         if mode == "declined":
-            said = agent.log_text() if agent else res.err
+            said = agent_log if agent_log is not None else res.err
             want = "classify.conf:3: unknown key or bad value 'colour = red'"
             if want not in said:
                 raise Fail("the broken conf is not named with its line "
