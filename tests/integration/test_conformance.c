@@ -710,10 +710,11 @@ Test(conformance, agent_down_fails_fast_then_recovers)
 	itest_end();
 }
 
-/* Send a gemm CALL with WIRE_F_MEMFD and `fd` (or none) beside it; the
- * reply must be `want`, and the connection must still serve a call. */
-static void memfd_case(struct raw *r, int64_t s, int fd, int want,
-		       const char *needle, const char *what)
+/* Send a gemm CALL on session call_s with WIRE_F_MEMFD and `fd` (or
+ * none) beside it; the reply must be `want`, and the connection must still
+ * serve a call on session s. */
+static void memfd_case_on(struct raw *r, int64_t call_s, int64_t s, int fd,
+			  int want, const char *needle, const char *what)
 {
 	const struct vaccel_op_desc *gemm =
 	    vaccel_op_desc_by_id(VACCEL_OPID_GEMM);
@@ -722,8 +723,8 @@ static void memfd_case(struct raw *r, int64_t s, int fd, int want,
 	struct wbuf meta = {0};
 	struct segs segs = {0};
 	opcall_build(&c, gemm, 5, NULL);
-	assert_ok(
-	    wire_encode_call(&meta, &segs, gemm, c.args, s, gemm->sig_hash));
+	assert_ok(wire_encode_call(&meta, &segs, gemm, c.args, call_s,
+				   gemm->sig_hash));
 	uint64_t req = r->next_req++;
 	int ret = frame_send_ex(&r->tc, WIRE_CALL, req, WIRE_F_MEMFD, &meta,
 				NULL, NULL, fd);
@@ -740,6 +741,12 @@ static void memfd_case(struct raw *r, int64_t s, int fd, int want,
 	reply_free(&rep);
 	opcall_free(&c);
 	assert_ok((int)raw_noop(r, s));
+}
+
+static void memfd_case(struct raw *r, int64_t s, int fd, int want,
+		       const char *needle, const char *what)
+{
+	memfd_case_on(r, s, s, fd, want, needle, what);
 }
 
 Test(conformance, memfd_frames_are_checked)
@@ -785,6 +792,111 @@ Test(conformance, memfd_frames_are_checked)
 	close(mfd);
 
 	raw_close(&r);
+	itest_end();
+}
+
+/* A sealed memfd of `len` bytes (sparse: nothing is written to it). */
+static int sealed_memfd(uint64_t len)
+{
+	int fd = memfd_create("itest", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(ftruncate(fd, (off_t)len), 0, "ftruncate %llu: %s",
+		     (unsigned long long)len, strerror(errno));
+	cr_assert_eq(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
+	return fd;
+}
+
+/* The agent's address space, in KiB (VmSize). */
+static unsigned long agent_vm_kib(void)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)itest_agent.pid);
+	FILE *f = fopen(path, "re");
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	unsigned long kib = 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmSize: %lu kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+/*
+ * A memfd is charged to its peer at its whole size, before it is mapped
+ * and only once the call's session is known: a sparse 64 TiB one is
+ * refused without a mapping, and so is a call on an unknown session
+ * however large its memfd; a kept mapping counts until it goes, so two
+ * connections cannot each map most of the budget. The well-behaved
+ * client is served throughout.
+ */
+Test(conformance, memfd_is_charged_before_it_is_mapped)
+{
+	itest_begin((const char *const[]){"--max-memory", "64M", NULL});
+	if (itest_agent.transport != ITEST_UNIX) {
+		itest_end();
+		cr_skip_test("memfd buffers travel over UNIX sockets only");
+	}
+	struct vaccel_session good;
+	assert_ok(vaccel_session_init(&good, 0));
+	struct raw r, r2;
+	raw_open(&r, &itest_agent, 10000);
+	assert_ok((int)raw_hello(&r, NULL, NULL));
+	int64_t s = raw_sess_new(&r);
+	unsigned long vm0 = agent_vm_kib();
+
+	int huge = sealed_memfd(64ull << 40);
+	memfd_case_on(&r, s + 1000, s, huge, VACCEL_ENOENT, "unknown session",
+		      "a 64 TiB memfd on an unknown session");
+	memfd_case(&r, s, huge, VACCEL_ENOMEM, "over the memory limit",
+		   "a 64 TiB memfd");
+	close(huge);
+	unsigned long vm1 = agent_vm_kib();
+	cr_assert_lt(vm1, vm0 + (1ul << 20),
+		     "the agent's address space grew from %lu to %lu KiB", vm0,
+		     vm1);
+	assert_ok(vaccel_noop(&good));
+
+	/* 40 MiB kept mapped on one connection leaves 24 for another */
+	int a = sealed_memfd(40u << 20), b = sealed_memfd(40u << 20);
+	memfd_case(&r, s, a, VACCEL_OK, NULL, "a 40 MiB memfd");
+	raw_open(&r2, &itest_agent, 10000);
+	assert_ok((int)raw_hello(&r2, NULL, NULL));
+	int64_t s2 = raw_sess_new(&r2);
+	memfd_case(&r2, s2, b, VACCEL_ENOMEM, "over the memory limit",
+		   "a second 40 MiB memfd beside a kept one");
+	raw_close(&r);
+	/* the first one's mapping and charge go with its connection */
+	double until = itest_now_ms() + 5000;
+	int got;
+	do {
+		usleep(20 * 1000);
+		const struct vaccel_op_desc *gemm =
+		    vaccel_op_desc_by_id(VACCEL_OPID_GEMM);
+		struct opcall c;
+		struct reply rep;
+		struct wbuf meta = {0};
+		struct segs segs = {0};
+		opcall_build(&c, gemm, 5, NULL);
+		assert_ok(wire_encode_call(&meta, &segs, gemm, c.args, s2,
+					   gemm->sig_hash));
+		cr_assert_eq(frame_send_ex(&r2.tc, WIRE_CALL, r2.next_req++,
+					   WIRE_F_MEMFD, &meta, NULL, NULL, b),
+			     0);
+		wbuf_free(&meta);
+		segs_free(&segs);
+		cr_assert_eq(raw_reply(&r2, &rep), 0);
+		got = (int)rep.status;
+		reply_free(&rep);
+		opcall_free(&c);
+	} while (got == VACCEL_ENOMEM && itest_now_ms() < until);
+	cr_assert_eq(got, VACCEL_OK,
+		     "the memfd was refused after the other was let go: %s",
+		     vaccel_error_to_str(got));
+	close(a);
+	close(b);
+	raw_close(&r2);
+	assert_ok(vaccel_noop(&good));
+	assert_ok(vaccel_session_release(&good));
 	itest_end();
 }
 

@@ -1206,3 +1206,80 @@ Test(e2e, unix_peer_is_its_uid)
 		     "'%s' not said once", want);
 	itest_end();
 }
+
+/* ---- the log -------------------------------------------------------------
+ */
+
+#define LOG_RATE 5
+#define LOG_FLOOD 2000
+
+/*
+ * What one peer makes the agent log is rate limited (--log-rate): a HELLO
+ * naming every op with a wrong signature is one line, and 2000 refused
+ * calls leave at most the burst and the rate's worth of lines, then one
+ * line counting the rest; the well-behaved client is served meanwhile.
+ */
+Test(e2e, log_flood_is_rate_limited)
+{
+	itest_begin((const char *const[]){"--log-rate", "5", NULL});
+	struct vaccel_session s;
+	assert_ok(vaccel_session_init(&s, 0));
+	struct raw r;
+	raw_open(&r, &itest_agent, 10000);
+	struct wbuf m = {0};
+	uint8_t key[WIRE_KEY_SIZE];
+	cr_assert_eq(getrandom(key, sizeof(key), 0), (ssize_t)sizeof(key));
+	mp_put_array(&m, 4);
+	mp_put_uint(&m, WIRE_VERSION);
+	mp_put_bin(&m, key, sizeof(key));
+	mp_put_nil(&m);
+	mp_put_array(&m, VACCEL_OPS_COUNT);
+	for (unsigned int i = 0; vaccel_op_desc_at(i); i++) {
+		mp_put_array(&m, 2);
+		mp_put_uint(&m, vaccel_op_desc_at(i)->id);
+		mp_put_uint(&m, ~vaccel_op_desc_at(i)->sig_hash);
+	}
+	cr_assert_eq(raw_frame(&r, WIRE_HELLO, r.next_req++, &m, NULL, 0), 0);
+	wbuf_free(&m);
+	struct reply rep;
+	cr_assert_eq(raw_reply(&r, &rep), 0);
+	cr_assert_eq(rep.status, VACCEL_OK);
+	reply_free(&rep);
+	int64_t sid = raw_sess_new(&r);
+
+	double t0 = itest_now_ms();
+	for (unsigned int i = 0; i < LOG_FLOOD; i++) {
+		meta_call_head(&m, VACCEL_OPID_NOOP, 0x1234, sid, 0);
+		uint64_t req = r.next_req++;
+		cr_assert_eq(raw_frame(&r, WIRE_CALL, req, &m, NULL, 0), 0);
+		wbuf_free(&m);
+		cr_assert_eq(raw_reply(&r, &rep), 0);
+		cr_assert_neq(rep.status, VACCEL_OK,
+			      "a call with a wrong signature ran");
+		reply_free(&rep);
+		if (i % 500 == 0)
+			calls_ok(&s, NULL, 5, i, "the good client in a log flood");
+	}
+	double secs = (itest_now_ms() - t0) / 1e3;
+	unsigned int said = agent_log_count(&itest_agent, "refused call");
+	/* a burst of 5 s worth, the rate's worth since, the HELLO's line */
+	double most = LOG_RATE * 5 + LOG_RATE * secs + 1;
+	cr_assert(said >= 1 && said <= most,
+		  "%u lines for %d refused calls in %.1f s, want 1 to %.0f",
+		  said, LOG_FLOOD, secs, most);
+	cr_assert_eq(agent_log_count(&itest_agent, "different signature"), 1u,
+		     "a HELLO with every op's signature wrong is one line");
+	/* once the budget has room again, the count of what was dropped */
+	usleep(1000 * 1000 / LOG_RATE + 100 * 1000);
+	meta_call_head(&m, VACCEL_OPID_NOOP, 0x1234, sid, 0);
+	cr_assert_eq(raw_frame(&r, WIRE_CALL, r.next_req++, &m, NULL, 0), 0);
+	wbuf_free(&m);
+	cr_assert_eq(raw_reply(&r, &rep), 0);
+	reply_free(&rep);
+	cr_assert_eq(agent_log_count(&itest_agent, "line(s) suppressed"), 1u,
+		     "the suppressed lines were not counted in one line");
+	raw_close(&r);
+	calls_ok(&s, NULL, 20, 3, "the good client after a log flood");
+	assert_ok(vaccel_session_release(&s));
+	itest_end();
+}

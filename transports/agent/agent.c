@@ -57,6 +57,8 @@ struct opts {
 	/* ms a read may wait before the HELLO is done / within a frame */
 	int handshake_ms;
 	int frame_ms;
+	/* log lines a second one peer's doings may cause */
+	uint32_t log_rate;
 };
 
 static struct opts opt;
@@ -68,8 +70,8 @@ static uint64_t instance_id;
  * A peer identity: what the kernel says of the other end, which the peer
  * cannot choose: a UNIX socket peer's uid (SO_PEERCRED) on that socket
  * (guests given sockets of their own are apart even under one uid), a
- * TCP peer's source address (not its port), a vsock peer's CID. The limits are the
- * identity's, whatever keys it presents: its connections
+ * TCP peer's source address (not its port), a vsock peer's CID. The limits are
+ * the identity's, whatever keys it presents: its connections
  * (--max-peer-connections), its client keys (--max-peer-clients), and the
  * sessions, resources and memory of all its keys together (--max-sessions,
  * --max-resources, --max-memory). A key belongs to the identity that
@@ -84,6 +86,11 @@ struct peer {
 	/* connections refused and not yet said (one line a minute) */
 	double said_at;
 	unsigned int unsaid;
+	/* its log budget (peer_log): lines it may still cause now, when
+	 * that was reckoned, lines suppressed since the last one said;
+	 * guarded by log_lock */
+	double log_lines, log_at;
+	unsigned long log_dropped;
 	struct peer *next;
 };
 
@@ -126,6 +133,56 @@ static unsigned int nr_conns;
 static volatile sig_atomic_t stopping;
 static int stop_pipe[2] = {-1, -1};
 
+/* Monotonic milliseconds. */
+static double now_ms(void);
+
+/*
+ * Log what a peer's doings caused: each peer may put LOG_BURST lines in
+ * the log at once and --log-rate lines a second after that; the lines
+ * over its budget are dropped and counted, and the count is said with
+ * its next line or when the peer goes. Guest strings in fmt's arguments
+ * are escaped by vaccel_log itself.
+ */
+#define LOG_BURST_SECONDS 5
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void peer_log(struct peer *p, vaccel_log_level_t level, const char *fmt,
+		     ...) __attribute__((format(printf, 3, 4)));
+static void peer_log(struct peer *p, vaccel_log_level_t level, const char *fmt,
+		     ...)
+{
+	if (!vaccel_log_enabled(level))
+		return;
+	double burst = (double)opt.log_rate * LOG_BURST_SECONDS, t = now_ms();
+	pthread_mutex_lock(&log_lock);
+	if (p->log_at == 0)
+		p->log_lines = burst;
+	p->log_lines += (t - p->log_at) * opt.log_rate / 1e3;
+	if (p->log_lines > burst)
+		p->log_lines = burst;
+	p->log_at = t;
+	bool say = p->log_lines >= 1;
+	unsigned long dropped = 0;
+	if (say) {
+		p->log_lines -= 1;
+		dropped = p->log_dropped;
+		p->log_dropped = 0;
+	} else {
+		p->log_dropped++;
+	}
+	pthread_mutex_unlock(&log_lock);
+	if (!say)
+		return;
+	if (dropped)
+		vaccel_log(level, TAG,
+			   "%s: %lu line(s) suppressed (over --log-rate %u)",
+			   p->id, dropped, opt.log_rate);
+	va_list ap;
+	va_start(ap, fmt);
+	vaccel_vlog(level, TAG, fmt, ap);
+	va_end(ap);
+}
+
 /* Drop p if nothing holds it; clients_lock held. */
 static void peer_put_locked(struct peer *p)
 {
@@ -136,6 +193,11 @@ static void peer_put_locked(struct peer *p)
 			*pp = p->next;
 			break;
 		}
+	if (p->log_dropped)
+		vaccel_log(VACCEL_LOG_WARN, TAG,
+			   "%s: gone; %lu line(s) suppressed (over --log-rate "
+			   "%u)",
+			   p->id, p->log_dropped, opt.log_rate);
 	free(p);
 }
 
@@ -177,9 +239,6 @@ static struct client *client_attach(const uint8_t *key, struct peer *p,
 
 static void mem_give(struct peer *p, uint64_t bytes);
 
-/* Monotonic milliseconds. */
-static double now_ms(void);
-
 /* The identity of fd's peer, accepted on the address `where`, as text
  * ("uid 1000 on unix:///run/vaccel/a.sock", "tcp 10.0.0.7",
  * "vsock cid 3"). */
@@ -209,9 +268,8 @@ static void peer_identity(int fd, const char *where, char *out, size_t n)
 			  addr, sizeof(addr));
 		snprintf(out, n, "tcp %s", addr);
 	} else if (them.ss_family == AF_INET6) {
-		inet_ntop(AF_INET6,
-			  &((struct sockaddr_in6 *)&them)->sin6_addr, addr,
-			  sizeof(addr));
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&them)->sin6_addr,
+			  addr, sizeof(addr));
 		snprintf(out, n, "tcp %s", addr);
 	} else if (them.ss_family == AF_VSOCK) {
 		snprintf(out, n, "vsock cid %u",
@@ -307,9 +365,9 @@ static void client_detach(struct client *c)
 	if (!last)
 		return;
 	/* No connection refers to it any more: nobody else can lock it. */
-	vaccel_log(VACCEL_LOG_INFO, TAG,
-		   "client gone: releasing %zu session(s), %zu resource(s)",
-		   c->nr_sess, c->nr_res);
+	peer_log(c->peer, VACCEL_LOG_INFO,
+		 "client gone: releasing %zu session(s), %zu resource(s)",
+		 c->nr_sess, c->nr_res);
 	client_free_objects(c);
 	pthread_rwlock_destroy(&c->lock);
 	pthread_mutex_lock(&clients_lock);
@@ -419,12 +477,14 @@ static size_t read_slack;
 #define CONN_WORKERS 8
 #define CONN_QUEUE 64
 
-/* A memfd mapped between read_slack bytes of zero pages each side. */
+/* A memfd mapped between read_slack bytes of zero pages each side; its
+ * mapped length is charged to a peer while it is mapped. */
 struct memfd_map {
 	uint8_t *p;
 	size_t len;
 	dev_t dev;
 	ino_t ino;
+	struct peer *charged_to;
 };
 
 /* What a reply is built in: one per thread that sends replies. */
@@ -505,20 +565,26 @@ struct req {
 
 static void memfd_unmap(struct memfd_map *m)
 {
-	if (m->p)
+	if (m->p) {
 		munmap(m->p - read_slack, m->len + 2 * read_slack);
+		mem_give(m->charged_to, m->len);
+	}
 	m->p = NULL;
 	m->len = 0;
+	m->charged_to = NULL;
 }
 
 /*
  * Point mem[] at a call's buffers in the client's memfd (WIRE_F_MEMFD):
  * each buffer, in argument order, at the next MEMFD_ALIGN boundary.
  * The descriptor must be sealed against shrinking, so the mapping cannot
- * lose pages under us. Out buffers are zeroed as calloc would. m keeps
- * the mapping while the same memfd comes again.
+ * lose pages under us. Its whole size is charged to peer p before it is
+ * mapped, whatever the call uses of it. Nothing in it is written here:
+ * what out buffers hold before the backend writes them is the guest's
+ * (its rpc plugin zeroes them). m keeps the mapping while the same memfd
+ * comes again.
  */
-static int shm_buffers(struct memfd_map *m, int fd,
+static int shm_buffers(struct memfd_map *m, struct peer *p, int fd,
 		       const struct wire_call *call, void **mem, char *err,
 		       size_t errlen)
 {
@@ -546,35 +612,41 @@ static int shm_buffers(struct memfd_map *m, int fd,
 		return VACCEL_EINVAL;
 	}
 	if (!m->p || m->dev != st.st_dev || m->ino != st.st_ino ||
-	    m->len != (size_t)st.st_size) {
+	    m->len != (size_t)st.st_size || m->charged_to != p) {
 		memfd_unmap(m);
 		size_t len = (size_t)st.st_size;
+		if (!mem_take(p, len)) {
+			snprintf(err, errlen,
+				 "a memfd of %zu bytes is over the memory "
+				 "limit of %s",
+				 len, p->id);
+			return VACCEL_ENOMEM;
+		}
 		uint8_t *r = len > SIZE_MAX - 2 * read_slack
 				 ? MAP_FAILED
 				 : mmap(NULL, len + 2 * read_slack, PROT_READ,
 					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		void *p = r == MAP_FAILED ? MAP_FAILED
+		void *q = r == MAP_FAILED ? MAP_FAILED
 					  : mmap(r + read_slack, len,
 						 PROT_READ | PROT_WRITE,
 						 MAP_SHARED | MAP_FIXED, fd, 0);
-		if (p == MAP_FAILED) {
+		if (q == MAP_FAILED) {
 			snprintf(err, errlen, "cannot map the memfd: %s",
 				 strerror(errno));
 			if (r != MAP_FAILED)
 				munmap(r, len + 2 * read_slack);
+			mem_give(p, len);
 			return VACCEL_ENOMEM;
 		}
-		m->p = p;
+		m->p = q;
 		m->len = len;
 		m->dev = st.st_dev;
 		m->ino = st.st_ino;
+		m->charged_to = p;
 	}
 	uint64_t off = 0;
 	for (uint32_t i = 0; i < call->nr_bufs; i++) {
 		mem[i] = m->p + off;
-		/* an overwritten buffer's old bytes are the client's own */
-		if (!call->bufs[i].on_wire && !call->bufs[i].overwritten)
-			memset(mem[i], 0, call->bufs[i].len);
 		off += memfd_step(call->bufs[i].len);
 	}
 	return VACCEL_OK;
@@ -725,8 +797,8 @@ static int handle_hello(struct conn *k, const struct wire_hdr *h, size_t len)
 			diff |= (unsigned char)(tok[i] ^ opt.token[i]);
 		if (diff) {
 			snprintf(msg, sizeof(msg), "bad or missing token");
-			vaccel_log(VACCEL_LOG_WARN, TAG, "%s: %s", k->peer,
-				   msg);
+			peer_log(k->who, VACCEL_LOG_WARN, "%s: %s", k->peer,
+				 msg);
 			send_status(k, WIRE_HELLO_REPLY, h->req_id,
 				    VACCEL_EACCES, msg, 0);
 			return -1;
@@ -736,6 +808,9 @@ static int handle_hello(struct conn *k, const struct wire_hdr *h, size_t len)
 		snprintf(msg, sizeof(msg), "malformed hello");
 		goto refuse;
 	}
+	/* ops whose signature differs on the guest: one line for all */
+	const struct vaccel_op_desc *first = NULL;
+	uint32_t differ = 0;
 	for (uint32_t i = 0; i < nops; i++) {
 		uint64_t id, hash;
 		if (mp_get_array(&r, &n) || n != 2 || mp_get_uint(&r, &id) ||
@@ -746,12 +821,15 @@ static int handle_hello(struct conn *k, const struct wire_hdr *h, size_t len)
 		const struct vaccel_op_desc *d =
 		    id <= UINT32_MAX ? vaccel_op_desc_by_id((uint32_t)id)
 				     : NULL;
-		if (d && d->sig_hash != hash)
-			vaccel_log(VACCEL_LOG_WARN, TAG,
-				   "%s: op '%s' has a different signature on "
-				   "the guest; it will be refused",
-				   k->peer, d->name);
+		if (d && d->sig_hash != hash && !differ++)
+			first = d;
 	}
+	if (differ)
+		peer_log(k->who, VACCEL_LOG_WARN,
+			 "%s: %u op(s) have a different signature on the "
+			 "guest ('%s'%s); they will be refused",
+			 k->peer, differ, first->name,
+			 differ > 1 ? " and others" : "");
 	/* A hello starts a new conversation on this stream: the last one's
 	 * calls finish first. */
 	conn_quiesce(k);
@@ -768,11 +846,11 @@ static int handle_hello(struct conn *k, const struct wire_hdr *h, size_t len)
 				 "this client key belongs to another peer");
 		else if (why == VACCEL_EUSERS)
 			snprintf(msg, sizeof(msg),
-				 "%s has its most client keys (%u)",
-				 k->who->id, opt.max_peer_clients);
+				 "%s has its most client keys (%u)", k->who->id,
+				 opt.max_peer_clients);
 		else
 			snprintf(msg, sizeof(msg), "out of memory");
-		vaccel_log(VACCEL_LOG_WARN, TAG, "%s: %s", k->peer, msg);
+		peer_log(k->who, VACCEL_LOG_WARN, "%s: %s", k->peer, msg);
 		send_status(k, WIRE_HELLO_REPLY, h->req_id, why, msg, 0);
 		return -1;
 	}
@@ -792,12 +870,12 @@ static int handle_hello(struct conn *k, const struct wire_hdr *h, size_t len)
 		   ? -1
 		   : 0;
 refuse_version:
-	vaccel_log(VACCEL_LOG_WARN, TAG, "%s: %s", k->peer, msg);
+	peer_log(k->who, VACCEL_LOG_WARN, "%s: %s", k->peer, msg);
 	send_status(k, WIRE_HELLO_REPLY, h->req_id, VACCEL_EPROTO_VERSION, msg,
 		    0);
 	return -1;
 refuse:
-	vaccel_log(VACCEL_LOG_WARN, TAG, "%s: %s", k->peer, msg);
+	peer_log(k->who, VACCEL_LOG_WARN, "%s: %s", k->peer, msg);
 	send_status(k, WIRE_HELLO_REPLY, h->req_id, VACCEL_EINVAL, msg, 0);
 	return -1;
 }
@@ -911,9 +989,9 @@ static int ctrl_res_new(struct conn *k, struct mp_reader *r,
 	c->res[c->nr_res++] = (struct obj_res){*id, res, charge};
 	mem_held = counted = false;
 	ret = VACCEL_OK;
-	vaccel_log(VACCEL_LOG_DEBUG, TAG,
-		   "%s: resource %lld: %u file(s), %llu bytes", k->peer,
-		   (long long)*id, nfiles, (unsigned long long)total);
+	peer_log(k->who, VACCEL_LOG_DEBUG,
+		 "%s: resource %lld: %u file(s), %llu bytes", k->peer,
+		 (long long)*id, nfiles, (unsigned long long)total);
 out:
 	/* A refused upload's bytes are read and dropped, so the stream
 	 * stays in step (drain() closes the connection past 64 MiB). */
@@ -1122,9 +1200,9 @@ static int region_buffers(struct conn *k, struct wire_call *call,
 		uint32_t in_place = 0;
 		for (uint32_t i = 0; i < n; i++)
 			in_place += (*placed)[i];
-		vaccel_log(VACCEL_LOG_DEBUG, TAG,
-			   "%s: op '%s': %u of %llu buffers in place", k->peer,
-			   call->op->name, in_place, (unsigned long long)n);
+		peer_log(k->who, VACCEL_LOG_DEBUG,
+			 "%s: op '%s': %u of %llu buffers in place", k->peer,
+			 call->op->name, in_place, (unsigned long long)n);
 	}
 	if (!r && inline_bytes != *unread) {
 		snprintf(err, errlen,
@@ -1135,6 +1213,30 @@ static int region_buffers(struct conn *k, struct wire_call *call,
 		r = VACCEL_EINVAL;
 	}
 	return r;
+}
+
+/* The session of call in *s, and its resources bound to their arguments:
+ * 0, or VACCEL_ENOENT with err saying which is unknown. c->lock held. */
+static int call_refs(struct client *c, struct wire_call *call,
+		     struct vaccel_session **s, char *err, size_t errlen)
+{
+	*s = find_sess(c, call->sess_id, NULL);
+	if (!*s) {
+		snprintf(err, errlen, "op '%s': unknown session %lld",
+			 call->op->name, (long long)call->sess_id);
+		return VACCEL_ENOENT;
+	}
+	for (uint32_t i = 0; i < call->op->nr_args; i++) {
+		if (call->op->args[i].kind != VACCEL_ARGK_RESOURCE)
+			continue;
+		call->args[i].buf = find_res(c, call->res_ids[i], NULL);
+		if (!call->args[i].buf) {
+			snprintf(err, errlen, "op '%s': unknown resource %lld",
+				 call->op->name, (long long)call->res_ids[i]);
+			return VACCEL_ENOENT;
+		}
+	}
+	return VACCEL_OK;
 }
 
 /*
@@ -1172,12 +1274,21 @@ static int call_read(struct conn *k, struct req *q)
 			       &opt.lim, call, q->err, sizeof(q->err));
 	if (ret) {
 	refused:
-		vaccel_log(VACCEL_LOG_WARN, TAG, "%s: refused call: %s",
-			   k->peer, q->err);
+		peer_log(k->who, VACCEL_LOG_WARN, "%s: refused call: %s",
+			 k->peer, q->err);
 		q->status = ret;
 		return drain(k, unread);
 	}
 	q->decoded = true;
+	/* What the call names exists before anything is allocated, mapped
+	 * or read for it (call_run looks again: a session may go
+	 * meanwhile). */
+	struct vaccel_session *sess;
+	pthread_rwlock_rdlock(&k->client->lock);
+	ret = call_refs(k->client, call, &sess, q->err, sizeof(q->err));
+	pthread_rwlock_unlock(&k->client->lock);
+	if (ret)
+		goto drain_out;
 	q->mem = calloc(call->nr_bufs ? call->nr_bufs : 1, sizeof(void *));
 	if (!q->mem) {
 		ret = VACCEL_ENOMEM;
@@ -1185,9 +1296,9 @@ static int call_read(struct conn *k, struct req *q)
 		goto drain_out;
 	}
 	if (region) {
-		ret = region_buffers(k, call, q->rbase, q->rlen, q->mem,
-				     &q->placed, &unread, q->err,
-				     sizeof(q->err));
+		ret =
+		    region_buffers(k, call, q->rbase, q->rlen, q->mem,
+				   &q->placed, &unread, q->err, sizeof(q->err));
 		if (ret < 0)
 			return -1;
 		if (ret)
@@ -1198,8 +1309,8 @@ static int call_read(struct conn *k, struct req *q)
 			q->total += call->bufs[i].len;
 	if (q->shm) {
 		q->map = k->concurrent ? &q->own_map : &k->map;
-		ret = shm_buffers(q->map, q->shm_fd, call, q->mem, q->err,
-				  sizeof(q->err));
+		ret = shm_buffers(q->map, k->client->peer, q->shm_fd, call,
+				  q->mem, q->err, sizeof(q->err));
 		if (ret)
 			goto drain_out;
 		return 0;
@@ -1236,7 +1347,7 @@ static int call_read(struct conn *k, struct req *q)
 	return 0;
 
 drain_out:
-	vaccel_log(VACCEL_LOG_WARN, TAG, "%s: %s", k->peer, q->err);
+	peer_log(k->who, VACCEL_LOG_WARN, "%s: %s", k->peer, q->err);
 	q->status = ret;
 	return drain(k, unread);
 }
@@ -1258,22 +1369,8 @@ static int call_run(struct conn *k, struct req *q, struct reply_bufs *rb)
 	wire_call_bind(call, q->mem);
 
 	pthread_rwlock_rdlock(&c->lock);
-	struct vaccel_session *s = find_sess(c, call->sess_id, NULL);
-	if (!s) {
-		ret = VACCEL_ENOENT;
-		snprintf(err, errlen, "op '%s': unknown session %lld",
-			 call->op->name, (long long)call->sess_id);
-	}
-	for (uint32_t i = 0; !ret && i < call->op->nr_args; i++) {
-		if (call->op->args[i].kind != VACCEL_ARGK_RESOURCE)
-			continue;
-		call->args[i].buf = find_res(c, call->res_ids[i], NULL);
-		if (!call->args[i].buf) {
-			ret = VACCEL_ENOENT;
-			snprintf(err, errlen, "op '%s': unknown resource %lld",
-				 call->op->name, (long long)call->res_ids[i]);
-		}
-	}
+	struct vaccel_session *s;
+	ret = call_refs(c, call, &s, err, errlen);
 	if (!ret) {
 		ret = vaccel_op_call(s, call->op_id, call->args,
 				     call->op->nr_args);
@@ -1320,16 +1417,14 @@ static void req_free(struct conn *k, struct req *q)
 	struct client *c = k->client;
 	/* Keep the block only while the budgets have room to spare, so
 	 * that it seldom stands in the way of the client's other calls. */
-	if (q->large && (atomic_load_explicit(&c->peer->mem,
-					      memory_order_relaxed) >
-			     opt.max_memory / 2 ||
-			 atomic_load_explicit(&total_mem,
-					      memory_order_relaxed) >
-			     opt.max_total_memory / 2))
+	if (q->large &&
+	    (atomic_load_explicit(&c->peer->mem, memory_order_relaxed) >
+		 opt.max_memory / 2 ||
+	     atomic_load_explicit(&total_mem, memory_order_relaxed) >
+		 opt.max_total_memory / 2))
 		large_release(k);
-	for (uint32_t i = 0; q->mem && !q->large && !q->shm &&
-			     i < q->call.nr_bufs;
-	     i++)
+	for (uint32_t i = 0;
+	     q->mem && !q->large && !q->shm && i < q->call.nr_bufs; i++)
 		if (q->mem[i] && !(q->placed && q->placed[i]))
 			free((uint8_t *)q->mem[i] - read_slack);
 	free(q->placed);
@@ -1399,8 +1494,8 @@ static bool conn_queue(struct conn *k, struct req *q)
 	while (k->queued + k->running >= CONN_QUEUE)
 		pthread_cond_wait(&k->room, &k->qlock);
 	if (k->queued + 1 > k->idle && k->nr_workers < CONN_WORKERS &&
-	    pthread_create(&k->workers[k->nr_workers], NULL, worker_main,
-			   k) == 0)
+	    pthread_create(&k->workers[k->nr_workers], NULL, worker_main, k) ==
+		0)
 		k->nr_workers++;
 	if (!k->nr_workers) {
 		pthread_mutex_unlock(&k->qlock);
@@ -1485,9 +1580,9 @@ static void *conn_main(void *arg)
 			     deadlines ? opt.handshake_ms : 0, 0);
 	if (r) {
 		/* a peer that closes at once only probed the address */
-		vaccel_log(r == -ECONNRESET ? VACCEL_LOG_DEBUG
-					    : VACCEL_LOG_WARN,
-			   TAG, "%s: cannot open: %s", k->peer, strerror(-r));
+		peer_log(k->who,
+			 r == -ECONNRESET ? VACCEL_LOG_DEBUG : VACCEL_LOG_WARN,
+			 "%s: cannot open: %s", k->peer, strerror(-r));
 		goto closed;
 	}
 serve:
@@ -1511,41 +1606,40 @@ serve:
 		int rr = tconn_recv(&k->tc, hb, sizeof(hb));
 		if (rr) {
 			if (rr == -ETIMEDOUT || rr == -EAGAIN)
-				vaccel_log(VACCEL_LOG_WARN, TAG,
-					   "%s: %s; closing", k->peer,
-					   k->client
-					       ? "a frame's header stalled"
-					       : "no HELLO in time");
+				peer_log(k->who, VACCEL_LOG_WARN,
+					 "%s: %s; closing", k->peer,
+					 k->client ? "a frame's header stalled"
+						   : "no HELLO in time");
 			break;
 		}
 		int ret = wire_hdr_decode(hb, &h, &opt.lim, err, sizeof(err));
 		if (ret) {
-			vaccel_log(VACCEL_LOG_WARN, TAG, "%s: %s; closing",
-				   k->peer, err);
+			peer_log(k->who, VACCEL_LOG_WARN, "%s: %s; closing",
+				 k->peer, err);
 			send_status(k, WIRE_CALL_REPLY, h.req_id, ret, err, 0);
 			break;
 		}
 		if (h.kind != WIRE_HELLO && h.kind != WIRE_CALL &&
 		    h.kind != WIRE_CTRL) {
-			vaccel_log(VACCEL_LOG_WARN, TAG,
-				   "%s: unexpected %s frame; closing", k->peer,
-				   wire_kind_to_str(h.kind));
+			peer_log(k->who, VACCEL_LOG_WARN,
+				 "%s: unexpected %s frame; closing", k->peer,
+				 wire_kind_to_str(h.kind));
 			break;
 		}
 		if (h.meta_len > k->meta_cap || !k->meta) {
 			/* charged before it is allocated */
 			size_t more = h.meta_len - k->meta_cap;
 			if (!mem_take(k->who, more)) {
-				vaccel_log(VACCEL_LOG_WARN, TAG,
-					   "%s: a %s frame's %u bytes of meta "
-					   "are over the memory limit of %s; "
-					   "closing",
-					   k->peer, wire_kind_to_str(h.kind),
-					   h.meta_len, k->who->id);
+				peer_log(k->who, VACCEL_LOG_WARN,
+					 "%s: a %s frame's %u bytes of meta "
+					 "are over the memory limit of %s; "
+					 "closing",
+					 k->peer, wire_kind_to_str(h.kind),
+					 h.meta_len, k->who->id);
 				break;
 			}
-			uint8_t *m = realloc(k->meta, h.meta_len ? h.meta_len
-								 : 1);
+			uint8_t *m =
+			    realloc(k->meta, h.meta_len ? h.meta_len : 1);
 			if (!m) {
 				mem_give(k->who, more);
 				break;
@@ -1556,12 +1650,12 @@ serve:
 		rr = tconn_recv(&k->tc, k->meta, h.meta_len);
 		if (rr) {
 			if (rr == -ETIMEDOUT || rr == -EAGAIN)
-				vaccel_log(VACCEL_LOG_WARN, TAG,
-					   "%s: a %s frame stalled after its "
-					   "header (%u bytes of meta "
-					   "announced); closing",
-					   k->peer, wire_kind_to_str(h.kind),
-					   h.meta_len);
+				peer_log(k->who, VACCEL_LOG_WARN,
+					 "%s: a %s frame stalled after its "
+					 "header (%u bytes of meta "
+					 "announced); closing",
+					 k->peer, wire_kind_to_str(h.kind),
+					 h.meta_len);
 			break;
 		}
 		if (h.kind == WIRE_HELLO) {
@@ -1572,9 +1666,8 @@ serve:
 			continue;
 		}
 		if (!k->client) {
-			vaccel_log(VACCEL_LOG_WARN, TAG,
-				   "%s: request before hello; closing",
-				   k->peer);
+			peer_log(k->who, VACCEL_LOG_WARN,
+				 "%s: request before hello; closing", k->peer);
 			send_status(k,
 				    h.kind == WIRE_CTRL ? WIRE_CTRL_REPLY
 							: WIRE_CALL_REPLY,
@@ -1602,9 +1695,9 @@ serve:
 		memfd_unmap(&k->map);
 		client_detach(k->client);
 		k->client = NULL;
-		vaccel_log(VACCEL_LOG_INFO, TAG,
-			   "%s: conversation ended; waiting for the next",
-			   k->peer);
+		peer_log(k->who, VACCEL_LOG_INFO,
+			 "%s: conversation ended; waiting for the next",
+			 k->peer);
 		if (k->t->restart(&k->tc) == 0)
 			goto serve;
 	}
@@ -1741,6 +1834,11 @@ static void usage(FILE *f)
 	    "                         A peer is who connected: a unix "
 	    "socket's uid,\n"
 	    "                         a tcp source address, a vsock CID\n"
+	    "      --log-rate N       log lines a second one peer may cause,"
+	    " after a\n"
+	    "                         burst of 5 s worth; the rest are "
+	    "counted\n"
+	    "                         (default 10)\n"
 	    "      --exec-allow LIST  let vAccel's exec run functions of these "
 	    "host\n"
 	    "                         libraries: ':'-separated absolute paths,"
@@ -1839,6 +1937,7 @@ static int parse_opts(int argc, char **argv)
 	    {"frame-timeout", required_argument, NULL, 10},
 	    {"max-peer-connections", required_argument, NULL, 11},
 	    {"max-peer-clients", required_argument, NULL, 12},
+	    {"log-rate", required_argument, NULL, 13},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -1864,6 +1963,7 @@ static int parse_opts(int argc, char **argv)
 	opt.max_sessions = 1024;
 	opt.max_peer_conns = 1024;
 	opt.max_peer_clients = 256;
+	opt.log_rate = 10;
 	opt.plugins = getenv("VACCEL_PLUGINS");
 	while ((c = getopt_long(argc, argv, "a:p:t:m:vh", longs, NULL)) != -1) {
 		switch (c) {
@@ -1928,6 +2028,7 @@ static int parse_opts(int argc, char **argv)
 		case 5:
 		case 11:
 		case 12:
+		case 13:
 			if (vaccel_config_parse_size(optarg, &v) || v == 0 ||
 			    v > UINT32_MAX) {
 				fprintf(stderr,
@@ -1942,8 +2043,10 @@ static int parse_opts(int argc, char **argv)
 				opt.max_sessions = (uint32_t)v;
 			else if (c == 11)
 				opt.max_peer_conns = (uint32_t)v;
-			else
+			else if (c == 12)
 				opt.max_peer_clients = (uint32_t)v;
+			else
+				opt.log_rate = (uint32_t)v;
 			break;
 		case 7:
 			if (add_exec_allow(optarg))

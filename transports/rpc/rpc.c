@@ -1005,6 +1005,10 @@ static void fill_cb(void *ctx, void *ptr, uint64_t len, bool in, bool out)
 	struct layout_ctx *l = ctx;
 	if (in && len)
 		memcpy(l->c->map + l->off, ptr, len);
+	/* An output starts as zeros, as the agent's own buffers do: the
+	 * agent writes nothing in a memfd but what the backend does. */
+	else if (len)
+		memset(l->c->map + l->off, 0, len);
 	if (out && len)
 		l->c->outs[l->nr_out++] = (struct out_slot){ptr, l->off};
 	l->off += memfd_step(len);
