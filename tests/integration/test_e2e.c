@@ -1283,3 +1283,103 @@ Test(e2e, log_flood_is_rate_limited)
 	assert_ok(vaccel_session_release(&s));
 	itest_end();
 }
+
+/* ---- the serving model ---------------------------------------------------
+ */
+
+/* The agent's threads (Threads in /proc/PID/status). */
+static unsigned int agent_threads(void)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)itest_agent.pid);
+	FILE *f = fopen(path, "re");
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	unsigned int n = 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Threads: %u", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+#define IDLE_CONNS 200
+#define STALLED_CONNS 8
+#define PEER_CALLS 4
+
+/*
+ * Idle connections hold no thread, and one identity's work runs on at
+ * most --max-peer-calls threads: 200 connections past their HELLO leave
+ * the agent's thread count where it was; 8 connections stalled mid-frame
+ * from one identity are served (and cut) 4 at a time, while a client of
+ * another identity is served at once.
+ */
+Test(e2e, idle_connections_hold_no_thread)
+{
+	if (itest_agent.transport != ITEST_TCP)
+		cr_skip_test("the identities chosen by the test are TCP source "
+			     "addresses");
+	itest_begin((const char *const[]){"--max-peer-calls", "4",
+					  "--frame-timeout", "1500", NULL});
+	struct vaccel_session s;
+	assert_ok(vaccel_session_init(&s, 0));
+	calls_ok(&s, NULL, 20, 1, "the good client before");
+	unsigned int t0 = agent_threads();
+
+	static struct raw idle[IDLE_CONNS];
+	for (unsigned int i = 0; i < IDLE_CONNS; i++) {
+		uint8_t key[WIRE_KEY_SIZE] = {0x21, (uint8_t)i};
+		raw_open_from(&idle[i], "127.0.0.2");
+		cr_assert_eq(hello_status(&idle[i], key), VACCEL_OK);
+	}
+	usleep(300 * 1000);
+	unsigned int t1 = agent_threads();
+	cr_assert_lt(t1, t0 + 16,
+		     "%d idle connections took the agent from %u to %u "
+		     "threads",
+		     IDLE_CONNS, t0, t1);
+	calls_ok(&s, NULL, 20, 2, "the good client beside idle connections");
+
+	/* stalled mid-frame: each holds its turn until --frame-timeout */
+	struct raw stalled[STALLED_CONNS];
+	uint8_t part[10] = {0x94};
+	for (unsigned int i = 0; i < STALLED_CONNS; i++) {
+		uint8_t key[WIRE_KEY_SIZE] = {0x31, (uint8_t)i};
+		raw_open_from(&stalled[i], "127.0.0.3");
+		cr_assert_eq(hello_status(&stalled[i], key), VACCEL_OK);
+	}
+	for (unsigned int i = 0; i < STALLED_CONNS; i++)
+		raw_partial_call(&stalled[i], stalled[i].next_req++, 1000, part,
+				 sizeof(part));
+	usleep(300 * 1000);
+	unsigned int t2 = agent_threads();
+	cr_assert_leq(t2, t1 + PEER_CALLS + 2,
+		      "%d stalled connections of one identity took the agent "
+		      "from %u to %u threads (--max-peer-calls %d)",
+		      STALLED_CONNS, t1, t2, PEER_CALLS);
+	double t = itest_now_ms();
+	calls_ok(&s, NULL, 20, 3, "the good client beside stalled ones");
+	double dt = itest_now_ms() - t;
+	cr_assert_lt(dt, 1000, "the good client took %.0f ms beside stalled "
+			       "connections", dt);
+	/* 4 at a time, 1.5 s each: all cut within two rounds and a bit */
+	double until = itest_now_ms() + 6000;
+	while (agent_log_count(&itest_agent, "stalled after its header") <
+		   STALLED_CONNS &&
+	       itest_now_ms() < until)
+		usleep(50 * 1000);
+	cr_assert_eq(agent_log_count(&itest_agent, "stalled after its header"),
+		     (unsigned int)STALLED_CONNS);
+	for (unsigned int i = 0; i < STALLED_CONNS; i++)
+		raw_close(&stalled[i]);
+	/* the idle ones are still served */
+	for (unsigned int i = 0; i < IDLE_CONNS; i += 40) {
+		int64_t sid = raw_sess_new(&idle[i]);
+		cr_assert_eq(raw_noop(&idle[i], sid), VACCEL_OK,
+			     "idle connection %u was not served", i);
+	}
+	for (unsigned int i = 0; i < IDLE_CONNS; i++)
+		raw_close(&idle[i]);
+	calls_ok(&s, NULL, 20, 4, "the good client after");
+	assert_ok(vaccel_session_release(&s));
+	itest_end();
+}

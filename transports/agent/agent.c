@@ -2,10 +2,11 @@
 /*
  * vaccel-agent: the host side. Listens on unix/tcp/vsock URLs, decodes and
  * validates each request against the op table compiled in, runs it through
- * libvaccel's host plugins and answers. One thread per connection reads
- * its requests and serves each itself, or, on a connection that several
- * guest threads share, hands its calls to workers of its own (CONN_WORKERS)
- * that answer each as it finishes. Connections that
+ * libvaccel's host plugins and answers. A pool of threads serves the
+ * connections that have something to read, each read and served in turn
+ * (on a connection that several guest threads share, its calls run as
+ * jobs of their own and are answered as each finishes); idle connections
+ * wait in one poller without a thread. Connections that
  * present the same client key share one table of sessions and resources;
  * nothing a client holds can be named by another, and all of it is
  * released when the client's last connection goes away. Limits are those
@@ -28,6 +29,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -59,6 +62,9 @@ struct opts {
 	int frame_ms;
 	/* log lines a second one peer's doings may cause */
 	uint32_t log_rate;
+	/* the pool's most threads; jobs of one peer running at once */
+	uint32_t threads;
+	uint32_t max_peer_calls;
 };
 
 static struct opts opt;
@@ -86,6 +92,10 @@ struct peer {
 	/* connections refused and not yet said (one line a minute) */
 	double said_at;
 	unsigned int unsaid;
+	/* its jobs: submitted and not done, running (at most
+	 * --max-peer-calls), and those waiting for one of those to end */
+	unsigned int jobs, active;
+	struct job *waiting, **waiting_tail;
 	/* its log budget (peer_log): lines it may still cause now, when
 	 * that was reckoned, lines suppressed since the last one said;
 	 * guarded by log_lock */
@@ -128,7 +138,7 @@ static pthread_mutex_t clients_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Stop state: connection threads, and their sockets to wake on SIGTERM. */
 static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t conns_cond = PTHREAD_COND_INITIALIZER;
-static int live_fds[4096];
+static int live_fds[65536];
 static unsigned int nr_conns;
 static volatile sig_atomic_t stopping;
 static int stop_pipe[2] = {-1, -1};
@@ -186,7 +196,7 @@ static void peer_log(struct peer *p, vaccel_log_level_t level, const char *fmt,
 /* Drop p if nothing holds it; clients_lock held. */
 static void peer_put_locked(struct peer *p)
 {
-	if (p->conns || p->clients)
+	if (p->conns || p->clients || p->jobs)
 		return;
 	for (struct peer **pp = &peers; *pp; pp = &(*pp)->next)
 		if (*pp == p) {
@@ -297,6 +307,7 @@ static struct peer *peer_join(const char *id, const char *where)
 		}
 		snprintf(p->id, sizeof(p->id), "%s", id);
 		p->said_at = -1e9;
+		p->waiting_tail = &p->waiting;
 		p->next = peers;
 		peers = p;
 	}
@@ -467,15 +478,26 @@ static size_t read_slack;
 
 /*
  * A connection whose HELLO carries WIRE_F_CONCURRENT is shared by several
- * guest threads: its reader hands each call, read whole, to one of up to
- * CONN_WORKERS threads of its own, which runs it and answers as soon as it
- * is done, and reads on while at most CONN_QUEUE calls wait or run. Other
- * connections have one request in flight at a time (their client waits
- * for each reply), so their reader serves each call itself, with no
- * hand-off.
+ * guest threads: its reader hands each call, read whole, to the pool
+ * (struct job), where it runs and is answered as soon as it is done, and
+ * reads on while at most CONN_QUEUE calls wait or run. Other connections
+ * have one request in flight at a time (their client waits for each
+ * reply), so their reader serves each call itself, with no hand-off.
  */
-#define CONN_WORKERS 8
 #define CONN_QUEUE 64
+
+/*
+ * Work for the pool's threads: a connection's turn to read (and serve
+ * what it reads), or one call of a shared connection. Each goes through
+ * the gate of the peer it is for (gate_submit).
+ */
+struct reply_bufs;
+struct job {
+	void (*fn)(struct job *j, struct reply_bufs *rb);
+	struct peer *p;
+	void *arg;
+	struct job *next;
+};
 
 /* A memfd mapped between read_slack bytes of zero pages each side; its
  * mapped length is charged to a peer while it is mapped. */
@@ -499,10 +521,25 @@ struct req;
 
 struct conn {
 	/* the accepted descriptor (in live_fds) and its transport; the
-	 * connection is opened on it in the connection's thread */
+	 * connection is opened on it in its first turn */
 	int fd;
 	const struct transport *t;
 	struct tconn tc;
+	bool opened;
+	/* idle, it waits in the poller without a thread (the transport is
+	 * pollable and the connection is not a VM's port); else it has a
+	 * thread of its own */
+	bool pooled;
+	/* its turn to read, as a job; set up once */
+	struct job turn;
+	/* parked in the poller: armed in its epoll set; in a deadline list
+	 * (and which), its deadline; woken by that deadline */
+	bool armed, expired;
+	int dl_list;
+	double deadline, opened_at;
+	struct conn *dl_prev, *dl_next;
+	/* the reader's and every call job's hold; freed at 0 (qlock) */
+	unsigned int refs;
 	struct client *client;
 	/* who connected (holds one of its connections) */
 	struct peer *who;
@@ -520,20 +557,18 @@ struct conn {
 	uint64_t large_charged;
 	struct client *large_owner;
 	/* the client's memfd, kept while it sends the same one (calls the
-	 * reader serves itself; a worker's call maps its own) */
+	 * reader serves itself; a pooled call maps its own) */
 	struct memfd_map map;
 	/* every frame goes out whole under it */
 	pthread_mutex_t send_lock;
-	/* the calls run on workers (WIRE_F_CONCURRENT) */
+	/* the calls run on the pool (WIRE_F_CONCURRENT) */
 	bool concurrent;
 	pthread_mutex_t qlock;
-	/* workers wait in it for a call, the reader for room or quiet */
-	pthread_cond_t work, room;
+	/* the reader waits in it for room or quiet */
+	pthread_cond_t room;
+	/* calls read and not started, and those running */
 	struct req *qhead, **qtail;
-	unsigned int queued, running, idle;
-	unsigned int nr_workers;
-	bool quit;
-	pthread_t workers[CONN_WORKERS];
+	unsigned int queued, running;
 };
 
 /* One call, from its frame to its reply. */
@@ -1442,94 +1477,414 @@ static void req_free(struct conn *k, struct req *q)
 	}
 }
 
-/* A worker could not answer: cut the stream, so that the reader fails
+/* A call could not be answered: cut the stream, so that the reader fails
  * and the connection closes. */
 static void conn_cut(struct conn *k)
 {
 	shutdown(k->tc.fd, SHUT_RDWR);
 }
 
-static void *worker_main(void *arg)
+/* ---- the pool ----------------------------------------------------------- */
+
+/*
+ * Connections on a pollable transport (the stream ones) have no thread
+ * while idle: when the thread serving one finds nothing more to read, it
+ * parks the connection in the poller (conn_park) and goes back to the
+ * pool; a readable or closed descriptor, or the connection's deadline,
+ * makes it a job again. A VM's port, and shm's ring, whose data does not
+ * show on a descriptor, keep a thread each (conn_thread). Jobs run on at
+ * most --threads threads, made as work comes and ended after POOL_IDLE_MS
+ * without any; each goes through its peer's gate: at most
+ * --max-peer-calls jobs of one identity run at once, and the others wait
+ * their turn in order, so that no identity holds every thread.
+ */
+#define POOL_IDLE_MS 10000
+#define POOL_KEEP 2
+#define LINGER_MS 20
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t work;
+	struct job *head, **tail;
+	unsigned int queued, threads, idle;
+} pool = {PTHREAD_MUTEX_INITIALIZER,
+	  PTHREAD_COND_INITIALIZER,
+	  NULL,
+	  &pool.head,
+	  0,
+	  0,
+	  0};
+
+static void gate_done(struct peer *p);
+
+static void *pool_main(void *arg)
 {
-	struct conn *k = arg;
+	(void)arg;
 	struct reply_bufs rb = {0};
-	pthread_mutex_lock(&k->qlock);
+	pthread_mutex_lock(&pool.lock);
 	for (;;) {
-		while (!k->qhead && !k->quit) {
-			k->idle++;
-			pthread_cond_wait(&k->work, &k->qlock);
-			k->idle--;
+		while (!pool.head) {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += POOL_IDLE_MS / 1000;
+			pool.idle++;
+			int r = pthread_cond_timedwait(&pool.work, &pool.lock,
+						       &until);
+			pool.idle--;
+			if (r == ETIMEDOUT && !pool.head &&
+			    pool.threads > POOL_KEEP)
+				goto end;
 		}
-		struct req *q = k->qhead;
-		if (!q)
-			break;
-		k->qhead = q->next;
-		if (!k->qhead)
-			k->qtail = &k->qhead;
-		k->queued--;
-		k->running++;
-		pthread_mutex_unlock(&k->qlock);
-		int io = call_run(k, q, &rb);
-		req_free(k, q);
-		free(q);
-		if (io)
-			conn_cut(k);
-		pthread_mutex_lock(&k->qlock);
-		k->running--;
-		pthread_cond_broadcast(&k->room);
+		struct job *j = pool.head;
+		pool.head = j->next;
+		if (!pool.head)
+			pool.tail = &pool.head;
+		pool.queued--;
+		pthread_mutex_unlock(&pool.lock);
+		/* the job may free itself and what it is for */
+		struct peer *p = j->p;
+		j->fn(j, &rb);
+		gate_done(p);
+		pthread_mutex_lock(&pool.lock);
 	}
-	pthread_mutex_unlock(&k->qlock);
+end:
+	pool.threads--;
+	pthread_mutex_unlock(&pool.lock);
 	wbuf_free(&rb.out);
 	segs_free(&rb.segs);
 	segs_free(&rb.reg);
 	return NULL;
 }
 
-/* Hand q to a worker, starting one when none is idle; waits while
- * CONN_QUEUE calls wait or run. false when there is no worker (q is then
- * the caller's). */
-static bool conn_queue(struct conn *k, struct req *q)
+/* Start one more pool thread; pool.lock held. */
+static bool pool_grow_locked(void)
+{
+	pthread_attr_t attr;
+	pthread_t th;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	int r = pthread_create(&th, &attr, pool_main, NULL);
+	pthread_attr_destroy(&attr);
+	if (r)
+		errno = r;
+	else
+		pool.threads++;
+	return r == 0;
+}
+
+static void pool_submit(struct job *j)
+{
+	pthread_mutex_lock(&pool.lock);
+	j->next = NULL;
+	*pool.tail = j;
+	pool.tail = &j->next;
+	/* a thread for each job that no idle one will take */
+	if (++pool.queued > pool.idle && pool.threads < opt.threads &&
+	    !pool_grow_locked() && !pool.threads)
+		vaccel_log(VACCEL_LOG_ERROR, TAG,
+			   "no thread to serve with: %s; the work waits",
+			   strerror(errno));
+	pthread_cond_signal(&pool.work);
+	pthread_mutex_unlock(&pool.lock);
+}
+
+/* Run j for its peer j->p as soon as the peer has fewer than
+ * --max-peer-calls jobs running. */
+static void gate_submit(struct job *j)
+{
+	struct peer *p = j->p;
+	pthread_mutex_lock(&clients_lock);
+	p->jobs++;
+	bool now = p->active < opt.max_peer_calls;
+	if (now) {
+		p->active++;
+	} else {
+		j->next = NULL;
+		*p->waiting_tail = j;
+		p->waiting_tail = &j->next;
+	}
+	pthread_mutex_unlock(&clients_lock);
+	if (now)
+		pool_submit(j);
+}
+
+/* One of p's jobs is done: the next that waits runs. */
+static void gate_done(struct peer *p)
+{
+	pthread_mutex_lock(&clients_lock);
+	p->jobs--;
+	struct job *next = p->waiting;
+	if (next) {
+		p->waiting = next->next;
+		if (!p->waiting)
+			p->waiting_tail = &p->waiting;
+	} else {
+		p->active--;
+	}
+	peer_put_locked(p);
+	pthread_mutex_unlock(&clients_lock);
+	if (next)
+		pool_submit(next);
+}
+
+/* ---- the poller --------------------------------------------------------- */
+
+/*
+ * Parked connections wait in one epoll set (one-shot: a connection is
+ * handed to one thread at a time). Those with a deadline are also in one
+ * of two lists, each in deadline order because its deadlines are all the
+ * same span from when they were set: a new connection's HELLO
+ * (--handshake-timeout from its accept) and a kept large-call block's
+ * release (LARGE_IDLE_MS from its last call).
+ */
+enum { DL_NONE, DL_HELLO, DL_LARGE, DL_LISTS };
+
+static struct {
+	int ep, wake;
+	pthread_mutex_t lock;
+	struct conn *head[DL_LISTS], *tail[DL_LISTS];
+} poller = {-1, -1, PTHREAD_MUTEX_INITIALIZER, {0}, {0}};
+
+static void dl_unlink_locked(struct conn *k)
+{
+	if (k->dl_list == DL_NONE)
+		return;
+	int l = k->dl_list;
+	if (k->dl_prev)
+		k->dl_prev->dl_next = k->dl_next;
+	else
+		poller.head[l] = k->dl_next;
+	if (k->dl_next)
+		k->dl_next->dl_prev = k->dl_prev;
+	else
+		poller.tail[l] = k->dl_prev;
+	k->dl_prev = k->dl_next = NULL;
+	k->dl_list = DL_NONE;
+}
+
+/* Put k in list l at its place by k->deadline (from the tail: the lists
+ * are nearly in arrival order). Whether it went to the head. */
+static bool dl_insert_locked(struct conn *k, int l)
+{
+	struct conn *after = poller.tail[l];
+	while (after && after->deadline > k->deadline)
+		after = after->dl_prev;
+	k->dl_list = l;
+	k->dl_prev = after;
+	k->dl_next = after ? after->dl_next : poller.head[l];
+	if (k->dl_next)
+		k->dl_next->dl_prev = k;
+	else
+		poller.tail[l] = k;
+	if (after)
+		after->dl_next = k;
+	else
+		poller.head[l] = k;
+	return !after;
+}
+
+/*
+ * Park k until its descriptor is readable (or closed), or until the
+ * deadline of list l (DL_NONE: none) at k->deadline. The caller lets go
+ * of k: from here another thread may serve it.
+ */
+static void conn_park(struct conn *k, int l)
+{
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT,
+				 .data.ptr = k};
+	pthread_mutex_lock(&poller.lock);
+	bool first = l != DL_NONE && dl_insert_locked(k, l);
+	int r = epoll_ctl(poller.ep, k->armed ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+			  k->tc.fd, &ev);
+	if (r == 0)
+		k->armed = true;
+	else
+		dl_unlink_locked(k);
+	pthread_mutex_unlock(&poller.lock);
+	if (r) {
+		/* cannot wait for it: serve it now, where it finds out */
+		vaccel_log(VACCEL_LOG_ERROR, TAG, "%s: cannot poll: %s",
+			   k->peer, strerror(errno));
+		gate_submit(&k->turn);
+		return;
+	}
+	if (first) {
+		uint64_t one = 1;
+		ssize_t w = write(poller.wake, &one, sizeof(one));
+		(void)w;
+	}
+}
+
+#define POLL_BATCH 64
+
+static void *poller_main(void *arg)
+{
+	(void)arg;
+	struct epoll_event ev[POLL_BATCH];
+	struct conn *due[2 * POLL_BATCH];
+	for (;;) {
+		int timeout = -1;
+		double now = now_ms();
+		pthread_mutex_lock(&poller.lock);
+		for (int l = DL_NONE + 1; l < DL_LISTS; l++) {
+			if (!poller.head[l])
+				continue;
+			double left = poller.head[l]->deadline - now;
+			int ms = left <= 0 ? 0 : (int)left + 1;
+			if (timeout < 0 || ms < timeout)
+				timeout = ms;
+		}
+		pthread_mutex_unlock(&poller.lock);
+		int n = epoll_wait(poller.ep, ev, POLL_BATCH, timeout);
+		if (n < 0 && errno != EINTR) {
+			vaccel_log(VACCEL_LOG_ERROR, TAG, "epoll_wait: %s",
+				   strerror(errno));
+			n = 0;
+		}
+		unsigned int nr = 0;
+		now = now_ms();
+		pthread_mutex_lock(&poller.lock);
+		for (int i = 0; i < n; i++) {
+			struct conn *k = ev[i].data.ptr;
+			if (!k) {
+				uint64_t v;
+				ssize_t r = read(poller.wake, &v, sizeof(v));
+				(void)r;
+				continue;
+			}
+			dl_unlink_locked(k);
+			k->expired = false;
+			due[nr++] = k;
+		}
+		for (int l = DL_NONE + 1; l < DL_LISTS; l++) {
+			struct conn *k;
+			while ((k = poller.head[l]) && k->deadline <= now &&
+			       nr < sizeof(due) / sizeof(due[0])) {
+				dl_unlink_locked(k);
+				epoll_ctl(poller.ep, EPOLL_CTL_DEL, k->tc.fd,
+					  NULL);
+				k->armed = false;
+				k->expired = true;
+				due[nr++] = k;
+			}
+		}
+		pthread_mutex_unlock(&poller.lock);
+		for (unsigned int i = 0; i < nr; i++)
+			gate_submit(&due[i]->turn);
+	}
+	return NULL;
+}
+
+static int serve_start(void)
+{
+	pthread_t th;
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+	poller.ep = epoll_create1(EPOLL_CLOEXEC);
+	poller.wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (poller.ep < 0 || poller.wake < 0 ||
+	    epoll_ctl(poller.ep, EPOLL_CTL_ADD, poller.wake, &ev) ||
+	    pthread_create(&th, NULL, poller_main, NULL))
+		return -1;
+	pthread_detach(th);
+	pthread_mutex_lock(&pool.lock);
+	for (unsigned int i = 0; i < POOL_KEEP; i++)
+		pool_grow_locked();
+	pthread_mutex_unlock(&pool.lock);
+	return 0;
+}
+
+/* ---- shared connections' calls ------------------------------------------ */
+
+static void conn_free(struct conn *k)
+{
+	pthread_mutex_destroy(&k->send_lock);
+	pthread_mutex_destroy(&k->qlock);
+	pthread_cond_destroy(&k->room);
+	free(k);
+}
+
+/* Let go of k (the reader's hold, or a call job's): freed by the last. */
+static void conn_unref(struct conn *k)
 {
 	pthread_mutex_lock(&k->qlock);
-	while (k->queued + k->running >= CONN_QUEUE)
-		pthread_cond_wait(&k->room, &k->qlock);
-	if (k->queued + 1 > k->idle && k->nr_workers < CONN_WORKERS &&
-	    pthread_create(&k->workers[k->nr_workers], NULL, worker_main, k) ==
-		0)
-		k->nr_workers++;
-	if (!k->nr_workers) {
-		pthread_mutex_unlock(&k->qlock);
+	bool last = --k->refs == 0;
+	pthread_mutex_unlock(&k->qlock);
+	if (last)
+		conn_free(k);
+}
+
+/* Take k's oldest waiting call and run it with rb; false when none waits.
+ * k->qlock held, and held again on return. */
+static bool conn_run_one_locked(struct conn *k, struct reply_bufs *rb)
+{
+	struct req *q = k->qhead;
+	if (!q)
 		return false;
-	}
+	k->qhead = q->next;
+	if (!k->qhead)
+		k->qtail = &k->qhead;
+	k->queued--;
+	k->running++;
+	pthread_mutex_unlock(&k->qlock);
+	int io = call_run(k, q, rb);
+	req_free(k, q);
+	free(q);
+	if (io)
+		conn_cut(k);
+	pthread_mutex_lock(&k->qlock);
+	k->running--;
+	pthread_cond_broadcast(&k->room);
+	return true;
+}
+
+/* A call job: one of the connection's waiting calls (any: the reader may
+ * have run the one it was made for). */
+static void call_job(struct job *j, struct reply_bufs *rb)
+{
+	struct conn *k = j->arg;
+	free(j);
+	pthread_mutex_lock(&k->qlock);
+	conn_run_one_locked(k, rb);
+	pthread_mutex_unlock(&k->qlock);
+	conn_unref(k);
+}
+
+/*
+ * Hand q to the pool; while CONN_QUEUE calls wait or run, the reader runs
+ * waiting ones itself, or waits for a running one to end (it never waits
+ * on work that has not started: that could be behind it in its peer's
+ * gate). false when there is no memory for the job (q is then the
+ * caller's).
+ */
+static bool conn_queue(struct conn *k, struct req *q)
+{
+	struct job *j = malloc(sizeof(*j));
+	if (!j)
+		return false;
+	*j = (struct job){.fn = call_job, .p = k->who, .arg = k};
+	pthread_mutex_lock(&k->qlock);
+	while (k->queued + k->running >= CONN_QUEUE)
+		if (!conn_run_one_locked(k, &k->rb))
+			pthread_cond_wait(&k->room, &k->qlock);
 	q->next = NULL;
 	*k->qtail = q;
 	k->qtail = &q->next;
 	k->queued++;
-	pthread_cond_signal(&k->work);
+	k->refs++;
 	pthread_mutex_unlock(&k->qlock);
+	gate_submit(j);
 	return true;
 }
 
-/* Wait until no call waits or runs on a worker. */
+/* Until no call of k waits or runs: the reader runs the waiting ones
+ * itself and waits for the running ones. */
 static void conn_quiesce(struct conn *k)
 {
 	pthread_mutex_lock(&k->qlock);
 	while (k->queued + k->running)
-		pthread_cond_wait(&k->room, &k->qlock);
+		if (!conn_run_one_locked(k, &k->rb))
+			pthread_cond_wait(&k->room, &k->qlock);
 	pthread_mutex_unlock(&k->qlock);
-}
-
-/* Finish every call and end the workers. */
-static void conn_workers_end(struct conn *k)
-{
-	pthread_mutex_lock(&k->qlock);
-	k->quit = true;
-	pthread_cond_broadcast(&k->work);
-	pthread_mutex_unlock(&k->qlock);
-	for (unsigned int i = 0; i < k->nr_workers; i++)
-		pthread_join(k->workers[i], NULL);
-	k->nr_workers = 0;
-	k->quit = false;
 }
 
 static int handle_call(struct conn *k, const struct wire_hdr *h)
@@ -1559,138 +1914,24 @@ static int handle_call(struct conn *k, const struct wire_hdr *h)
 	return io;
 }
 
-static void conn_free(struct conn *k)
-{
-	pthread_mutex_destroy(&k->send_lock);
-	pthread_mutex_destroy(&k->qlock);
-	pthread_cond_destroy(&k->work);
-	pthread_cond_destroy(&k->room);
-	free(k);
-}
+/* ---- a connection's turns ----------------------------------------------- */
 
-static void *conn_main(void *arg)
+/* What ends a connection: its calls finish (or fail to be answered), and
+ * then, on a stream that outlives its conversations, the next one starts
+ * (true: serve on); else everything it holds goes. */
+static bool conn_end(struct conn *k)
 {
-	struct conn *k = arg;
-	/* Deadlines: every read before the HELLO is done, and every read
-	 * of a frame once its first byte is in; a connection that has said
-	 * HELLO may then sit idle. Not on a VM's port, which is the VM's
-	 * one connection for its whole life (its guest stalls only itself). */
-	bool deadlines = k->t->restart == NULL;
-	int r = tconn_accept(&k->tc, k->t, k->fd,
-			     deadlines ? opt.handshake_ms : 0, 0);
-	if (r) {
-		/* a peer that closes at once only probed the address */
-		peer_log(k->who,
-			 r == -ECONNRESET ? VACCEL_LOG_DEBUG : VACCEL_LOG_WARN,
-			 "%s: cannot open: %s", k->peer, strerror(-r));
-		goto closed;
-	}
-serve:
-	for (;;) {
-		uint8_t hb[WIRE_HDR_SIZE];
-		struct wire_hdr h;
-		char err[160];
-		/* A large meta buffer is not kept for the next frame. */
-		if (k->meta_cap > META_KEEP) {
-			free(k->meta);
-			mem_give(k->who, k->meta_cap);
-			k->meta = NULL;
-			k->meta_cap = 0;
-		}
-		/* Give the large-call block back if the client goes
-		 * quiet. */
-		if (k->large && tconn_wait(&k->tc, LARGE_IDLE_MS) == 0)
-			large_release(k);
-		if (deadlines && k->client && !tconn_ready(&k->tc))
-			tconn_wait(&k->tc, -1);
-		int rr = tconn_recv(&k->tc, hb, sizeof(hb));
-		if (rr) {
-			if (rr == -ETIMEDOUT || rr == -EAGAIN)
-				peer_log(k->who, VACCEL_LOG_WARN,
-					 "%s: %s; closing", k->peer,
-					 k->client ? "a frame's header stalled"
-						   : "no HELLO in time");
-			break;
-		}
-		int ret = wire_hdr_decode(hb, &h, &opt.lim, err, sizeof(err));
-		if (ret) {
-			peer_log(k->who, VACCEL_LOG_WARN, "%s: %s; closing",
-				 k->peer, err);
-			send_status(k, WIRE_CALL_REPLY, h.req_id, ret, err, 0);
-			break;
-		}
-		if (h.kind != WIRE_HELLO && h.kind != WIRE_CALL &&
-		    h.kind != WIRE_CTRL) {
-			peer_log(k->who, VACCEL_LOG_WARN,
-				 "%s: unexpected %s frame; closing", k->peer,
-				 wire_kind_to_str(h.kind));
-			break;
-		}
-		if (h.meta_len > k->meta_cap || !k->meta) {
-			/* charged before it is allocated */
-			size_t more = h.meta_len - k->meta_cap;
-			if (!mem_take(k->who, more)) {
-				peer_log(k->who, VACCEL_LOG_WARN,
-					 "%s: a %s frame's %u bytes of meta "
-					 "are over the memory limit of %s; "
-					 "closing",
-					 k->peer, wire_kind_to_str(h.kind),
-					 h.meta_len, k->who->id);
-				break;
-			}
-			uint8_t *m =
-			    realloc(k->meta, h.meta_len ? h.meta_len : 1);
-			if (!m) {
-				mem_give(k->who, more);
-				break;
-			}
-			k->meta = m;
-			k->meta_cap = h.meta_len;
-		}
-		rr = tconn_recv(&k->tc, k->meta, h.meta_len);
-		if (rr) {
-			if (rr == -ETIMEDOUT || rr == -EAGAIN)
-				peer_log(k->who, VACCEL_LOG_WARN,
-					 "%s: a %s frame stalled after its "
-					 "header (%u bytes of meta "
-					 "announced); closing",
-					 k->peer, wire_kind_to_str(h.kind),
-					 h.meta_len);
-			break;
-		}
-		if (h.kind == WIRE_HELLO) {
-			if (handle_hello(k, &h, h.meta_len))
-				break;
-			if (deadlines && k->client)
-				tconn_set_recv_ms(&k->tc, opt.frame_ms);
-			continue;
-		}
-		if (!k->client) {
-			peer_log(k->who, VACCEL_LOG_WARN,
-				 "%s: request before hello; closing", k->peer);
-			send_status(k,
-				    h.kind == WIRE_CTRL ? WIRE_CTRL_REPLY
-							: WIRE_CALL_REPLY,
-				    h.req_id, VACCEL_EPERM,
-				    "hello required first", 0);
-			break;
-		}
-		if (h.version != WIRE_VERSION)
-			break;
-		ret = h.kind == WIRE_CALL ? handle_call(k, &h)
-					  : handle_ctrl(k, &h, h.meta_len);
-		if (ret)
-			break;
-	}
-	/* The calls read so far are answered (or fail to be) first; where
-	 * the connection ends here, a worker blocked sending to a guest
-	 * that stopped reading must fail, not wait. */
-	if (k->nr_workers && !(k->t->restart && !stopping))
+	/* where the connection ends here, a call blocked sending to a
+	 * guest that stopped reading must fail, not wait */
+	pthread_mutex_lock(&k->qlock);
+	bool busy = k->queued + k->running;
+	pthread_mutex_unlock(&k->qlock);
+	if (busy && !(k->t->restart && !stopping))
 		conn_cut(k);
 	conn_quiesce(k);
 	/* A stream that outlives its conversations (a VM's port): the next
 	 * one starts from nothing. */
-	if (k->t->restart && !stopping) {
+	if (k->t->restart && !stopping && tconn_is_open(&k->tc)) {
 		large_release(k);
 		memfd_unmap(&k->map);
 		client_detach(k->client);
@@ -1699,10 +1940,13 @@ serve:
 			 "%s: conversation ended; waiting for the next",
 			 k->peer);
 		if (k->t->restart(&k->tc) == 0)
-			goto serve;
+			return true;
 	}
-closed:
-	conn_workers_end(k);
+	if (k->armed) {
+		pthread_mutex_lock(&poller.lock);
+		epoll_ctl(poller.ep, EPOLL_CTL_DEL, k->tc.fd, NULL);
+		pthread_mutex_unlock(&poller.lock);
+	}
 	large_release(k);
 	memfd_unmap(&k->map);
 	client_detach(k->client);
@@ -1721,7 +1965,205 @@ closed:
 	wbuf_free(&k->rb.out);
 	segs_free(&k->rb.segs);
 	segs_free(&k->rb.reg);
-	conn_free(k);
+	conn_unref(k);
+	return false;
+}
+
+/* Read one frame whose first byte is in, and serve it: 0 to go on, -1
+ * when the connection ends. */
+static int conn_frame(struct conn *k, bool deadlines)
+{
+	uint8_t hb[WIRE_HDR_SIZE];
+	struct wire_hdr h;
+	char err[160];
+	int rr = tconn_recv(&k->tc, hb, sizeof(hb));
+	if (rr) {
+		if (rr == -ETIMEDOUT || rr == -EAGAIN)
+			peer_log(k->who, VACCEL_LOG_WARN, "%s: %s; closing",
+				 k->peer,
+				 k->client ? "a frame's header stalled"
+					   : "no HELLO in time");
+		return -1;
+	}
+	int ret = wire_hdr_decode(hb, &h, &opt.lim, err, sizeof(err));
+	if (ret) {
+		peer_log(k->who, VACCEL_LOG_WARN, "%s: %s; closing", k->peer,
+			 err);
+		send_status(k, WIRE_CALL_REPLY, h.req_id, ret, err, 0);
+		return -1;
+	}
+	if (h.kind != WIRE_HELLO && h.kind != WIRE_CALL &&
+	    h.kind != WIRE_CTRL) {
+		peer_log(k->who, VACCEL_LOG_WARN,
+			 "%s: unexpected %s frame; closing", k->peer,
+			 wire_kind_to_str(h.kind));
+		return -1;
+	}
+	if (h.meta_len > k->meta_cap || !k->meta) {
+		/* charged before it is allocated */
+		size_t more = h.meta_len - k->meta_cap;
+		if (!mem_take(k->who, more)) {
+			peer_log(k->who, VACCEL_LOG_WARN,
+				 "%s: a %s frame's %u bytes of meta are over "
+				 "the memory limit of %s; closing",
+				 k->peer, wire_kind_to_str(h.kind), h.meta_len,
+				 k->who->id);
+			return -1;
+		}
+		uint8_t *m = realloc(k->meta, h.meta_len ? h.meta_len : 1);
+		if (!m) {
+			mem_give(k->who, more);
+			return -1;
+		}
+		k->meta = m;
+		k->meta_cap = h.meta_len;
+	}
+	rr = tconn_recv(&k->tc, k->meta, h.meta_len);
+	if (rr) {
+		if (rr == -ETIMEDOUT || rr == -EAGAIN)
+			peer_log(k->who, VACCEL_LOG_WARN,
+				 "%s: a %s frame stalled after its header (%u "
+				 "bytes of meta announced); closing",
+				 k->peer, wire_kind_to_str(h.kind), h.meta_len);
+		return -1;
+	}
+	if (h.kind == WIRE_HELLO) {
+		if (handle_hello(k, &h, h.meta_len))
+			return -1;
+		if (deadlines && k->client)
+			tconn_set_recv_ms(&k->tc, opt.frame_ms);
+		return 0;
+	}
+	if (!k->client) {
+		peer_log(k->who, VACCEL_LOG_WARN,
+			 "%s: request before hello; closing", k->peer);
+		send_status(
+		    k, h.kind == WIRE_CTRL ? WIRE_CTRL_REPLY : WIRE_CALL_REPLY,
+		    h.req_id, VACCEL_EPERM, "hello required first", 0);
+		return -1;
+	}
+	if (h.version != WIRE_VERSION)
+		return -1;
+	return h.kind == WIRE_CALL ? handle_call(k, &h)
+				   : handle_ctrl(k, &h, h.meta_len);
+}
+
+/* Whether k's turn may keep its thread a little while nothing is read:
+ * not while other jobs of its peer wait for their turn, or jobs wait for
+ * a thread the pool cannot add. */
+static bool conn_may_linger(struct conn *k)
+{
+	pthread_mutex_lock(&clients_lock);
+	bool peer_free = !k->who->waiting;
+	pthread_mutex_unlock(&clients_lock);
+	pthread_mutex_lock(&pool.lock);
+	bool pool_free = !pool.queued || pool.threads < opt.threads;
+	pthread_mutex_unlock(&pool.lock);
+	return peer_free && pool_free;
+}
+
+/*
+ * A connection's turn: open it if new, then serve every frame that can be
+ * read, and when none can, park it (pooled) or wait for the next (its own
+ * thread). Deadlines: the HELLO must be done --handshake-timeout after the
+ * accept, and every read of a frame once its first byte is in has
+ * --frame-timeout; a connection that has said HELLO may then sit idle.
+ * Not on a VM's port, which is the VM's one connection for its whole
+ * life (its guest stalls only itself).
+ */
+static void conn_turn(struct job *j, struct reply_bufs *rb)
+{
+	struct conn *k = j->arg;
+	(void)rb;
+	bool deadlines = k->t->restart == NULL;
+	/* woken by a byte (or the peer's end), or by its deadline */
+	bool woken = k->opened && !k->expired, expired = k->expired;
+	k->expired = false;
+	if (!k->opened) {
+		k->opened = true;
+		int r = tconn_accept(&k->tc, k->t, k->fd,
+				     deadlines ? opt.handshake_ms : 0,
+				     deadlines ? opt.frame_ms : 0);
+		if (r) {
+			/* a peer that closes at once only probed the
+			 * address */
+			peer_log(k->who,
+				 r == -ECONNRESET ? VACCEL_LOG_DEBUG
+						  : VACCEL_LOG_WARN,
+				 "%s: cannot open: %s", k->peer, strerror(-r));
+			k->tc.fd = -1;
+			conn_end(k);
+			return;
+		}
+	}
+serve:
+	for (;;) {
+		/* A large meta buffer is not kept for the next frame. */
+		if (k->meta_cap > META_KEEP) {
+			free(k->meta);
+			mem_give(k->who, k->meta_cap);
+			k->meta = NULL;
+			k->meta_cap = 0;
+		}
+		if (!woken && !tconn_ready(&k->tc)) {
+			/* nothing read ahead: wait, until what */
+			int l = DL_NONE;
+			if (deadlines && !k->client) {
+				l = DL_HELLO;
+				k->deadline = k->opened_at + opt.handshake_ms;
+			} else if (k->large && !expired) {
+				l = DL_LARGE;
+				k->deadline = now_ms() + LARGE_IDLE_MS;
+			}
+			/* a pooled connection lingers a little before it
+			 * parks: a client between two calls keeps its
+			 * thread */
+			int ms = expired	   ? 0
+				 : !k->pooled	   ? -1
+				 : conn_may_linger(k) ? LINGER_MS
+						   : 0;
+			double left = k->deadline - now_ms();
+			if (l != DL_NONE && (ms < 0 || left < ms))
+				ms = left > 0 ? (int)left + 1 : 0;
+			if (tconn_wait(&k->tc, ms) != 1) {
+				bool due = l != DL_NONE &&
+					   (expired || now_ms() >= k->deadline);
+				expired = false;
+				if (due && l == DL_HELLO) {
+					peer_log(k->who, VACCEL_LOG_WARN,
+						 "%s: no HELLO in time; "
+						 "closing",
+						 k->peer);
+					break;
+				}
+				/* the client went quiet: the large-call
+				 * block goes back */
+				if (due) {
+					large_release(k);
+					continue;
+				}
+				if (k->pooled) {
+					conn_park(k, l);
+					return;
+				}
+				continue;
+			}
+		}
+		woken = expired = false;
+		if (conn_frame(k, deadlines))
+			break;
+	}
+	/* only a connection of its own thread serves on (a VM's port) */
+	if (conn_end(k))
+		goto serve;
+}
+
+/* A connection with a thread of its own: its turn never parks, and ends
+ * with the connection. */
+static void *conn_thread(void *arg)
+{
+	struct conn *k = arg;
+	conn_turn(&k->turn, NULL);
 	return NULL;
 }
 
@@ -1742,10 +2184,13 @@ static void start_conn(int fd, const char *where, const struct transport *t)
 	}
 	k->fd = fd;
 	k->t = t;
+	k->pooled = t->pollable && !t->restart;
+	k->turn = (struct job){.fn = conn_turn, .p = k->who, .arg = k};
+	k->opened_at = now_ms();
+	k->refs = 1;
 	tconn_init(&k->tc);
 	pthread_mutex_init(&k->send_lock, NULL);
 	pthread_mutex_init(&k->qlock, NULL);
-	pthread_cond_init(&k->work, NULL);
 	pthread_cond_init(&k->room, NULL);
 	k->qtail = &k->qhead;
 	snprintf(k->peer, sizeof(k->peer), "%s#%d", where, fd);
@@ -1760,11 +2205,15 @@ static void start_conn(int fd, const char *where, const struct transport *t)
 	}
 	live_fds[nr_conns++] = fd;
 	pthread_mutex_unlock(&conns_lock);
+	if (k->pooled) {
+		gate_submit(&k->turn);
+		return;
+	}
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_t th;
-	if (pthread_create(&th, &attr, conn_main, k)) {
+	if (pthread_create(&th, &attr, conn_thread, k)) {
 		pthread_mutex_lock(&conns_lock);
 		live_fds[--nr_conns] = -1;
 		pthread_mutex_unlock(&conns_lock);
@@ -1834,6 +2283,12 @@ static void usage(FILE *f)
 	    "                         A peer is who connected: a unix "
 	    "socket's uid,\n"
 	    "                         a tcp source address, a vsock CID\n"
+	    "      --max-peer-calls N  requests of one peer served at once; "
+	    "the\n"
+	    "                         others wait their turn (default 32)\n"
+	    "      --threads N        most threads serving requests (default "
+	    "256);\n"
+	    "                         idle connections have none\n"
 	    "      --log-rate N       log lines a second one peer may cause,"
 	    " after a\n"
 	    "                         burst of 5 s worth; the rest are "
@@ -1938,6 +2393,8 @@ static int parse_opts(int argc, char **argv)
 	    {"max-peer-connections", required_argument, NULL, 11},
 	    {"max-peer-clients", required_argument, NULL, 12},
 	    {"log-rate", required_argument, NULL, 13},
+	    {"threads", required_argument, NULL, 14},
+	    {"max-peer-calls", required_argument, NULL, 15},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -1964,6 +2421,8 @@ static int parse_opts(int argc, char **argv)
 	opt.max_peer_conns = 1024;
 	opt.max_peer_clients = 256;
 	opt.log_rate = 10;
+	opt.threads = 256;
+	opt.max_peer_calls = 32;
 	opt.plugins = getenv("VACCEL_PLUGINS");
 	while ((c = getopt_long(argc, argv, "a:p:t:m:vh", longs, NULL)) != -1) {
 		switch (c) {
@@ -2029,6 +2488,8 @@ static int parse_opts(int argc, char **argv)
 		case 11:
 		case 12:
 		case 13:
+		case 14:
+		case 15:
 			if (vaccel_config_parse_size(optarg, &v) || v == 0 ||
 			    v > UINT32_MAX) {
 				fprintf(stderr,
@@ -2045,8 +2506,12 @@ static int parse_opts(int argc, char **argv)
 				opt.max_peer_conns = (uint32_t)v;
 			else if (c == 12)
 				opt.max_peer_clients = (uint32_t)v;
-			else
+			else if (c == 13)
 				opt.log_rate = (uint32_t)v;
+			else if (c == 14)
+				opt.threads = (uint32_t)v;
+			else
+				opt.max_peer_calls = (uint32_t)v;
 			break;
 		case 7:
 			if (add_exec_allow(optarg))
@@ -2184,6 +2649,12 @@ int main(int argc, char **argv)
 		}
 		vaccel_log(VACCEL_LOG_INFO, TAG, "listening on %s",
 			   opt.addrs[i]);
+	}
+	if (serve_start()) {
+		fprintf(stderr, "vaccel-agent: cannot start serving: %s\n",
+			strerror(errno));
+		vaccel_cleanup();
+		return 1;
 	}
 	fprintf(stderr, "vaccel-agent: ready (%d address(es), plugins: %s)\n",
 		opt.nr_addrs, opt.plugins ? opt.plugins : "none");

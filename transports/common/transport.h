@@ -83,6 +83,10 @@ struct transport {
 	/* The address admits one connection at a time (a VM's virtio
 	 * port): the rpc plugin shares it among a program's threads. */
 	bool one_conn;
+	/* A byte for recv shows as readability of c->fd once ready() says
+	 * none is buffered: the agent parks an idle connection in its
+	 * poller instead of keeping a thread on it. */
+	bool pollable;
 
 	/* ---- the connection: every slot below is non-NULL unless it says
 	 * it may be NULL ---- */
@@ -235,7 +239,7 @@ void stream_discard(struct tconn *c);
 void stream_close(struct tconn *c);
 
 #define TRANSPORT_STREAM_OPS                                                   \
-	.open = stream_open, .sendv = stream_sendv, .recv = stream_recv,       \
-	.ready = stream_ready, .wait = stream_wait, .take_fd = stream_take_fd, \
-	.drop_fds = stream_drop_fds, .discard = stream_discard,                \
-	.close = stream_close
+	.pollable = true, .open = stream_open, .sendv = stream_sendv,          \
+	.recv = stream_recv, .ready = stream_ready, .wait = stream_wait,       \
+	.take_fd = stream_take_fd, .drop_fds = stream_drop_fds,                \
+	.discard = stream_discard, .close = stream_close
