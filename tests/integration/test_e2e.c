@@ -1383,3 +1383,182 @@ Test(e2e, idle_connections_hold_no_thread)
 	assert_ok(vaccel_session_release(&s));
 	itest_end();
 }
+
+/* ---- soak ----------------------------------------------------------------
+ */
+
+/* The agent's open descriptors and resident memory (KiB). */
+static unsigned int agent_fds(void)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)itest_agent.pid);
+	DIR *d = opendir(path);
+	cr_assert_not_null(d, "%s: %s", path, strerror(errno));
+	unsigned int n = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+static double soak_until;
+
+/* A client that runs the workload until soak_until. */
+static void soak_child(int out_fd, unsigned int n, unsigned int seed)
+{
+	struct child_result r = {0};
+	struct vaccel_session s;
+	int ret = vaccel_session_init(&s, 0);
+	if (ret) {
+		child_fail(&r, ret, "vaccel_session_init");
+	} else {
+		for (unsigned int i = 0; itest_now_ms() < soak_until; i++)
+			workload_run(&s, NULL, n, seed + i, &r);
+		ret = vaccel_session_release(&s);
+		if (ret)
+			child_fail(&r, ret, "vaccel_session_release");
+	}
+	ssize_t w = write(out_fd, &r, sizeof(r));
+	(void)w;
+}
+
+/* One round of every attack that a TCP peer can make, each from its own
+ * source address. */
+static void soak_attacks(unsigned int round)
+{
+	/* idle connections past their HELLO, and silent ones */
+	static struct raw idle[64];
+	for (unsigned int i = 0; i < 64; i++) {
+		uint8_t key[WIRE_KEY_SIZE] = {0x41, (uint8_t)i};
+		raw_open_from(&idle[i], "127.0.0.2");
+		if (i % 2)
+			hello_status(&idle[i], key);
+	}
+	/* frames stalled mid-way */
+	struct raw slow[6];
+	uint8_t part[10] = {0x94};
+	for (unsigned int i = 0; i < 6; i++) {
+		uint8_t key[WIRE_KEY_SIZE] = {0x51, (uint8_t)i};
+		raw_open_from(&slow[i], "127.0.0.3");
+		hello_status(&slow[i], key);
+		raw_partial_call(&slow[i], slow[i].next_req++, 1000, part,
+				 sizeof(part));
+	}
+	/* a key flood */
+	struct raw keys;
+	raw_open_from(&keys, "127.0.0.4");
+	for (unsigned int i = 0; i < 300; i++) {
+		uint8_t key[WIRE_KEY_SIZE] = {0x61, (uint8_t)i,
+					      (uint8_t)round};
+		if (hello_status(&keys, key) != VACCEL_OK)
+			break;
+	}
+	raw_close(&keys);
+	/* a HELLO padded past the budget, and a log flood */
+	struct raw big;
+	raw_open_from(&big, "127.0.0.5");
+	struct wbuf m = {0};
+	mp_put_array(&m, 4);
+	mp_put_uint(&m, WIRE_VERSION);
+	uint8_t key[WIRE_KEY_SIZE] = {0x71};
+	mp_put_bin(&m, key, sizeof(key));
+	mp_put_nil(&m);
+	mp_put_array(&m, 0);
+	size_t pad = 24u << 20;
+	uint8_t *zeros = calloc(1, pad);
+	cr_assert(zeros);
+	mp_put_bin(&m, zeros, pad);
+	free(zeros);
+	raw_frame(&big, WIRE_HELLO, 1, &m, NULL, 0);
+	wbuf_free(&m);
+	raw_close(&big);
+	struct raw noisy;
+	raw_open_from(&noisy, "127.0.0.6");
+	cr_assert_eq(raw_hello(&noisy, NULL, NULL), VACCEL_OK);
+	int64_t sid = raw_sess_new(&noisy);
+	for (unsigned int i = 0; i < 300; i++) {
+		struct reply rep;
+		meta_call_head(&m, VACCEL_OPID_NOOP, 0x1234, sid, 0);
+		if (raw_frame(&noisy, WIRE_CALL, noisy.next_req++, &m, NULL,
+			      0) ||
+		    raw_reply(&noisy, &rep)) {
+			wbuf_free(&m);
+			break;
+		}
+		wbuf_free(&m);
+		reply_free(&rep);
+	}
+	raw_close(&noisy);
+	usleep(200 * 1000);
+	for (unsigned int i = 0; i < 6; i++)
+		raw_close(&slow[i]);
+	for (unsigned int i = 0; i < 64; i++)
+		raw_close(&idle[i]);
+}
+
+#define SOAK_CLIENTS 32
+
+/*
+ * Load from 32 clients and every attack above together, for
+ * ITEST_SOAK_SECONDS (scripts/test soak; not in the default run): every
+ * client call right, and the agent's descriptors, threads and resident
+ * memory back near where they were once it is over.
+ */
+Test(e2e, soak)
+{
+	if (!getenv("ITEST_SOAK_SECONDS"))
+		cr_skip_test("the soak test runs in `scripts/test soak` "
+			     "(ITEST_SOAK_SECONDS)");
+	if (itest_agent.transport != ITEST_TCP)
+		cr_skip_test("the attackers are TCP source addresses");
+	itest_begin((const char *const[]){"--max-memory", "16M",
+					  "--frame-timeout", "2000",
+					  "--handshake-timeout", "2000", NULL});
+	double secs = atof(getenv("ITEST_SOAK_SECONDS"));
+	cr_assert_gt(secs, 0, "ITEST_SOAK_SECONDS must be a number of seconds");
+	usleep(200 * 1000);
+	unsigned int fd0 = agent_fds(), th0 = agent_threads();
+	long rss0 = agent_rss_kib(itest_agent.pid);
+	soak_until = itest_now_ms() + secs * 1e3;
+	pid_t pids[SOAK_CLIENTS];
+	int fds[SOAK_CLIENTS];
+	for (int i = 0; i < SOAK_CLIENTS; i++)
+		pids[i] = fork_child(&fds[i], soak_child, 200,
+				     (unsigned int)i * 7919);
+	unsigned int rounds = 0;
+	unsigned int th_most = th0;
+	while (itest_now_ms() < soak_until) {
+		soak_attacks(rounds++);
+		unsigned int th = agent_threads();
+		if (th > th_most)
+			th_most = th;
+	}
+	uint64_t calls = 0;
+	for (int i = 0; i < SOAK_CLIENTS; i++) {
+		struct child_result r;
+		char who[32];
+		snprintf(who, sizeof(who), "client process %d", i);
+		bool got = read_result(fds[i], &r);
+		close(fds[i]);
+		reap_ok(pids[i], who);
+		cr_assert(got, "%s died before reporting", who);
+		assert_clean(&r, 0, who);
+		calls += r.calls;
+	}
+	cr_assert(agent_alive(&itest_agent), "the agent died");
+	/* the pool's idle threads end after 10 s */
+	usleep(12 * 1000 * 1000);
+	unsigned int fd1 = agent_fds(), th1 = agent_threads();
+	long rss1 = agent_rss_kib(itest_agent.pid);
+	cr_log_info("soak: %.0f s, %llu client calls, %u attack rounds; "
+		    "agent fds %u -> %u, threads %u -> %u (most %u), RSS %ld "
+		    "-> %ld KiB",
+		    secs, (unsigned long long)calls, rounds, fd0, fd1, th0,
+		    th1, th_most, rss0, rss1);
+	cr_assert_leq(fd1, fd0 + 2, "descriptors grew from %u to %u", fd0,
+		      fd1);
+	cr_assert_leq(th1, th0 + 2, "threads grew from %u to %u", th0, th1);
+	cr_assert_lt(rss1, rss0 + 64 * 1024, "RSS grew from %ld to %ld KiB",
+		     rss0, rss1);
+	itest_end();
+}
