@@ -22,7 +22,11 @@
 #include <arpa/inet.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <grp.h>
+#include <pwd.h>
+#include <libgen.h>
 #include <unistd.h>
 
 TestSuite(e2e, .init = itest_init, .fini = itest_fini, .timeout = 300);
@@ -1204,6 +1208,90 @@ Test(e2e, unix_peer_is_its_uid)
 		  served, (unsigned int)getuid());
 	cr_assert_eq(agent_log_count(&itest_agent, want), 1u,
 		     "'%s' not said once", want);
+	itest_end();
+}
+
+/*
+ * A key is its identity's: on one UNIX socket, a process of another uid
+ * (a throwaway user the test makes and removes) that presents this
+ * process's key is refused, and is served under a key of its own; the
+ * key's owner goes on meanwhile.
+ */
+Test(e2e, key_reuse_from_another_uid)
+{
+	if (itest_agent.transport != ITEST_UNIX)
+		cr_skip_test("a UNIX socket's peer credentials");
+	if (geteuid() != 0)
+		cr_skip_test("making a throwaway user and running as it needs "
+			     "root");
+	itest_begin((const char *const[]){"--socket-mode", "0666", NULL});
+	struct url u;
+	char err[200], dir[sizeof(u.path)], user[32], cmd[128];
+	cr_assert_eq(url_parse(itest_agent.client_url, &u, err, sizeof(err)),
+		     0, "%s", err);
+	snprintf(dir, sizeof(dir), "%s", u.path);
+	/* the other user may pass through the socket's directory */
+	cr_assert_eq(chmod(dirname(dir), 0711), 0, "chmod: %s",
+		     strerror(errno));
+	snprintf(user, sizeof(user), "vaccel-it%d", (int)getpid());
+	snprintf(cmd, sizeof(cmd),
+		 "useradd --system --no-create-home --shell /usr/sbin/nologin "
+		 "%s",
+		 user);
+	if (system(cmd) != 0) {
+		itest_end();
+		cr_skip_test("cannot make a throwaway user (%s)", cmd);
+	}
+	struct passwd *pw = getpwnam(user);
+	cr_assert_not_null(pw, "%s was made but is not found", user);
+	uid_t uid = pw->pw_uid;
+	gid_t gid = pw->pw_gid;
+
+	uint8_t key[WIRE_KEY_SIZE];
+	cr_assert_eq(getrandom(key, sizeof(key), 0), (ssize_t)sizeof(key));
+	struct raw mine;
+	raw_open(&mine, &itest_agent, 5000);
+	cr_assert_eq(hello_status(&mine, key), VACCEL_OK);
+	int64_t sid = raw_sess_new(&mine);
+
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (setgroups(0, NULL) || setgid(gid) || setuid(uid))
+			_exit(10);
+		struct raw theirs, own;
+		raw_open(&theirs, &itest_agent, 5000);
+		/* the stolen key: refused; a key of its own: served */
+		int64_t st = hello_status(&theirs, key);
+		raw_close(&theirs);
+		if (st != VACCEL_EACCES)
+			_exit(11);
+		uint8_t other[WIRE_KEY_SIZE] = {0x99, 0x17};
+		raw_open(&own, &itest_agent, 5000);
+		if (hello_status(&own, other) != VACCEL_OK)
+			_exit(12);
+		int64_t s2 = raw_sess_new(&own);
+		_exit(raw_noop(&own, s2) == VACCEL_OK ? 0 : 13);
+	}
+	int wst = 0;
+	while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
+		;
+	snprintf(cmd, sizeof(cmd), "userdel %s", user);
+	int del = system(cmd);
+	cr_assert(WIFEXITED(wst) && WEXITSTATUS(wst) == 0,
+		  "the other uid's process: status 0x%x (10: cannot become "
+		  "%s, 11: the stolen key was not refused, 12/13: its own "
+		  "key was not served)",
+		  wst, user);
+	cr_assert_eq(del, 0, "%s was not removed", user);
+	cr_assert_eq(getpwnam(user), NULL, "%s is still there", user);
+	cr_assert_geq(agent_log_count(&itest_agent,
+				      "belongs to another peer"),
+		      1u);
+	cr_assert_eq(raw_noop(&mine, sid), VACCEL_OK,
+		     "the key's owner was not served after");
+	raw_close(&mine);
 	itest_end();
 }
 
