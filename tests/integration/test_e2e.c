@@ -1295,6 +1295,66 @@ Test(e2e, key_reuse_from_another_uid)
 	itest_end();
 }
 
+/* RES_NEW of n empty files with names of name_len bytes; its status. */
+static int64_t res_new_empty_files(struct raw *r, uint32_t n,
+				   unsigned int name_len)
+{
+	struct wbuf m = {0};
+	char name[256];
+	mp_put_array(&m, 3);
+	mp_put_uint(&m, WIRE_CTRL_RES_NEW);
+	mp_put_uint(&m, VACCEL_RESOURCE_DATA);
+	mp_put_array(&m, n);
+	for (uint32_t i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%08x", i);
+		memset(name + 8, 'f', name_len - 8);
+		mp_put_array(&m, 2);
+		mp_put_str(&m, name, name_len);
+		mp_put_uint(&m, 0);
+	}
+	uint64_t req = r->next_req++;
+	cr_assert_eq(raw_frame(r, WIRE_CTRL, req, &m, NULL, 0), 0);
+	wbuf_free(&m);
+	struct reply rep;
+	cr_assert_eq(raw_reply(r, &rep), 0);
+	int64_t st = rep.status;
+	reply_free(&rep);
+	return st;
+}
+
+/*
+ * A resource's metadata is charged: each file its name and 256 bytes for
+ * the host's structures, so that many empty files cost as their bytes
+ * would. Under a 4 MiB budget, 4096 empty files with 100-byte names
+ * (about 1.4 MiB) are taken and 16384 (about 5.6 MiB) refused; the
+ * well-behaved client is served.
+ */
+Test(e2e, resource_metadata_is_charged)
+{
+	itest_begin((const char *const[]){"--max-memory", "4M", NULL});
+	struct vaccel_session s;
+	assert_ok(vaccel_session_init(&s, 0));
+	struct raw r;
+	raw_open(&r, &itest_agent, 10000);
+	cr_assert_eq(raw_hello(&r, NULL, NULL), VACCEL_OK);
+	int64_t st = res_new_empty_files(&r, 16384, 100);
+	cr_assert_eq(st, VACCEL_ENOMEM,
+		     "16384 empty files under a 4 MiB budget: got %s",
+		     vaccel_error_to_str((int)st));
+	calls_ok(&s, NULL, 20, 1, "the good client after a metadata flood");
+	st = res_new_empty_files(&r, 4096, 100);
+	cr_assert_eq(st, VACCEL_OK, "4096 empty files: got %s",
+		     vaccel_error_to_str((int)st));
+	/* held: a second fits beside it, a third does not */
+	cr_assert_eq(res_new_empty_files(&r, 4096, 100), VACCEL_OK);
+	cr_assert_eq(res_new_empty_files(&r, 4096, 100), VACCEL_ENOMEM,
+		     "three resources of 4096 files each fit in 4 MiB");
+	raw_close(&r);
+	calls_ok(&s, NULL, 20, 2, "the good client after");
+	assert_ok(vaccel_session_release(&s));
+	itest_end();
+}
+
 /* ---- the log -------------------------------------------------------------
  */
 
