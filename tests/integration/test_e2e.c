@@ -1001,7 +1001,7 @@ static void raw_open_from(struct raw *r, const char *src)
 	cr_assert_eq(connect(fd, (struct sockaddr *)&to, sizeof(to)), 0,
 		     "connect from %s: %s", src, strerror(errno));
 	/* a stream's two ends are opened alike (stream.c) */
-	cr_assert_eq(tconn_accept(&r->tc, u.t, fd, 5000, 5000), 0);
+	cr_assert_eq(tconn_accept(&r->tc, &u, fd, 5000, 5000), 0);
 	r->next_req = 1;
 }
 

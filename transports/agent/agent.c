@@ -520,9 +520,11 @@ struct reply_bufs {
 struct req;
 
 struct conn {
-	/* the accepted descriptor (in live_fds) and its transport; the
-	 * connection is opened on it in its first turn */
+	/* the accepted descriptor (in live_fds), the address it was
+	 * accepted on (main's, which outlives every connection) and its
+	 * transport; the connection is opened on it in its first turn */
 	int fd;
+	const struct url *url;
 	const struct transport *t;
 	struct tconn tc;
 	bool opened;
@@ -2081,7 +2083,7 @@ static void conn_turn(struct job *j, struct reply_bufs *rb)
 	k->expired = false;
 	if (!k->opened) {
 		k->opened = true;
-		int r = tconn_accept(&k->tc, k->t, k->fd,
+		int r = tconn_accept(&k->tc, k->url, k->fd,
 				     deadlines ? opt.handshake_ms : 0,
 				     deadlines ? opt.frame_ms : 0);
 		if (r) {
@@ -2167,8 +2169,9 @@ static void *conn_thread(void *arg)
 	return NULL;
 }
 
-static void start_conn(int fd, const char *where, const struct transport *t)
+static void start_conn(int fd, const char *where, const struct url *url)
 {
+	const struct transport *t = url->t;
 	struct conn *k = calloc(1, sizeof(*k));
 	if (!k) {
 		close(fd);
@@ -2183,6 +2186,7 @@ static void start_conn(int fd, const char *where, const struct transport *t)
 		return;
 	}
 	k->fd = fd;
+	k->url = url;
 	k->t = t;
 	k->pooled = t->pollable && !t->restart;
 	k->turn = (struct job){.fn = conn_turn, .p = k->who, .arg = k};
@@ -2731,7 +2735,7 @@ int main(int argc, char **argv)
 				backoff_ms = 0, said = false;
 			if (urls[i].t->accepted)
 				urls[i].t->accepted(fd);
-			start_conn(fd, opt.addrs[i], urls[i].t);
+			start_conn(fd, opt.addrs[i], &urls[i]);
 		}
 		/* waited, and nothing was short: nobody is pending now */
 		if (waited && !starved && backoff_ms) {

@@ -68,15 +68,15 @@ void tconn_init(struct tconn *c)
 	*c = (struct tconn){.fd = -1};
 }
 
-static int tconn_open(struct tconn *c, const struct transport *t, int fd,
-		      bool server, int recv_ms, int send_ms)
+static int tconn_open(struct tconn *c, const struct url *u, int fd, bool server,
+		      int recv_ms, int send_ms)
 {
 	tconn_init(c);
-	c->t = t;
+	c->t = u->t;
 	c->fd = fd;
 	c->recv_ms = recv_ms;
 	c->send_ms = send_ms;
-	int r = t->open(c, server);
+	int r = u->t->open(c, u, server);
 	if (r)
 		tconn_init(c);
 	return r;
@@ -96,13 +96,13 @@ int tconn_connect(struct tconn *c, const struct url *u, int connect_ms,
 	int fd = url_connect(u, connect_ms);
 	if (fd < 0)
 		return fd;
-	return tconn_open(c, u->t, fd, false, recv_ms, send_ms);
+	return tconn_open(c, u, fd, false, recv_ms, send_ms);
 }
 
-int tconn_accept(struct tconn *c, const struct transport *t, int fd,
-		 int recv_ms, int send_ms)
+int tconn_accept(struct tconn *c, const struct url *u, int fd, int recv_ms,
+		 int send_ms)
 {
-	return tconn_open(c, t, fd, true, recv_ms, send_ms);
+	return tconn_open(c, u, fd, true, recv_ms, send_ms);
 }
 
 void tconn_close(struct tconn *c)

@@ -9,8 +9,9 @@
 /* Bytes a connection reads ahead: a small frame costs one read. */
 #define STREAM_RBUF 65536
 
-int stream_open(struct tconn *c, bool server)
+int stream_open(struct tconn *c, const struct url *u, bool server)
 {
+	(void)u;
 	(void)server;
 	if (rbuf_init(&c->rb, STREAM_RBUF)) {
 		close(c->fd);

@@ -92,11 +92,12 @@ struct transport {
 	 * it may be NULL ---- */
 
 	/* Make c a connection over fd, from connect() (server false) or an
-	 * accepted one (server true). c->fd, timeouts are set; fd belongs
-	 * to c from here on, also on failure (open closes it then). Blocks
-	 * up to c's timeouts for what setup the transport needs (shm: the
-	 * region's handshake). 0 or -errno. */
-	int (*open)(struct tconn *c, bool server);
+	 * accepted one (server true); u is the address connected to or
+	 * listened on, borrowed for the call. c->fd, timeouts are set; fd
+	 * belongs to c from here on, also on failure (open closes it then).
+	 * Blocks up to c's timeouts for what setup the transport needs (shm:
+	 * the region's handshake; tls: its handshake). 0 or -errno. */
+	int (*open)(struct tconn *c, const struct url *u, bool server);
 	/* Write every byte of iov[0..n) (n may exceed IOV_MAX; iov is
 	 * consumed), passing `pass_fd` (>= 0, only where pass_fds) with the
 	 * first bytes; the caller keeps its descriptor. Blocks until all is
@@ -170,10 +171,11 @@ static inline bool tconn_is_open(const struct tconn *c)
  * none); connect_ms bounds the connect. 0 or -errno (c stays closed). */
 int tconn_connect(struct tconn *c, const struct url *u, int connect_ms,
 		  int recv_ms, int send_ms);
-/* Open the server side of an accepted descriptor fd of transport t
- * (fd is c's from here on, also on failure). 0 or -errno. */
-int tconn_accept(struct tconn *c, const struct transport *t, int fd,
-		 int recv_ms, int send_ms);
+/* Open the server side of a descriptor fd accepted on u's listener (fd
+ * is c's from here on, also on failure; u is read during the call only).
+ * 0 or -errno. */
+int tconn_accept(struct tconn *c, const struct url *u, int fd, int recv_ms,
+		 int send_ms);
 /* Close c if open; c is then closed (tconn_init state). */
 void tconn_close(struct tconn *c);
 
@@ -227,7 +229,7 @@ static inline void tconn_discard(struct tconn *c)
 
 /* The stream transports' connection slots (stream.c): frames go over the
  * descriptor itself through c->rb. */
-int stream_open(struct tconn *c, bool server);
+int stream_open(struct tconn *c, const struct url *u, bool server);
 int stream_sendv(struct tconn *c, struct iovec *iov, int n, uint64_t *sent,
 		 int pass_fd);
 int stream_recv(struct tconn *c, void *dst, uint64_t n);

@@ -612,8 +612,9 @@ close_fds:
 	return r;
 }
 
-static int shm_tconn_open(struct tconn *c, bool server)
+static int shm_tconn_open(struct tconn *c, const struct url *u, bool server)
 {
+	(void)u;
 	struct shm_conn *s = calloc(1, sizeof(*s));
 	int r = -ENOMEM;
 	if (!s)

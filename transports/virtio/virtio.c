@@ -240,8 +240,9 @@ static int vio_restart(struct tconn *c)
 	return r ? r : send_start(c, v->nonce);
 }
 
-static int vio_open(struct tconn *c, bool server)
+static int vio_open(struct tconn *c, const struct url *u, bool server)
 {
+	(void)u;
 	struct vio_conn *v = calloc(1, sizeof(*v));
 	int r = -ENOMEM;
 	if (!v || rbuf_init(&c->rb, 65536))
