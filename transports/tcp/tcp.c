@@ -2,6 +2,7 @@
 /* tcp://host:port, tcp://[v6]:port: a TCP stream, TCP_NODELAY on both
  * ends. */
 #include "sock.h"
+#include "tcp.h"
 #include "transport.h"
 #include <errno.h>
 #include <netdb.h>
@@ -12,13 +13,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int tcp_parse(const char *p, struct url *u, char *err, size_t errlen)
+int tcp_parse(const char *p, struct url *u, char *err, size_t errlen)
 {
+	const char *scheme = u->t ? u->t->scheme : "tcp";
 	const char *colon;
 	if (*p == '[') {
 		const char *close = strchr(p, ']');
 		if (!close || close[1] != ':') {
-			snprintf(err, errlen, "expected tcp://[v6addr]:port");
+			snprintf(err, errlen, "expected %s://[v6addr]:port",
+				 scheme);
 			return -1;
 		}
 		if ((size_t)(close - p - 1) >= sizeof(u->host))
@@ -28,7 +31,8 @@ static int tcp_parse(const char *p, struct url *u, char *err, size_t errlen)
 	} else {
 		colon = strrchr(p, ':');
 		if (!colon || colon == p) {
-			snprintf(err, errlen, "expected tcp://host:port");
+			snprintf(err, errlen, "expected %s://host:port",
+				 scheme);
 			return -1;
 		}
 		if ((size_t)(colon - p) >= sizeof(u->host))
@@ -47,13 +51,13 @@ too_long:
 	return -1;
 }
 
-static void tcp_accepted(int fd)
+void tcp_accepted(int fd)
 {
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-static int tcp_connect(const struct url *u, int timeout_ms)
+int tcp_connect(const struct url *u, int timeout_ms)
 {
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res, *ai;
 	if (getaddrinfo(u->host, u->port, &hints, &res))
@@ -78,7 +82,7 @@ static int tcp_connect(const struct url *u, int timeout_ms)
 	return fd;
 }
 
-static int tcp_listen(const struct url *u, unsigned int mode)
+int tcp_listen(const struct url *u, unsigned int mode)
 {
 	(void)mode;
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
