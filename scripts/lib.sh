@@ -21,6 +21,8 @@ VACCEL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 #   libopenblas-dev                   the OpenBLAS backend plugin
 #   libmsgpack-dev                    the wire codec (pkg-config: msgpack)
 #   libcriterion-dev                  unit tests
+#   libgnutls28-dev                   the tls transport (pkg-config: gnutls)
+#   openssl                           the tls tests' certificates (openssl req)
 #   clang libclang-rt-14-dev          sanitizer and fuzzing builds
 #   python3                           codegen/vaccel_codegen.py
 #   libblas-test                      netlib's BLAS testers (xblat1/2/3)
@@ -43,6 +45,8 @@ VACCEL_APT_PACKAGES=(
 	libopenblas-dev
 	libmsgpack-dev
 	libcriterion-dev
+	libgnutls28-dev
+	openssl
 	clang
 	libclang-rt-14-dev
 	python3

@@ -10,6 +10,9 @@ extern const struct transport transport_tcp;
 extern const struct transport transport_vsock;
 extern const struct transport transport_shm;
 extern const struct transport transport_virtio;
+#ifdef VACCEL_TRANSPORT_TLS
+extern const struct transport transport_tls;
+#endif
 
 const struct transport *const vaccel_transports[] = {
     &transport_unix,   /* unix:///path */
@@ -17,6 +20,9 @@ const struct transport *const vaccel_transports[] = {
     &transport_vsock,  /* vsock://cid:port */
     &transport_shm,    /* shm:///path */
     &transport_virtio, /* virtio://name, virtio:///path */
+#ifdef VACCEL_TRANSPORT_TLS
+    &transport_tls, /* tls://host:port?options */
+#endif
     NULL,
 };
 
@@ -51,6 +57,15 @@ int url_parse(const char *text, struct url *u, char *err, size_t errlen)
 	if (off < errlen)
 		snprintf(err + off, errlen - off, ")");
 	return -1;
+}
+
+int url_check(const struct url *u, bool server, char *err, size_t errlen)
+{
+	if (!u->t) {
+		snprintf(err, errlen, "no address parsed");
+		return -1;
+	}
+	return u->t->check ? u->t->check(u, server, err, errlen) : 0;
 }
 
 int url_connect(const struct url *u, int timeout_ms)

@@ -16,6 +16,7 @@
 
 #include "sock.h"
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,16 +25,29 @@
 struct transport;
 
 /* A parsed address. `t` says which transport owns it; the other members
- * are that transport's (each uses its own). */
+ * are that transport's (each uses its own). About 13 KiB (tls's paths):
+ * keep it in static or heap storage, or a few on a stack. */
 struct url {
 	const struct transport *t;
 	/* unix, shm: socket path */
 	char path[108];
-	/* tcp: host (brackets stripped for IPv6) and port */
+	/* tcp, tls: host (brackets stripped for IPv6) and port */
 	char host[256];
 	char port[8];
 	/* vsock */
 	uint32_t cid, vport;
+	/* tls: the options of the address's query string; "" where not
+	 * given */
+	struct url_tls {
+		/* PEM files: the CA certificates a peer's certificate must
+		 * chain to; this side's certificate chain and its key */
+		char ca[PATH_MAX];
+		char cert[PATH_MAX];
+		char key[PATH_MAX];
+		/* the name the server's certificate must carry (the client's
+		 * side; "": host) */
+		char name[256];
+	} tls;
 };
 
 /* One connection, the caller's storage. Made by tconn_connect() or
@@ -147,6 +161,13 @@ struct transport {
 	 * -errno when the stream itself is gone. NULL: a conversation is
 	 * the connection. */
 	int (*restart)(struct tconn *c);
+
+	/* Whether u serves to listen on (server) or to connect to (tls: a
+	 * client needs a CA to verify the server, a server its certificate).
+	 * 0, or -1 with a reason in err. Pure: no I/O. May be NULL (every
+	 * address serves both). */
+	int (*check)(const struct url *u, bool server, char *err,
+		     size_t errlen);
 };
 
 /* Every transport, in registry order, NULL-terminated. */
@@ -155,6 +176,9 @@ extern const struct transport *const vaccel_transports[];
 /* Parse "scheme://rest" with the registered transport of that scheme.
  * 0, or -1 with a reason in err. */
 int url_parse(const char *text, struct url *u, char *err, size_t errlen);
+/* u->t's check: whether a parsed u serves to listen on (server) or to
+ * connect to. 0, or -1 with a reason in err. */
+int url_check(const struct url *u, bool server, char *err, size_t errlen);
 /* u->t's listen. */
 int url_listen(const struct url *u, unsigned int mode);
 /* u->t's connect, without a connection on top: a descriptor or -errno
