@@ -2260,7 +2260,13 @@ static void usage(FILE *f)
 	    "  -a, --address URL      listen on URL; repeatable. "
 	    "unix:///path,\n"
 	    "                         tcp://host:port, tcp://[v6]:port,"
-	    " vsock://cid:port\n"
+	    " vsock://cid:port,\n"
+	    "                         shm:///path, virtio:///path,\n"
+	    "                         tls://host:port?cert=FILE&key=FILE"
+	    "[&ca=FILE]\n"
+	    "                         (with ca, clients must present a "
+	    "certificate\n"
+	    "                         it signed; docs/transports.md)\n"
 	    "  -p, --plugins LIST     ':'-separated plugin names or paths, as\n"
 	    "                         VACCEL_PLUGINS (default: "
 	    "$VACCEL_PLUGINS)\n"
@@ -2588,12 +2594,18 @@ int main(int argc, char **argv)
 	int verbose = parse_opts(argc, argv);
 	if (verbose < 0)
 		return 2;
-	struct url urls[MAX_LISTEN];
+	/* static: a url is large (tls's paths) */
+	static struct url urls[MAX_LISTEN];
 	int lfd[MAX_LISTEN];
 	char err[256];
 	for (int i = 0; i < opt.nr_addrs; i++) {
 		if (url_parse(opt.addrs[i], &urls[i], err, sizeof(err))) {
 			fprintf(stderr, "vaccel-agent: %s\n", err);
+			return 2;
+		}
+		if (url_check(&urls[i], true, err, sizeof(err))) {
+			fprintf(stderr, "vaccel-agent: '%s': %s\n",
+				opt.addrs[i], err);
 			return 2;
 		}
 	}

@@ -297,6 +297,11 @@ static int rpc_init(void *priv)
 			   err);
 		return VACCEL_EINVAL;
 	}
+	if (url_check(&g.url, false, err, sizeof(err))) {
+		vaccel_log(VACCEL_LOG_ERROR, TAG,
+			   "VACCEL_RPC_ADDRESS: '%s': %s", addr, err);
+		return VACCEL_EINVAL;
+	}
 	snprintf(g.address, sizeof(g.address), "%s", addr);
 	const char *tok = getenv("VACCEL_RPC_TOKEN");
 	g.token = tok && *tok ? strdup(tok) : NULL;
