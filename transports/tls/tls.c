@@ -796,6 +796,7 @@ const struct transport transport_tls = {
     .connect = tls_connect,
     .listen = tls_listen,
     .accepted = tcp_accepted,
+    .pollable = true,
     .open = tls_open,
     .sendv = tls_sendv,
     .recv = tls_recv,
