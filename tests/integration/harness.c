@@ -145,6 +145,24 @@ static char *log_tail(const struct agent *a, size_t from, size_t max)
 	return t;
 }
 
+long agent_status(const struct agent *a, const char *field)
+{
+	char path[64], line[256];
+	size_t n = strlen(field);
+	long v = -1;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)a->pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, n) && line[n] == ':') {
+			v = strtol(line + n + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
 unsigned int agent_log_count(const struct agent *a, const char *needle)
 {
 	itest_need_own_agent("its log");

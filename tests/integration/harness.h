@@ -95,6 +95,9 @@ bool agent_alive(struct agent *a);
 void agent_check_log(const struct agent *a);
 /* How often the agent's log (all of it) has needle. */
 unsigned int agent_log_count(const struct agent *a, const char *needle);
+/* A number field of the agent's /proc/PID/status ("Threads", "VmRSS",
+ * "VmSize": kB ones in KiB); -1 when it cannot be read. */
+long agent_status(const struct agent *a, const char *field);
 
 /* Set VACCEL_PLUGINS, VACCEL_RPC_ADDRESS and the rpc timeouts for a
  * client of `a` (in this process and the children it forks). */

@@ -234,21 +234,6 @@ Test(e2e, threads_share_sessions)
 
 #define BIG_CALL (256ull << 20)
 
-static long agent_rss_kib(pid_t pid)
-{
-	char path[64], line[256];
-	long kib = -1;
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-			break;
-	fclose(f);
-	return kib;
-}
-
 /* A raw client that starts a 256 MiB scal, sends 1 MiB of it, says so on
  * out_fd and waits to be killed. No Criterion asserts: it is a child. */
 static void child_partial_sender(int out_fd, unsigned int n, unsigned int seed)
@@ -369,7 +354,7 @@ Test(e2e, client_killed_mid_call)
 	struct vaccel_session s;
 	assert_ok(vaccel_session_init(&s, 0));
 	calls_ok(&s, NULL, 30, 0, "watcher before");
-	long rss0 = agent_rss_kib(itest_agent.pid);
+	long rss0 = agent_status(&itest_agent, "VmRSS");
 
 	/* killed while sending the 256 MiB buffer of a call */
 	for (int i = 0; i < 2; i++) {
@@ -398,7 +383,7 @@ Test(e2e, client_killed_mid_call)
 		long rss = 0;
 		double until = itest_now_ms() + 10000;
 		do {
-			rss = agent_rss_kib(itest_agent.pid);
+			rss = agent_status(&itest_agent, "VmRSS");
 			if (rss < rss0 + 96 * 1024)
 				break;
 			usleep(20000);
@@ -1438,19 +1423,12 @@ Test(e2e, log_flood_is_rate_limited)
 /* ---- the serving model ---------------------------------------------------
  */
 
-/* The agent's threads (Threads in /proc/PID/status). */
+/* The agent's threads. */
 static unsigned int agent_threads(void)
 {
-	char path[64], line[256];
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)itest_agent.pid);
-	FILE *f = fopen(path, "re");
-	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-	unsigned int n = 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Threads: %u", &n) == 1)
-			break;
-	fclose(f);
-	return n;
+	long n = agent_status(&itest_agent, "Threads");
+	cr_assert_gt(n, 0, "the agent's thread count cannot be read");
+	return (unsigned int)n;
 }
 
 #define IDLE_CONNS 200
@@ -1669,7 +1647,7 @@ Test(e2e, soak)
 	cr_assert_gt(secs, 0, "ITEST_SOAK_SECONDS must be a number of seconds");
 	usleep(200 * 1000);
 	unsigned int fd0 = agent_fds(), th0 = agent_threads();
-	long rss0 = agent_rss_kib(itest_agent.pid);
+	long rss0 = agent_status(&itest_agent, "VmRSS");
 	soak_until = itest_now_ms() + secs * 1e3;
 	pid_t pids[SOAK_CLIENTS];
 	int fds[SOAK_CLIENTS];
@@ -1700,7 +1678,7 @@ Test(e2e, soak)
 	/* the pool's idle threads end after 10 s */
 	usleep(12 * 1000 * 1000);
 	unsigned int fd1 = agent_fds(), th1 = agent_threads();
-	long rss1 = agent_rss_kib(itest_agent.pid);
+	long rss1 = agent_status(&itest_agent, "VmRSS");
 	cr_log_info("soak: %.0f s, %llu client calls, %u attack rounds; "
 		    "agent fds %u -> %u, threads %u -> %u (most %u), RSS %ld "
 		    "-> %ld KiB",
