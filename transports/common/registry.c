@@ -40,10 +40,13 @@ int url_parse(const char *text, struct url *u, char *err, size_t errlen)
 			u->t = *t;
 			if ((*t)->parse(text + n + 3, u, err, errlen) == 0)
 				return 0;
-			/* the module's reason, with the whole address */
+			/* the module's reason, with the address (its start
+			 * only where long, so that the reason fits) */
 			char why[192];
+			int tl = (int)strnlen(text, 97);
 			snprintf(why, sizeof(why), "%s", err);
-			snprintf(err, errlen, "'%s': %s", text, why);
+			snprintf(err, errlen, "'%.*s%s': %s", tl > 96 ? 96 : tl,
+				 text, tl > 96 ? "..." : "", why);
 			return -1;
 		}
 	}
