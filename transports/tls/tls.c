@@ -639,6 +639,10 @@ static int tls_open(struct tconn *c, const struct url *u, bool server)
 	if (g == 0 && server && u->tls.ca[0]) {
 		gnutls_certificate_server_set_request(t->s,
 						      GNUTLS_CERT_REQUIRE);
+		/* CA names left out of the request: a client then sends the
+		 * certificate it was given whoever signed it, and a wrong one
+		 * is refused for what it is, not taken for a missing one */
+		gnutls_certificate_send_x509_rdn_sequence(t->s, 1);
 		gnutls_session_set_verify_cert(t->s, NULL, 0);
 	}
 	if (g == 0 && !server) {
