@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <linux/vm_sockets.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -203,6 +204,141 @@ static int rm_one(const char *path, const struct stat *st, int flag,
 	return 0;
 }
 
+/* ---- tls certificates ---------------------------------------------------- */
+
+const char *itest_tls_unavailable(void)
+{
+	for (const struct transport *const *t = vaccel_transports; *t; t++)
+		if (strcmp((*t)->scheme, "tls") == 0)
+			return NULL;
+	return "the tls transport is not built (no GnuTLS: meson feature "
+	       "transport-tls)";
+}
+
+/* The path of the openssl program on PATH, or NULL. */
+static const char *find_openssl(char *buf, size_t len)
+{
+	const char *path = getenv("PATH");
+	if (!path || !*path)
+		path = "/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		snprintf(buf, len, "%.*s/openssl", (int)n, path);
+		if (n && access(buf, X_OK) == 0)
+			return buf;
+		path += n + (path[n] == ':');
+	}
+	return NULL;
+}
+
+/* openssl req, making a P-256 key and a certificate of `ext` (a section
+ * of the directory's openssl.cnf) for subject `cn`, signed by ca/ca_key
+ * (NULL: self-signed). Asserts, with openssl's output. */
+static void make_cert(const char *openssl, const char *cnf, const char *ext,
+		      const char *cn, const char *cert, const char *key,
+		      const char *ca, const char *ca_key)
+{
+	char subj[64], log[160];
+	snprintf(subj, sizeof(subj), "/CN=%s", cn);
+	snprintf(log, sizeof(log), "%s/openssl.log", itest_agent.dir);
+	/* options and their values; a NULL value leaves its option out */
+	const char *opts[][2] = {
+	    {"-config", cnf},  {"-extensions", ext},
+	    {"-newkey", "ec"}, {"-pkeyopt", "ec_paramgen_curve:prime256v1"},
+	    {"-days", "2"},    {"-subj", subj},
+	    {"-keyout", key},  {"-out", cert},
+	    {"-CA", ca},       {"-CAkey", ca_key},
+	};
+	const char *argv[32] = {openssl, "req", "-x509", "-nodes"};
+	int n = 4;
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		if (!opts[i][1])
+			continue;
+		argv[n++] = opts[i][0];
+		argv[n++] = opts[i][1];
+	}
+	int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	cr_assert_geq(logfd, 0, "%s: %s", log, strerror(errno));
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		if (dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0)
+			_exit(127);
+		execv(openssl, (char *const *)argv);
+		_exit(127);
+	}
+	close(logfd);
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		cr_assert_eq(errno, EINTR, "waitpid: %s", strerror(errno));
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		char *out = test_read_file(log, NULL);
+		cr_assert_fail("openssl req for %s failed (status 0x%x):\n%s",
+			       cert, st, out ? out : "(no output)");
+	}
+}
+
+const struct itest_tls *itest_tls_files(void)
+{
+	static struct itest_tls f;
+	static const char cnf_text[] =
+	    "[req]\n"
+	    "distinguished_name = dn\n"
+	    "prompt = no\n"
+	    "[dn]\n"
+	    "CN = unused\n"
+	    "[ca]\n"
+	    "basicConstraints = critical,CA:TRUE\n"
+	    "keyUsage = critical,keyCertSign,cRLSign\n"
+	    "subjectKeyIdentifier = hash\n"
+	    "[server]\n"
+	    "basicConstraints = critical,CA:FALSE\n"
+	    "keyUsage = critical,digitalSignature\n"
+	    "extendedKeyUsage = serverAuth\n"
+	    "subjectAltName = DNS:localhost,IP:127.0.0.1\n"
+	    "[client]\n"
+	    "basicConstraints = critical,CA:FALSE\n"
+	    "keyUsage = critical,digitalSignature\n"
+	    "extendedKeyUsage = clientAuth\n";
+	if (f.ca[0])
+		return &f;
+	char buf[PATH_MAX];
+	const char *openssl = find_openssl(buf, sizeof(buf));
+	if (!openssl)
+		cr_skip_test("no openssl on PATH (Debian's openssl package): "
+			     "the tls tests make their certificates with it");
+	char *cnf =
+	    itest_write_file("openssl.cnf", cnf_text, sizeof(cnf_text) - 1);
+	const char *d = itest_agent.dir;
+#define TLS_FILE(field, name)                                                  \
+	snprintf(f.field, sizeof(f.field), "%s/%s", d, name)
+	TLS_FILE(server_cert, "server.pem");
+	TLS_FILE(server_key, "server.key");
+	TLS_FILE(client_cert, "client.pem");
+	TLS_FILE(client_key, "client.key");
+	TLS_FILE(other_ca, "other-ca.pem");
+	TLS_FILE(other_cert, "other-client.pem");
+	TLS_FILE(other_key, "other-client.key");
+#undef TLS_FILE
+	char ca_key[128], other_ca_key[128], ca[128];
+	snprintf(ca, sizeof(ca), "%s/ca.pem", d);
+	snprintf(ca_key, sizeof(ca_key), "%s/ca.key", d);
+	snprintf(other_ca_key, sizeof(other_ca_key), "%s/other-ca.key", d);
+	make_cert(openssl, cnf, "ca", "itest CA", ca, ca_key, NULL, NULL);
+	make_cert(openssl, cnf, "server", "localhost", f.server_cert,
+		  f.server_key, ca, ca_key);
+	make_cert(openssl, cnf, "client", "itest client", f.client_cert,
+		  f.client_key, ca, ca_key);
+	make_cert(openssl, cnf, "ca", "itest other CA", f.other_ca,
+		  other_ca_key, NULL, NULL);
+	make_cert(openssl, cnf, "client", "itest other client", f.other_cert,
+		  f.other_key, f.other_ca, other_ca_key);
+	free(cnf);
+	/* last: set once every file is there */
+	snprintf(f.ca, sizeof(f.ca), "%s", ca);
+	return &f;
+}
+
 /* ---- the agent ---------------------------------------------------------- */
 
 static void describe_status(int st, char *buf, size_t len)
@@ -223,6 +359,22 @@ static void make_dir(struct agent *a)
 	snprintf(a->log_path, sizeof(a->log_path), "%s/agent.log", a->dir);
 }
 
+/* A loopback TCP port the kernel just handed out; another process could
+ * take it before the agent binds, so the start retries. */
+static unsigned int free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(fd, 0, "socket: %s", strerror(errno));
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof(sa);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0,
+		     "bind 127.0.0.1:0: %s", strerror(errno));
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	close(fd);
+	return ntohs(sa.sin_port);
+}
+
 static void pick_address(struct agent *a)
 {
 	switch (a->transport) {
@@ -235,22 +387,21 @@ static void pick_address(struct agent *a)
 			 transport_names[a->transport], a->sock_path);
 		snprintf(a->client_url, sizeof(a->client_url), "%s", a->url);
 		break;
-	case ITEST_TCP: {
-		/* A port the kernel just handed out; another process could
-		 * take it before the agent binds, so the start retries. */
-		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		cr_assert_geq(fd, 0, "socket: %s", strerror(errno));
-		struct sockaddr_in sa = {.sin_family = AF_INET,
-					 .sin_addr.s_addr =
-					     htonl(INADDR_LOOPBACK)};
-		socklen_t sl = sizeof(sa);
-		cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0,
-			     "bind 127.0.0.1:0: %s", strerror(errno));
-		cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
-		close(fd);
+	case ITEST_TCP:
 		snprintf(a->url, sizeof(a->url), "tcp://127.0.0.1:%u",
-			 ntohs(sa.sin_port));
+			 free_port());
 		snprintf(a->client_url, sizeof(a->client_url), "%s", a->url);
+		break;
+	case ITEST_TLS: {
+		const struct itest_tls *f = itest_tls_files();
+		unsigned int port = free_port();
+		int n = snprintf(a->url, sizeof(a->url),
+				 "tls://127.0.0.1:%u?cert=%s&key=%s%s", port,
+				 f->server_cert, f->server_key,
+				 a->tls_server_opts ? a->tls_server_opts : "");
+		cr_assert_lt((size_t)n, sizeof(a->url), "tls address too long");
+		snprintf(a->client_url, sizeof(a->client_url),
+			 "tls://127.0.0.1:%u?ca=%s", port, f->ca);
 		break;
 	}
 	case ITEST_VSOCK: {
@@ -531,7 +682,8 @@ void itest_init(void)
 		}
 	}
 	cr_assert(found,
-		  "ITEST_TRANSPORT='%s': want unix, tcp, vsock, shm or virtio",
+		  "ITEST_TRANSPORT='%s': want unix, tcp, vsock, shm, virtio "
+		  "or tls",
 		  t);
 	const char *ext = getenv("ITEST_AGENT_URL");
 	if (ext && *ext) {
@@ -549,6 +701,11 @@ void itest_init(void)
 		const char *why = vsock_unavailable();
 		if (why)
 			cr_skip_test("vsock unavailable here: %s", why);
+	}
+	if (itest_agent.transport == ITEST_TLS) {
+		const char *why = itest_tls_unavailable();
+		if (why)
+			cr_skip_test("%s", why);
 	}
 }
 

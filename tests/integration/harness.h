@@ -7,13 +7,14 @@
  * rpc transport plugin) or on raw sockets speaking hand-made frames.
  *
  * One test binary runs once per transport; ITEST_TRANSPORT (unix, tcp,
- * vsock, shm or virtio, the last through its socket path as QEMU would
- * connect it) picks it. Every Criterion test runs in its own process and
- * starts its own agent: itest_begin() starts it and boots libvaccel on the rpc
- * plugin; itest_end() closes the library, stops the agent with SIGTERM and
- * asserts that it exited 0, removed its unix socket and printed no
- * sanitizer report. Assertions made in a .fini fixture do not fail a
- * Criterion test, so every test must end with itest_end().
+ * vsock, shm, virtio, the last through its socket path as QEMU would
+ * connect it, or tls, with certificates the harness makes) picks it. Every
+ * Criterion test runs in its own process and starts its own agent:
+ * itest_begin() starts it and boots libvaccel on the rpc plugin; itest_end()
+ * closes the library, stops the agent with SIGTERM and asserts that it exited
+ * 0, removed its unix socket and printed no sanitizer report. Assertions made
+ * in a .fini fixture do not fail a Criterion test, so every test must end with
+ * itest_end().
  *
  * Paths come from meson through the environment: VACCEL_AGENT, RPC_PLUGIN,
  * NOOP_PLUGIN, ITEST_CORPUS_DIR; ITEST_SANITIZED is 1 in sanitized builds.
@@ -38,7 +39,8 @@
 
 #define ITEST_TRANSPORTS_LIST(X)                                               \
 	X(UNIX, "unix")                                                        \
-	X(TCP, "tcp") X(VSOCK, "vsock") X(SHM, "shm") X(VIRTIO, "virtio")
+	X(TCP, "tcp")                                                          \
+	X(VSOCK, "vsock") X(SHM, "shm") X(VIRTIO, "virtio") X(TLS, "tls")
 #define ITEST_T_ENUM_ITEM(name, str) ITEST_##name,
 enum itest_transport { ITEST_TRANSPORTS_LIST(ITEST_T_ENUM_ITEM) ITEST_NR };
 #undef ITEST_T_ENUM_ITEM
@@ -52,9 +54,13 @@ struct agent {
 	/* private directory: socket, log, token, files */
 	char dir[64];
 	/* what the agent listens on, and what clients connect to (they
-	 * differ for vsock: the agent binds any CID, clients dial local) */
-	char url[160];
-	char client_url[160];
+	 * differ for vsock: the agent binds any CID, clients dial local;
+	 * for tls: the server's credentials, the client's CA) */
+	char url[512];
+	char client_url[512];
+	/* tls: appended to the agent's address at its first start (e.g.
+	 * "&ca=FILE"); NULL: nothing */
+	const char *tls_server_opts;
 	/* unix only */
 	char sock_path[100];
 	/* the agent's stdout and stderr, across restarts */
@@ -109,6 +115,20 @@ void itest_need_own_agent(const char *what);
 /* Skip the test when the transport carries one connection at a time to
  * an external agent (a VM's port) and the test needs `what`, a second. */
 void itest_need_connections(const char *what);
+
+/* tls: certificates made with openssl in the test's directory on first
+ * use (PEM; keys unencrypted). A CA; a server certificate it signed, for
+ * localhost and 127.0.0.1; a client certificate it signed; an unrelated
+ * CA with a client certificate of its own. Skips the test, saying why,
+ * where openssl is not installed. */
+struct itest_tls {
+	char ca[128], server_cert[128], server_key[128];
+	char client_cert[128], client_key[128];
+	char other_ca[128], other_cert[128], other_key[128];
+};
+const struct itest_tls *itest_tls_files(void);
+/* NULL when the tls transport is built in; otherwise why not. */
+const char *itest_tls_unavailable(void);
 
 /* Environment helpers. */
 const char *itest_path(const char *var);

@@ -918,9 +918,10 @@ Test(e2e, silent_and_stalled_peers_are_cut)
 {
 	if (itest_agent.transport != ITEST_UNIX &&
 	    itest_agent.transport != ITEST_TCP &&
-	    itest_agent.transport != ITEST_SHM)
+	    itest_agent.transport != ITEST_SHM &&
+	    itest_agent.transport != ITEST_TLS)
 		cr_skip_test("a VM's port has no deadlines (it is the VM's one "
-			     "connection); unix, tcp and shm have");
+			     "connection); unix, tcp, shm and tls have");
 	itest_begin((const char *const[]){"--handshake-timeout", "300",
 					  "--frame-timeout", "300", NULL});
 	struct vaccel_session s;
