@@ -406,11 +406,30 @@ free_creds:
 	return r;
 }
 
+static void creds_lock_take(void)
+{
+	pthread_mutex_lock(&creds_lock);
+}
+
+static void creds_lock_give(void)
+{
+	pthread_mutex_unlock(&creds_lock);
+}
+
+/* A forked child (the rpc plugin's closes its parent's connections)
+ * must not find the lock held by a thread it does not have. */
+static void creds_atfork(void)
+{
+	pthread_atfork(creds_lock_take, creds_lock_give, creds_lock_give);
+}
+
 /* u's credentials for the role, loaded on first use, with a reference
  * for the caller (creds_put). 0 or -errno, said. */
 static int creds_get(const struct url *u, bool server, struct tls_creds **out)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	int r = 0;
+	pthread_once(&once, creds_atfork);
 	pthread_mutex_lock(&creds_lock);
 	struct tls_creds *cr = creds;
 	for (; cr; cr = cr->next)
@@ -488,15 +507,13 @@ static void conn_free(struct tls_conn *t)
 	free(t);
 }
 
-static void say(const struct tls_conn *t, const char *fmt, const char *what,
-		const char *why)
+/* Say why c failed at `what` (handshake, receiving, sending). */
+static void say(const struct tls_conn *t, const char *what, const char *why)
 {
-	char msg[512];
-	snprintf(msg, sizeof(msg), fmt, what, why);
 	/* the client's side is a program's one view of the failure; the
 	 * agent's goes on serving */
 	vaccel_log(t->server ? VACCEL_LOG_WARN : VACCEL_LOG_ERROR, TAG,
-		   "%s: %s", t->peer, msg);
+		   "%s: %s: %s", t->peer, what, why);
 }
 
 /* A GnuTLS failure r of `what` (handshake, receiving, sending) as -errno;
@@ -519,14 +536,17 @@ static int tls_error(struct tls_conn *t, int r, const char *what)
 		if (gnutls_certificate_verification_status_print(
 			st, GNUTLS_CRT_X509, &out, 0) < 0)
 			out.data = NULL;
-		say(t, "%s: the peer's certificate is refused: %s", what,
-		    out.data ? (const char *)out.data : "not trusted");
+		char why[512];
+		snprintf(why, sizeof(why),
+			 "the peer's certificate is refused: %s",
+			 out.data ? (const char *)out.data : "not trusted");
+		say(t, what, why);
 		gnutls_free(out.data);
 		return -EACCES;
 	}
 	case GNUTLS_E_CERTIFICATE_REQUIRED:
 	case GNUTLS_E_NO_CERTIFICATE_FOUND:
-		say(t, "%s: %s", what,
+		say(t, what,
 		    "the peer sent no certificate, and one is required (ca=)");
 		return -EACCES;
 	case GNUTLS_E_FATAL_ALERT_RECEIVED: {
@@ -539,12 +559,12 @@ static int tls_error(struct tls_conn *t, int r, const char *what)
 			 t->server ? ""
 				   : " (if the server requires a client "
 				     "certificate: cert=, key=)");
-		say(t, "%s: %s", what, why);
+		say(t, what, why);
 		return strcmp(what, "handshake") == 0 ? -ECONNREFUSED
 						      : -ECONNRESET;
 	}
 	default:
-		say(t, "%s: %s", what, gnutls_strerror(r));
+		say(t, what, gnutls_strerror(r));
 		return -EPROTO;
 	}
 }
@@ -616,8 +636,7 @@ static int tls_open(struct tconn *c, const struct url *u, bool server)
 	t->server = server;
 	peer_of(t, c->fd, u);
 	if (!server && !u->tls.ca[0]) {
-		say(t, "%s: %s", "connecting",
-		    "no ca= to verify the server by");
+		say(t, "connecting", "no ca= to verify the server by");
 		r = -EINVAL;
 		goto free_conn;
 	}
