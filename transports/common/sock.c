@@ -364,3 +364,13 @@ ssize_t sock_recv_fds(int fd, void *buf, size_t len, int *fds, unsigned int max,
 	}
 	return got;
 }
+
+int sock_wait_readable(int fd, int timeout_ms)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	int n;
+	do
+		n = poll(&p, 1, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	return n > 0;
+}

@@ -22,6 +22,9 @@ int sock_connect_timeout(int fd, const struct sockaddr *sa, socklen_t len,
 			 int timeout_ms);
 /* listen(fd) with the common backlog: fd, or -errno (fd closed). */
 int sock_listen_fd(int fd);
+/* Block up to timeout_ms (-1: forever) until fd is readable or its peer
+ * closed: 1, or 0 on timeout. */
+int sock_wait_readable(int fd, int timeout_ms);
 /* A stream socket of `family` connected to sa within timeout_ms:
  * the descriptor, or -errno. */
 int sock_connect_to(int family, const struct sockaddr *sa, socklen_t len,

@@ -43,12 +43,7 @@ int stream_wait(struct tconn *c, int timeout_ms)
 {
 	if (rbuf_has_data(&c->rb))
 		return 1;
-	struct pollfd p = {.fd = c->fd, .events = POLLIN};
-	int n;
-	do
-		n = poll(&p, 1, timeout_ms);
-	while (n < 0 && errno == EINTR);
-	return n > 0;
+	return sock_wait_readable(c->fd, timeout_ms);
 }
 
 int stream_take_fd(struct tconn *c)

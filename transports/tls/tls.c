@@ -796,12 +796,7 @@ static int tls_wait(struct tconn *c, int timeout_ms)
 {
 	if (tls_ready(c))
 		return 1;
-	struct pollfd p = {.fd = c->fd, .events = POLLIN};
-	int n;
-	do
-		n = poll(&p, 1, timeout_ms);
-	while (n < 0 && errno == EINTR);
-	return n > 0;
+	return sock_wait_readable(c->fd, timeout_ms);
 }
 
 static void tls_close(struct tconn *c)
