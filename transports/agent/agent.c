@@ -2120,10 +2120,10 @@ serve:
 			/* a pooled connection lingers a little before it
 			 * parks: a client between two calls keeps its
 			 * thread */
-			int ms = expired	   ? 0
-				 : !k->pooled	   ? -1
+			int ms = expired	      ? 0
+				 : !k->pooled	      ? -1
 				 : conn_may_linger(k) ? LINGER_MS
-						   : 0;
+						      : 0;
 			double left = k->deadline - now_ms();
 			if (l != DL_NONE && (ms < 0 || left < ms))
 				ms = left > 0 ? (int)left + 1 : 0;
