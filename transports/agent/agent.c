@@ -1704,9 +1704,11 @@ static void conn_park(struct conn *k, int l)
 		dl_unlink_locked(k);
 	pthread_mutex_unlock(&poller.lock);
 	if (r) {
-		/* cannot wait for it: serve it now, where it finds out */
-		vaccel_log(VACCEL_LOG_ERROR, TAG, "%s: cannot poll: %s",
-			   k->peer, strerror(errno));
+		/* cannot wait for it: cut it, and let its turn end it */
+		vaccel_log(VACCEL_LOG_ERROR, TAG,
+			   "%s: cannot poll: %s; closing", k->peer,
+			   strerror(errno));
+		conn_cut(k);
 		gate_submit(&k->turn);
 		return;
 	}
