@@ -3,9 +3,10 @@
  * The tls transport against a real agent: calls over a verified
  * connection, servers and clients refused for the wrong certificates (the
  * agent serving a good client after each), client certificates required
- * with ca= on the agent's address, the token over tls, addresses and
- * credential files refused with their reason, credentials kept once
- * loaded. Certificates are made at test time (harness: openssl). Runs with
+ * with ca= on the agent's address, addresses and credential files
+ * refused with their reason, credentials kept once loaded (the token, like
+ * every case of the conformance and e2e suites, is tested over tls by
+ * those suites' -tls variants). Certificates are made at test time (harness: openssl). Runs with
  * ITEST_TRANSPORT=tls; skips, saying why, without GnuTLS or openssl.
  */
 #include "harness.h"
@@ -201,35 +202,6 @@ Test(tls, client_certificates_required_with_ca)
 	       "a client with a certificate of the agent's CA");
 	cr_assert(agent_alive(&itest_agent));
 	agent_stop_check(&itest_agent);
-}
-
-/* ---- the token ------------------------------------------------------------
- */
-
-Test(tls, token_over_tls)
-{
-	static const char token[] = "tls-token-of-this-test";
-	char line[64];
-	snprintf(line, sizeof(line), "%s\n", token);
-	char *tf = itest_write_file("token", line, strlen(line));
-	const char *extra[] = {"--token-file", tf, NULL};
-	agent_start(&itest_agent, extra);
-	client_env(&itest_agent);
-	struct vaccel_session s;
-	assert_ok(vaccel_bootstrap());
-	assert_ret(vaccel_session_init(&s, 0), VACCEL_EACCES);
-	assert_ok(vaccel_cleanup());
-	setenv("VACCEL_RPC_TOKEN", "not-the-token", 1);
-	assert_ok(vaccel_bootstrap());
-	assert_ret(vaccel_session_init(&s, 0), VACCEL_EACCES);
-	assert_ok(vaccel_cleanup());
-	setenv("VACCEL_RPC_TOKEN", token, 1);
-	assert_ok(vaccel_bootstrap());
-	assert_ok(vaccel_session_init(&s, 0));
-	assert_ok(vaccel_noop(&s));
-	assert_ok(vaccel_session_release(&s));
-	free(tf);
-	itest_end();
 }
 
 /* ---- addresses and files ------------------------------------------------- */
