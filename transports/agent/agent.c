@@ -96,6 +96,8 @@ struct peer {
 	 * --max-peer-calls), and those waiting for one of those to end */
 	unsigned int jobs, active;
 	struct job *waiting, **waiting_tail;
+	/* whether any waits: read without the lock (conn_may_linger) */
+	_Atomic bool has_waiting;
 	/* its log budget (peer_log): lines it may still cause now, when
 	 * that was reckoned, lines suppressed since the last one said;
 	 * guarded by log_lock */
@@ -1509,13 +1511,21 @@ static struct {
 	pthread_cond_t work;
 	struct job *head, **tail;
 	unsigned int queued, threads, idle;
-} pool = {PTHREAD_MUTEX_INITIALIZER,
-	  PTHREAD_COND_INITIALIZER,
-	  NULL,
-	  &pool.head,
-	  0,
-	  0,
-	  0};
+	/* jobs wait for a thread the pool cannot add: read without the
+	 * lock (conn_may_linger) */
+	_Atomic bool short_of_threads;
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER,
+	  .work = PTHREAD_COND_INITIALIZER,
+	  .tail = &pool.head};
+
+/* pool.lock held */
+static void pool_reckon_locked(void)
+{
+	atomic_store_explicit(&pool.short_of_threads,
+			      pool.queued > pool.idle &&
+				  pool.threads >= opt.threads,
+			      memory_order_relaxed);
+}
 
 static void gate_done(struct peer *p);
 
@@ -1530,6 +1540,7 @@ static void *pool_main(void *arg)
 			clock_gettime(CLOCK_REALTIME, &until);
 			until.tv_sec += POOL_IDLE_MS / 1000;
 			pool.idle++;
+			pool_reckon_locked();
 			int r = pthread_cond_timedwait(&pool.work, &pool.lock,
 						       &until);
 			pool.idle--;
@@ -1542,6 +1553,7 @@ static void *pool_main(void *arg)
 		if (!pool.head)
 			pool.tail = &pool.head;
 		pool.queued--;
+		pool_reckon_locked();
 		pthread_mutex_unlock(&pool.lock);
 		/* the job may free itself and what it is for */
 		struct peer *p = j->p;
@@ -1551,6 +1563,7 @@ static void *pool_main(void *arg)
 	}
 end:
 	pool.threads--;
+	pool_reckon_locked();
 	pthread_mutex_unlock(&pool.lock);
 	wbuf_free(&rb.out);
 	segs_free(&rb.segs);
@@ -1586,6 +1599,7 @@ static void pool_submit(struct job *j)
 		vaccel_log(VACCEL_LOG_ERROR, TAG,
 			   "no thread to serve with: %s; the work waits",
 			   strerror(errno));
+	pool_reckon_locked();
 	pthread_cond_signal(&pool.work);
 	pthread_mutex_unlock(&pool.lock);
 }
@@ -1604,6 +1618,8 @@ static void gate_submit(struct job *j)
 		j->next = NULL;
 		*p->waiting_tail = j;
 		p->waiting_tail = &j->next;
+		atomic_store_explicit(&p->has_waiting, true,
+				      memory_order_relaxed);
 	}
 	pthread_mutex_unlock(&clients_lock);
 	if (now)
@@ -1618,8 +1634,11 @@ static void gate_done(struct peer *p)
 	struct job *next = p->waiting;
 	if (next) {
 		p->waiting = next->next;
-		if (!p->waiting)
+		if (!p->waiting) {
 			p->waiting_tail = &p->waiting;
+			atomic_store_explicit(&p->has_waiting, false,
+					      memory_order_relaxed);
+		}
 	} else {
 		p->active--;
 	}
@@ -2054,16 +2073,14 @@ static int conn_frame(struct conn *k, bool deadlines)
 
 /* Whether k's turn may keep its thread a little while nothing is read:
  * not while other jobs of its peer wait for their turn, or jobs wait for
- * a thread the pool cannot add. */
+ * a thread the pool cannot add. No lock: a stale answer costs at most
+ * one linger. */
 static bool conn_may_linger(struct conn *k)
 {
-	pthread_mutex_lock(&clients_lock);
-	bool peer_free = !k->who->waiting;
-	pthread_mutex_unlock(&clients_lock);
-	pthread_mutex_lock(&pool.lock);
-	bool pool_free = !pool.queued || pool.threads < opt.threads;
-	pthread_mutex_unlock(&pool.lock);
-	return peer_free && pool_free;
+	return !atomic_load_explicit(&k->who->has_waiting,
+				     memory_order_relaxed) &&
+	       !atomic_load_explicit(&pool.short_of_threads,
+				     memory_order_relaxed);
 }
 
 /*
