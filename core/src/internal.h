@@ -27,6 +27,10 @@ static inline void core_ensure(void)
 }
 bool core_version_ignore(void);
 
+/* ---- caller.c --------------------------------------------------------- */
+/* May the call this thread runs log a line now (its caller's rate)? */
+bool caller_may_log(void);
+
 /* ---- log.c ------------------------------------------------------------ */
 void log_configure(vaccel_log_level_t level, const char *file);
 void log_reset(void);

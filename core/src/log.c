@@ -100,7 +100,7 @@ static void escape_controls(const char *in, char *out, size_t len)
 void vaccel_vlog(vaccel_log_level_t level, const char *tag, const char *fmt,
 		 va_list ap)
 {
-	if ((int)level > current_level())
+	if ((int)level > current_level() || !caller_may_log())
 		return;
 	char raw[1024], msg[4 * sizeof(raw) + 1];
 	vsnprintf(raw, sizeof(raw), fmt, ap);

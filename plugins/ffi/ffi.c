@@ -663,12 +663,13 @@ static void store_ret(unsigned int ct, const union rval *rv, void *dst)
 	}
 }
 
-/* The workspaces of one call. */
+/* The workspaces of one call, and their charge to its caller. */
 struct work {
 	void *p[FFI_MAX_WORK];
 	/* bytes of one element (what travels back) */
 	size_t esize[FFI_MAX_WORK];
 	unsigned int n;
+	uint64_t charged, ticket;
 };
 
 static void work_free(struct work *w)
@@ -676,6 +677,8 @@ static void work_free(struct work *w)
 	for (unsigned int j = 0; j < w->n; j++)
 		free(w->p[j]);
 	w->n = 0;
+	vaccel_call_uncharge(w->ticket, w->charged);
+	w->charged = 0;
 }
 
 /* Size and allocate the call's workspaces, all or none. */
@@ -688,6 +691,7 @@ static int work_alloc(const struct ffi_priv *st,
 	uint64_t total = 0;
 
 	w->n = 0;
+	w->charged = w->ticket = 0;
 	for (unsigned int j = 0; j < cs->nr_work; j++) {
 		const struct vaccel_cs_work *cw = &cs->work[j];
 		const struct vaccel_op_argdesc *ad = &op->args[cw->arg];
@@ -724,6 +728,16 @@ static int work_alloc(const struct ffi_priv *st,
 		}
 		w->esize[j] = es;
 	}
+	/* charged to the caller before any of it is allocated */
+	if (total &&
+	    vaccel_call_charge(total + 4096ull * cs->nr_work, &w->ticket)) {
+		vaccel_log(VACCEL_LOG_ERROR, TAG,
+			   "%s: %" PRIu64 " bytes of workspace exceed the "
+			   "caller's memory limit",
+			   cs->symbol, total);
+		return VACCEL_ENOMEM;
+	}
+	w->charged = total ? total + 4096ull * cs->nr_work : 0;
 	for (unsigned int j = 0; j < cs->nr_work; j++) {
 		/* with readable slack: some kernels read a few bytes past a
 		 * minimum-size workspace (OpenBLAS's ?syevd on some CPUs) */

@@ -161,10 +161,14 @@ static int noop_any(void *priv, struct vaccel_session *sess,
 			struct vaccel_tensor *t = a->buf;
 			/* a framework's outputs are the op's to allocate:
 			 * NOOP_RAW_BYTES(j) bytes each */
+			uint64_t ticket;
 			if (op->args[i].type == VACCEL_ARGT_RAW)
 				for (uint64_t j = 0; j < a->len; j++) {
 					t[j].size = NOOP_RAW_BYTES(j);
-					t[j].data = malloc(t[j].size);
+					t[j].data = vaccel_call_charge(t[j].size,
+								       &ticket)
+							? NULL
+							: malloc(t[j].size);
 					if (!t[j].data) {
 						for (uint64_t k = 0; k < j; k++)
 							free(t[k].data),
@@ -378,8 +382,12 @@ static int copy_tensors(const struct vaccel_oparg *in, struct vaccel_oparg *out)
 			continue;
 		to[i] = ti[i];
 		to[i].data = NULL;
+		uint64_t ticket;
 		if (ti[i].size) {
-			to[i].data = malloc(ti[i].size);
+			/* the caller's until its reply has gone */
+			to[i].data = vaccel_call_charge(ti[i].size, &ticket)
+					 ? NULL
+					 : malloc(ti[i].size);
 			if (!to[i].data) {
 				for (uint64_t j = 0; j < i; j++) {
 					free(to[j].data);

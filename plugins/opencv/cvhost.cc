@@ -12,6 +12,77 @@
 
 namespace cv_host {
 
+namespace {
+
+class Charged : public cv::MatAllocator {
+public:
+	cv::UMatData *allocate(int dims, const int *sizes, int type, void *data,
+			       size_t *step, cv::AccessFlag flags,
+			       cv::UMatUsageFlags usage) const override
+	{
+		const cv::MatAllocator *std = cv::Mat::getStdAllocator();
+		uint64_t bytes = CV_ELEM_SIZE(type), ticket = 0;
+		for (int d = 0; d < dims; d++)
+			if (sizes[d] < 0 ||
+			    __builtin_mul_overflow(bytes, (uint64_t)sizes[d],
+						   &bytes))
+				throw Refused();
+		if (!data && vaccel_call_charge(bytes, &ticket))
+			throw Refused();
+		cv::UMatData *u;
+		try {
+			u = std->allocate(dims, sizes, type, data, step, flags,
+					  usage);
+		} catch (...) {
+			vaccel_call_uncharge(ticket, bytes);
+			throw;
+		}
+		u->currAllocator = this;
+		u->userdata = reinterpret_cast<void *>(ticket);
+		return u;
+	}
+	bool allocate(cv::UMatData *u, cv::AccessFlag flags,
+		      cv::UMatUsageFlags usage) const override
+	{
+		return cv::Mat::getStdAllocator()->allocate(u, flags, usage);
+	}
+	void deallocate(cv::UMatData *u) const override
+	{
+		if (!u)
+			return;
+		uint64_t ticket = reinterpret_cast<uint64_t>(u->userdata);
+		uint64_t bytes = u->size;
+		bool own = !(u->flags & cv::UMatData::USER_ALLOCATED);
+		cv::Mat::getStdAllocator()->deallocate(u);
+		if (own)
+			vaccel_call_uncharge(ticket, bytes);
+	}
+};
+
+Charged charged;
+std::once_flag charging;
+bool installed;
+
+} // namespace
+
+void charge_mats()
+{
+	if (!vaccel_call_charged())
+		return;
+	std::call_once(charging, [] {
+		cv::Mat::setDefaultAllocator(&charged);
+		installed = true;
+	});
+}
+
+void uncharge_mats()
+{
+	/* Mats it made may outlive the plugin's fini: the plugin stays
+	 * mapped (-z nodelete) */
+	if (installed)
+		cv::Mat::setDefaultAllocator(cv::Mat::getStdAllocator());
+}
+
 std::string raw_err(const cv::Exception &e)
 {
 	if (e.err.find('\n') == std::string::npos)
@@ -181,13 +252,23 @@ Call::Call(struct vaccel_oparg *a, uint32_t outputs, const char *kinds,
     : a_(a), outputs_(outputs), nr_images_((uint32_t)strlen(kinds)),
       kinds_(kinds), has_ret_(has_ret)
 {
+	charge_mats();
 	ok_ = nr_images_ <= MAX_OUTPUTS &&
 	      a[outputs].len == nr_images_ + (has_ret ? 1 : 0) + 1;
 }
 
+/* An output's bytes, charged to the caller until its reply has gone. */
+static void *output_alloc(size_t n)
+{
+	uint64_t ticket;
+	if (vaccel_call_charge(n, &ticket))
+		return nullptr;
+	return malloc(n ? n : 1);
+}
+
 static void *copy_of(const void *p, size_t n)
 {
-	void *q = malloc(n ? n : 1);
+	void *q = output_alloc(n);
 	if (q)
 		memcpy(q, p, n);
 	return q;
@@ -223,7 +304,7 @@ int Call::vectors(uint32_t j, struct vaccel_tensor &t)
 	bool r = kinds_[j] == 'r';
 	size_t n = r ? rects[j].size() : points[j].size();
 	size_t w = r ? 4 : 7, esz = r ? sizeof(int32_t) : sizeof(double);
-	void *p = malloc(n ? n * w * esz : 1);
+	void *p = output_alloc(n * w * esz);
 	if (!p)
 		return VACCEL_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
@@ -273,7 +354,7 @@ int Call::results()
 			break;
 		}
 		size_t n = m.total() * m.elemSize();
-		uchar *p = static_cast<uchar *>(malloc(n ? n : 1));
+		uchar *p = static_cast<uchar *>(output_alloc(n));
 		if (!p) {
 			ret = VACCEL_ENOMEM;
 			break;

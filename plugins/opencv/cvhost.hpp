@@ -53,6 +53,26 @@ template <class T> struct Object {
 	T value;
 };
 
+/*
+ * In a host that charges calls (the agent), OpenCV's Mats are allocated
+ * through an allocator that charges each one to the call's caller before
+ * it is allocated (vaccel_call_charge) and gives it back when it is
+ * freed; over the caller's limit it throws Refused, which the op turns
+ * into VACCEL_ENOMEM. It becomes OpenCV's default allocator (Mat::create
+ * falls back to the default one when another refuses) at the first
+ * charged call; in-process nothing changes. Allocations on OpenCV's own
+ * worker threads run for no caller and are not charged.
+ */
+struct Refused : std::exception {
+	const char *what() const noexcept override
+	{
+		return "over the caller's memory limit";
+	}
+};
+void charge_mats();
+/* At fini: OpenCV's own allocator again. */
+void uncharge_mats();
+
 /* The path of a resource's one file, written out for OpenCV to load. */
 bool resource_file(struct vaccel_resource *res, std::string &path);
 
@@ -163,6 +183,8 @@ public:
 	{
 		try {
 			call();
+		} catch (const Refused &) {
+			return VACCEL_ENOMEM;
 		} catch (const cv::Exception &e) {
 			return raised(e.code, e.func, e.file, raw_err(e),
 				      e.line);

@@ -367,6 +367,7 @@ int init(void *)
 
 void fini(void *)
 {
+	uncharge_mats();
 	for (Model *&m : models) {
 		delete m;
 		m = nullptr;
@@ -388,6 +389,7 @@ int image(void *, struct vaccel_session *, const struct vaccel_op_desc *op,
 	if (!a[0].buf || !a[0].len || a[0].len > INT32_MAX)
 		return VACCEL_EINVAL;
 	Model &m = *models[t];
+	charge_mats();
 	try {
 		cv::Mat img = cv::imdecode(
 		    cv::Mat(1, (int)a[0].len, CV_8U, a[0].buf),
@@ -396,6 +398,8 @@ int image(void *, struct vaccel_session *, const struct vaccel_op_desc *op,
 			return VACCEL_EINVAL; /* not an image OpenCV decodes */
 		std::lock_guard<std::mutex> held(m.lock);
 		return run_task((Task)t, m, img, a);
+	} catch (const Refused &) {
+		return VACCEL_ENOMEM;
 	} catch (const cv::Exception &e) {
 		vaccel_log(VACCEL_LOG_ERROR, "opencv", "%s: %s", op->name,
 			   e.what());

@@ -9,6 +9,7 @@
 #include "client.h"
 #include "frames.h"
 #include "workload.h"
+#include "noop_pattern.h"
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>
@@ -1345,6 +1346,67 @@ Test(e2e, resource_metadata_is_charged)
 	cr_assert_eq(st, VACCEL_ENOMEM);
 	raw_close(&r);
 	calls_ok(&s, NULL, 20, 2, "the good client after");
+	assert_ok(vaccel_session_release(&s));
+	itest_end();
+}
+
+/* A torch_jitload_forward call asking noop for n outputs, each an empty
+ * tensor that noop allocates (NOOP_RAW_BYTES(j) bytes for output j). */
+static int many_outputs(struct vaccel_session *s, struct vaccel_resource *res,
+			uint64_t n)
+{
+	const struct vaccel_op_desc *op =
+	    vaccel_op_desc_by_id(VACCEL_OPID_TORCH_JITLOAD_FORWARD);
+	struct opcall c;
+	opcall_build(&c, op, 0, res);
+	struct vaccel_tensor *t = calloc(n, sizeof(*t));
+	cr_assert_not_null(t);
+	c.args[VACCEL_TORCH_JITLOAD_FORWARD_OUTPUTS].buf = t;
+	c.args[VACCEL_TORCH_JITLOAD_FORWARD_OUTPUTS].len = n;
+	int ret = vaccel_op_call(s, op->id, c.args, op->nr_args);
+	if (!ret) {
+		cr_assert_eq(t[n - 1].size, NOOP_RAW_BYTES(n - 1));
+		for (uint64_t j = 0; j < n; j++)
+			free(t[j].data);
+	}
+	free(t);
+	c.args[VACCEL_TORCH_JITLOAD_FORWARD_OUTPUTS].buf = NULL;
+	opcall_free(&c);
+	return ret;
+}
+
+/*
+ * What a backend allocates on a call's behalf is charged to the caller
+ * before it is allocated (vaccel_call_charge): here noop's framework
+ * outputs, which a guest asks for with one empty tensor header each, so
+ * that 3000 outputs are a 0.3 MB request for 180 MB of the host's memory.
+ * Under a 16 MiB budget they are refused, with the reason in the agent's
+ * log; 300 (1.8 MB) are served, and the charge ends with each call
+ * (twenty in a row pass).
+ */
+Test(e2e, backend_allocations_are_charged)
+{
+	itest_begin((const char *const[]){"--max-memory", "16M", NULL});
+	struct vaccel_session s;
+	struct vaccel_resource res;
+	assert_ok(vaccel_session_init(&s, 0));
+	assert_ok(vaccel_resource_init_from_buf(&res, "bytes", 5,
+						VACCEL_RESOURCE_MODEL,
+						"model.pt"));
+	assert_ok(vaccel_resource_register(&res, &s));
+	int ret = many_outputs(&s, &res, 3000);
+	cr_assert_eq(ret, VACCEL_ENOMEM,
+		     "3000 outputs (180 MB) under a 16 MiB budget: %s",
+		     vaccel_error_to_str(ret));
+	cr_assert(agent_log_count(&itest_agent,
+				  "bytes its backend needed exceed the "
+				  "client's memory limit") > 0,
+		  "the agent's log does not say why");
+	for (int i = 0; i < 20; i++)
+		assert_ok(many_outputs(&s, &res, 300));
+	calls_ok(&s, NULL, 20, 1, "the client after");
+	assert_ok(vaccel_resource_unregister(&res, &s));
+	assert_ok(vaccel_resource_release(&res));
 	assert_ok(vaccel_session_release(&s));
 	itest_end();
 }

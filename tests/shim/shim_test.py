@@ -1124,6 +1124,42 @@ def test_host_xerbla(tmp, _arg=None):
     log("the host's refusal went through the ffi plugin's xerbla_")
 
 
+def test_host_workspace(tmp, _arg=None):
+    """host_workspace.py: dsyevd_ with an 8 MiB and then a 512 MiB
+    workspace (legal LWORKs, far above the routine's need), against an
+    agent with --max-memory 64M: the first runs on the host, the second
+    is refused there before its workspace is allocated (the ffi plugin
+    charges it to the guest first), says why in the agent's log, and runs
+    locally: both answers the unshimmed run's."""
+    CFG.need_base(ffi=True, lapack=True)
+    cmd = [PY, os.path.join(CFG.srcdir, "host_workspace.py")]
+    local = run(tmp, "local", cmd, local_env())
+    expect_ok(local, "local", tmp)
+    report_path = os.path.join(tmp, "report.txt")
+    res, agent = run_shim(tmp, cmd, report_path, lapack=True,
+                          agent_args=["--max-memory", "64M"])
+    report = shim_report(res, agent, report_path, tmp,
+                         "vaccel-shim-lapack")
+    print(res.out, end="")
+    if res.out != local.out:
+        raise Fail("the output differs with the shim:\n  local: %r\n"
+                   "  shim:  %r" % (local.out, res.out))
+    report.need_present()
+    got = (report.get("dsyevd_", "offloaded"),
+           report.get("dsyevd_", "failed"))
+    if got != (1, 1):
+        raise Fail("dsyevd_ offloaded=%d failed=%d: want 1 and 1 (the "
+                   "small workspace served, the large refused)" % got)
+    text = agent.log_text()
+    why = r"op 'dsyevd_': the (\d+) bytes its backend needed exceed " \
+          r"the client's memory limit"
+    m = re.search(why, text)
+    if not m or int(m.group(1)) < (1 << 26) * 8:
+        raise Fail("the agent's log lacks '%s':\n%s" % (why,
+                                                         tail(agent.log)))
+    log("the 512 MiB workspace was refused by the host and ran locally")
+
+
 DOT_MIB = 256
 
 
@@ -1627,7 +1663,9 @@ def test_opencv(tmp, mode):
     internal: detections local (objdetect off), the program's own resize
     offloaded and the cascade's resizes (OpenCV calling itself) local;
     version: the program's OpenCV says it is 4.99, and the shim disables
-    itself with one line."""
+    itself with one line; budget: cv_budget.py's resize to 6000 x 6000
+    against an agent with --max-memory 64M, refused on the host before its
+    output is allocated and made locally, the result the same."""
     CFG.need_file(CFG.agent, "vaccel-agent")
     CFG.need_file(CFG.rpc, "the rpc transport plugin")
     CFG.need_file(CFG.shim_opencv, "the OpenCV shim "
@@ -1669,6 +1707,46 @@ def test_opencv(tmp, mode):
             raise Fail("with another OpenCV the shim says so once (%d "
                        "times) and offloads nothing: %s" % (said,
                                                            report.total))
+    elif mode == "budget":
+        # not cv_calls.py: one function, an output over the budget
+        cmd = [PY, os.path.join(CFG.srcdir, "cv_budget.py"), CV_DATA]
+        local = run(tmp, "local", cmd, local_env())
+        expect_ok(local, "local", tmp)
+        agent = Agent(tmp)
+        agent.plugins = CFG.opencv
+        agent.extra_args += ["--max-memory", "64M"]
+        agent.start()
+        hwm = None
+        try:
+            res = run(tmp, "shim", cmd, cv_env(agent.url, report_path))
+            with open("/proc/%d/status" % agent.proc.pid) as f:
+                hwm = int(re.search(r"^VmHWM:\s+(\d+) kB", f.read(),
+                                    re.M).group(1)) // 1024
+        finally:
+            agent.finish()
+        report = shim_report(res, agent, report_path, tmp,
+                             "vaccel-shim-opencv")
+        print(res.out, end="")
+        # what OpenCV would have made (108 MB) was never allocated
+        if hwm is None or hwm >= 100:
+            raise Fail("the agent's peak RSS is %s MiB: the refused "
+                       "output was allocated" % hwm)
+        if res.out != local.out:
+            raise Fail("the results differ with the shim:\n  local: %r\n"
+                       "  shim:  %r" % (local.out, res.out))
+        rs = cv_symbols(report).get("resize", "")
+        got = (report.get(rs, "offloaded"), report.get(rs, "failed"))
+        if got != (1, 1):
+            raise Fail("resize offloaded=%d failed=%d: want 1 and 1 (the "
+                       "small output made on the host, the large refused)"
+                       % got)
+        if "bytes its backend needed exceed the client's memory limit" \
+                not in agent.log_text():
+            raise Fail("the agent's log does not say why:\n"
+                       + tail(agent.log))
+        log("the 108 MB output was refused by the host and made locally "
+            "(agent peak RSS %d MiB)" % hwm)
+        return
     elif mode == "agent-down":
         env = cv_env("unix://" + os.path.join(tmp, "none.sock"),
                      report_path)
@@ -1759,6 +1837,7 @@ TESTS = {
     "aliasing": test_aliasing,
     "lapack-query": test_lapack_query,
     "host-xerbla": test_host_xerbla,
+    "host-workspace": test_host_workspace,
     "gap-writeback": test_gap_writeback,
     "dot-memory": test_dot_memory,
     "pytest": test_pytest,
@@ -1796,12 +1875,14 @@ def all_tests():
     out.append(("aliasing", ["aliasing"]))
     out.append(("lapack-query", ["lapack-query"]))
     out.append(("host-xerbla", ["host-xerbla"]))
+    out.append(("host-workspace", ["host-workspace"]))
     for way in ("inline", "memfd"):
         out.append(("gap-writeback-" + way, ["gap-writeback", way]))
     out.append(("dot-memory", ["dot-memory"]))
     out.append(("alloc", ["alloc"]))
     out.append(("heap-late", ["heap-late"]))
-    for mode in ("offload", "defaults", "agent-down", "internal", "version"):
+    for mode in ("offload", "defaults", "agent-down", "internal", "version",
+                 "budget"):
         out.append(("opencv-cv2-" + mode, ["opencv", mode]))
     out.append(("opencv-prog", ["opencv-prog"]))
     for where in ("inproc", "remote"):

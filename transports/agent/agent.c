@@ -160,11 +160,9 @@ static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void peer_log(struct peer *p, vaccel_log_level_t level, const char *fmt,
 		     ...) __attribute__((format(printf, 3, 4)));
-static void peer_log(struct peer *p, vaccel_log_level_t level, const char *fmt,
-		     ...)
+/* May p cause one more line now? Says first how many it lost, if any. */
+static bool peer_log_allow(struct peer *p, vaccel_log_level_t level)
 {
-	if (!vaccel_log_enabled(level))
-		return;
 	double burst = (double)opt.log_rate * LOG_BURST_SECONDS, t = now_ms();
 	pthread_mutex_lock(&log_lock);
 	if (p->log_at == 0)
@@ -183,12 +181,18 @@ static void peer_log(struct peer *p, vaccel_log_level_t level, const char *fmt,
 		p->log_dropped++;
 	}
 	pthread_mutex_unlock(&log_lock);
-	if (!say)
-		return;
 	if (dropped)
 		vaccel_log(level, TAG,
 			   "%s: %lu line(s) suppressed (over --log-rate %u)",
 			   p->id, dropped, opt.log_rate);
+	return say;
+}
+
+static void peer_log(struct peer *p, vaccel_log_level_t level, const char *fmt,
+		     ...)
+{
+	if (!vaccel_log_enabled(level) || !peer_log_allow(p, level))
+		return;
 	va_list ap;
 	va_start(ap, fmt);
 	vaccel_vlog(level, TAG, fmt, ap);
@@ -596,6 +600,14 @@ struct req {
 	struct memfd_map own_map;
 	uint8_t *rbase;
 	size_t rlen;
+	/* who the backend's own allocations are charged to while the
+	 * call runs (what it still holds is given back in req_free), and
+	 * the charge it was refused, if any */
+	struct call_caller {
+		struct vaccel_caller c;
+		struct peer *p;
+		uint64_t refused;
+	} caller;
 	/* non-zero: the call was refused with this status and err */
 	int status;
 	char err[256];
@@ -1391,6 +1403,28 @@ drain_out:
 	return drain(k, unread);
 }
 
+/* A backend's allocations on a call's behalf (vaccel_call_charge) count
+ * against its caller's budgets; the lines it makes the core log, against
+ * its caller's log rate. c is the first member of struct call_caller. */
+static bool caller_take(struct vaccel_caller *c, uint64_t bytes)
+{
+	struct call_caller *cc = (struct call_caller *)c;
+	if (mem_take(cc->p, bytes))
+		return true;
+	cc->refused = bytes;
+	return false;
+}
+
+static void caller_give(struct vaccel_caller *c, uint64_t bytes)
+{
+	mem_give(((struct call_caller *)c)->p, bytes);
+}
+
+static bool caller_log_allowed(struct vaccel_caller *c)
+{
+	return peer_log_allow(((struct call_caller *)c)->p, VACCEL_LOG_WARN);
+}
+
 /* Run a call call_read() made ready, or refuse it, and answer; the reply
  * is built in rb. 0, or -1 when the answer could not be sent. */
 static int call_run(struct conn *k, struct req *q, struct reply_bufs *rb)
@@ -1411,13 +1445,28 @@ static int call_run(struct conn *k, struct req *q, struct reply_bufs *rb)
 	struct vaccel_session *s;
 	ret = call_refs(c, call, &s, err, errlen);
 	if (!ret) {
+		q->caller =
+		    (struct call_caller){.c = {.take = caller_take,
+					       .give = caller_give,
+					       .may_log = caller_log_allowed},
+					 .p = c->peer};
+		vaccel_caller_enter(&q->caller.c);
 		ret = vaccel_op_call(s, call->op_id, call->args,
 				     call->op->nr_args);
-		if (ret)
+		vaccel_caller_leave();
+		if (ret && q->caller.refused)
+			snprintf(err, errlen,
+				 "op '%s': the %llu bytes its backend needed "
+				 "exceed the client's memory limit",
+				 call->op->name,
+				 (unsigned long long)q->caller.refused);
+		else if (ret)
 			snprintf(err, errlen, "op '%s': %s", call->op->name,
 				 vaccel_strerror(ret));
 	}
 	pthread_rwlock_unlock(&c->lock);
+	if (ret && q->caller.refused)
+		peer_log(k->who, VACCEL_LOG_WARN, "%s: %s", k->peer, err);
 
 	wbuf_reset(&rb->out);
 	segs_reset(&rb->segs);
@@ -1473,6 +1522,9 @@ static void req_free(struct conn *k, struct req *q)
 	free(q->mem);
 	if (q->mem_held)
 		mem_give(c->peer, q->total);
+	/* the backend's outputs go with the call */
+	if (q->caller.c.held)
+		mem_give(q->caller.p, q->caller.c.held);
 	if (q->decoded)
 		wire_call_free(&q->call);
 	if (q->own_meta) {
@@ -1626,6 +1678,30 @@ static void gate_submit(struct job *j)
 		pool_submit(j);
 }
 
+/* A thread of its own (a VM's port, shm's ring) runs its calls itself,
+ * but through its peer's gate too: it waits for its turn as a job does
+ * (a job with no fn, woken by gate_done), and gate_done ends it. */
+static pthread_cond_t gate_turn = PTHREAD_COND_INITIALIZER;
+
+static void gate_enter(struct peer *p)
+{
+	struct job j = {.p = p};
+	pthread_mutex_lock(&clients_lock);
+	p->jobs++;
+	if (p->active < opt.max_peer_calls) {
+		p->active++;
+	} else {
+		j.arg = &j;
+		*p->waiting_tail = &j;
+		p->waiting_tail = &j.next;
+		atomic_store_explicit(&p->has_waiting, true,
+				      memory_order_relaxed);
+		while (j.arg)
+			pthread_cond_wait(&gate_turn, &clients_lock);
+	}
+	pthread_mutex_unlock(&clients_lock);
+}
+
 /* One of p's jobs is done: the next that waits runs. */
 static void gate_done(struct peer *p)
 {
@@ -1643,6 +1719,12 @@ static void gate_done(struct peer *p)
 		p->active--;
 	}
 	peer_put_locked(p);
+	if (next && !next->fn) {
+		/* a thread waiting in gate_enter: its turn */
+		next->arg = NULL;
+		pthread_cond_broadcast(&gate_turn);
+		next = NULL;
+	}
 	pthread_mutex_unlock(&clients_lock);
 	if (next)
 		pool_submit(next);
@@ -1929,8 +2011,14 @@ static int handle_call(struct conn *k, const struct wire_hdr *h)
 	int io = call_read(k, q);
 	if (!io && !q->status && q != &one && conn_queue(k, q))
 		return 0;
-	if (!io)
+	/* a pooled connection's turn has its gate's place already */
+	if (!io && !k->pooled) {
+		gate_enter(k->who);
 		io = call_run(k, q, &k->rb);
+		gate_done(k->who);
+	} else if (!io) {
+		io = call_run(k, q, &k->rb);
+	}
 	req_free(k, q);
 	if (q != &one)
 		free(q);

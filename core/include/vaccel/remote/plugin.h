@@ -13,6 +13,7 @@
 
 #include "../plugin.h"
 #include "op.h"
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,7 +28,8 @@ extern "C" {
 	VACCEL_PLUGIN_ABI_STR_(major, minor)
 /* "MAJOR.MINOR", from the two numbers above */
 #define VACCEL_PLUGIN_ABI_STR                                                  \
-	VACCEL_PLUGIN_ABI_STR_X(VACCEL_PLUGIN_ABI_MAJOR, VACCEL_PLUGIN_ABI_MINOR)
+	VACCEL_PLUGIN_ABI_STR_X(VACCEL_PLUGIN_ABI_MAJOR,                       \
+				VACCEL_PLUGIN_ABI_MINOR)
 #define VACCEL_PLUGIN_SYMBOL vaccel_plugin_descriptor
 #define VACCEL_PLUGIN_SYMBOL_STR "vaccel_plugin_descriptor"
 
@@ -113,6 +115,44 @@ unsigned int vaccel_plugin_count(void);
 /* Name of the plugin serving op_id for a session with this hint; NULL if
  * none. */
 const char *vaccel_plugin_for_op(uint32_t op_id, unsigned int hint);
+
+/*
+ * Memory a plugin allocates on a call's behalf (workspaces, outputs it
+ * makes, a framework's tensors) is charged to whoever the call runs for,
+ * before it is allocated: in the agent, the guest's budgets
+ * (--max-memory, --max-total-memory); in-process, nobody, and the charge
+ * always succeeds. vaccel_call_charge() returns VACCEL_OK and sets
+ * *ticket, or VACCEL_ENOMEM when the bytes do not fit: allocate nothing
+ * and fail the call with it. A charge lasts until vaccel_call_uncharge()
+ * with its ticket during the same call (later, the ticket is stale and
+ * nothing happens), or at the latest until the call's reply has gone.
+ * Memory a plugin keeps beyond the call is not charged here.
+ */
+int vaccel_call_charge(uint64_t bytes, uint64_t *ticket);
+void vaccel_call_uncharge(uint64_t ticket, uint64_t bytes);
+/* Whether the call this thread runs is charged to a caller (a host
+ * serves it). */
+bool vaccel_call_charged(void);
+
+/*
+ * For a host serving calls (the agent): who the calls that this thread
+ * runs between vaccel_caller_enter() and vaccel_caller_leave() are for.
+ * take and give move bytes against the caller's budgets (take: false
+ * when they do not fit); may_log, if not NULL, says whether a line that
+ * the call makes the core log may be written now (a rate limit per
+ * caller). held is what the call's plugins have charged and not given
+ * back: the host gives it back once the reply is gone.
+ */
+struct vaccel_caller {
+	bool (*take)(struct vaccel_caller *c, uint64_t bytes);
+	void (*give)(struct vaccel_caller *c, uint64_t bytes);
+	bool (*may_log)(struct vaccel_caller *c);
+	/* set by the core */
+	uint64_t held;
+	uint64_t serial;
+};
+void vaccel_caller_enter(struct vaccel_caller *c);
+void vaccel_caller_leave(void);
 
 #ifdef __cplusplus
 }
