@@ -1454,6 +1454,12 @@ static int call_run(struct conn *k, struct req *q, struct reply_bufs *rb)
 		ret = vaccel_op_call(s, call->op_id, call->args,
 				     call->op->nr_args);
 		vaccel_caller_leave();
+		/* a failed op leaves nothing allocated: its charges end
+		 * now, before the reply lets the guest send its next call */
+		if (ret && q->caller.c.held) {
+			mem_give(q->caller.p, q->caller.c.held);
+			q->caller.c.held = 0;
+		}
 		if (ret && q->caller.refused)
 			snprintf(err, errlen,
 				 "op '%s': the %llu bytes its backend needed "
