@@ -12,6 +12,7 @@
 #include "remote/blas.h"
 #include "remote/config.h"
 #include "remote/error.h"
+#include "remote/hash.h"
 #include "remote/log.h"
 #include "remote/model.h"
 #include "remote/op.h"
