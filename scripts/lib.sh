@@ -35,6 +35,10 @@ VACCEL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 #   qemu-system-x86 busybox-static    the real VM test (tests/vm): QEMU and
 #                                     the guest's userland (its kernel is
 #                                     fetched with apt-get download)
+#   libonnx-testdata                  ONNX's backend test models, through
+#                                     the onnx plugin (tests/onnx)
+#   nodejs                            npm for what only npm has
+#                                     (vaccel_npm_ensure)
 VACCEL_APT_PACKAGES=(
 	meson
 	ninja-build
@@ -63,6 +67,8 @@ VACCEL_APT_PACKAGES=(
 	golang-go
 	qemu-system-x86
 	busybox-static
+	libonnx-testdata
+	nodejs
 )
 
 # Options every configuration of the project gets: a missing dependency
@@ -146,6 +152,30 @@ vaccel_apt_ensure() {
 		vaccel_log "still missing after apt-get install: ${missing[*]}"
 		return 1
 	fi
+}
+
+# vaccel_npm_ensure: what only npm has (package.json, its lock: ONNX
+# Runtime's shared library from onnxruntime-node, the OCR models), into
+# node_modules/ of the tree; a no-op (and offline) when each dependency is
+# installed at its version. Install scripts never run (onnxruntime-node's
+# would download more). Debian's npm is installed when there is none (a
+# Node.js from elsewhere brings its own).
+vaccel_npm_ensure() {
+	if command -v node >/dev/null 2>&1 &&
+		(cd "$VACCEL_ROOT" && node -e '
+			const deps = require("./package.json").dependencies;
+			for (const [name, want] of Object.entries(deps)) {
+				const got = require("./node_modules/" + name +
+					"/package.json").version;
+				if (got !== want) process.exit(1);
+			}' 2>/dev/null); then
+		vaccel_log "npm packages installed"
+		return 0
+	fi
+	command -v npm >/dev/null 2>&1 || vaccel_apt_ensure npm || return 1
+	vaccel_log "installing npm packages (package-lock.json)"
+	(cd "$VACCEL_ROOT" && ONNXRUNTIME_NODE_INSTALL=skip \
+		npm ci --ignore-scripts --no-audit --no-fund)
 }
 
 # vaccel_meson_configure DIR [meson options...]

@@ -279,6 +279,24 @@ int vaccel_tensor_span(const struct vaccel_tensor *t, size_t elem_size,
 		   : VACCEL_OK;
 }
 
+bool vaccel_tensor_strings_ok(const struct vaccel_tensor *t)
+{
+	uint64_t count;
+	if (t->dtype != VACCEL_DTYPE_STRING || vaccel_tensor_strided(t) ||
+	    vaccel_tensor_span(t, 1, &count))
+		return false;
+	if (!t->size)
+		return count == 0;
+	const uint8_t *p = t->data;
+	if (p[t->size - 1])
+		return false;
+	uint64_t nuls = 0;
+	for (const uint8_t *q = p; (q = memchr(q, 0, t->size - (size_t)(q - p)));
+	     q++)
+		nuls++;
+	return nuls == count;
+}
+
 /* raw: a framework's tensor (dtype passed through, size not tied to the
  * shape); its outputs come in empty, for the op to allocate. Only inputs
  * may be strided; a strided one's data may hold more than its view. */
@@ -292,6 +310,8 @@ static bool tensor_ok(const struct vaccel_tensor *t, bool input, bool raw)
 	bool strided = vaccel_tensor_strided(t);
 	if (!input)
 		return !strided && (!raw || (!t->data && !t->size));
+	if (!raw && t->dtype == VACCEL_DTYPE_STRING)
+		return vaccel_tensor_strings_ok(t);
 	/* a framework's element size is its own: a raw view is checked
 	 * as bytes */
 	uint64_t span;

@@ -473,3 +473,45 @@ Test(ops, layouts_span_what_size_rules_do)
 	}
 	cr_expect_gt(checked, 1000, "only %u layouts checked", checked);
 }
+
+/* A STRING tensor's bytes are exactly its strings, each NUL-ended; a
+ * model_run input that lies about them is refused before any plugin. */
+Test(ops, string_tensors_are_checked)
+{
+	struct vaccel_tensor t = {.dtype = VACCEL_DTYPE_STRING, .ndim = 1};
+	t.dims[0] = 2;
+	char two[] = "ab\0c";
+	t.data = two;
+	t.size = sizeof(two); /* "ab", "c" and the literal's NUL */
+	cr_expect(vaccel_tensor_strings_ok(&t));
+	t.size = 3; /* "ab" and "c" without its NUL */
+	cr_expect_not(vaccel_tensor_strings_ok(&t));
+	t.size = sizeof(two);
+	t.dims[0] = 3; /* three strings said, two given */
+	cr_expect_not(vaccel_tensor_strings_ok(&t));
+	t.dims[0] = 1; /* one said, two given */
+	cr_expect_not(vaccel_tensor_strings_ok(&t));
+	t.dims[0] = 0;
+	t.size = 0;
+	cr_expect(vaccel_tensor_strings_ok(&t), "no strings, no bytes");
+	t.dtype = VACCEL_DTYPE_U8;
+	cr_expect_not(vaccel_tensor_strings_ok(&t), "not a STRING tensor");
+
+	const struct vaccel_op_desc *run =
+	    vaccel_op_desc_by_id(VACCEL_OPID_MODEL_RUN);
+	char out_buf[16];
+	struct vaccel_tensor in = {.dtype = VACCEL_DTYPE_STRING, .ndim = 1,
+				   .data = two, .size = 3};
+	in.dims[0] = 2;
+	struct vaccel_tensor out = {.data = out_buf, .size = sizeof(out_buf)};
+	struct vaccel_oparg args[VACCEL_MODEL_RUN_NR_ARGS] = {0};
+	args[VACCEL_MODEL_RUN_INPUTS].buf = &in;
+	args[VACCEL_MODEL_RUN_INPUTS].len = 1;
+	args[VACCEL_MODEL_RUN_OUTPUTS].buf = &out;
+	args[VACCEL_MODEL_RUN_OUTPUTS].len = 1;
+	uint32_t bad = 99;
+	cr_expect_eq(vaccel_op_validate(run, args, &bad), VACCEL_EINVAL);
+	cr_expect_eq(bad, VACCEL_MODEL_RUN_INPUTS);
+	in.size = sizeof(two);
+	cr_expect_eq(vaccel_op_validate(run, args, NULL), VACCEL_OK);
+}

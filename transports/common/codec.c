@@ -1090,6 +1090,12 @@ int wire_decode_call(const uint8_t *meta, size_t len, uint64_t raw_len,
 					uint64_t span;
 					bool strided =
 					    vaccel_tensor_strided(&t[j]);
+					/* strings: their bytes are checked
+					 * once they are in
+					 * (vaccel_tensor_strings_ok) */
+					bool strs =
+					    !raw &&
+					    dtype == VACCEL_DTYPE_STRING;
 					if (vaccel_tensor_span(
 						&t[j],
 						raw ? 1
@@ -1097,8 +1103,10 @@ int wire_decode_call(const uint8_t *meta, size_t len, uint64_t raw_len,
 							  (uint32_t)dtype),
 						&span) ||
 					    (parts == 5 && !strided) ||
+					    (strs && strided) ||
 					    (strided ? span > size
-						     : !raw && span != size))
+						     : !raw && !strs &&
+							   span != size))
 						BAD("op '%s' argument '%s': "
 						    "tensor %u size does not "
 						    "match its shape",

@@ -45,11 +45,13 @@ enum vaccel_op_flags {
 	VACCEL_OPF_IDEMPOTENT = 1u << 0,
 };
 
-/* Element types of tensors. */
+/* Element types of tensors (appended to, never reordered). A STRING
+ * tensor's data is its strings (as many as its dims count), each ended by
+ * a NUL, back to back: size is their total, element size 0. */
 #define VACCEL_DTYPES_LIST(X)                                                  \
 	X(F32, 4)                                                              \
 	X(F64, 8) X(I8, 1) X(U8, 1) X(I16, 2) X(U16, 2) X(I32, 4) X(U32, 4)    \
-	    X(I64, 8) X(U64, 8) X(BOOL, 1) X(F16, 2)
+	    X(I64, 8) X(U64, 8) X(BOOL, 1) X(F16, 2) X(BF16, 2) X(STRING, 0)
 #define VACCEL_DTYPE_ENUM_ITEM(name, size) VACCEL_DTYPE_##name,
 enum vaccel_dtype {
 	VACCEL_DTYPES_LIST(VACCEL_DTYPE_ENUM_ITEM) VACCEL_DTYPE_MAX
@@ -88,6 +90,9 @@ bool vaccel_tensor_strided(const struct vaccel_tensor *t);
  * and *bytes set, or VACCEL_EINVAL (a negative dim or stride, overflow). */
 int vaccel_tensor_span(const struct vaccel_tensor *t, size_t elem_size,
 		       uint64_t *bytes);
+/* Whether a dense STRING tensor's data holds exactly the strings its
+ * dims count, each NUL-ended, and nothing after them. */
+bool vaccel_tensor_strings_ok(const struct vaccel_tensor *t);
 
 /*
  * One argument of an op call. Which members are meaningful depends on the

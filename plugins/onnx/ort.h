@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * The part of ONNX Runtime's C API the onnx plugin uses, declared here
+ * from its documented ABI (no header ships with the library). The library
+ * exports one function, OrtGetApiBase; its GetApi(version) returns the
+ * API table, an array of function pointers that only ever grows, so each
+ * entry is found by its fixed position. Every entry used here exists
+ * since API version 1. Opaque types are only ever pointed to.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct OrtStatus OrtStatus;
+typedef struct OrtEnv OrtEnv;
+typedef struct OrtSession OrtSession;
+typedef struct OrtSessionOptions OrtSessionOptions;
+typedef struct OrtRunOptions OrtRunOptions;
+typedef struct OrtValue OrtValue;
+typedef struct OrtMemoryInfo OrtMemoryInfo;
+typedef struct OrtTypeInfo OrtTypeInfo;
+typedef struct OrtTensorTypeAndShapeInfo OrtTensorTypeAndShapeInfo;
+typedef struct OrtAllocator OrtAllocator;
+
+/* element types (ONNXTensorElementDataType) */
+enum ort_elem {
+	ORT_ELEM_UNDEFINED = 0,
+	ORT_ELEM_FLOAT = 1,
+	ORT_ELEM_UINT8 = 2,
+	ORT_ELEM_INT8 = 3,
+	ORT_ELEM_UINT16 = 4,
+	ORT_ELEM_INT16 = 5,
+	ORT_ELEM_INT32 = 6,
+	ORT_ELEM_INT64 = 7,
+	ORT_ELEM_STRING = 8,
+	ORT_ELEM_BOOL = 9,
+	ORT_ELEM_FLOAT16 = 10,
+	ORT_ELEM_DOUBLE = 11,
+	ORT_ELEM_UINT32 = 12,
+	ORT_ELEM_UINT64 = 13,
+	ORT_ELEM_BFLOAT16 = 16,
+};
+
+/* value kinds (ONNXType) */
+enum ort_type { ORT_TYPE_TENSOR = 1 };
+
+/* OrtLoggingLevel: 2 is warnings and worse */
+#define ORT_LOG_WARNING 2
+/* OrtAllocatorType, OrtMemType: a CPU arena, default memory */
+#define ORT_ARENA_ALLOCATOR 1
+#define ORT_MEM_DEFAULT 0
+
+/* OrtApiBase: what OrtGetApiBase returns */
+struct ort_api_base {
+	const void *const *(*get_api)(uint32_t version);
+	const char *(*get_version_string)(void);
+};
+
+/*
+ * The entries used: X(position, return type, name, parameters).
+ */
+#define ORT_API_ENTRIES(X)                                                     \
+	X(1, int, GetErrorCode, (const OrtStatus *))                           \
+	X(2, const char *, GetErrorMessage, (const OrtStatus *))               \
+	X(3, OrtStatus *, CreateEnv, (int level, const char *id, OrtEnv **))   \
+	X(6, OrtStatus *, DisableTelemetryEvents, (const OrtEnv *))            \
+	X(8, OrtStatus *, CreateSessionFromArray,                              \
+	  (const OrtEnv *, const void *data, size_t len,                       \
+	   const OrtSessionOptions *, OrtSession **))                          \
+	X(9, OrtStatus *, Run,                                                 \
+	  (OrtSession *, const OrtRunOptions *, const char *const *in_names,   \
+	   const OrtValue *const *in, size_t nr_in,                            \
+	   const char *const *out_names, size_t nr_out, OrtValue **out))       \
+	X(10, OrtStatus *, CreateSessionOptions, (OrtSessionOptions **))       \
+	X(24, OrtStatus *, SetIntraOpNumThreads, (OrtSessionOptions *, int))   \
+	X(25, OrtStatus *, SetInterOpNumThreads, (OrtSessionOptions *, int))   \
+	X(30, OrtStatus *, SessionGetInputCount,                               \
+	  (const OrtSession *, size_t *))                                      \
+	X(31, OrtStatus *, SessionGetOutputCount,                              \
+	  (const OrtSession *, size_t *))                                      \
+	X(33, OrtStatus *, SessionGetInputTypeInfo,                            \
+	  (const OrtSession *, size_t, OrtTypeInfo **))                        \
+	X(34, OrtStatus *, SessionGetOutputTypeInfo,                           \
+	  (const OrtSession *, size_t, OrtTypeInfo **))                        \
+	X(36, OrtStatus *, SessionGetInputName,                                \
+	  (const OrtSession *, size_t, OrtAllocator *, char **))               \
+	X(37, OrtStatus *, SessionGetOutputName,                               \
+	  (const OrtSession *, size_t, OrtAllocator *, char **))               \
+	X(48, OrtStatus *, CreateTensorAsOrtValue,                             \
+	  (OrtAllocator *, const int64_t *shape, size_t ndim, int elem,        \
+	   OrtValue **))                                                       \
+	X(49, OrtStatus *, CreateTensorWithDataAsOrtValue,                     \
+	  (const OrtMemoryInfo *, void *data, size_t len,                      \
+	   const int64_t *shape, size_t ndim, int elem, OrtValue **))          \
+	X(50, OrtStatus *, IsTensor, (const OrtValue *, int *))                \
+	X(51, OrtStatus *, GetTensorMutableData, (OrtValue *, void **))        \
+	X(52, OrtStatus *, FillStringTensor,                                   \
+	  (OrtValue *, const char *const *s, size_t n))                        \
+	X(53, OrtStatus *, GetStringTensorDataLength,                          \
+	  (const OrtValue *, size_t *))                                        \
+	X(54, OrtStatus *, GetStringTensorContent,                             \
+	  (const OrtValue *, void *s, size_t len, size_t *offsets, size_t n))  \
+	X(55, OrtStatus *, CastTypeInfoToTensorInfo,                           \
+	  (const OrtTypeInfo *, const OrtTensorTypeAndShapeInfo **))           \
+	X(56, OrtStatus *, GetOnnxTypeFromTypeInfo,                            \
+	  (const OrtTypeInfo *, int *))                                        \
+	X(60, OrtStatus *, GetTensorElementType,                               \
+	  (const OrtTensorTypeAndShapeInfo *, int *))                          \
+	X(61, OrtStatus *, GetDimensionsCount,                                 \
+	  (const OrtTensorTypeAndShapeInfo *, size_t *))                       \
+	X(62, OrtStatus *, GetDimensions,                                      \
+	  (const OrtTensorTypeAndShapeInfo *, int64_t *, size_t))              \
+	X(64, OrtStatus *, GetTensorShapeElementCount,                         \
+	  (const OrtTensorTypeAndShapeInfo *, size_t *))                       \
+	X(65, OrtStatus *, GetTensorTypeAndShape,                              \
+	  (const OrtValue *, OrtTensorTypeAndShapeInfo **))                    \
+	X(69, OrtStatus *, CreateCpuMemoryInfo,                                \
+	  (int alloc_type, int mem_type, OrtMemoryInfo **))                    \
+	X(76, OrtStatus *, AllocatorFree, (OrtAllocator *, void *))            \
+	X(78, OrtStatus *, GetAllocatorWithDefaultOptions, (OrtAllocator **))  \
+	X(92, void, ReleaseEnv, (OrtEnv *))                                    \
+	X(93, void, ReleaseStatus, (OrtStatus *))                              \
+	X(94, void, ReleaseMemoryInfo, (OrtMemoryInfo *))                      \
+	X(95, void, ReleaseSession, (OrtSession *))                            \
+	X(96, void, ReleaseValue, (OrtValue *))                                \
+	X(98, void, ReleaseTypeInfo, (OrtTypeInfo *))                          \
+	X(99, void, ReleaseTensorTypeAndShapeInfo,                             \
+	  (OrtTensorTypeAndShapeInfo *))                                       \
+	X(100, void, ReleaseSessionOptions, (OrtSessionOptions *))
+
+/* The API version these positions need. */
+#define ORT_API_NEEDED 1
+
+#define ORT_API_MEMBER(pos, ret, name, params) ret(*name) params;
+struct ort_api {
+	ORT_API_ENTRIES(ORT_API_MEMBER)
+};
+#undef ORT_API_MEMBER
+
+/* Fill api from the table GetApi returned. */
+static inline void ort_api_bind(struct ort_api *api, const void *const *table)
+{
+#define ORT_API_BIND(pos, ret, name, params)                                   \
+	*(const void **)&api->name = table[pos];
+	ORT_API_ENTRIES(ORT_API_BIND)
+#undef ORT_API_BIND
+}
