@@ -11,6 +11,9 @@
  * Without the library the plugin declines at load with one line.
  */
 #include "ort.h"
+#ifdef ONNX_IMAGES
+#include "image.h"
+#endif
 #include <dlfcn.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -19,12 +22,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 #include <vaccel/remote.h>
 #include "ops_internal_gen.h"
 
 #define TAG "onnx"
 #define ENV_LIB "VACCEL_ONNXRUNTIME_LIB"
 #define ENV_THREADS "VACCEL_ONNX_THREADS"
+#define ENV_MODELS "VACCEL_ONNX_MODELS"
 #ifndef ONNX_DEFAULT_LIB
 #define ONNX_DEFAULT_LIB "libonnxruntime.so.1"
 #endif
@@ -58,9 +63,14 @@ struct onnx_priv {
 	pthread_mutex_t lock;
 	struct model *models;
 	struct handle *handles;
+#ifdef ONNX_IMAGES
+	/* vAccel's image classification: the registered model */
+	struct onnx_image_conf cls;
+	struct model *cls_model;
+#endif
 };
 
-/* ---- status ------------------------------------------------------------ */
+/* ---- status -------------------------------------------------------------- */
 
 /* VACCEL_OK for no status; else log what ONNX Runtime said (`what` and
  * its message), release it and map its code. */
@@ -86,8 +96,7 @@ static int ort_status(struct onnx_priv *st, OrtStatus *s, const char *what)
 	}
 }
 
-/* ---- element types --------------------------------------------------------
- */
+/* ---- element types ------------------------------------------------------- */
 
 static int to_ort(uint32_t dtype)
 {
@@ -133,8 +142,7 @@ static int from_ort(int elem)
 	return -1;
 }
 
-/* ---- models ---------------------------------------------------------------
- */
+/* ---- models -------------------------------------------------------------- */
 
 static void model_free(struct onnx_priv *st, struct model *m)
 {
@@ -594,14 +602,182 @@ static int session_release(void *priv, struct vaccel_session *sess)
 	return VACCEL_OK;
 }
 
-/* ---- load -----------------------------------------------------------------
+/* ---- vAccel's image classification --------------------------------------- */
+
+#ifdef ONNX_IMAGES
+/* Text into an out buffer, NUL-ended; VACCEL_ENOSPC when it does not
+ * fit. */
+static int put_text(struct vaccel_oparg *a, const char *text)
+{
+	size_t n = strlen(text) + 1;
+	if (!a->buf || a->len < n)
+		return VACCEL_ENOSPC;
+	memcpy(a->buf, text, n);
+	return VACCEL_OK;
+}
+
+/* The index of the best of the first output's count float scores, its
+ * label and line into args. */
+static int put_best(struct onnx_priv *st, OrtValue *ov,
+		    struct vaccel_oparg *args)
+{
+	OrtTensorTypeAndShapeInfo *info = NULL;
+	int elem = 0;
+	size_t count = 0;
+	float *scores = NULL;
+	int ret = ort_status(st, st->api.GetTensorTypeAndShape(ov, &info),
+			     "image_classify");
+	if (!ret)
+		ret = ort_status(st, st->api.GetTensorElementType(info, &elem),
+				 "image_classify");
+	if (!ret)
+		ret = ort_status(
+		    st, st->api.GetTensorShapeElementCount(info, &count),
+		    "image_classify");
+	if (info)
+		st->api.ReleaseTensorTypeAndShapeInfo(info);
+	if (!ret && (elem != ORT_ELEM_FLOAT || !count)) {
+		vaccel_log(VACCEL_LOG_WARN, TAG,
+			   "image_classify: the model's first output is no "
+			   "float scores");
+		ret = VACCEL_ENOTSUP;
+	}
+	if (!ret)
+		ret = ort_status(
+		    st, st->api.GetTensorMutableData(ov, (void **)&scores),
+		    "image_classify");
+	if (ret)
+		return ret;
+	size_t best = 0;
+	for (size_t i = 1; i < count; i++)
+		if (scores[i] > scores[best])
+			best = i;
+	char label[64], line[160];
+	snprintf(label, sizeof(label), "class %zu", best);
+	ret = put_text(&args[VACCEL_IMAGE_CLASSIFY_OUT_TEXT],
+		       best < st->cls.nr_labels ? st->cls.labels[best] : label);
+	snprintf(line, sizeof(line), "class %zu score %.6g", best,
+		 (double)scores[best]);
+	return ret ? ret
+		   : put_text(&args[VACCEL_IMAGE_CLASSIFY_OUT_NAME], line);
+}
+
+static int op_classify(void *priv, struct vaccel_session *sess,
+		       const struct vaccel_op_desc *op,
+		       struct vaccel_oparg *args)
+{
+	(void)sess;
+	(void)op;
+	struct onnx_priv *st = priv;
+	struct onnx_image_conf *c = &st->cls;
+	struct model *m = st->cls_model;
+	if (!m) {
+		vaccel_log(VACCEL_LOG_DEBUG, TAG,
+			   "image_classify: no model registered "
+			   "(" ENV_MODELS "/classify.conf)");
+		return VACCEL_ENOTSUP;
+	}
+	const struct vaccel_oparg *img = &args[VACCEL_IMAGE_CLASSIFY_IMG];
+	if (!img->buf || !img->len)
+		return VACCEL_EINVAL;
+	uint64_t ticket, bytes = 3ull * (uint64_t)c->width *
+				 (uint64_t)c->height * sizeof(float);
+	if (vaccel_call_charge(bytes, &ticket))
+		return VACCEL_ENOMEM;
+	float *blob = malloc(bytes);
+	if (!blob) {
+		vaccel_call_uncharge(ticket, bytes);
+		return VACCEL_ENOMEM;
+	}
+	int ret = VACCEL_OK;
+	if (onnx_image_blob(img->buf, img->len, c, blob)) {
+		vaccel_log(VACCEL_LOG_WARN, TAG,
+			   "image_classify: not an image OpenCV decodes");
+		ret = VACCEL_EINVAL;
+	}
+	struct vaccel_tensor in = {
+	    .dtype = VACCEL_DTYPE_F32, .ndim = 4, .data = blob, .size = bytes};
+	in.dims[0] = 1;
+	in.dims[1] = 3;
+	in.dims[2] = c->height;
+	in.dims[3] = c->width;
+	OrtValue *iv = NULL, *ov = NULL;
+	if (!ret)
+		ret = inputs_of(st, &in, 1, &iv);
+	if (!ret)
+		ret = ort_status(
+		    st,
+		    st->api.Run(m->sess, NULL, (const char *const *)m->in_names,
+				(const OrtValue *const *)&iv, 1,
+				(const char *const *)m->out_names, 1, &ov),
+		    "image_classify");
+	if (!ret)
+		ret = put_best(st, ov, args);
+	if (iv)
+		st->api.ReleaseValue(iv);
+	if (ov)
+		st->api.ReleaseValue(ov);
+	free(blob);
+	vaccel_call_uncharge(ticket, bytes);
+	return ret;
+}
+
+/* DIR/classify.conf's model, loaded once at init; a conf that does not
+ * parse or a model that does not load is one line, and the op declines.
  */
+static void classify_init(struct onnx_priv *st)
+{
+	const char *dir = getenv(ENV_MODELS);
+	if (!dir || !*dir)
+		return;
+	char path[4096], err[512];
+	snprintf(path, sizeof(path), "%s/classify.conf", dir);
+	if (access(path, F_OK))
+		return;
+	if (onnx_image_conf_read(path, &st->cls, err, sizeof(err))) {
+		vaccel_log(VACCEL_LOG_ERROR, TAG, "%s", err);
+		return;
+	}
+	struct vaccel_file f;
+	if (!vaccel_file_init(&f, st->cls.model)) {
+		size_t len = 0;
+		const uint8_t *data = vaccel_file_data(&f, &len);
+		uint8_t hash[VACCEL_SHA256_SIZE];
+		if (data && len) {
+			vaccel_sha256(data, len, hash);
+			if (model_new(st, data, len, hash, &st->cls_model))
+				st->cls_model = NULL;
+		}
+		vaccel_file_release(&f);
+	}
+	if (!st->cls_model || st->cls_model->nr_in != 1) {
+		vaccel_log(VACCEL_LOG_ERROR, TAG,
+			   "%s: model %s does not load, or takes more than "
+			   "one input; image_classify declines",
+			   path, st->cls.model);
+		if (st->cls_model)
+			model_free(st, st->cls_model);
+		st->cls_model = NULL;
+		onnx_image_conf_free(&st->cls);
+		return;
+	}
+	vaccel_log(VACCEL_LOG_INFO, TAG, "image_classify: model from %s", path);
+}
+#endif
+
+/* ---- load ---------------------------------------------------------------- */
 
 static void onnx_fini(void *priv)
 {
 	struct onnx_priv *st = priv;
 	while (st->handles)
 		handle_drop_locked(st, &st->handles);
+#ifdef ONNX_IMAGES
+	if (st->cls_model)
+		model_free(st, st->cls_model);
+	st->cls_model = NULL;
+	onnx_image_conf_free(&st->cls);
+#endif
 	if (st->cpu)
 		st->api.ReleaseMemoryInfo(st->cpu);
 	if (st->env)
@@ -666,6 +842,9 @@ static int onnx_init(void *priv)
 	}
 	vaccel_log(VACCEL_LOG_INFO, TAG, "ONNX Runtime %s from %s",
 		   base->get_version_string(), path);
+#ifdef ONNX_IMAGES
+	classify_init(st);
+#endif
 	return VACCEL_OK;
 }
 
@@ -673,6 +852,9 @@ static const struct vaccel_plugin_op onnx_ops[] = {
     {VACCEL_OPID_MODEL_LOAD, op_load},
     {VACCEL_OPID_MODEL_RUN, op_run},
     {VACCEL_OPID_MODEL_UNLOAD, op_unload},
+#ifdef ONNX_IMAGES
+    {VACCEL_OPID_IMAGE_CLASSIFY, op_classify},
+#endif
 };
 
 VACCEL_PLUGIN_DEFINE(.name = "onnx", .version = "1.0",

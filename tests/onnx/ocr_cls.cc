@@ -9,7 +9,12 @@
  * [-1, 1], zero-padded on the right to width 192, CHW.
  *
  *   ocr-cls MODEL IMAGE...
+ *   ocr-cls --image-op IMAGE...
  *
+ * With --image-op, each image (upright and turned) goes encoded as PNG
+ * to vAccel's vaccel_image_classification, served by a plugin with the
+ * model registered (the onnx plugin: VACCEL_ONNX_MODELS/classify.conf),
+ * whose label must be "0" or "180".
  * Loads the model once (vaccel_model_load, whatever VACCEL_PLUGINS
  * serves it with), runs every image one at a time, then all of them in
  * one batch, and prints each image's class and probability. Exit 0 when
@@ -48,8 +53,61 @@ void preprocess(const cv::Mat &img, float *out)
 
 } // namespace
 
+/* Each image, as it is and turned, through vaccel_image_classification;
+ * the number of wrong labels, or -1 on an error. */
+int image_op(int argc, char **argv)
+{
+	struct vaccel_session sess;
+	int ret = vaccel_session_init(&sess, 0);
+	if (ret) {
+		std::fprintf(stderr, "ocr-cls: %s\n", vaccel_strerror(ret));
+		return -1;
+	}
+	int wrong = 0, n = 0;
+	for (int i = 2; i < argc && !ret; i++) {
+		cv::Mat img = cv::imread(argv[i], cv::IMREAD_COLOR);
+		for (int turned = 0; turned < 2 && !img.empty(); turned++) {
+			cv::Mat m = img;
+			if (turned)
+				cv::rotate(img, m, cv::ROTATE_180);
+			std::vector<uchar> png;
+			cv::imencode(".png", m, png);
+			unsigned char text[64] = "", line[160] = "";
+			ret = vaccel_image_classification(
+			    &sess, png.data(), text, line, png.size(),
+			    sizeof(text), sizeof(line));
+			if (ret)
+				break;
+			const char *want = turned ? "180" : "0";
+			bool ok = !std::strcmp((char *)text, want);
+			wrong += !ok;
+			n++;
+			std::printf("image-op %s %s: %s (%s)%s\n",
+				    std::strrchr(argv[i], '/') + 1,
+				    turned ? "turned" : "upright", text, line,
+				    ok ? "" : " WRONG");
+		}
+		if (img.empty())
+			ret = VACCEL_EINVAL;
+	}
+	vaccel_session_release(&sess);
+	if (ret) {
+		std::fprintf(stderr,
+			     "ocr-cls: vaccel_image_classification: "
+			     "%s\n",
+			     vaccel_strerror(ret));
+		return -1;
+	}
+	std::printf("image-op correct %d of %d\n", n - wrong, n);
+	return wrong;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 3 && !std::strcmp(argv[1], "--image-op")) {
+		int wrong = image_op(argc, argv);
+		return wrong < 0 ? 2 : wrong ? 1 : 0;
+	}
 	if (argc < 3) {
 		std::fprintf(stderr, "usage: ocr-cls MODEL IMAGE...\n");
 		return 2;

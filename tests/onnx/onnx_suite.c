@@ -35,7 +35,7 @@
 #define RTOL 1e-3
 #define ATOL 1e-7
 
-/* ---- files ------------------------------------------------------------ */
+/* ---- files --------------------------------------------------------------- */
 
 static uint8_t *slurp(const char *path, size_t *len)
 {
@@ -65,7 +65,7 @@ static uint8_t *slurp(const char *path, size_t *len)
 	return buf;
 }
 
-/* ---- TensorProto -------------------------------------------------------- */
+/* ---- TensorProto --------------------------------------------------------- */
 
 /* One tensor: ONNX element type, shape, dense little-endian bytes; for
  * strings, the strings (data unused). */
@@ -304,8 +304,7 @@ bad:
 	return false;
 }
 
-/* ---- comparison ------------------------------------------------------------
- */
+/* ---- comparison ---------------------------------------------------------- */
 
 static double fp16(uint16_t h)
 {
@@ -405,8 +404,7 @@ static bool same(const struct tensor *want, int elem, size_t ndim,
 	return true;
 }
 
-/* ---- one case's data --------------------------------------------------------
- */
+/* ---- one case's data ----------------------------------------------------- */
 
 struct dataset {
 	struct tensor in[MAX_TENSORS], out[MAX_TENSORS];
@@ -454,8 +452,7 @@ static bool dataset_read(const char *dir, struct dataset *d, char *why,
 	return true;
 }
 
-/* ---- ONNX Runtime, directly -------------------------------------------------
- */
+/* ---- ONNX Runtime, directly ---------------------------------------------- */
 
 static struct ort_api api;
 static OrtEnv *env;
@@ -696,8 +693,7 @@ static bool run_local(const uint8_t *model, size_t len, struct dataset *d,
 	return ok;
 }
 
-/* ---- through vAccel
- * ----------------------------------------------------------- */
+/* ---- through vAccel ------------------------------------------------------ */
 
 static int vaccel_dtype_of(int elem)
 {
@@ -841,8 +837,7 @@ fail:
 	return false;
 }
 
-/* ---- the cases
- * -------------------------------------------------------------------- */
+/* ---- the cases ----------------------------------------------------------- */
 
 static int by_name(const void *a, const void *b)
 {

@@ -65,6 +65,7 @@ def main(mode, what):
         skip("no ONNX Runtime library at %s (scripts/setup installs it "
              "from npm, onnxruntime-node)" % lib)
     env = dict(os.environ)
+    tmp = tempfile.mkdtemp(prefix="vaccel-onnx-")
     env["VACCEL_ONNXRUNTIME_LIB"] = lib
     env["VACCEL_ONNX_THREADS"] = "1"
     if what == "backend":
@@ -72,8 +73,17 @@ def main(mode, what):
     else:
         cmd = [os.environ["ONNX_OCR_CLS"], model] + \
             [os.path.join(TEXT, w) for w in WORDS]
+        # and vAccel's image classification with the model registered
+        conf = os.path.join(tmp, "models")
+        os.mkdir(conf)
+        with open(os.path.join(conf, "labels.txt"), "w") as f:
+            f.write("0\n180\n")
+        with open(os.path.join(conf, "classify.conf"), "w") as f:
+            f.write("model = %s\nlabels = labels.txt\nsize = 192 48\n"
+                    "resize = keep_aspect\nscale = 0.00784313725\n"
+                    "mean = 127.5 127.5 127.5\n" % model)
+        env["VACCEL_ONNX_MODELS"] = conf
     agent = None
-    tmp = tempfile.mkdtemp(prefix="vaccel-onnx-")
     log = os.path.join(tmp, "agent.log")
     if mode == "inproc":
         env["VACCEL_PLUGINS"] = plugin
@@ -96,6 +106,10 @@ def main(mode, what):
     sys.stdout.flush()
     res = subprocess.run(cmd, env=env, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True, timeout=1500)
+    if what == "cls":
+        op = subprocess.run([cmd[0], "--image-op"] + cmd[2:], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, timeout=600)
     if agent is not None:
         agent.send_signal(signal.SIGTERM)
         try:
@@ -113,6 +127,10 @@ def main(mode, what):
         if res.returncode != 0 or want not in res.stdout:
             fail("ocr-cls (exit %d) did not say '%s':\n%s" % (
                 res.returncode, want, res.stderr[-4000:]))
+        print(op.stdout, end="")
+        if op.returncode != 0 or "image-op correct 8 of 8" not in op.stdout:
+            fail("ocr-cls --image-op (exit %d) was not right 8 of 8 "
+                 "times:\n%s" % (op.returncode, op.stderr[-4000:]))
         print("the classifier is right 8 of 8 times (%s)" % mode)
         return
     total = [line for line in res.stdout.splitlines()
