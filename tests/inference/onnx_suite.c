@@ -136,6 +136,8 @@ static bool varint(struct pb *r, uint64_t *v)
  * at q) to t's data, converted to the tensor's element type. */
 static bool put(struct tensor *t, size_t *cap, const void *src, size_t n)
 {
+	if (!n)
+		return true;
 	if (t->size + n > *cap) {
 		size_t c = *cap ? 2 * *cap : 256;
 		while (c < t->size + n)
@@ -382,7 +384,7 @@ static bool same(const struct tensor *want, int elem, size_t ndim,
 	bool fp = elem == ORT_ELEM_FLOAT || elem == ORT_ELEM_DOUBLE ||
 		  elem == ORT_ELEM_FLOAT16 || elem == ORT_ELEM_BFLOAT16;
 	if (!fp) {
-		if (memcmp(data, want->data, size)) {
+		if (size && memcmp(data, want->data, size)) {
 			snprintf(why, whylen, "other values");
 			return false;
 		}

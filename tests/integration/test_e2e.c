@@ -510,6 +510,115 @@ Test(e2e, fork_child_has_its_own_connection)
 	itest_end();
 }
 
+/* A 1 MiB resource, the same bytes whoever makes it. */
+static void big_resource(struct vaccel_resource *res, uint8_t **bytes)
+{
+	size_t n = 1u << 20;
+	*bytes = malloc(n);
+	cr_assert_not_null(*bytes);
+	for (size_t i = 0; i < n; i++)
+		(*bytes)[i] = (uint8_t)(i * 2654435761u >> 13);
+	assert_ok(vaccel_resource_init_from_buf(res, *bytes, n,
+						VACCEL_RESOURCE_MODEL,
+						"model.onnx"));
+}
+
+/* The forked child re-creates the parent's objects on its own
+ * connection as a client of its own, then makes its calls. */
+static void child_big_resource(int out_fd, unsigned int n, unsigned int seed)
+{
+	struct child_result r = {0};
+	workload_run(fork_sess, fork_res, n, seed, &r);
+	write_all(out_fd, &r, sizeof(r));
+	_exit(0);
+}
+
+/*
+ * A resource file of 64 KiB or more is sent once: the agent keeps it by
+ * content while a resource holds it, and another client with the same
+ * bytes names them by their SHA-256 (here a forked child, which makes
+ * the parent's 1 MiB resource again as a client of its own). The agent
+ * says so, and at its end counts one sent and one made from its copy;
+ * a hash it does not keep is VACCEL_ENOENT. With --no-shared-uploads the
+ * child sends the bytes again.
+ */
+static void uploads_for(bool shared)
+{
+	itest_begin(shared ? (const char *const[]){"-v", NULL}
+			   : (const char *const[]){"-v", "--no-shared-uploads",
+						   NULL});
+	struct vaccel_session s;
+	struct vaccel_resource res;
+	uint8_t *bytes;
+	assert_ok(vaccel_session_init(&s, 0));
+	big_resource(&res, &bytes);
+	assert_ok(vaccel_resource_register(&res, &s));
+	calls_ok(&s, &res, 20, 0, "the client that sent the resource");
+	fork_sess = &s;
+	fork_res = &res;
+	int fd;
+	pid_t pid = fork_child(&fd, child_big_resource, 50, 10);
+	struct child_result r;
+	bool got = read_result(fd, &r);
+	close(fd);
+	reap_ok(pid, "the forked child");
+	cr_assert(got, "the forked child died before reporting");
+	assert_clean(&r, 50, "the forked child");
+	cr_assert_eq(agent_log_count(&itest_agent,
+				     "from the agent's kept copy"),
+		     shared ? 1u : 0u,
+		     "the child's resource %s from the kept copy",
+		     shared ? "was not made" : "was made");
+
+	/* a hash the agent does not keep */
+	struct raw rw;
+	raw_open(&rw, &itest_agent, 10000);
+	cr_assert_eq(raw_hello(&rw, NULL, NULL), VACCEL_OK);
+	struct wbuf m = {0};
+	uint8_t hash[VACCEL_SHA256_SIZE];
+	vaccel_sha256("not kept", 8, hash);
+	mp_put_array(&m, 3);
+	mp_put_uint(&m, WIRE_CTRL_RES_NEW);
+	mp_put_uint(&m, VACCEL_RESOURCE_MODEL);
+	mp_put_array(&m, 1);
+	mp_put_array(&m, 3);
+	mp_put_str(&m, "m", 1);
+	mp_put_uint(&m, 1u << 20);
+	mp_put_bin(&m, hash, sizeof(hash));
+	cr_assert_eq(raw_frame(&rw, WIRE_CTRL, rw.next_req++, &m, NULL, 0), 0);
+	wbuf_free(&m);
+	struct reply rep;
+	cr_assert_eq(raw_reply(&rw, &rep), 0);
+	cr_assert_eq(rep.status, VACCEL_ENOENT, "an unknown hash: %s",
+		     vaccel_error_to_str((int)rep.status));
+	reply_free(&rep);
+	raw_close(&rw);
+
+	calls_ok(&s, &res, 20, 100, "the client after");
+	assert_ok(vaccel_resource_unregister(&res, &s));
+	assert_ok(vaccel_resource_release(&res));
+	free(bytes);
+	assert_ok(vaccel_session_release(&s));
+	itest_end();
+	cr_assert_eq(agent_log_count(&itest_agent,
+				     shared ? "resources: 1 sent (1048576 "
+					      "bytes), 1 made from kept copies "
+					      "(1048576 bytes not sent again)"
+					    : "resources: 2 sent (2097152 "
+					      "bytes), 0 made from kept copies"),
+		     1u, "the agent's count of uploads");
+}
+
+Test(e2e, same_file_is_sent_once)
+{
+	uploads_for(true);
+}
+
+Test(e2e, no_shared_uploads_sends_again)
+{
+	uploads_for(false);
+}
+
 /* ---- hostile frames ------------------------------------------------------ */
 
 /* A client looping calls until the stop pipe is closed (or it sees 100

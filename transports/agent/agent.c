@@ -112,10 +112,23 @@ struct obj_sess {
 	int64_t id;
 	struct vaccel_session *sess;
 };
+/* A resource file's bytes kept by content (WIRE_BY_HASH_MIN), shared by
+ * the resources made of it, whoever sent it. */
+struct blob {
+	uint8_t hash[VACCEL_SHA256_SIZE];
+	uint8_t *data;
+	size_t size;
+	unsigned int refs;
+	struct blob *next;
+};
+
 struct obj_res {
 	int64_t id;
 	struct vaccel_resource *res;
 	uint64_t bytes;
+	/* the kept copies of its files it holds */
+	struct blob **blobs;
+	uint32_t nr_blobs;
 };
 
 struct client {
@@ -350,12 +363,108 @@ static void peer_leave(struct peer *p)
 	pthread_mutex_unlock(&clients_lock);
 }
 
+/* ---- files kept by content ------------------------------------------- */
+
+/*
+ * A resource file of WIRE_BY_HASH_MIN bytes or more is kept once by its
+ * SHA-256, which the agent computes itself, while any resource holds it:
+ * another client that has the same bytes names them by their hash
+ * instead of sending them again (a model two guests load). Each resource
+ * made of a kept copy is still its client's, charged to it at its size;
+ * the copy itself is bounded by what those charges allow. A client that
+ * presents a hash learns whether the agent keeps such a file: only one
+ * that has its bytes can know the hash (--no-shared-uploads turns this
+ * off).
+ */
+static struct {
+	pthread_mutex_t lock;
+	struct blob *head;
+	bool off;
+	/* files sent, and files made from a kept copy */
+	atomic_ullong sent, sent_bytes, shared, shared_bytes;
+} blobs = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* The kept copy of hash with size bytes, held once more; NULL if none. */
+static struct blob *blob_find(const uint8_t *hash, size_t size)
+{
+	pthread_mutex_lock(&blobs.lock);
+	struct blob *b = blobs.head;
+	while (b && (b->size != size || memcmp(b->hash, hash, sizeof(b->hash))))
+		b = b->next;
+	if (b)
+		b->refs++;
+	pthread_mutex_unlock(&blobs.lock);
+	return b;
+}
+
+/* Keep *data (size bytes, malloc'd) by content, held once; the copy kept
+ * already when there is one (then *data stays the caller's), else *data
+ * itself (then *data is NULL on return). NULL when there is no memory. */
+static struct blob *blob_keep(uint8_t **data, size_t size)
+{
+	uint8_t hash[VACCEL_SHA256_SIZE];
+	vaccel_sha256(*data, size, hash);
+	struct blob *b = blob_find(hash, size);
+	if (b)
+		return b;
+	struct blob *fresh = calloc(1, sizeof(*fresh));
+	if (!fresh)
+		return NULL;
+	memcpy(fresh->hash, hash, sizeof(hash));
+	fresh->size = size;
+	fresh->refs = 1;
+	pthread_mutex_lock(&blobs.lock);
+	/* kept meanwhile by another upload of the same bytes */
+	b = blobs.head;
+	while (b && (b->size != size || memcmp(b->hash, hash, sizeof(hash))))
+		b = b->next;
+	if (b) {
+		b->refs++;
+		pthread_mutex_unlock(&blobs.lock);
+		free(fresh);
+		return b;
+	}
+	fresh->data = *data;
+	*data = NULL;
+	fresh->next = blobs.head;
+	blobs.head = fresh;
+	pthread_mutex_unlock(&blobs.lock);
+	return fresh;
+}
+
+static void blob_drop(struct blob *b)
+{
+	pthread_mutex_lock(&blobs.lock);
+	bool last = --b->refs == 0;
+	if (last)
+		for (struct blob **bp = &blobs.head; *bp; bp = &(*bp)->next)
+			if (*bp == b) {
+				*bp = b->next;
+				break;
+			}
+	pthread_mutex_unlock(&blobs.lock);
+	if (last) {
+		free(b->data);
+		free(b);
+	}
+}
+
+static void obj_res_drop_blobs(struct obj_res *o)
+{
+	for (uint32_t i = 0; i < o->nr_blobs; i++)
+		blob_drop(o->blobs[i]);
+	free(o->blobs);
+	o->blobs = NULL;
+	o->nr_blobs = 0;
+}
+
 static void client_free_objects(struct client *c)
 {
 	for (size_t i = 0; i < c->nr_sess; i++)
 		vaccel_session_delete(c->sess[i].sess);
 	for (size_t i = 0; i < c->nr_res; i++) {
 		vaccel_resource_delete(c->res[i].res);
+		obj_res_drop_blobs(&c->res[i]);
 		mem_give(c->peer, c->res[i].bytes);
 	}
 	atomic_fetch_sub(&c->peer->nr_sess, c->nr_sess);
@@ -937,7 +1046,8 @@ static int drain(struct conn *k, uint64_t n);
  * name (its structures, its directory entry), charged as bytes. */
 #define RES_FILE_COST 256
 
-/* RES_NEW: [3, type, [[name, size]...]] + file bytes. */
+/* RES_NEW: [3, type, [[name, size]...]] + file bytes, or [3, type,
+ * [[name, size, sha256]...]] and no bytes: the files kept by content. */
 static int ctrl_res_new(struct conn *k, struct mp_reader *r,
 			const struct wire_hdr *h, int64_t *id, char *msg,
 			size_t msglen)
@@ -954,6 +1064,10 @@ static int ctrl_res_new(struct conn *k, struct mp_reader *r,
 	 * for each file (which 65536 empty files would cost too) */
 	uint64_t charge = 0;
 	bool mem_held = false, counted = false;
+	/* by hash: the kept copies named; else those the upload makes */
+	struct blob **held = NULL;
+	uint32_t nr_held = 0;
+	bool by_hash = false;
 	if (mp_get_uint(r, &type) || type >= VACCEL_RESOURCE_MAX ||
 	    mp_get_array(r, &nfiles) || nfiles == 0 ||
 	    nfiles > opt.lim.max_list) {
@@ -962,16 +1076,22 @@ static int ctrl_res_new(struct conn *k, struct mp_reader *r,
 	}
 	files = calloc(nfiles, sizeof(*files));
 	fp = calloc(nfiles, sizeof(*fp));
-	if (!files || !fp) {
+	held = calloc(nfiles, sizeof(*held));
+	if (!files || !fp || !held) {
 		ret = VACCEL_ENOMEM;
 		goto out;
 	}
 	for (uint32_t i = 0; i < nfiles; i++) {
 		const char *name;
-		uint32_t nl, two;
+		const void *hash = NULL;
+		uint32_t nl, parts, hl = 0;
 		uint64_t size;
-		if (mp_get_array(r, &two) || two != 2 ||
+		if (mp_get_array(r, &parts) || (parts != 2 && parts != 3) ||
+		    (i && (parts == 3) != by_hash) ||
 		    mp_get_str(r, &name, &nl) || mp_get_uint(r, &size) ||
+		    (parts == 3 &&
+		     (mp_get_bin(r, &hash, &hl) || hl != VACCEL_SHA256_SIZE ||
+		      size < WIRE_BY_HASH_MIN)) ||
 		    nl == 0 || nl > 255 || memchr(name, '/', nl) ||
 		    memchr(name, 0, nl) || size > opt.lim.max_buffer ||
 		    (nl <= 2 && name[0] == '.' &&
@@ -979,22 +1099,34 @@ static int ctrl_res_new(struct conn *k, struct mp_reader *r,
 			snprintf(msg, msglen, "malformed resource file %u", i);
 			goto out;
 		}
+		by_hash = parts == 3;
 		files[i].name = strndup(name, nl);
 		files[i].size = size;
 		if (!files[i].name) {
 			ret = VACCEL_ENOMEM;
 			goto out;
 		}
+		if (by_hash) {
+			held[nr_held] = blobs.off ? NULL : blob_find(hash, size);
+			if (!held[nr_held]) {
+				snprintf(msg, msglen,
+					 "file %u is not kept by the agent", i);
+				ret = VACCEL_ENOENT;
+				goto out;
+			}
+			files[i].data = held[nr_held++]->data;
+		}
 		fp[i] = &files[i];
 		total += size;
 		charge += nl + 1 + RES_FILE_COST;
 	}
 	charge += total;
-	if (r->p != r->end || total != h->raw_len) {
+	if (r->p != r->end || (by_hash ? 0 : total) != h->raw_len) {
 		snprintf(
 		    msg, msglen,
 		    "resource files declare %llu bytes, frame carries %llu",
-		    (unsigned long long)total, (unsigned long long)h->raw_len);
+		    (unsigned long long)(by_hash ? 0 : total),
+		    (unsigned long long)h->raw_len);
 		goto out;
 	}
 	if (!budget_take(&c->peer->nr_res, opt.max_resources, 1)) {
@@ -1010,7 +1142,7 @@ static int ctrl_res_new(struct conn *k, struct mp_reader *r,
 		goto out;
 	}
 	mem_held = true;
-	for (uint32_t i = 0; i < nfiles; i++) {
+	for (uint32_t i = 0; !by_hash && i < nfiles; i++) {
 		files[i].data = malloc(files[i].size ? files[i].size : 1);
 		if (!files[i].data) {
 			ret = VACCEL_ENOMEM;
@@ -1036,13 +1168,26 @@ static int ctrl_res_new(struct conn *k, struct mp_reader *r,
 		ret = VACCEL_ENOMEM;
 		goto out;
 	}
+	/* what was sent is kept by content (a file already kept is
+	 * dropped here and the copy held) */
+	for (uint32_t i = 0; !by_hash && !blobs.off && i < nfiles; i++)
+		if (files[i].size >= WIRE_BY_HASH_MIN &&
+		    (held[nr_held] = blob_keep(&files[i].data, files[i].size)))
+			nr_held++;
 	*id = c->next_id++;
-	c->res[c->nr_res++] = (struct obj_res){*id, res, charge};
+	c->res[c->nr_res++] = (struct obj_res){*id, res, charge, held, nr_held};
+	held = NULL;
+	nr_held = 0;
 	mem_held = counted = false;
 	ret = VACCEL_OK;
-	peer_log(k->who, VACCEL_LOG_DEBUG,
-		 "%s: resource %lld: %u file(s), %llu bytes", k->peer,
-		 (long long)*id, nfiles, (unsigned long long)total);
+	atomic_fetch_add(by_hash ? &blobs.shared : &blobs.sent, 1);
+	atomic_fetch_add(by_hash ? &blobs.shared_bytes : &blobs.sent_bytes,
+			 total);
+	peer_log(k->who, by_hash ? VACCEL_LOG_INFO : VACCEL_LOG_DEBUG,
+		 "%s: resource %lld: %u file(s), %llu bytes%s", k->peer,
+		 (long long)*id, nfiles, (unsigned long long)total,
+		 by_hash ? ", from the agent's kept copy (not sent again)"
+			 : "");
 out:
 	/* A refused upload's bytes are read and dropped, so the stream
 	 * stays in step (drain() closes the connection past 64 MiB). */
@@ -1054,8 +1199,12 @@ out:
 		atomic_fetch_sub(&c->peer->nr_res, 1);
 	for (uint32_t i = 0; files && i < nfiles; i++) {
 		free(files[i].name);
-		free(files[i].data);
+		if (!by_hash)
+			free(files[i].data);
 	}
+	for (uint32_t i = 0; i < nr_held; i++)
+		blob_drop(held[i]);
+	free(held);
 	free(files);
 	free(fp);
 	return ret;
@@ -1143,6 +1292,7 @@ static int handle_ctrl(struct conn *k, const struct wire_hdr *h, size_t len)
 		}
 		ret = vaccel_resource_delete(res);
 		if (ret == VACCEL_OK) {
+			obj_res_drop_blobs(&c->res[i]);
 			mem_give(c->peer, c->res[i].bytes);
 			c->res[i] = c->res[--c->nr_res];
 			atomic_fetch_sub(&c->peer->nr_res, 1);
@@ -2429,6 +2579,13 @@ static void usage(FILE *f)
 	    "                         that clients upload: their code runs on "
 	    "this\n"
 	    "                         host. Sets VACCEL_EXEC_ALLOW_UPLOADS=1\n"
+	    "      --no-shared-uploads  make every resource from its own "
+	    "upload:\n"
+	    "                         a client cannot name a file another "
+	    "sent by\n"
+	    "                         its hash (default: files of 64 KiB and "
+	    "more\n"
+	    "                         are kept by content and shared)\n"
 	    "      --handshake-timeout MS  a new connection's reads until its "
 	    "HELLO\n"
 	    "                         is done may each wait this long "
@@ -2518,6 +2675,7 @@ static int parse_opts(int argc, char **argv)
 	    {"log-rate", required_argument, NULL, 13},
 	    {"threads", required_argument, NULL, 14},
 	    {"max-peer-calls", required_argument, NULL, 15},
+	    {"no-shared-uploads", no_argument, NULL, 16},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -2642,6 +2800,9 @@ static int parse_opts(int argc, char **argv)
 			break;
 		case 8:
 			exec_uploads = true;
+			break;
+		case 16:
+			blobs.off = true;
 			break;
 		case 9:
 		case 10: {
@@ -2900,6 +3061,13 @@ int main(int argc, char **argv)
 		}
 	}
 	pthread_mutex_unlock(&conns_lock);
+	vaccel_log(VACCEL_LOG_INFO, TAG,
+		   "resources: %llu sent (%llu bytes), %llu made from kept "
+		   "copies (%llu bytes not sent again)",
+		   (unsigned long long)blobs.sent,
+		   (unsigned long long)blobs.sent_bytes,
+		   (unsigned long long)blobs.shared,
+		   (unsigned long long)blobs.shared_bytes);
 	vaccel_cleanup();
 	free(opt.token);
 	fprintf(stderr, "vaccel-agent: stopped\n");

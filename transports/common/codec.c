@@ -819,9 +819,32 @@ static int get_aliased(struct mp_reader *r, struct wire_call *c,
 	return VACCEL_OK;
 }
 
+/* Whether the members of a region (offsets and lengths, none empty) are
+ * one group by overlap, as wire_alias_plan() groups a call's buffers:
+ * members that merely lie in one span, with a gap or only touching, are
+ * not. */
+static bool members_connected(const uint64_t *off, const uint64_t *len,
+			      unsigned int n)
+{
+	bool in[WIRE_ALIAS_MAX_ARGS] = {true};
+	unsigned int reached = 1;
+	for (bool grew = true; grew;) {
+		grew = false;
+		for (unsigned int k = 0; k < n; k++)
+			for (unsigned int j = 0; !in[k] && j < n; j++)
+				if (in[j] && off[j] < off[k] + len[k] &&
+				    off[k] < off[j] + len[j]) {
+					in[k] = grew = true;
+					reached++;
+				}
+	}
+	return reached == n;
+}
+
 /* The regions' members cover them exactly, from their first byte to their
- * last, and no region has a single member: what the agent's own plan of
- * the reply will find again. */
+ * last, overlapping one another into one group, none empty, and no region
+ * has a single member: what the agent's own plan of the reply will find
+ * again. */
 static int check_regions(const struct wire_call *c, char *err,
 			 size_t errlen)
 {
@@ -830,16 +853,25 @@ static int check_regions(const struct wire_call *c, char *err,
 		if (c->alias[g].lead != (int32_t)g)
 			continue;
 		uint64_t lo = UINT64_MAX, hi = 0;
+		uint64_t offs[WIRE_ALIAS_MAX_ARGS], lens[WIRE_ALIAS_MAX_ARGS];
 		unsigned int members = 0;
+		bool empty = false;
 		for (uint32_t k = g; k < op->nr_args; k++) {
 			if (c->alias[k].lead != (int32_t)g)
 				continue;
-			members++;
 			uint64_t o = c->alias[k].off;
+			if (members < WIRE_ALIAS_MAX_ARGS) {
+				offs[members] = o;
+				lens[members] = c->args[k].len;
+			}
+			members++;
+			empty = empty || !c->args[k].len;
 			lo = o < lo ? o : lo;
 			hi = o + c->args[k].len > hi ? o + c->args[k].len : hi;
 		}
-		if (members < 2 || lo != 0 || hi != c->alias[g].span) {
+		if (members < 2 || members > WIRE_ALIAS_MAX_ARGS || empty ||
+		    lo != 0 || hi != c->alias[g].span ||
+		    !members_connected(offs, lens, members)) {
 			snprintf(err, errlen,
 				 "op '%s' argument '%s': its region is not "
 				 "the union of two or more arguments",

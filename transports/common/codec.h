@@ -39,6 +39,15 @@ const char *wire_kind_to_str(unsigned int kind);
 enum wire_ctrl { WIRE_CTRLS_LIST(WIRE_CTRL_ENUM_ITEM) };
 #undef WIRE_CTRL_ENUM_ITEM
 
+/*
+ * Resource files of at least this many bytes are kept by the agent by
+ * content (SHA-256) while any resource holds them; a RES_NEW whose file
+ * entries are [name, size, sha256] (no bytes follow) asks for a resource
+ * made of such copies: VACCEL_ENOENT when one is not there (then the
+ * files are sent).
+ */
+#define WIRE_BY_HASH_MIN (64u << 10)
+
 /* Header flags. */
 enum wire_flags {
 	/* CALL and CALL_REPLY on UNIX sockets: the buffers live in a sealed

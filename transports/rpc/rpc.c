@@ -580,8 +580,9 @@ static int hello(struct conn *c, bool *known)
 }
 
 /* One control request on c; *id receives the returned id if any. */
-static int ctrl(struct conn *c, struct wbuf *meta, struct segs *segs,
-		int64_t *id)
+/* A control request; a refusal with status `expected` is not logged. */
+static int ctrl_expect(struct conn *c, struct wbuf *meta, struct segs *segs,
+		       int64_t *id, int expected)
 {
 	c->finish = NULL;
 	int r =
@@ -600,8 +601,9 @@ static int ctrl(struct conn *c, struct wbuf *meta, struct segs *segs,
 		goto broken;
 	}
 	if (status) {
-		vaccel_log(VACCEL_LOG_ERROR, TAG, "agent: %.*s", (int)msglen,
-			   msg);
+		if (status != expected)
+			vaccel_log(VACCEL_LOG_ERROR, TAG, "agent: %.*s",
+				   (int)msglen, msg);
 		return (int)status;
 	}
 	if (id)
@@ -614,6 +616,12 @@ broken:
 	return VACCEL_EREMOTEIO;
 }
 
+static int ctrl(struct conn *c, struct wbuf *meta, struct segs *segs,
+		int64_t *id)
+{
+	return ctrl_expect(c, meta, segs, id, VACCEL_OK);
+}
+
 static int remote_sess_new(struct conn *c, struct vaccel_session *s)
 {
 	struct wbuf *m = &c->meta;
@@ -624,10 +632,50 @@ static int remote_sess_new(struct conn *c, struct vaccel_session *s)
 	return ctrl(c, m, NULL, &s->remote_id);
 }
 
+/*
+ * A resource whose files are all of WIRE_BY_HASH_MIN bytes or more is
+ * first named by their hashes: the agent may keep them already (another
+ * client sent the same model), and then nothing is sent. 0 when it made
+ * the resource so, else a status (then the files are sent).
+ */
+static int remote_res_by_hash(struct conn *c, struct vaccel_resource *res)
+{
+	struct wbuf *m = &c->meta;
+	for (size_t i = 0; i < res->nr_files; i++) {
+		size_t size = 0;
+		if (!vaccel_file_data(res->files[i], &size) ||
+		    size < WIRE_BY_HASH_MIN)
+			return VACCEL_ENOENT;
+	}
+	wbuf_reset(m);
+	mp_put_array(m, 3);
+	mp_put_uint(m, WIRE_CTRL_RES_NEW);
+	mp_put_uint(m, (uint64_t)res->type);
+	mp_put_array(m, (uint32_t)res->nr_files);
+	for (size_t i = 0; i < res->nr_files; i++) {
+		size_t size = 0;
+		uint8_t *data = vaccel_file_data(res->files[i], &size);
+		uint8_t hash[VACCEL_SHA256_SIZE];
+		vaccel_sha256(data, size, hash);
+		const char *name = res->files[i]->name;
+		mp_put_array(m, 3);
+		mp_put_str(m, name, strlen(name));
+		mp_put_uint(m, size);
+		mp_put_bin(m, hash, sizeof(hash));
+	}
+	if (m->failed)
+		return VACCEL_ENOMEM;
+	return ctrl_expect(c, m, NULL, &res->remote_id, VACCEL_ENOENT);
+}
+
 static int remote_res_new(struct conn *c, struct vaccel_resource *res)
 {
 	struct wbuf *m = &c->meta;
 	struct segs *sg = &c->segs;
+	int ret = remote_res_by_hash(c, res);
+	/* an agent without kept copies refuses the form (EINVAL): sent */
+	if (ret == VACCEL_OK || ret == VACCEL_ENOMEM || ret == VACCEL_EREMOTEIO)
+		return ret;
 	wbuf_reset(m);
 	segs_reset(sg);
 	mp_put_array(m, 3);
