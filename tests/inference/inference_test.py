@@ -98,7 +98,8 @@ def main(mode, what):
         url = "unix://" + sock
         with open(log, "wb") as out:
             agent = subprocess.Popen(
-                [os.environ["ONNX_AGENT"], "-a", url, "--plugins", plugin],
+                [os.environ["ONNX_AGENT"], "-a", url, "--plugins", plugin] +
+                (["-vv"] if what == "cls" else []),
                 stdin=subprocess.DEVNULL, stdout=out,
                 stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + 30
@@ -139,6 +140,17 @@ def main(mode, what):
         if res.returncode != 0 or want not in res.stdout:
             fail("ocr-cls (exit %d) did not say '%s':\n%s" % (
                 res.returncode, want, res.stderr[-4000:]))
+        if "second session: the same answer, handles apart" not in \
+                res.stdout:
+            fail("a second session's load of the model did not answer the "
+                 "same, or could use the first's handle")
+        if agent is not None:
+            loads = open(log, errors="replace").read().count(
+                "onnx: model_load: ")
+            if loads != 1:
+                fail("the agent loaded the model %d times for two "
+                     "sessions (want once)" % loads)
+            print("two sessions, one loaded copy (the agent's log)")
         print(op.stdout, end="")
         if op.returncode != 0 or "image-op correct 8 of 8" not in op.stdout:
             fail("ocr-cls --image-op (exit %d) was not right 8 of 8 "

@@ -199,6 +199,51 @@ int main(int argc, char **argv)
 	if (ret)
 		std::fprintf(stderr, "ocr-cls: vaccel_model_run: %s\n",
 			     vaccel_strerror(ret));
+	/* a second session loads the same model (the plugin keeps one
+	 * copy), and its handle answers the same; the first's handle is
+	 * not the second session's */
+	struct vaccel_session sess2;
+	struct vaccel_resource res2;
+	uint64_t handle2;
+	bool same = false, apart = false;
+	if (!ret && !vaccel_session_init(&sess2, 0)) {
+		if (!vaccel_resource_init(&res2, argv[1],
+					  VACCEL_RESOURCE_MODEL) &&
+		    !vaccel_resource_register(&res2, &sess2) &&
+		    !vaccel_model_load(&sess2, &res2, &handle2)) {
+			float p1[2], p2[2];
+			struct vaccel_tensor in = {}, o1 = {}, o2 = {};
+			in.dtype = VACCEL_DTYPE_F32;
+			in.ndim = 4;
+			in.dims[0] = 1;
+			in.dims[1] = 3;
+			in.dims[2] = H;
+			in.dims[3] = W;
+			in.data = batch.data();
+			in.size = 3 * H * W * sizeof(float);
+			o1.data = p1;
+			o1.size = sizeof(p1);
+			o2 = o1;
+			o2.data = p2;
+			same = !vaccel_model_run(&sess, handle, &in, 1, &o1,
+						 1) &&
+			       !vaccel_model_run(&sess2, handle2, &in, 1, &o2,
+						 1) &&
+			       !std::memcmp(p1, p2, sizeof(p1));
+			apart = vaccel_model_run(&sess2, handle, &in, 1, &o2,
+						 1) == VACCEL_ENOENT ||
+				handle == handle2;
+			vaccel_model_unload(&sess2, handle2);
+			vaccel_resource_unregister(&res2, &sess2);
+		}
+		vaccel_resource_release(&res2);
+		vaccel_session_release(&sess2);
+	}
+	std::printf("second session: %s, %s\n",
+		    same ? "the same answer" : "ANOTHER ANSWER",
+		    apart ? "handles apart" : "HANDLES SHARED");
+	if (!same || !apart)
+		wrong[0]++;
 	vaccel_model_unload(&sess, handle);
 	vaccel_resource_unregister(&res, &sess);
 	vaccel_resource_release(&res);
