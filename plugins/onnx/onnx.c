@@ -223,19 +223,25 @@ static struct handle *handle_find(struct onnx_priv *st,
 	return NULL;
 }
 
-/* Drop handle *hp and, with its last handle, its model; st->lock held. */
+/* One hold on m less; with the last, m goes. st->lock held. */
+static void model_put_locked(struct onnx_priv *st, struct model *m)
+{
+	if (--m->refs)
+		return;
+	for (struct model **mp = &st->models; *mp; mp = &(*mp)->next)
+		if (*mp == m) {
+			*mp = m->next;
+			break;
+		}
+	model_free(st, m);
+}
+
+/* Drop handle *hp and its hold on its model; st->lock held. */
 static void handle_drop_locked(struct onnx_priv *st, struct handle **hp)
 {
 	struct handle *h = *hp;
 	*hp = h->next;
-	if (--h->m->refs == 0) {
-		for (struct model **mp = &st->models; *mp; mp = &(*mp)->next)
-			if (*mp == h->m) {
-				*mp = h->m->next;
-				break;
-			}
-		model_free(st, h->m);
-	}
+	model_put_locked(st, h->m);
 	free(h);
 }
 
@@ -558,14 +564,209 @@ static int op_run(void *priv, struct vaccel_session *sess,
 	free(ov);
 
 	pthread_mutex_lock(&st->lock);
-	if (--m->refs == 0) {
-		for (struct model **mp = &st->models; *mp; mp = &(*mp)->next)
-			if (*mp == m) {
-				*mp = m->next;
-				break;
-			}
-		model_free(st, m);
+	model_put_locked(st, m);
+	pthread_mutex_unlock(&st->lock);
+	return ret;
+}
+
+/* The index of the name at *p among n names (NUL-ended, back to back,
+ * within end), *p moved past it; -1 when it is none of them or does not
+ * end within the buffer. */
+static long name_index(const char **p, const char *end, char *const *names,
+		       size_t n)
+{
+	const char *s = *p;
+	const char *nul = memchr(s, 0, (size_t)(end - s));
+	if (!nul)
+		return -1;
+	*p = nul + 1;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(names[i], s))
+			return (long)i;
+	return -1;
+}
+
+/* The status out argument: code (byte 0) and message. */
+static void put_status(struct vaccel_oparg *a, int code, const char *msg)
+{
+	uint8_t *st = a->buf;
+	if (!st || !a->len)
+		return;
+	st[0] = (uint8_t)code;
+	if (a->len > 1)
+		snprintf((char *)st + 1, a->len - 1, "%s", msg);
+}
+
+/* Output value v as a new allocation in t (charged to the caller). */
+static int output_alloc(struct onnx_priv *st, size_t i, OrtValue *v,
+			struct vaccel_tensor *t)
+{
+	struct ort_api *a = &st->api;
+	OrtTensorTypeAndShapeInfo *info = NULL;
+	int is = 0, elem = 0;
+	size_t count = 0, nd = 0;
+	int ret = ort_status(st, a->IsTensor(v, &is), "model_run_named");
+	if (!ret && !is)
+		ret = VACCEL_ENOTSUP;
+	if (!ret)
+		ret = ort_status(st, a->GetTensorTypeAndShape(v, &info),
+				 "model_run_named");
+	if (!ret)
+		ret = ort_status(st, a->GetTensorElementType(info, &elem),
+				 "model_run_named");
+	if (!ret)
+		ret = ort_status(st, a->GetDimensionsCount(info, &nd),
+				 "model_run_named");
+	if (!ret)
+		ret = ort_status(st, a->GetTensorShapeElementCount(info, &count),
+				 "model_run_named");
+	if (info)
+		a->ReleaseTensorTypeAndShapeInfo(info);
+	int dtype = ret ? -1 : from_ort(elem);
+	if (!ret && (dtype < 0 || nd > VACCEL_TENSOR_MAX_DIMS))
+		ret = VACCEL_ENOTSUP;
+	if (ret) {
+		vaccel_log(VACCEL_LOG_WARN, TAG,
+			   "model_run_named: output %zu has no vAccel tensor",
+			   i);
+		return ret;
 	}
+	uint64_t bytes = (uint64_t)count * vaccel_dtype_size((uint32_t)dtype);
+	if (dtype == VACCEL_DTYPE_STRING) {
+		size_t len = 0;
+		ret = ort_status(st, a->GetStringTensorDataLength(v, &len),
+				 "model_run_named");
+		bytes = len + count;
+	}
+	uint64_t ticket;
+	if (!ret && vaccel_call_charge(bytes, &ticket))
+		ret = VACCEL_ENOMEM;
+	if (ret)
+		return ret;
+	struct vaccel_tensor o = {.dtype = (uint32_t)dtype,
+				  .ndim = (uint32_t)nd,
+				  .size = bytes};
+	o.data = malloc(bytes ? bytes : 1);
+	if (!o.data)
+		return VACCEL_ENOMEM;
+	/* the shape, and the bytes into o (strings_out writes them) */
+	OrtTensorTypeAndShapeInfo *si = NULL;
+	ret = ort_status(st, a->GetTensorTypeAndShape(v, &si),
+			 "model_run_named");
+	if (!ret)
+		ret = ort_status(st, a->GetDimensions(si, o.dims, nd),
+				 "model_run_named");
+	if (si)
+		a->ReleaseTensorTypeAndShapeInfo(si);
+	if (!ret && dtype == VACCEL_DTYPE_STRING) {
+		ret = strings_out(st, i, v, count, &o, &bytes);
+		o.size = bytes;
+	} else if (!ret && bytes) {
+		void *p = NULL;
+		ret = ort_status(st, a->GetTensorMutableData(v, &p),
+				 "model_run_named");
+		if (!ret)
+			memcpy(o.data, p, bytes);
+	}
+	if (ret) {
+		free(o.data);
+		return ret;
+	}
+	*t = o;
+	return VACCEL_OK;
+}
+
+static int op_run_named(void *priv, struct vaccel_session *sess,
+			const struct vaccel_op_desc *op,
+			struct vaccel_oparg *args)
+{
+	(void)op;
+	struct onnx_priv *st = priv;
+	uint64_t id = (uint64_t)args[VACCEL_MODEL_RUN_NAMED_HANDLE].v.i;
+	const struct vaccel_oparg *inn = &args[VACCEL_MODEL_RUN_NAMED_IN_NAMES];
+	const struct vaccel_oparg *outn =
+	    &args[VACCEL_MODEL_RUN_NAMED_OUT_NAMES];
+	const struct vaccel_tensor *in =
+	    args[VACCEL_MODEL_RUN_NAMED_INPUTS].buf;
+	size_t nr_in = args[VACCEL_MODEL_RUN_NAMED_INPUTS].len;
+	struct vaccel_tensor *out = args[VACCEL_MODEL_RUN_NAMED_OUTPUTS].buf;
+	size_t nr_out = args[VACCEL_MODEL_RUN_NAMED_OUTPUTS].len;
+	struct vaccel_oparg *status = &args[VACCEL_MODEL_RUN_NAMED_STATUS];
+
+	pthread_mutex_lock(&st->lock);
+	struct handle *h = handle_find(st, sess, id);
+	struct model *m = h ? h->m : NULL;
+	if (m)
+		m->refs++;
+	pthread_mutex_unlock(&st->lock);
+	if (!m)
+		return VACCEL_ENOENT;
+	int ret = VACCEL_OK;
+	const char **iname = calloc(nr_in + 1, sizeof(*iname));
+	const char **oname = calloc(nr_out + 1, sizeof(*oname));
+	OrtValue **iv = calloc(nr_in + 1, sizeof(*iv));
+	OrtValue **ov = calloc(nr_out + 1, sizeof(*ov));
+	if (!iname || !oname || !iv || !ov)
+		ret = VACCEL_ENOMEM;
+	/* the names are the model's: its own strings go to Run */
+	const char *p = inn->buf, *end = p ? p + inn->len : NULL;
+	for (size_t i = 0; !ret && i < nr_in; i++) {
+		long k = p ? name_index(&p, end, m->in_names, m->nr_in) : -1;
+		if (k < 0)
+			ret = VACCEL_EINVAL;
+		else
+			iname[i] = m->in_names[k];
+	}
+	p = outn->buf;
+	end = p ? p + outn->len : NULL;
+	for (size_t i = 0; !ret && i < nr_out; i++) {
+		long k = p ? name_index(&p, end, m->out_names, m->nr_out) : -1;
+		if (k < 0)
+			ret = VACCEL_EINVAL;
+		else
+			oname[i] = m->out_names[k];
+	}
+	if (ret == VACCEL_EINVAL)
+		vaccel_log(VACCEL_LOG_WARN, TAG,
+			   "model_run_named: a name that is none of the "
+			   "model's inputs or outputs");
+	if (!ret)
+		ret = inputs_of(st, in, nr_in, iv);
+	OrtStatus *s = NULL;
+	if (!ret)
+		s = st->api.Run(m->sess, NULL, iname,
+				(const OrtValue *const *)iv, nr_in, oname,
+				nr_out, ov);
+	if (s) {
+		/* the guest raises ONNX Runtime's own error */
+		put_status(status, st->api.GetErrorCode(s),
+			   st->api.GetErrorMessage(s));
+		st->api.ReleaseStatus(s);
+	} else if (!ret) {
+		size_t i = 0;
+		for (; !ret && i < nr_out; i++)
+			ret = output_alloc(st, i, ov[i], &out[i]);
+		if (ret)
+			for (size_t k = 0; k < i; k++) {
+				free(out[k].data);
+				out[k].data = NULL;
+				out[k].size = 0;
+			}
+		else
+			put_status(status, 0, "");
+	}
+	for (size_t i = 0; iv && i < nr_in; i++)
+		if (iv[i])
+			st->api.ReleaseValue(iv[i]);
+	for (size_t i = 0; ov && i < nr_out; i++)
+		if (ov[i])
+			st->api.ReleaseValue(ov[i]);
+	free(iv);
+	free(ov);
+	free(iname);
+	free(oname);
+	pthread_mutex_lock(&st->lock);
+	model_put_locked(st, m);
 	pthread_mutex_unlock(&st->lock);
 	return ret;
 }
@@ -852,6 +1053,7 @@ static const struct vaccel_plugin_op onnx_ops[] = {
     {VACCEL_OPID_MODEL_LOAD, op_load},
     {VACCEL_OPID_MODEL_RUN, op_run},
     {VACCEL_OPID_MODEL_UNLOAD, op_unload},
+    {VACCEL_OPID_MODEL_RUN_NAMED, op_run_named},
 #ifdef ONNX_IMAGES
     {VACCEL_OPID_IMAGE_CLASSIFY, op_classify},
 #endif

@@ -62,10 +62,14 @@ struct ort_api_base {
  * The entries used: X(position, return type, name, parameters).
  */
 #define ORT_API_ENTRIES(X)                                                     \
+	X(0, OrtStatus *, CreateStatus, (int code, const char *msg))           \
 	X(1, int, GetErrorCode, (const OrtStatus *))                           \
 	X(2, const char *, GetErrorMessage, (const OrtStatus *))               \
 	X(3, OrtStatus *, CreateEnv, (int level, const char *id, OrtEnv **))   \
 	X(6, OrtStatus *, DisableTelemetryEvents, (const OrtEnv *))            \
+	X(7, OrtStatus *, CreateSession,                                       \
+	  (const OrtEnv *, const char *path, const OrtSessionOptions *,        \
+	   OrtSession **))                                                     \
 	X(8, OrtStatus *, CreateSessionFromArray,                              \
 	  (const OrtEnv *, const void *data, size_t len,                       \
 	   const OrtSessionOptions *, OrtSession **))                          \

@@ -1,12 +1,16 @@
 # SPDX-License-Identifier: Apache-2.0
 """Models through the onnx and torch plugins.
 
-    inference_test.py inproc|remote backend|cls|torch
+    inference_test.py inproc|remote backend|cls|torch|ort
 
 backend: ONNX's backend test cases (libonnx-testdata), by onnx-suite.
 cls: ocr-cls, PaddleOCR's text-direction classifier on opencv-doc's four
 scene-text words, upright and turned: 8 of 8 right one at a time and in
 one batch.
+ort: ort-prog, an ordinary ONNX Runtime C program, on the classifier's
+eight inputs (ocr-cls --dump), plainly and under libvaccel-shim-ort.so:
+the same output bit for bit (the host's refusal of a bad input
+included), every Run but the refused one offloaded.
 torch: torch-ops, the Torch ops on the test's own TorchScript modules
 against libtorch run directly (the torch plugin).
 
@@ -56,7 +60,7 @@ def main(mode, what):
                           ("ONNX_SUITE", "ONNX_PLUGIN", "ONNX_LIB"))
     if what == "backend" and not os.path.isdir(os.path.join(DATA, "node")):
         skip("ONNX's test data are not in %s (libonnx-testdata)" % DATA)
-    if what == "cls":
+    if what in ("cls", "ort"):
         model = os.path.join(os.environ["ONNX_SRCROOT"], CLS_MODEL)
         if not os.path.exists(model):
             skip("no %s (scripts/setup installs it from npm, "
@@ -76,6 +80,20 @@ def main(mode, what):
         cmd = [suite, lib] + [os.path.join(DATA, s) for s in SETS]
     elif what == "torch":
         cmd = [os.environ["TORCH_OPS"], tmp]
+    elif what == "ort":
+        blobs = os.path.join(tmp, "blobs")
+        os.mkdir(blobs)
+        subprocess.run([os.environ["ONNX_OCR_CLS"], "--dump", blobs] +
+                       [os.path.join(TEXT, w) for w in WORDS], check=True)
+        cmd = [os.environ["ORT_PROG"], model] + sorted(
+            os.path.join(blobs, b) for b in os.listdir(blobs))
+        plain = subprocess.run(cmd, env=dict(os.environ),
+                               stdout=subprocess.PIPE, text=True)
+        if plain.returncode != 0:
+            fail("ort-prog without the shim: exit %d" % plain.returncode)
+        report = os.path.join(tmp, "report.txt")
+        env["LD_PRELOAD"] = os.environ["ORT_SHIM"]
+        env["VACCEL_SHIM_REPORT"] = report
     else:
         cmd = [os.environ["ONNX_OCR_CLS"], model] + \
             [os.path.join(TEXT, w) for w in WORDS]
@@ -101,7 +119,8 @@ def main(mode, what):
                 [os.environ["ONNX_AGENT"], "-a", url, "--plugins", plugin] +
                 (["-vv"] if what == "cls" else []),
                 stdin=subprocess.DEVNULL, stdout=out,
-                stderr=subprocess.STDOUT, env=env)
+                stderr=subprocess.STDOUT,
+                env={k: v for k, v in env.items() if k != "LD_PRELOAD"})
         deadline = time.monotonic() + 30
         while not os.path.exists(sock):
             if agent.poll() is not None or time.monotonic() > deadline:
@@ -129,6 +148,25 @@ def main(mode, what):
                 "runtime error:" in text:
             fail("the agent ended with status %d:\n%s" % (rc, text[-4000:]))
     print(res.stdout, end="")
+    if what == "ort":
+        if res.returncode != 0 or res.stdout != plain.stdout:
+            fail("under the shim (exit %d) the output differs:\n%s\n"
+                 "without:\n%s" % (res.returncode, res.stdout,
+                                   plain.stdout))
+        right = sum(1 for line in plain.stdout.splitlines()
+                    if ("-turned" in line and ": class 1 " in line) or
+                    ("-upright" in line and ": class 0 " in line))
+        text = open(report, errors="replace").read()
+        print(text, end="")
+        want = ["fn=OrtApi::CreateSession caught=1 offloaded=1",
+                "fn=OrtApi::Run caught=9 offloaded=8 local=0 failed=0 "
+                "errors=1"]
+        if right != 8 or any(w not in text for w in want):
+            fail("%d of 8 right; the report lacks %s" % (
+                right, [w for w in want if w not in text]))
+        print("ort-prog under the shim: the same output, 8 of 8 right, "
+              "every Run offloaded (%s)" % mode)
+        return
     if what == "torch":
         if res.returncode != 0 or "\n0 check(s) failed" not in res.stdout:
             fail("torch-ops (exit %d) failed:\n%s" % (res.returncode,
@@ -179,6 +217,7 @@ def main(mode, what):
 
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] not in ("inproc", "remote") or \
-            sys.argv[2] not in ("backend", "cls", "torch"):
-        sys.exit("usage: inference_test.py inproc|remote backend|cls|torch")
+            sys.argv[2] not in ("backend", "cls", "torch", "ort"):
+        sys.exit("usage: inference_test.py inproc|remote backend|cls|torch|"
+                 "ort")
     main(sys.argv[1], sys.argv[2])

@@ -10,7 +10,11 @@
  *
  *   ocr-cls MODEL IMAGE...
  *   ocr-cls --image-op IMAGE...
+ *   ocr-cls --dump DIR IMAGE...
  *
+ * With --dump, each image's input (upright and turned) is written as
+ * DIR/NAME-upright.f32 and DIR/NAME-turned.f32 (3 x 48 x 192 floats),
+ * for programs that take the blobs as they are (ort-prog, ort_prog.js).
  * With --image-op, each image (upright and turned) goes encoded as PNG
  * to vAccel's vaccel_image_classification, served by a plugin with the
  * model registered (the onnx plugin: VACCEL_ONNX_MODELS/classify.conf),
@@ -102,8 +106,40 @@ int image_op(int argc, char **argv)
 	return wrong;
 }
 
+/* Each image's blobs into files; 0, or 2 on an error. */
+int dump(int argc, char **argv)
+{
+	std::vector<float> blob(3 * H * W);
+	for (int i = 3; i < argc; i++) {
+		cv::Mat img = cv::imread(argv[i], cv::IMREAD_COLOR);
+		if (img.empty())
+			return 2;
+		std::string base = std::strrchr(argv[i], '/')
+				       ? std::strrchr(argv[i], '/') + 1
+				       : argv[i];
+		base = base.substr(0, base.rfind('.'));
+		for (int turned = 0; turned < 2; turned++) {
+			cv::Mat m = img;
+			if (turned)
+				cv::rotate(img, m, cv::ROTATE_180);
+			preprocess(m, blob.data());
+			std::string path = std::string(argv[2]) + "/" + base +
+					   (turned ? "-turned" : "-upright") +
+					   ".f32";
+			FILE *f = std::fopen(path.c_str(), "wb");
+			if (!f || std::fwrite(blob.data(), sizeof(float),
+					      blob.size(), f) != blob.size())
+				return 2;
+			std::fclose(f);
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 4 && !std::strcmp(argv[1], "--dump"))
+		return dump(argc, argv);
 	if (argc >= 3 && !std::strcmp(argv[1], "--image-op")) {
 		int wrong = image_op(argc, argv);
 		return wrong < 0 ? 2 : wrong ? 1 : 0;

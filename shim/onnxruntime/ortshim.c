@@ -1,0 +1,524 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * libvaccel-shim-ort.so: ONNX Runtime's inference through vAccel.
+ *
+ * ONNX Runtime has one entry point, OrtGetApiBase; everything else is a
+ * table of function pointers GetApi(version) returns. This shim exports
+ * OrtGetApiBase (the real one found in the global scope, else in an
+ * already loaded libonnxruntime.so.1: the Node.js addon loads it
+ * RTLD_LOCAL) and hands out, per version asked for, a copy of the real
+ * table of that version's size in which four entries are its own:
+ *
+ * - CreateSession, CreateSessionFromArray: the real session is made (it
+ *   answers every query about the model: names, types, metadata), and
+ *   the model goes to the agent as a resource (a file the agent keeps is
+ *   not sent again) and is loaded there (vaccel_model_load);
+ * - Run: the inputs (tensors of the dtypes vAccel carries) travel by
+ *   name, the model runs on the host (model_run_named), and the outputs
+ *   come back into the program's own tensors, or into new ones made
+ *   with the real CreateTensorAsOrtValue, as ONNX Runtime would give
+ *   them; an error of the host's ONNX Runtime comes back as an OrtStatus
+ *   with its code and message;
+ * - ReleaseSession: the host's model is unloaded, then the real session
+ *   released.
+ *
+ * Everything else is the real ONNX Runtime's. Where the agent cannot be
+ * reached or cannot serve a call, the call runs locally (the real
+ * session exists), as the other shims fall back; the report
+ * (VACCEL_SHIM_REPORT) counts per entry. A version newer than this
+ * shim's table sizes is passed through untouched, said once.
+ */
+#include "ort.h"
+#include "shim.h"
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <vaccel.h>
+#include <vaccel/remote.h>
+
+enum { FN_BASE, FN_CREATE, FN_CREATE_ARRAY, FN_RUN, FN_RELEASE, NR_FNS };
+
+/* the entries replaced, by position */
+#define POS_CREATE 7
+#define POS_CREATE_ARRAY 8
+#define POS_RUN 9
+#define POS_RELEASE 95
+
+/* The table's size once each API version's entries are in (ONNX
+ * Runtime's header: each version's block only ever appended). */
+static const uint16_t table_size[] = {
+    0,	 102, 119, 125, 127, 150, 158, 162, 170, 192, 204,
+    210, 219, 225, 239, 255, 266, 276, 280, 280, 285,
+    285, 318, 390, 415, 419, 419, 422, 424, 425,
+};
+#define NR_VERSIONS (sizeof(table_size) / sizeof(table_size[0]))
+
+const struct shim_family shim_ort_family = {
+    .name = "ort",
+    .classes_env = "VACCEL_SHIM_ORT_CLASSES",
+    .default_classes = "all",
+};
+
+SHIM_EXPORT const struct ort_api_base *OrtGetApiBase(void);
+
+struct shim_fn shim_fns[NR_FNS] = {
+    {.name = "OrtGetApiBase", .wrapper = (void *)OrtGetApiBase},
+    /* reached through the table, never by name: names no library has */
+    {.name = "OrtApi::CreateSession"},
+    {.name = "OrtApi::CreateSessionFromArray"},
+    {.name = "OrtApi::Run"},
+    {.name = "OrtApi::ReleaseSession"},
+};
+/* by name: "OrtApi::..." before "OrtGetApiBase" */
+static const uint16_t shim_sorted[NR_FNS] = {1, 2, 4, 3, 0};
+static const char *const shim_sonames[] = {"libonnxruntime.so.1", NULL};
+const char *const shim_classes[] = {"inference", NULL};
+const struct shim_api shim_api = {
+    .name = "ort",
+    .family = &shim_ort_family,
+    .fns = shim_fns,
+    .nr_fns = NR_FNS,
+    .sorted = shim_sorted,
+    .sonames = shim_sonames,
+};
+
+/* ---- the real library -------------------------------------------------- */
+
+static const struct ort_api_base *real_base;
+static struct ort_api real;
+static const void *const *copies[NR_VERSIONS];
+static pthread_mutex_t copies_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ort_api_base base;
+
+/* ---- sessions with a model on the host ----------------------------------- */
+
+struct remote {
+	OrtSession *local;
+	struct vaccel_session *sess;
+	struct vaccel_resource *res;
+	uint64_t handle;
+	struct remote *next;
+};
+static struct remote *remotes;
+static pthread_mutex_t remotes_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct remote *remote_of(const OrtSession *s)
+{
+	pthread_mutex_lock(&remotes_lock);
+	struct remote *r = remotes;
+	while (r && r->local != s)
+		r = r->next;
+	pthread_mutex_unlock(&remotes_lock);
+	return r;
+}
+
+/* The model (a file, or bytes) loaded on the host for session local; on
+ * any failure the session stays local only. */
+static void attach(OrtSession *local, const char *path, const void *data,
+		   size_t len, unsigned int fn)
+{
+	uint64_t *c = shim_stats()->c[fn];
+	if (!SHIM_WANTS(&shim_fns[fn], HUGE_VAL)) {
+		c[SHIM_C_LOCAL]++;
+		return;
+	}
+	/* what vAccel calls meanwhile is not intercepted again */
+	shim_depth++;
+	struct vaccel_session *s = shim_session();
+	struct vaccel_resource *res = NULL;
+	struct remote *r = calloc(1, sizeof(*r));
+	int ret = s && r ? VACCEL_OK : VACCEL_ENOENT;
+	if (!ret)
+		ret = path ? vaccel_resource_new(&res, path,
+						 VACCEL_RESOURCE_MODEL)
+			   : vaccel_resource_from_buf(&res, data, len,
+						      VACCEL_RESOURCE_MODEL,
+						      "model.onnx");
+	if (!ret) {
+		ret = vaccel_resource_register(res, s);
+		if (ret) {
+			vaccel_resource_delete(res);
+			res = NULL;
+		}
+	}
+	if (!ret)
+		ret = vaccel_model_load(s, res, &r->handle);
+	if (ret) {
+		if (res) {
+			vaccel_resource_unregister(res, s);
+			vaccel_resource_delete(res);
+		}
+		free(r);
+		shim_depth--;
+		c[SHIM_C_FAILED]++;
+		shim_say("%s: the model is not on the host (%s); its runs "
+			 "are local",
+			 shim_fns[fn].name, vaccel_strerror(ret));
+		return;
+	}
+	shim_depth--;
+	r->local = local;
+	r->sess = s;
+	r->res = res;
+	size_t size = 0;
+	vaccel_file_data(res->files[0], &size);
+	c[SHIM_C_OFFLOADED]++;
+	c[SHIM_C_BYTES_OUT] += size;
+	pthread_mutex_lock(&remotes_lock);
+	r->next = remotes;
+	remotes = r;
+	pthread_mutex_unlock(&remotes_lock);
+}
+
+static OrtStatus *shim_create(const OrtEnv *env, const char *path,
+			      const OrtSessionOptions *opts, OrtSession **out)
+{
+	OrtStatus *st = real.CreateSession(env, path, opts, out);
+	/* not for the sessions vAccel itself makes (the onnx plugin in this
+	 * process) */
+	if (!st && !shim_depth)
+		attach(*out, path, NULL, 0, FN_CREATE);
+	return st;
+}
+
+static OrtStatus *shim_create_array(const OrtEnv *env, const void *data,
+				    size_t len, const OrtSessionOptions *opts,
+				    OrtSession **out)
+{
+	OrtStatus *st = real.CreateSessionFromArray(env, data, len, opts, out);
+	if (!st && !shim_depth)
+		attach(*out, NULL, data, len, FN_CREATE_ARRAY);
+	return st;
+}
+
+static void shim_release(OrtSession *s)
+{
+	pthread_mutex_lock(&remotes_lock);
+	struct remote **rp = &remotes;
+	while (*rp && (*rp)->local != s)
+		rp = &(*rp)->next;
+	struct remote *r = *rp;
+	if (r)
+		*rp = r->next;
+	pthread_mutex_unlock(&remotes_lock);
+	if (r) {
+		shim_depth++;
+		vaccel_model_unload(r->sess, r->handle);
+		vaccel_resource_unregister(r->res, r->sess);
+		vaccel_resource_delete(r->res);
+		shim_depth--;
+		free(r);
+		shim_stats()->c[FN_RELEASE][SHIM_C_OFFLOADED]++;
+	}
+	real.ReleaseSession(s);
+}
+
+/* ---- Run -------------------------------------------------------------- */
+
+static int dtype_of(int elem)
+{
+	static const int map[][2] = {
+	    {ORT_ELEM_FLOAT, VACCEL_DTYPE_F32},
+	    {ORT_ELEM_DOUBLE, VACCEL_DTYPE_F64},
+	    {ORT_ELEM_INT8, VACCEL_DTYPE_I8},
+	    {ORT_ELEM_UINT8, VACCEL_DTYPE_U8},
+	    {ORT_ELEM_INT16, VACCEL_DTYPE_I16},
+	    {ORT_ELEM_UINT16, VACCEL_DTYPE_U16},
+	    {ORT_ELEM_INT32, VACCEL_DTYPE_I32},
+	    {ORT_ELEM_UINT32, VACCEL_DTYPE_U32},
+	    {ORT_ELEM_INT64, VACCEL_DTYPE_I64},
+	    {ORT_ELEM_UINT64, VACCEL_DTYPE_U64},
+	    {ORT_ELEM_BOOL, VACCEL_DTYPE_BOOL},
+	    {ORT_ELEM_FLOAT16, VACCEL_DTYPE_F16},
+	    {ORT_ELEM_BFLOAT16, VACCEL_DTYPE_BF16},
+	    {ORT_ELEM_STRING, VACCEL_DTYPE_STRING},
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i][0] == elem)
+			return map[i][1];
+	return -1;
+}
+
+static int elem_of(uint32_t dtype)
+{
+	for (int e = 0; e < 32; e++)
+		if (dtype_of(e) == (int)dtype)
+			return e;
+	return -1;
+}
+
+/* n names, each NUL-ended, back to back, in a new buffer. */
+static char *names_joined(const char *const *names, size_t n, size_t *len)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += strlen(names[i]) + 1;
+	char *s = malloc(total ? total : 1), *o = s;
+	for (size_t i = 0; s && i < n; i++) {
+		size_t k = strlen(names[i]) + 1;
+		memcpy(o, names[i], k);
+		o += k;
+	}
+	*len = total;
+	return s;
+}
+
+/* Input value v as a vAccel tensor over its bytes (strings joined into
+ * *owned); false when it is not a tensor vAccel carries. */
+static bool tensor_of(const OrtValue *v, struct vaccel_tensor *t,
+		      void **owned)
+{
+	int is = 0, elem = 0;
+	size_t nd = 0, count = 0;
+	OrtTensorTypeAndShapeInfo *info = NULL;
+	bool ok = v && !real.IsTensor(v, &is) && is &&
+		  !real.GetTensorTypeAndShape(v, &info);
+	ok = ok && !real.GetTensorElementType(info, &elem) &&
+	     !real.GetDimensionsCount(info, &nd) &&
+	     nd <= VACCEL_TENSOR_MAX_DIMS &&
+	     !real.GetDimensions(info, t->dims, nd) &&
+	     !real.GetTensorShapeElementCount(info, &count);
+	if (info)
+		real.ReleaseTensorTypeAndShapeInfo(info);
+	int dtype = ok ? dtype_of(elem) : -1;
+	if (dtype < 0)
+		return false;
+	t->dtype = (uint32_t)dtype;
+	t->ndim = (uint32_t)nd;
+	if (dtype == VACCEL_DTYPE_STRING) {
+		size_t len = 0;
+		size_t *off = calloc(count + 1, sizeof(*off));
+		char *s = NULL, *joined = NULL;
+		ok = off && !real.GetStringTensorDataLength(v, &len) &&
+		     (s = malloc(len + 1)) && (joined = malloc(len + count + 1)) &&
+		     !real.GetStringTensorContent(v, s, len, off, count);
+		char *o = joined;
+		for (size_t k = 0; ok && k < count; k++) {
+			size_t end = k + 1 < count ? off[k + 1] : len;
+			ok = off[k] <= end && end <= len &&
+			     !memchr(s + off[k], 0, end - off[k]);
+			if (ok) {
+				memcpy(o, s + off[k], end - off[k]);
+				o += end - off[k];
+				*o++ = '\0';
+			}
+		}
+		free(s);
+		free(off);
+		if (!ok) {
+			free(joined);
+			return false;
+		}
+		t->data = *owned = joined;
+		t->size = (uint64_t)(o - joined);
+		return true;
+	}
+	void *p = NULL;
+	if (count && real.GetTensorMutableData((OrtValue *)v, &p))
+		return false;
+	t->data = p;
+	t->size = (uint64_t)count * vaccel_dtype_size((uint32_t)dtype);
+	return true;
+}
+
+/* Host output t into the program's value *v: its own tensor, which must
+ * have t's type and shape, or a new one. */
+static OrtStatus *output_to(const struct vaccel_tensor *t, OrtValue **v)
+{
+	int elem = elem_of(t->dtype);
+	bool strs = t->dtype == VACCEL_DTYPE_STRING;
+	if (elem < 0)
+		return real.CreateStatus(1, "vAccel: an output of no type");
+	uint64_t count;
+	if (vaccel_tensor_span(t, 1, &count))
+		return real.CreateStatus(1, "vAccel: an output's shape");
+	if (!*v) {
+		OrtAllocator *alloc;
+		OrtStatus *st = real.GetAllocatorWithDefaultOptions(&alloc);
+		if (!st)
+			st = real.CreateTensorAsOrtValue(alloc, t->dims, t->ndim,
+							 elem, v);
+		if (st)
+			return st;
+	} else {
+		struct vaccel_tensor mine = {0};
+		void *owned = NULL;
+		bool same = tensor_of(*v, &mine, &owned) &&
+			    mine.dtype == t->dtype && mine.ndim == t->ndim &&
+			    !memcmp(mine.dims, t->dims,
+				    t->ndim * sizeof(t->dims[0]));
+		free(owned);
+		if (!same || strs)
+			return real.CreateStatus(
+			    2, "vAccel: a given output tensor is not of the "
+			       "output's type and shape");
+	}
+	if (strs) {
+		const char **s = calloc(count ? count : 1, sizeof(*s));
+		if (!s)
+			return real.CreateStatus(1, "out of memory");
+		const char *p = t->data;
+		for (uint64_t k = 0; k < count; k++) {
+			s[k] = p;
+			p += strlen(p) + 1;
+		}
+		OrtStatus *st = real.FillStringTensor(*v, s, count);
+		free(s);
+		return st;
+	}
+	void *p = NULL;
+	if (t->size) {
+		OrtStatus *st = real.GetTensorMutableData(*v, &p);
+		if (st)
+			return st;
+		memcpy(p, t->data, t->size);
+	}
+	return NULL;
+}
+
+/* The run on the host: 0 and *status (NULL or an error of the host's
+ * ONNX Runtime), or nonzero: the run did not happen there. */
+static int run_remote(struct remote *r, const char *const *in_names,
+		      const OrtValue *const *in, size_t nr_in,
+		      const char *const *out_names, size_t nr_out,
+		      OrtValue **out, OrtStatus **status)
+{
+	uint64_t *c = shim_stats()->c[FN_RUN];
+	struct vaccel_tensor *ti = calloc(nr_in + 1, sizeof(*ti));
+	struct vaccel_tensor *to = calloc(nr_out + 1, sizeof(*to));
+	void **owned = calloc(nr_in + 1, sizeof(*owned));
+	size_t inl = 0, outl = 0;
+	char *inn = names_joined(in_names, nr_in, &inl);
+	char *outn = names_joined(out_names, nr_out, &outl);
+	char st[1024] = "";
+	int ret = ti && to && owned && inn && outn ? 0 : -1;
+	for (size_t i = 0; !ret && i < nr_in; i++)
+		if (!tensor_of(in[i], &ti[i], &owned[i]))
+			ret = -1;
+	uint64_t sent = 0;
+	for (size_t i = 0; !ret && i < nr_in; i++)
+		sent += ti[i].size;
+	struct vaccel_oparg a[VACCEL_MODEL_RUN_NAMED_NR_ARGS] = {
+	    [VACCEL_MODEL_RUN_NAMED_HANDLE] = {.v.i = (int64_t)r->handle},
+	    [VACCEL_MODEL_RUN_NAMED_IN_NAMES] = {.buf = inn, .len = inl},
+	    [VACCEL_MODEL_RUN_NAMED_INPUTS] = {.buf = ti, .len = nr_in},
+	    [VACCEL_MODEL_RUN_NAMED_OUT_NAMES] = {.buf = outn, .len = outl},
+	    [VACCEL_MODEL_RUN_NAMED_OUTPUTS] = {.buf = to, .len = nr_out},
+	    [VACCEL_MODEL_RUN_NAMED_STATUS] = {.buf = st, .len = sizeof(st)},
+	};
+	if (!ret) {
+		ret = vaccel_op_call(r->sess, VACCEL_OPID_MODEL_RUN_NAMED, a,
+				     VACCEL_MODEL_RUN_NAMED_NR_ARGS);
+		if (ret) {
+			c[SHIM_C_FAILED]++;
+			shim_say("OrtApi::Run: remote call failed (%s); running "
+				 "locally",
+				 vaccel_strerror(ret));
+		}
+	}
+	*status = NULL;
+	uint64_t got = 0;
+	if (!ret && st[0]) {
+		/* ONNX Runtime's own refusal, on the host */
+		st[sizeof(st) - 1] = '\0';
+		*status = real.CreateStatus((uint8_t)st[0], st + 1);
+		c[SHIM_C_ERRORS]++;
+	} else if (!ret) {
+		for (size_t i = 0; !*status && i < nr_out; i++) {
+			got += to[i].size;
+			*status = output_to(&to[i], &out[i]);
+		}
+		c[SHIM_C_OFFLOADED]++;
+		c[SHIM_C_BYTES_OUT] += sent;
+		c[SHIM_C_BYTES_IN] += got;
+	}
+	for (size_t i = 0; to && i < nr_out; i++)
+		free(to[i].data);
+	for (size_t i = 0; owned && i < nr_in; i++)
+		free(owned[i]);
+	free(owned);
+	free(ti);
+	free(to);
+	free(inn);
+	free(outn);
+	return ret;
+}
+
+static OrtStatus *shim_run(OrtSession *s, const OrtRunOptions *opts,
+			   const char *const *in_names,
+			   const OrtValue *const *in, size_t nr_in,
+			   const char *const *out_names, size_t nr_out,
+			   OrtValue **out)
+{
+	if (shim_depth)
+		return real.Run(s, opts, in_names, in, nr_in, out_names, nr_out,
+				out);
+	struct remote *r = remote_of(s);
+	OrtStatus *st;
+	if (r && SHIM_WANTS(&shim_fns[FN_RUN], HUGE_VAL)) {
+		shim_depth++;
+		int ret = run_remote(r, in_names, in, nr_in, out_names, nr_out,
+				     out, &st);
+		shim_depth--;
+		if (!ret)
+			return st;
+	}
+	shim_local_enter(&shim_fns[FN_RUN]);
+	st = real.Run(s, opts, in_names, in, nr_in, out_names, nr_out, out);
+	shim_local_leave();
+	return st;
+}
+
+/* ---- the table -------------------------------------------------------- */
+
+static const void *const *shim_get_api(uint32_t version)
+{
+	const void *const *t = real_base->get_api(version);
+	if (!t)
+		return NULL;
+	if (version == 0 || version >= NR_VERSIONS) {
+		static _Atomic bool said;
+		if (!atomic_exchange(&said, true))
+			shim_say("ONNX Runtime API version %u is newer than "
+				 "this shim knows (%zu): its calls run locally",
+				 version, NR_VERSIONS - 1);
+		return t;
+	}
+	pthread_mutex_lock(&copies_lock);
+	if (!copies[version]) {
+		size_t n = table_size[version];
+		const void **copy = malloc(n * sizeof(*copy));
+		if (copy) {
+			memcpy(copy, t, n * sizeof(*copy));
+			ort_api_bind(&real, t);
+			copy[POS_CREATE] = (const void *)shim_create;
+			copy[POS_CREATE_ARRAY] = (const void *)shim_create_array;
+			copy[POS_RUN] = (const void *)shim_run;
+			copy[POS_RELEASE] = (const void *)shim_release;
+			copies[version] = copy;
+		}
+	}
+	const void *const *c = copies[version];
+	pthread_mutex_unlock(&copies_lock);
+	return c ? c : t;
+}
+
+static pthread_once_t base_once = PTHREAD_ONCE_INIT;
+
+static void base_init(void)
+{
+	const struct ort_api_base *(*get)(void) =
+	    (const struct ort_api_base *(*)(void))shim_real(&shim_fns[FN_BASE]);
+	real_base = get();
+	base.get_api = shim_get_api;
+	base.get_version_string = real_base->get_version_string;
+}
+
+SHIM_EXPORT const struct ort_api_base *OrtGetApiBase(void)
+{
+	pthread_once(&base_once, base_init);
+	return &base;
+}
