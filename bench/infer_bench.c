@@ -40,8 +40,8 @@ static int load(struct vaccel_session *s, struct vaccel_resource *res,
 	return ret;
 }
 
-static int run(const char *model, int64_t n, int64_t c, int64_t h,
-	       int64_t w, unsigned int iters)
+static int run(const char *model, int64_t n, int64_t c, int64_t h, int64_t w,
+	       unsigned int iters)
 {
 	struct vaccel_session s;
 	struct vaccel_resource res;
@@ -50,7 +50,8 @@ static int run(const char *model, int64_t n, int64_t c, int64_t h,
 		return 1;
 	size_t count = (size_t)(n * c * h * w);
 	float *in = malloc(count * sizeof(float));
-	size_t cap = count * sizeof(float) > 4096 ? count * sizeof(float) : 4096;
+	size_t cap =
+	    count * sizeof(float) > 4096 ? count * sizeof(float) : 4096;
 	void *out = malloc(cap);
 	uint64_t *t = calloc(iters, sizeof(*t));
 	if (!in || !out || !t)

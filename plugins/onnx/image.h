@@ -31,8 +31,8 @@ struct onnx_image_conf {
 
 /* Read the conf at path (relative names are its directory's); 0, or -1
  * with err set (the file and line). */
-int onnx_image_conf_read(const char *path, struct onnx_image_conf *c,
-			 char *err, size_t errlen);
+int onnx_image_conf_read(const char *path, struct onnx_image_conf *c, char *err,
+			 size_t errlen);
 void onnx_image_conf_free(struct onnx_image_conf *c);
 /* Decode len bytes of an encoded image into blob (3 x height x width
  * floats); 0, or -1 when they are not an image OpenCV decodes. */

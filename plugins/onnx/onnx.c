@@ -618,8 +618,9 @@ static int output_alloc(struct onnx_priv *st, size_t i, OrtValue *v,
 		ret = ort_status(st, a->GetDimensionsCount(info, &nd),
 				 "model_run_named");
 	if (!ret)
-		ret = ort_status(st, a->GetTensorShapeElementCount(info, &count),
-				 "model_run_named");
+		ret =
+		    ort_status(st, a->GetTensorShapeElementCount(info, &count),
+			       "model_run_named");
 	if (info)
 		a->ReleaseTensorTypeAndShapeInfo(info);
 	int dtype = ret ? -1 : from_ort(elem);
@@ -643,16 +644,15 @@ static int output_alloc(struct onnx_priv *st, size_t i, OrtValue *v,
 		ret = VACCEL_ENOMEM;
 	if (ret)
 		return ret;
-	struct vaccel_tensor o = {.dtype = (uint32_t)dtype,
-				  .ndim = (uint32_t)nd,
-				  .size = bytes};
+	struct vaccel_tensor o = {
+	    .dtype = (uint32_t)dtype, .ndim = (uint32_t)nd, .size = bytes};
 	o.data = malloc(bytes ? bytes : 1);
 	if (!o.data)
 		return VACCEL_ENOMEM;
 	/* the shape, and the bytes into o (strings_out writes them) */
 	OrtTensorTypeAndShapeInfo *si = NULL;
-	ret = ort_status(st, a->GetTensorTypeAndShape(v, &si),
-			 "model_run_named");
+	ret =
+	    ort_status(st, a->GetTensorTypeAndShape(v, &si), "model_run_named");
 	if (!ret)
 		ret = ort_status(st, a->GetDimensions(si, o.dims, nd),
 				 "model_run_named");

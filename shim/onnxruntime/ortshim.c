@@ -50,9 +50,8 @@ enum { FN_BASE, FN_CREATE, FN_CREATE_ARRAY, FN_RUN, FN_RELEASE, NR_FNS };
 /* The table's size once each API version's entries are in (ONNX
  * Runtime's header: each version's block only ever appended). */
 static const uint16_t table_size[] = {
-    0,	 102, 119, 125, 127, 150, 158, 162, 170, 192, 204,
-    210, 219, 225, 239, 255, 266, 276, 280, 280, 285,
-    285, 318, 390, 415, 419, 419, 422, 424, 425,
+    0,	 102, 119, 125, 127, 150, 158, 162, 170, 192, 204, 210, 219, 225, 239,
+    255, 266, 276, 280, 280, 285, 285, 318, 390, 415, 419, 419, 422, 424, 425,
 };
 #define NR_VERSIONS (sizeof(table_size) / sizeof(table_size[0]))
 
@@ -268,8 +267,7 @@ static char *names_joined(const char *const *names, size_t n, size_t *len)
 
 /* Input value v as a vAccel tensor over its bytes (strings joined into
  * *owned); false when it is not a tensor vAccel carries. */
-static bool tensor_of(const OrtValue *v, struct vaccel_tensor *t,
-		      void **owned)
+static bool tensor_of(const OrtValue *v, struct vaccel_tensor *t, void **owned)
 {
 	int is = 0, elem = 0;
 	size_t nd = 0, count = 0;
@@ -293,7 +291,8 @@ static bool tensor_of(const OrtValue *v, struct vaccel_tensor *t,
 		size_t *off = calloc(count + 1, sizeof(*off));
 		char *s = NULL, *joined = NULL;
 		ok = off && !real.GetStringTensorDataLength(v, &len) &&
-		     (s = malloc(len + 1)) && (joined = malloc(len + count + 1)) &&
+		     (s = malloc(len + 1)) &&
+		     (joined = malloc(len + count + 1)) &&
 		     !real.GetStringTensorContent(v, s, len, off, count);
 		char *o = joined;
 		for (size_t k = 0; ok && k < count; k++) {
@@ -339,17 +338,17 @@ static OrtStatus *output_to(const struct vaccel_tensor *t, OrtValue **v)
 		OrtAllocator *alloc;
 		OrtStatus *st = real.GetAllocatorWithDefaultOptions(&alloc);
 		if (!st)
-			st = real.CreateTensorAsOrtValue(alloc, t->dims, t->ndim,
-							 elem, v);
+			st = real.CreateTensorAsOrtValue(alloc, t->dims,
+							 t->ndim, elem, v);
 		if (st)
 			return st;
 	} else {
 		struct vaccel_tensor mine = {0};
 		void *owned = NULL;
-		bool same = tensor_of(*v, &mine, &owned) &&
-			    mine.dtype == t->dtype && mine.ndim == t->ndim &&
-			    !memcmp(mine.dims, t->dims,
-				    t->ndim * sizeof(t->dims[0]));
+		bool same =
+		    tensor_of(*v, &mine, &owned) && mine.dtype == t->dtype &&
+		    mine.ndim == t->ndim &&
+		    !memcmp(mine.dims, t->dims, t->ndim * sizeof(t->dims[0]));
 		free(owned);
 		if (!same || strs)
 			return real.CreateStatus(
@@ -414,9 +413,10 @@ static int run_remote(struct remote *r, const char *const *in_names,
 				     VACCEL_MODEL_RUN_NAMED_NR_ARGS);
 		if (ret) {
 			c[SHIM_C_FAILED]++;
-			shim_say("OrtApi::Run: remote call failed (%s); running "
-				 "locally",
-				 vaccel_strerror(ret));
+			shim_say(
+			    "OrtApi::Run: remote call failed (%s); running "
+			    "locally",
+			    vaccel_strerror(ret));
 		}
 	}
 	*status = NULL;
@@ -495,7 +495,8 @@ static const void *const *shim_get_api(uint32_t version)
 			memcpy(copy, t, n * sizeof(*copy));
 			ort_api_bind(&real, t);
 			copy[POS_CREATE] = (const void *)shim_create;
-			copy[POS_CREATE_ARRAY] = (const void *)shim_create_array;
+			copy[POS_CREATE_ARRAY] =
+			    (const void *)shim_create_array;
 			copy[POS_RUN] = (const void *)shim_run;
 			copy[POS_RELEASE] = (const void *)shim_release;
 			copies[version] = copy;

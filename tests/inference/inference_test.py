@@ -92,7 +92,9 @@ def main(mode, what):
         if plain.returncode != 0:
             fail("ort-prog without the shim: exit %d" % plain.returncode)
         report = os.path.join(tmp, "report.txt")
-        env["LD_PRELOAD"] = os.environ["ORT_SHIM"]
+        env["LD_PRELOAD"] = ":".join(
+            p for p in (os.environ.get("ORT_SANITIZER_PRELOAD", ""),
+                        os.environ["ORT_SHIM"]) if p)
         env["VACCEL_SHIM_REPORT"] = report
     else:
         cmd = [os.environ["ONNX_OCR_CLS"], model] + \
@@ -151,8 +153,9 @@ def main(mode, what):
     if what == "ort":
         if res.returncode != 0 or res.stdout != plain.stdout:
             fail("under the shim (exit %d) the output differs:\n%s\n"
-                 "without:\n%s" % (res.returncode, res.stdout,
-                                   plain.stdout))
+                 "without:\n%s\nits stderr:\n%s" % (
+                     res.returncode, res.stdout, plain.stdout,
+                     res.stderr[-4000:]))
         right = sum(1 for line in plain.stdout.splitlines()
                     if ("-turned" in line and ": class 1 " in line) or
                     ("-upright" in line and ": class 0 " in line))

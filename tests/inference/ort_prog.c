@@ -42,9 +42,9 @@ int main(int argc, char **argv)
 	OrtAllocator *alloc;
 	check(api.CreateEnv(3, "ort-prog", &env), "CreateEnv");
 	check(api.CreateSession(env, argv[1], NULL, &sess), "CreateSession");
-	check(api.CreateCpuMemoryInfo(ORT_ARENA_ALLOCATOR, ORT_MEM_DEFAULT,
-				      &cpu),
-	      "CreateCpuMemoryInfo");
+	check(
+	    api.CreateCpuMemoryInfo(ORT_ARENA_ALLOCATOR, ORT_MEM_DEFAULT, &cpu),
+	    "CreateCpuMemoryInfo");
 	check(api.GetAllocatorWithDefaultOptions(&alloc), "allocator");
 	char *in_name, *out_name;
 	check(api.SessionGetInputName(sess, 0, alloc, &in_name), "input name");
@@ -60,8 +60,8 @@ int main(int argc, char **argv)
 		fclose(f);
 		OrtValue *in = NULL, *out = NULL;
 		check(api.CreateTensorWithDataAsOrtValue(
-			  cpu, blob, n * sizeof(float), dims, 4,
-			  ORT_ELEM_FLOAT, &in),
+			  cpu, blob, n * sizeof(float), dims, 4, ORT_ELEM_FLOAT,
+			  &in),
 		      "input");
 		const char *ins[] = {in_name}, *outs[] = {out_name};
 		check(api.Run(sess, NULL, ins, (const OrtValue *const *)&in, 1,

@@ -500,8 +500,8 @@ Test(ops, string_tensors_are_checked)
 	const struct vaccel_op_desc *run =
 	    vaccel_op_desc_by_id(VACCEL_OPID_MODEL_RUN);
 	char out_buf[16];
-	struct vaccel_tensor in = {.dtype = VACCEL_DTYPE_STRING, .ndim = 1,
-				   .data = two, .size = 3};
+	struct vaccel_tensor in = {
+	    .dtype = VACCEL_DTYPE_STRING, .ndim = 1, .data = two, .size = 3};
 	in.dims[0] = 2;
 	struct vaccel_tensor out = {.data = out_buf, .size = sizeof(out_buf)};
 	struct vaccel_oparg args[VACCEL_MODEL_RUN_NR_ARGS] = {0};

@@ -1107,7 +1107,8 @@ static int ctrl_res_new(struct conn *k, struct mp_reader *r,
 			goto out;
 		}
 		if (by_hash) {
-			held[nr_held] = blobs.off ? NULL : blob_find(hash, size);
+			held[nr_held] =
+			    blobs.off ? NULL : blob_find(hash, size);
 			if (!held[nr_held]) {
 				snprintf(msg, msglen,
 					 "file %u is not kept by the agent", i);
