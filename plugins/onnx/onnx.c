@@ -96,52 +96,6 @@ static int ort_status(struct onnx_priv *st, OrtStatus *s, const char *what)
 	}
 }
 
-/* ---- element types ------------------------------------------------------- */
-
-static int to_ort(uint32_t dtype)
-{
-	switch (dtype) {
-	case VACCEL_DTYPE_F32:
-		return ORT_ELEM_FLOAT;
-	case VACCEL_DTYPE_F64:
-		return ORT_ELEM_DOUBLE;
-	case VACCEL_DTYPE_I8:
-		return ORT_ELEM_INT8;
-	case VACCEL_DTYPE_U8:
-		return ORT_ELEM_UINT8;
-	case VACCEL_DTYPE_I16:
-		return ORT_ELEM_INT16;
-	case VACCEL_DTYPE_U16:
-		return ORT_ELEM_UINT16;
-	case VACCEL_DTYPE_I32:
-		return ORT_ELEM_INT32;
-	case VACCEL_DTYPE_U32:
-		return ORT_ELEM_UINT32;
-	case VACCEL_DTYPE_I64:
-		return ORT_ELEM_INT64;
-	case VACCEL_DTYPE_U64:
-		return ORT_ELEM_UINT64;
-	case VACCEL_DTYPE_BOOL:
-		return ORT_ELEM_BOOL;
-	case VACCEL_DTYPE_F16:
-		return ORT_ELEM_FLOAT16;
-	case VACCEL_DTYPE_BF16:
-		return ORT_ELEM_BFLOAT16;
-	case VACCEL_DTYPE_STRING:
-		return ORT_ELEM_STRING;
-	default:
-		return -1;
-	}
-}
-
-static int from_ort(int elem)
-{
-	for (uint32_t d = 0; d < VACCEL_DTYPE_MAX; d++)
-		if (to_ort(d) == elem)
-			return (int)d;
-	return -1;
-}
-
 /* ---- models -------------------------------------------------------------- */
 
 static void model_free(struct onnx_priv *st, struct model *m)
@@ -234,6 +188,27 @@ static void model_put_locked(struct onnx_priv *st, struct model *m)
 			break;
 		}
 	model_free(st, m);
+}
+
+/* The model of session sess's handle id, held for a run (a release of
+ * the handle meanwhile leaves it until model_release); NULL if none. */
+static struct model *model_hold(struct onnx_priv *st,
+				const struct vaccel_session *sess, uint64_t id)
+{
+	pthread_mutex_lock(&st->lock);
+	struct handle *h = handle_find(st, sess, id);
+	struct model *m = h ? h->m : NULL;
+	if (m)
+		m->refs++;
+	pthread_mutex_unlock(&st->lock);
+	return m;
+}
+
+static void model_release(struct onnx_priv *st, struct model *m)
+{
+	pthread_mutex_lock(&st->lock);
+	model_put_locked(st, m);
+	pthread_mutex_unlock(&st->lock);
 }
 
 /* Drop handle *hp and its hold on its model; st->lock held. */
@@ -345,7 +320,7 @@ static int inputs_of(struct onnx_priv *st, const struct vaccel_tensor *t,
 		     size_t n, OrtValue **v)
 {
 	for (size_t i = 0; i < n; i++) {
-		int elem = to_ort(t[i].dtype);
+		int elem = ort_elem_of_dtype(t[i].dtype);
 		uint64_t need;
 		bool strs = t[i].dtype == VACCEL_DTYPE_STRING;
 		if (elem < 0 || vaccel_tensor_strided(&t[i]) ||
@@ -468,7 +443,7 @@ static int output_into(struct onnx_priv *st, size_t i, OrtValue *v,
 		a->ReleaseTensorTypeAndShapeInfo(info);
 	if (ret)
 		return ret;
-	int dtype = from_ort(elem);
+	int dtype = ort_dtype_of_elem(elem);
 	if (dtype < 0) {
 		vaccel_log(VACCEL_LOG_WARN, TAG,
 			   "model_run: output %zu: ONNX element type %d has no "
@@ -514,13 +489,7 @@ static int op_run(void *priv, struct vaccel_session *sess,
 	struct vaccel_tensor *out = args[VACCEL_MODEL_RUN_OUTPUTS].buf;
 	size_t nr_out = args[VACCEL_MODEL_RUN_OUTPUTS].len;
 
-	pthread_mutex_lock(&st->lock);
-	struct handle *h = handle_find(st, sess, id);
-	/* the handle holds the model while it runs */
-	struct model *m = h ? h->m : NULL;
-	if (m)
-		m->refs++;
-	pthread_mutex_unlock(&st->lock);
+	struct model *m = model_hold(st, sess, id);
 	if (!m) {
 		vaccel_log(VACCEL_LOG_WARN, TAG,
 			   "model_run: no model handle %" PRIu64
@@ -563,9 +532,7 @@ static int op_run(void *priv, struct vaccel_session *sess,
 	free(iv);
 	free(ov);
 
-	pthread_mutex_lock(&st->lock);
-	model_put_locked(st, m);
-	pthread_mutex_unlock(&st->lock);
+	model_release(st, m);
 	return ret;
 }
 
@@ -623,7 +590,7 @@ static int output_alloc(struct onnx_priv *st, size_t i, OrtValue *v,
 			       "model_run_named");
 	if (info)
 		a->ReleaseTensorTypeAndShapeInfo(info);
-	int dtype = ret ? -1 : from_ort(elem);
+	int dtype = ret ? -1 : ort_dtype_of_elem(elem);
 	if (!ret && (dtype < 0 || nd > VACCEL_TENSOR_MAX_DIMS))
 		ret = VACCEL_ENOTSUP;
 	if (ret) {
@@ -693,12 +660,7 @@ static int op_run_named(void *priv, struct vaccel_session *sess,
 	size_t nr_out = args[VACCEL_MODEL_RUN_NAMED_OUTPUTS].len;
 	struct vaccel_oparg *status = &args[VACCEL_MODEL_RUN_NAMED_STATUS];
 
-	pthread_mutex_lock(&st->lock);
-	struct handle *h = handle_find(st, sess, id);
-	struct model *m = h ? h->m : NULL;
-	if (m)
-		m->refs++;
-	pthread_mutex_unlock(&st->lock);
+	struct model *m = model_hold(st, sess, id);
 	if (!m)
 		return VACCEL_ENOENT;
 	int ret = VACCEL_OK;
@@ -765,9 +727,7 @@ static int op_run_named(void *priv, struct vaccel_session *sess,
 	free(ov);
 	free(iname);
 	free(oname);
-	pthread_mutex_lock(&st->lock);
-	model_put_locked(st, m);
-	pthread_mutex_unlock(&st->lock);
+	model_release(st, m);
 	return ret;
 }
 

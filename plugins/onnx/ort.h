@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <vaccel/remote/op.h>
 
 typedef struct OrtStatus OrtStatus;
 typedef struct OrtEnv OrtEnv;
@@ -42,6 +43,49 @@ enum ort_elem {
 	ORT_ELEM_UINT64 = 13,
 	ORT_ELEM_BFLOAT16 = 16,
 };
+
+/*
+ * ONNX Runtime's element types that vAccel's tensors carry, and their
+ * dtypes (vaccel/remote/op.h): X(element type, dtype). The one list;
+ * the plugin, the shim and the tests map through ort_elem_of_dtype()
+ * and ort_dtype_of_elem().
+ */
+#define ORT_VACCEL_DTYPES(X)                                                   \
+	X(ORT_ELEM_FLOAT, VACCEL_DTYPE_F32)                                    \
+	X(ORT_ELEM_DOUBLE, VACCEL_DTYPE_F64)                                   \
+	X(ORT_ELEM_INT8, VACCEL_DTYPE_I8)                                      \
+	X(ORT_ELEM_UINT8, VACCEL_DTYPE_U8)                                     \
+	X(ORT_ELEM_INT16, VACCEL_DTYPE_I16)                                    \
+	X(ORT_ELEM_UINT16, VACCEL_DTYPE_U16)                                   \
+	X(ORT_ELEM_INT32, VACCEL_DTYPE_I32)                                    \
+	X(ORT_ELEM_UINT32, VACCEL_DTYPE_U32)                                   \
+	X(ORT_ELEM_INT64, VACCEL_DTYPE_I64)                                    \
+	X(ORT_ELEM_UINT64, VACCEL_DTYPE_U64)                                   \
+	X(ORT_ELEM_BOOL, VACCEL_DTYPE_BOOL)                                    \
+	X(ORT_ELEM_FLOAT16, VACCEL_DTYPE_F16)                                  \
+	X(ORT_ELEM_BFLOAT16, VACCEL_DTYPE_BF16)                                \
+	X(ORT_ELEM_STRING, VACCEL_DTYPE_STRING)
+
+/* -1 where there is none */
+static inline int ort_elem_of_dtype(uint32_t dtype)
+{
+#define ORT_ELEM_CASE(elem, dt)                                                \
+	if (dtype == (uint32_t)(dt))                                           \
+		return elem;
+	ORT_VACCEL_DTYPES(ORT_ELEM_CASE)
+#undef ORT_ELEM_CASE
+	return -1;
+}
+
+static inline int ort_dtype_of_elem(int elem)
+{
+#define ORT_DTYPE_CASE(el, dt)                                                 \
+	if (elem == (el))                                                      \
+		return (int)(dt);
+	ORT_VACCEL_DTYPES(ORT_DTYPE_CASE)
+#undef ORT_DTYPE_CASE
+	return -1;
+}
 
 /* value kinds (ONNXType) */
 enum ort_type { ORT_TYPE_TENSOR = 1 };

@@ -217,38 +217,6 @@ static void shim_release(OrtSession *s)
 
 /* ---- Run -------------------------------------------------------------- */
 
-static int dtype_of(int elem)
-{
-	static const int map[][2] = {
-	    {ORT_ELEM_FLOAT, VACCEL_DTYPE_F32},
-	    {ORT_ELEM_DOUBLE, VACCEL_DTYPE_F64},
-	    {ORT_ELEM_INT8, VACCEL_DTYPE_I8},
-	    {ORT_ELEM_UINT8, VACCEL_DTYPE_U8},
-	    {ORT_ELEM_INT16, VACCEL_DTYPE_I16},
-	    {ORT_ELEM_UINT16, VACCEL_DTYPE_U16},
-	    {ORT_ELEM_INT32, VACCEL_DTYPE_I32},
-	    {ORT_ELEM_UINT32, VACCEL_DTYPE_U32},
-	    {ORT_ELEM_INT64, VACCEL_DTYPE_I64},
-	    {ORT_ELEM_UINT64, VACCEL_DTYPE_U64},
-	    {ORT_ELEM_BOOL, VACCEL_DTYPE_BOOL},
-	    {ORT_ELEM_FLOAT16, VACCEL_DTYPE_F16},
-	    {ORT_ELEM_BFLOAT16, VACCEL_DTYPE_BF16},
-	    {ORT_ELEM_STRING, VACCEL_DTYPE_STRING},
-	};
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (map[i][0] == elem)
-			return map[i][1];
-	return -1;
-}
-
-static int elem_of(uint32_t dtype)
-{
-	for (int e = 0; e < 32; e++)
-		if (dtype_of(e) == (int)dtype)
-			return e;
-	return -1;
-}
-
 /* n names, each NUL-ended, back to back, in a new buffer. */
 static char *names_joined(const char *const *names, size_t n, size_t *len)
 {
@@ -281,7 +249,7 @@ static bool tensor_of(const OrtValue *v, struct vaccel_tensor *t, void **owned)
 	     !real.GetTensorShapeElementCount(info, &count);
 	if (info)
 		real.ReleaseTensorTypeAndShapeInfo(info);
-	int dtype = ok ? dtype_of(elem) : -1;
+	int dtype = ok ? ort_dtype_of_elem(elem) : -1;
 	if (dtype < 0)
 		return false;
 	t->dtype = (uint32_t)dtype;
@@ -327,7 +295,7 @@ static bool tensor_of(const OrtValue *v, struct vaccel_tensor *t, void **owned)
  * have t's type and shape, or a new one. */
 static OrtStatus *output_to(const struct vaccel_tensor *t, OrtValue **v)
 {
-	int elem = elem_of(t->dtype);
+	int elem = ort_elem_of_dtype(t->dtype);
 	bool strs = t->dtype == VACCEL_DTYPE_STRING;
 	if (elem < 0)
 		return real.CreateStatus(1, "vAccel: an output of no type");
@@ -493,7 +461,11 @@ static const void *const *shim_get_api(uint32_t version)
 		const void **copy = malloc(n * sizeof(*copy));
 		if (copy) {
 			memcpy(copy, t, n * sizeof(*copy));
-			ort_api_bind(&real, t);
+			/* once: every version's table is the same functions */
+			static bool bound;
+			if (!bound)
+				ort_api_bind(&real, t);
+			bound = true;
 			copy[POS_CREATE] = (const void *)shim_create;
 			copy[POS_CREATE_ARRAY] =
 			    (const void *)shim_create_array;

@@ -697,38 +697,6 @@ static bool run_local(const uint8_t *model, size_t len, struct dataset *d,
 
 /* ---- through vAccel ------------------------------------------------------ */
 
-static int vaccel_dtype_of(int elem)
-{
-	static const int map[][2] = {
-	    {ORT_ELEM_FLOAT, VACCEL_DTYPE_F32},
-	    {ORT_ELEM_DOUBLE, VACCEL_DTYPE_F64},
-	    {ORT_ELEM_INT8, VACCEL_DTYPE_I8},
-	    {ORT_ELEM_UINT8, VACCEL_DTYPE_U8},
-	    {ORT_ELEM_INT16, VACCEL_DTYPE_I16},
-	    {ORT_ELEM_UINT16, VACCEL_DTYPE_U16},
-	    {ORT_ELEM_INT32, VACCEL_DTYPE_I32},
-	    {ORT_ELEM_UINT32, VACCEL_DTYPE_U32},
-	    {ORT_ELEM_INT64, VACCEL_DTYPE_I64},
-	    {ORT_ELEM_UINT64, VACCEL_DTYPE_U64},
-	    {ORT_ELEM_BOOL, VACCEL_DTYPE_BOOL},
-	    {ORT_ELEM_FLOAT16, VACCEL_DTYPE_F16},
-	    {ORT_ELEM_BFLOAT16, VACCEL_DTYPE_BF16},
-	    {ORT_ELEM_STRING, VACCEL_DTYPE_STRING},
-	};
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (map[i][0] == elem)
-			return map[i][1];
-	return -1;
-}
-
-static int ort_elem_of(uint32_t dtype)
-{
-	for (int e = 0; e < 32; e++)
-		if (vaccel_dtype_of(e) == (int)dtype)
-			return e;
-	return -1;
-}
-
 /* t's strings NUL-ended, back to back, in a new buffer; *len set. */
 static char *strings_joined(const struct tensor *t, size_t *len)
 {
@@ -748,7 +716,7 @@ static char *strings_joined(const struct tensor *t, size_t *len)
 static bool to_vaccel(const struct tensor *t, struct vaccel_tensor *v,
 		      char *why, size_t whylen)
 {
-	int dtype = vaccel_dtype_of(t->elem);
+	int dtype = ort_dtype_of_elem(t->elem);
 	if (dtype < 0 || t->ndim > VACCEL_TENSOR_MAX_DIMS) {
 		snprintf(why, whylen,
 			 dtype < 0 ? "element type %d has no vAccel dtype"
@@ -823,7 +791,7 @@ static bool run_vaccel(struct vaccel_session *sess, const char *model_path,
 		goto fail;
 	}
 	for (size_t i = 0; i < d->nr_out; i++)
-		if (!same(&d->out[i], ort_elem_of(out[i].dtype), out[i].ndim,
+		if (!same(&d->out[i], ort_elem_of_dtype(out[i].dtype), out[i].ndim,
 			  out[i].dims, out[i].data, out[i].size, why, whylen))
 			goto fail;
 	for (size_t i = 0; i < MAX_TENSORS; i++) {
