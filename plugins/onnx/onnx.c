@@ -89,7 +89,7 @@ static int ort_status(struct onnx_priv *st, OrtStatus *s, const char *what)
 	case 7:	 /* invalid protobuf */
 	case 10: /* invalid graph */
 		return VACCEL_EINVAL;
-	case 9: /* not implemented */
+	case 9: /* ORT_NOT_IMPLEMENTED: no kernel for a node */
 		return VACCEL_ENOTSUP;
 	default:
 		return VACCEL_EBACKEND;
@@ -401,56 +401,68 @@ static int strings_out(struct onnx_priv *st, size_t i, OrtValue *v,
 	return ret;
 }
 
+/* What output i's value v is: a tensor of a vAccel dtype (*dtype), its
+ * dims and element count; VACCEL_ENOTSUP, said, when it is not one the
+ * model ops carry (a sequence, a map, more than VACCEL_TENSOR_MAX_DIMS
+ * dims, an element type with no dtype). */
+static int output_shape(struct onnx_priv *st, const char *what, size_t i,
+			OrtValue *v, int *dtype, size_t *nd, int64_t *dims,
+			size_t *count)
+{
+	struct ort_api *a = &st->api;
+	OrtTensorTypeAndShapeInfo *info = NULL;
+	int is = 0, elem = 0;
+	int ret = ort_status(st, a->IsTensor(v, &is), what);
+	if (!ret && !is) {
+		vaccel_log(VACCEL_LOG_WARN, TAG,
+			   "%s: output %zu is not a tensor", what, i);
+		return VACCEL_ENOTSUP;
+	}
+	if (!ret)
+		ret = ort_status(st, a->GetTensorTypeAndShape(v, &info), what);
+	if (!ret)
+		ret =
+		    ort_status(st, a->GetTensorElementType(info, &elem), what);
+	if (!ret)
+		ret = ort_status(st, a->GetDimensionsCount(info, nd), what);
+	if (!ret && *nd > VACCEL_TENSOR_MAX_DIMS) {
+		vaccel_log(VACCEL_LOG_WARN, TAG,
+			   "%s: output %zu has %zu dims (at most %d)", what, i,
+			   *nd, VACCEL_TENSOR_MAX_DIMS);
+		ret = VACCEL_ENOTSUP;
+	}
+	if (!ret)
+		ret = ort_status(st, a->GetDimensions(info, dims, *nd), what);
+	if (!ret)
+		ret = ort_status(st, a->GetTensorShapeElementCount(info, count),
+				 what);
+	if (info)
+		a->ReleaseTensorTypeAndShapeInfo(info);
+	if (ret)
+		return ret;
+	*dtype = ort_dtype_of_elem(elem);
+	if (*dtype < 0) {
+		vaccel_log(VACCEL_LOG_WARN, TAG,
+			   "%s: output %zu: ONNX element type %d has no dtype "
+			   "here",
+			   what, i, elem);
+		return VACCEL_ENOTSUP;
+	}
+	return VACCEL_OK;
+}
+
 /* Output value v into the caller's tensor t (its size the capacity). */
 static int output_into(struct onnx_priv *st, size_t i, OrtValue *v,
 		       struct vaccel_tensor *t)
 {
 	struct ort_api *a = &st->api;
-	int is = 0;
-	int ret = ort_status(st, a->IsTensor(v, &is), "model_run");
-	if (ret)
-		return ret;
-	if (!is) {
-		vaccel_log(VACCEL_LOG_WARN, TAG,
-			   "model_run: output %zu is not a tensor", i);
-		return VACCEL_ENOTSUP;
-	}
-	OrtTensorTypeAndShapeInfo *info = NULL;
-	ret = ort_status(st, a->GetTensorTypeAndShape(v, &info), "model_run");
-	int elem = 0;
+	int dtype;
 	size_t nd = 0, count = 0;
 	int64_t dims[VACCEL_TENSOR_MAX_DIMS];
-	if (!ret)
-		ret = ort_status(st, a->GetTensorElementType(info, &elem),
-				 "model_run");
-	if (!ret)
-		ret = ort_status(st, a->GetDimensionsCount(info, &nd),
-				 "model_run");
-	if (!ret && nd > VACCEL_TENSOR_MAX_DIMS) {
-		vaccel_log(VACCEL_LOG_WARN, TAG,
-			   "model_run: output %zu has %zu dims (at most %d)", i,
-			   nd, VACCEL_TENSOR_MAX_DIMS);
-		ret = VACCEL_ENOTSUP;
-	}
-	if (!ret)
-		ret = ort_status(st, a->GetDimensions(info, dims, nd),
-				 "model_run");
-	if (!ret)
-		ret =
-		    ort_status(st, a->GetTensorShapeElementCount(info, &count),
-			       "model_run");
-	if (info)
-		a->ReleaseTensorTypeAndShapeInfo(info);
+	int ret =
+	    output_shape(st, "model_run", i, v, &dtype, &nd, dims, &count);
 	if (ret)
 		return ret;
-	int dtype = ort_dtype_of_elem(elem);
-	if (dtype < 0) {
-		vaccel_log(VACCEL_LOG_WARN, TAG,
-			   "model_run: output %zu: ONNX element type %d has no "
-			   "dtype here",
-			   i, elem);
-		return VACCEL_ENOTSUP;
-	}
 	uint64_t bytes = (uint64_t)count * vaccel_dtype_size((uint32_t)dtype);
 	if (dtype == VACCEL_DTYPE_STRING) {
 		ret = strings_out(st, i, v, count, t, &bytes);
@@ -569,36 +581,13 @@ static int output_alloc(struct onnx_priv *st, size_t i, OrtValue *v,
 			struct vaccel_tensor *t)
 {
 	struct ort_api *a = &st->api;
-	OrtTensorTypeAndShapeInfo *info = NULL;
-	int is = 0, elem = 0;
+	int dtype;
 	size_t count = 0, nd = 0;
-	int ret = ort_status(st, a->IsTensor(v, &is), "model_run_named");
-	if (!ret && !is)
-		ret = VACCEL_ENOTSUP;
-	if (!ret)
-		ret = ort_status(st, a->GetTensorTypeAndShape(v, &info),
-				 "model_run_named");
-	if (!ret)
-		ret = ort_status(st, a->GetTensorElementType(info, &elem),
-				 "model_run_named");
-	if (!ret)
-		ret = ort_status(st, a->GetDimensionsCount(info, &nd),
-				 "model_run_named");
-	if (!ret)
-		ret =
-		    ort_status(st, a->GetTensorShapeElementCount(info, &count),
-			       "model_run_named");
-	if (info)
-		a->ReleaseTensorTypeAndShapeInfo(info);
-	int dtype = ret ? -1 : ort_dtype_of_elem(elem);
-	if (!ret && (dtype < 0 || nd > VACCEL_TENSOR_MAX_DIMS))
-		ret = VACCEL_ENOTSUP;
-	if (ret) {
-		vaccel_log(VACCEL_LOG_WARN, TAG,
-			   "model_run_named: output %zu has no vAccel tensor",
-			   i);
+	struct vaccel_tensor o = {0};
+	int ret = output_shape(st, "model_run_named", i, v, &dtype, &nd, o.dims,
+			       &count);
+	if (ret)
 		return ret;
-	}
 	uint64_t bytes = (uint64_t)count * vaccel_dtype_size((uint32_t)dtype);
 	if (dtype == VACCEL_DTYPE_STRING) {
 		size_t len = 0;
@@ -611,24 +600,17 @@ static int output_alloc(struct onnx_priv *st, size_t i, OrtValue *v,
 		ret = VACCEL_ENOMEM;
 	if (ret)
 		return ret;
-	struct vaccel_tensor o = {
-	    .dtype = (uint32_t)dtype, .ndim = (uint32_t)nd, .size = bytes};
+	o.dtype = (uint32_t)dtype;
+	o.ndim = (uint32_t)nd;
+	o.size = bytes;
 	o.data = malloc(bytes ? bytes : 1);
 	if (!o.data)
 		return VACCEL_ENOMEM;
-	/* the shape, and the bytes into o (strings_out writes them) */
-	OrtTensorTypeAndShapeInfo *si = NULL;
-	ret =
-	    ort_status(st, a->GetTensorTypeAndShape(v, &si), "model_run_named");
-	if (!ret)
-		ret = ort_status(st, a->GetDimensions(si, o.dims, nd),
-				 "model_run_named");
-	if (si)
-		a->ReleaseTensorTypeAndShapeInfo(si);
-	if (!ret && dtype == VACCEL_DTYPE_STRING) {
+	/* the bytes into o (strings_out writes them NUL-ended) */
+	if (dtype == VACCEL_DTYPE_STRING) {
 		ret = strings_out(st, i, v, count, &o, &bytes);
 		o.size = bytes;
-	} else if (!ret && bytes) {
+	} else if (bytes) {
 		void *p = NULL;
 		ret = ort_status(st, a->GetTensorMutableData(v, &p),
 				 "model_run_named");
