@@ -7,7 +7,8 @@
  * exports one function, OrtGetApiBase; its GetApi(version) returns the
  * API table, an array of function pointers that only ever grows, so each
  * entry is found by its fixed position. Every entry used here exists
- * since API version 1. Opaque types are only ever pointed to.
+ * since API version 5 (ORT_API_NEEDED). Opaque types are only ever
+ * pointed to.
  */
 
 #include <stddef.h>
@@ -24,6 +25,7 @@ typedef struct OrtMemoryInfo OrtMemoryInfo;
 typedef struct OrtTypeInfo OrtTypeInfo;
 typedef struct OrtTensorTypeAndShapeInfo OrtTensorTypeAndShapeInfo;
 typedef struct OrtAllocator OrtAllocator;
+typedef struct OrtIoBinding OrtIoBinding;
 
 /* element types (ONNXTensorElementDataType) */
 enum ort_elem {
@@ -166,6 +168,8 @@ struct ort_api_base {
 	  (const OrtValue *, OrtTensorTypeAndShapeInfo **))                    \
 	X(69, OrtStatus *, CreateCpuMemoryInfo,                                \
 	  (int alloc_type, int mem_type, OrtMemoryInfo **))                    \
+	X(71, OrtStatus *, MemoryInfoGetName,                                  \
+	  (const OrtMemoryInfo *, const char **))                              \
 	X(76, OrtStatus *, AllocatorFree, (OrtAllocator *, void *))            \
 	X(78, OrtStatus *, GetAllocatorWithDefaultOptions, (OrtAllocator **))  \
 	X(92, void, ReleaseEnv, (OrtEnv *))                                    \
@@ -176,10 +180,29 @@ struct ort_api_base {
 	X(98, void, ReleaseTypeInfo, (OrtTypeInfo *))                          \
 	X(99, void, ReleaseTensorTypeAndShapeInfo,                             \
 	  (OrtTensorTypeAndShapeInfo *))                                       \
-	X(100, void, ReleaseSessionOptions, (OrtSessionOptions *))
+	X(100, void, ReleaseSessionOptions, (OrtSessionOptions *))             \
+	X(133, OrtStatus *, RunWithBinding,                                    \
+	  (OrtSession *, const OrtRunOptions *, const OrtIoBinding *))         \
+	X(134, OrtStatus *, CreateIoBinding, (OrtSession *, OrtIoBinding **))  \
+	X(135, void, ReleaseIoBinding, (OrtIoBinding *))                       \
+	X(136, OrtStatus *, BindInput,                                         \
+	  (OrtIoBinding *, const char *, const OrtValue *))                    \
+	X(137, OrtStatus *, BindOutput,                                        \
+	  (OrtIoBinding *, const char *, const OrtValue *))                    \
+	X(138, OrtStatus *, BindOutputToDevice,                                \
+	  (OrtIoBinding *, const char *, const OrtMemoryInfo *))               \
+	X(140, OrtStatus *, GetBoundOutputValues,                              \
+	  (const OrtIoBinding *, OrtAllocator *, OrtValue ***, size_t *))      \
+	X(141, void, ClearBoundInputs, (OrtIoBinding *))                       \
+	X(142, void, ClearBoundOutputs, (OrtIoBinding *))
 
-/* The API version these positions need. */
-#define ORT_API_NEEDED 1
+/* The API version these positions need (the IoBinding entries: 5). */
+#define ORT_API_NEEDED 5
+
+/* each entry's position: ORT_POS_<name> */
+#define ORT_API_POS(pos, ret, name, params) ORT_POS_##name = (pos),
+enum ort_pos { ORT_API_ENTRIES(ORT_API_POS) };
+#undef ORT_API_POS
 
 #define ORT_API_MEMBER(pos, ret, name, params) ret(*name) params;
 struct ort_api {

