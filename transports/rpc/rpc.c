@@ -633,51 +633,15 @@ static int remote_sess_new(struct conn *c, struct vaccel_session *s)
 }
 
 /*
- * A resource whose files are all of WIRE_BY_HASH_MIN bytes or more is
- * first named by their hashes: the agent may keep them already (another
- * client sent the same model), and then nothing is sent. 0 when it made
- * the resource so, else a status (then the files are sent).
+ * RES_NEW for res into m: each file as [name, size] with its bytes in sg,
+ * or, with sg NULL, as [name, size, sha256] and no bytes.
  */
-static int remote_res_by_hash(struct conn *c, struct vaccel_resource *res)
+static int res_new_put(struct wbuf *m, struct segs *sg,
+		       const struct vaccel_resource *res)
 {
-	struct wbuf *m = &c->meta;
-	for (size_t i = 0; i < res->nr_files; i++) {
-		size_t size = 0;
-		if (!vaccel_file_data(res->files[i], &size) ||
-		    size < WIRE_BY_HASH_MIN)
-			return VACCEL_ENOENT;
-	}
 	wbuf_reset(m);
-	mp_put_array(m, 3);
-	mp_put_uint(m, WIRE_CTRL_RES_NEW);
-	mp_put_uint(m, (uint64_t)res->type);
-	mp_put_array(m, (uint32_t)res->nr_files);
-	for (size_t i = 0; i < res->nr_files; i++) {
-		size_t size = 0;
-		uint8_t *data = vaccel_file_data(res->files[i], &size);
-		uint8_t hash[VACCEL_SHA256_SIZE];
-		vaccel_sha256(data, size, hash);
-		const char *name = res->files[i]->name;
-		mp_put_array(m, 3);
-		mp_put_str(m, name, strlen(name));
-		mp_put_uint(m, size);
-		mp_put_bin(m, hash, sizeof(hash));
-	}
-	if (m->failed)
-		return VACCEL_ENOMEM;
-	return ctrl_expect(c, m, NULL, &res->remote_id, VACCEL_ENOENT);
-}
-
-static int remote_res_new(struct conn *c, struct vaccel_resource *res)
-{
-	struct wbuf *m = &c->meta;
-	struct segs *sg = &c->segs;
-	int ret = remote_res_by_hash(c, res);
-	/* an agent without kept copies refuses the form (EINVAL): sent */
-	if (ret == VACCEL_OK || ret == VACCEL_ENOMEM || ret == VACCEL_EREMOTEIO)
-		return ret;
-	wbuf_reset(m);
-	segs_reset(sg);
+	if (sg)
+		segs_reset(sg);
 	mp_put_array(m, 3);
 	mp_put_uint(m, WIRE_CTRL_RES_NEW);
 	mp_put_uint(m, (uint64_t)res->type);
@@ -693,14 +657,50 @@ static int remote_res_new(struct conn *c, struct vaccel_resource *res)
 			return VACCEL_EIO;
 		}
 		const char *name = res->files[i]->name;
-		mp_put_array(m, 2);
+		mp_put_array(m, sg ? 2 : 3);
 		mp_put_str(m, name, strlen(name));
 		mp_put_uint(m, size);
-		segs_add(sg, data, size);
+		if (sg) {
+			segs_add(sg, data, size);
+		} else {
+			uint8_t hash[VACCEL_SHA256_SIZE];
+			vaccel_sha256(data, size, hash);
+			mp_put_bin(m, hash, sizeof(hash));
+		}
 	}
-	if (m->failed || sg->failed)
-		return VACCEL_ENOMEM;
-	return ctrl(c, m, sg, &res->remote_id);
+	return m->failed || (sg && sg->failed) ? VACCEL_ENOMEM : VACCEL_OK;
+}
+
+/*
+ * A resource whose files are all of WIRE_BY_HASH_MIN bytes or more is
+ * first named by their hashes: the agent may keep them already (another
+ * client sent the same model), and then nothing is sent. 0 when it made
+ * the resource so, else a status (then the files are sent).
+ */
+static int remote_res_by_hash(struct conn *c, struct vaccel_resource *res)
+{
+	for (size_t i = 0; i < res->nr_files; i++) {
+		size_t size = 0;
+		if (!vaccel_file_data(res->files[i], &size) ||
+		    size < WIRE_BY_HASH_MIN)
+			return VACCEL_ENOENT;
+	}
+	int ret = res_new_put(&c->meta, NULL, res);
+	if (ret)
+		return ret;
+	return ctrl_expect(c, &c->meta, NULL, &res->remote_id, VACCEL_ENOENT);
+}
+
+static int remote_res_new(struct conn *c, struct vaccel_resource *res)
+{
+	int ret = remote_res_by_hash(c, res);
+	/* an agent without kept copies refuses the form (EINVAL): sent */
+	if (ret == VACCEL_OK || ret == VACCEL_ENOMEM || ret == VACCEL_EREMOTEIO)
+		return ret;
+	ret = res_new_put(&c->meta, &c->segs, res);
+	if (ret)
+		return ret;
+	return ctrl(c, &c->meta, &c->segs, &res->remote_id);
 }
 
 static int remote_pair(struct conn *c, unsigned int op, int64_t a, int64_t b)
