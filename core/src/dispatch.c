@@ -10,12 +10,41 @@
 
 #define MAX_IMPLS 16
 
+/* A registered user op's implementations (ids above the dense part). */
+struct user_impls {
+	uint32_t id;
+	uint8_t count;
+	struct op_impl impls[MAX_IMPLS];
+};
+
 struct dispatch_table {
 	/* precedence order: impls[op][0] serves sessions without a hint */
 	struct op_impl impls[VACCEL_OPID_LIMIT][MAX_IMPLS];
 	uint8_t count[VACCEL_OPID_LIMIT];
+	/* the users' ops, sorted by id */
+	struct user_impls *user;
+	unsigned int nr_user;
 	struct dispatch_table *retired;
 };
+
+static void table_free(struct dispatch_table *t)
+{
+	free(t->user);
+	free(t);
+}
+
+/* op's implementation by plugin p (its own, else its any_op), or NULL. */
+static vaccel_op_fn plugin_fn(const struct plugin *p, uint32_t op)
+{
+	const struct vaccel_plugin_desc *d = p->desc;
+	vaccel_op_fn fn = NULL;
+	for (size_t i = 0; i < d->nr_ops; i++)
+		if (d->ops[i].op_id == op && d->ops[i].fn)
+			fn = d->ops[i].fn;
+	if (!fn && PLUGIN_HAS(p, any_op))
+		fn = d->any_op;
+	return fn;
+}
 
 static const struct dispatch_table empty_table;
 static _Atomic(const struct dispatch_table *) table = &empty_table;
@@ -28,17 +57,11 @@ int dispatch_rebuild(struct plugin *const *plugins, unsigned int n)
 	if (!t)
 		return VACCEL_ENOMEM;
 	for (unsigned int p = 0; p < n; p++) {
-		const struct vaccel_plugin_desc *d = plugins[p]->desc;
 		for (uint32_t op = 0; op < VACCEL_OPID_LIMIT; op++) {
 			if (!vaccel_op_desc_by_id(op) ||
 			    t->count[op] == MAX_IMPLS)
 				continue;
-			vaccel_op_fn fn = NULL;
-			for (size_t i = 0; i < d->nr_ops; i++)
-				if (d->ops[i].op_id == op && d->ops[i].fn)
-					fn = d->ops[i].fn;
-			if (!fn && PLUGIN_HAS(plugins[p], any_op))
-				fn = d->any_op;
+			vaccel_op_fn fn = plugin_fn(plugins[p], op);
 			if (!fn)
 				continue;
 			t->impls[op][t->count[op]++] = (struct op_impl){
@@ -47,6 +70,31 @@ int dispatch_rebuild(struct plugin *const *plugins, unsigned int n)
 			    .owner = plugins[p],
 			};
 		}
+	}
+	/* the users' ops: registered, sorted by id */
+	unsigned int nr = vaccel_op_count(), first = VACCEL_OPS_COUNT;
+	if (nr > first) {
+		t->user = calloc(nr - first, sizeof(*t->user));
+		if (!t->user) {
+			free(t);
+			return VACCEL_ENOMEM;
+		}
+	}
+	for (unsigned int i = first; i < nr; i++) {
+		const struct vaccel_op_desc *op = vaccel_op_desc_at(i);
+		struct user_impls *u = &t->user[t->nr_user];
+		u->id = op->id;
+		for (unsigned int p = 0; p < n && u->count < MAX_IMPLS; p++) {
+			vaccel_op_fn fn = plugin_fn(plugins[p], op->id);
+			if (fn)
+				u->impls[u->count++] = (struct op_impl){
+				    .fn = fn,
+				    .priv = plugins[p]->priv,
+				    .owner = plugins[p],
+				};
+		}
+		if (u->count)
+			t->nr_user++;
 	}
 	const struct dispatch_table *old = atomic_exchange(&table, t);
 	if (old != &empty_table) {
@@ -62,24 +110,50 @@ void dispatch_reset(void)
 	const struct dispatch_table *cur =
 	    atomic_exchange(&table, &empty_table);
 	if (cur != &empty_table)
-		free((void *)cur);
+		table_free((struct dispatch_table *)cur);
 	while (retired) {
 		struct dispatch_table *next = retired->retired;
-		free(retired);
+		table_free(retired);
 		retired = next;
 	}
+}
+
+/* The implementations of op: *count of them, or NULL. */
+static const struct op_impl *impls_of(const struct dispatch_table *t,
+				      uint32_t op, unsigned int *count)
+{
+	if (op < VACCEL_OPID_LIMIT) {
+		*count = t->count[op];
+		return t->impls[op];
+	}
+	unsigned int lo = 0, hi = t->nr_user;
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+		if (t->user[mid].id < op)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == t->nr_user || t->user[lo].id != op) {
+		*count = 0;
+		return NULL;
+	}
+	*count = t->user[lo].count;
+	return t->user[lo].impls;
 }
 
 static const struct op_impl *pick(const struct dispatch_table *t, uint32_t op,
 				  unsigned int hint)
 {
-	if (!t->count[op])
+	unsigned int count;
+	const struct op_impl *impls = impls_of(t, op, &count);
+	if (!count)
 		return NULL;
 	if (hint)
-		for (unsigned int i = 0; i < t->count[op]; i++)
-			if (t->impls[op][i].owner->desc->type & hint)
-				return &t->impls[op][i];
-	return &t->impls[op][0];
+		for (unsigned int i = 0; i < count; i++)
+			if (impls[i].owner->desc->type & hint)
+				return &impls[i];
+	return &impls[0];
 }
 
 const char *vaccel_plugin_for_op(uint32_t op_id, unsigned int hint)
@@ -97,7 +171,7 @@ int op_call_trusted(struct vaccel_session *sess,
 	const struct dispatch_table *t =
 	    atomic_load_explicit(&table, memory_order_acquire);
 	const struct op_impl *impl;
-	if (likely(!sess->hint))
+	if (likely(!sess->hint && op->id < VACCEL_OPID_LIMIT))
 		impl = t->count[op->id] ? &t->impls[op->id][0] : NULL;
 	else
 		impl = pick(t, op->id, sess->hint);

@@ -74,6 +74,9 @@ struct op_impl {
  * locked. */
 int dispatch_rebuild(struct plugin *const *plugins, unsigned int n);
 void dispatch_reset(void);
+/* Ops were registered (vaccel_ops_register): serve them with the loaded
+ * plugins. */
+void plugins_ops_added(void);
 /* Run without validating args: for wrappers that computed them. */
 /* Set every sized buffer's len from its rule; VACCEL_EINVAL if a rule
  * fails or a non-empty buffer is NULL. */

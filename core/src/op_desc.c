@@ -1,28 +1,227 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "internal.h"
 #include "op_desc.h"
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* ---- the ops users' specs add (vaccel_ops_register) ----------------- */
+
+/* A snapshot of the registered ops, sorted by id; replaced whole when an
+ * op is added (readers hold no lock), the old ones kept on `retired`. */
+struct user_ops {
+	unsigned int n;
+	struct user_ops *retired;
+	const struct vaccel_op_desc *d[];
+};
+static const struct user_ops no_user_ops;
+static _Atomic(const struct user_ops *) user_ops = &no_user_ops;
+static struct user_ops *user_retired;
+/* the namespace of each block in use */
+struct user_block {
+	uint32_t block;
+	char *ns;
+	struct user_block *next;
+};
+static struct user_block *user_blocks;
+static pthread_mutex_t user_lock = PTHREAD_MUTEX_INITIALIZER;
+
+uint32_t vaccel_user_opid(const char *ns, size_t ns_len, uint32_t n)
+{
+	if (!ns || !ns_len || !n || n > 0xffff)
+		return 0;
+	uint32_t h = 0x811c9dc5u;
+	for (size_t i = 0; i < ns_len; i++) {
+		h ^= (uint8_t)ns[i];
+		h *= 0x01000193u;
+	}
+	return VACCEL_OPID_USER | (h & 0x7fffu) << 16 | n;
+}
+
+static const struct vaccel_op_desc *user_by_id(const struct user_ops *u,
+					       uint32_t id)
+{
+	unsigned int lo = 0, hi = u->n;
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+		if (u->d[mid]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < u->n && u->d[lo]->id == id ? u->d[lo] : NULL;
+}
+
+/* Why op d cannot be a user op, or NULL. */
+static const char *user_op_bad(const struct vaccel_op_desc *d)
+{
+	const char *dot = d->name ? strchr(d->name, '.') : NULL;
+	if (!dot || dot == d->name || !dot[1])
+		return "its name is not NAMESPACE.function";
+	uint32_t n = d->id & 0xffffu;
+	if (vaccel_user_opid(d->name, (size_t)(dot - d->name), n) != d->id)
+		return "its id is not in its namespace's block";
+	if (d->nr_args && !d->args)
+		return "it has arguments and no argument list";
+	if (d->prec_arg >= 0 && (uint32_t)d->prec_arg >= d->nr_args)
+		return "its prec argument is not one of its arguments";
+	for (uint32_t i = 0; i < d->nr_args; i++)
+		if ((unsigned int)d->args[i].kind > VACCEL_ARGK_TENSORS_OUT ||
+		    (unsigned int)d->args[i].type > VACCEL_ARGT_RAW ||
+		    !d->args[i].name)
+			return "an argument has no name, or no known kind or "
+			       "type";
+	return NULL;
+}
+
+/* The namespace owning d's block: NULL when free or d's own. Under
+ * user_lock. */
+static const char *block_taken(const struct vaccel_op_desc *d)
+{
+	size_t len = (size_t)(strchr(d->name, '.') - d->name);
+	for (struct user_block *b = user_blocks; b; b = b->next)
+		if (b->block == d->id >> 16)
+			return strlen(b->ns) == len &&
+				       !strncmp(b->ns, d->name, len)
+				   ? NULL
+				   : b->ns;
+	return NULL;
+}
+
+static int block_claim(const struct vaccel_op_desc *d)
+{
+	for (struct user_block *b = user_blocks; b; b = b->next)
+		if (b->block == d->id >> 16)
+			return VACCEL_OK;
+	struct user_block *b = calloc(1, sizeof(*b));
+	if (!b)
+		return VACCEL_ENOMEM;
+	b->ns = strndup(d->name, (size_t)(strchr(d->name, '.') - d->name));
+	if (!b->ns) {
+		free(b);
+		return VACCEL_ENOMEM;
+	}
+	b->block = d->id >> 16;
+	b->next = user_blocks;
+	user_blocks = b;
+	return VACCEL_OK;
+}
+
+int vaccel_ops_register(const struct vaccel_op_desc *descs, unsigned int n)
+{
+	if (n && !descs)
+		return VACCEL_EINVAL;
+	pthread_mutex_lock(&user_lock);
+	const struct user_ops *cur = atomic_load(&user_ops);
+	int ret = VACCEL_OK;
+	unsigned int add = 0;
+	for (unsigned int i = 0; i < n && !ret; i++) {
+		const struct vaccel_op_desc *d = &descs[i];
+		const char *why = user_op_bad(d);
+		const struct vaccel_op_desc *had =
+		    why ? NULL : user_by_id(cur, d->id);
+		const char *owner = why ? NULL : block_taken(d);
+		for (unsigned int k = 0; !why && !had && k < i; k++)
+			if (descs[k].id == d->id)
+				why = "its id is given twice";
+		if (why) {
+			vaccel_log(VACCEL_LOG_ERROR, "ops",
+				   "cannot register op '%s' (id %u): %s",
+				   d->name ? d->name : "?", d->id, why);
+			ret = VACCEL_EINVAL;
+		} else if (owner) {
+			vaccel_log(VACCEL_LOG_ERROR, "ops",
+				   "cannot register op '%s': its namespace's "
+				   "op ids are those of namespace '%s' "
+				   "(rename one)",
+				   d->name, owner);
+			ret = VACCEL_EEXIST;
+		} else if (had && (had->sig_hash != d->sig_hash ||
+				   strcmp(had->name, d->name))) {
+			vaccel_log(VACCEL_LOG_ERROR, "ops",
+				   "cannot register op '%s' (id %u): '%s' has "
+				   "that id with %s",
+				   d->name, d->id, had->name,
+				   strcmp(had->name, d->name)
+				       ? "another name"
+				       : "another signature");
+			ret = VACCEL_EEXIST;
+		} else if (!had) {
+			add++;
+		}
+	}
+	struct user_ops *next = NULL;
+	if (!ret && add) {
+		next =
+		    malloc(sizeof(*next) + (cur->n + add) * sizeof(next->d[0]));
+		ret = next ? VACCEL_OK : VACCEL_ENOMEM;
+	}
+	for (unsigned int i = 0; next && !ret && i < n; i++)
+		if (!user_by_id(cur, descs[i].id))
+			ret = block_claim(&descs[i]);
+	if (next && !ret) {
+		/* merge: the old snapshot, then each new op in its place */
+		next->n = cur->n;
+		memcpy(next->d, cur->d, cur->n * sizeof(next->d[0]));
+		for (unsigned int i = 0; i < n; i++) {
+			const struct vaccel_op_desc *d = &descs[i];
+			if (user_by_id(cur, d->id))
+				continue;
+			unsigned int at = next->n;
+			while (at && next->d[at - 1]->id > d->id) {
+				next->d[at] = next->d[at - 1];
+				at--;
+			}
+			next->d[at] = d;
+			next->n++;
+		}
+		next->retired = user_retired;
+		if (cur != &no_user_ops)
+			user_retired = (struct user_ops *)cur;
+		atomic_store(&user_ops, next);
+		next = NULL;
+	}
+	bool added = !ret && add;
+	free(next);
+	pthread_mutex_unlock(&user_lock);
+	if (added)
+		plugins_ops_added();
+	return ret;
+}
+
+unsigned int vaccel_op_count(void)
+{
+	return vaccel_op_descs_count + atomic_load(&user_ops)->n;
+}
+
+/* ---- lookups ------------------------------------------------------- */
 
 const struct vaccel_op_desc *vaccel_op_desc_by_id(uint32_t id)
 {
-	if (id >= VACCEL_OPID_LIMIT)
-		return NULL;
-	return vaccel_op_descs_by_id[id];
+	if (id < VACCEL_OPID_LIMIT)
+		return vaccel_op_descs_by_id[id];
+	return id >= VACCEL_OPID_USER ? user_by_id(atomic_load(&user_ops), id)
+				      : NULL;
 }
 
 const struct vaccel_op_desc *vaccel_op_desc_by_name(const char *name)
 {
 	if (!name)
 		return NULL;
-	for (unsigned int i = 0; i < vaccel_op_descs_count; i++)
-		if (strcmp(vaccel_op_descs[i].name, name) == 0)
-			return &vaccel_op_descs[i];
+	const struct vaccel_op_desc *d;
+	for (unsigned int i = 0; (d = vaccel_op_desc_at(i)); i++)
+		if (strcmp(d->name, name) == 0)
+			return d;
 	return NULL;
 }
 
 const struct vaccel_op_desc *vaccel_op_desc_at(unsigned int i)
 {
-	return i < vaccel_op_descs_count ? &vaccel_op_descs[i] : NULL;
+	if (i < vaccel_op_descs_count)
+		return &vaccel_op_descs[i];
+	const struct user_ops *u = atomic_load(&user_ops);
+	i -= vaccel_op_descs_count;
+	return i < u->n ? u->d[i] : NULL;
 }
 
 const char *vaccel_op_name(uint32_t id)
@@ -211,6 +410,9 @@ static int fill_scan(const struct vaccel_op_desc *op, struct vaccel_oparg *args)
 
 int op_fill_lengths(const struct vaccel_op_desc *op, struct vaccel_oparg *args)
 {
+	/* a user's op: the general path */
+	if (unlikely(op->id >= VACCEL_OPID_LIMIT))
+		return fill_scan(op, args);
 	if (unlikely(!atomic_load_explicit(&sized_ready, memory_order_acquire)))
 		sized_build();
 	const struct sized_args *s = &sized[op->id];

@@ -18,6 +18,33 @@
 static struct plugin *loaded[MAX_PLUGINS];
 static atomic_uint nr_loaded;
 static pthread_mutex_t plugins_lock = PTHREAD_MUTEX_INITIALIZER;
+/* this thread holds plugins_lock (a plugin's init registering ops) */
+static _Thread_local bool holding;
+
+static void plugins_lock_take(void)
+{
+	pthread_mutex_lock(&plugins_lock);
+	holding = true;
+}
+
+static void plugins_lock_drop(void)
+{
+	holding = false;
+	pthread_mutex_unlock(&plugins_lock);
+}
+
+void plugins_ops_added(void)
+{
+	/* a plugin's init: the load under way rebuilds the table */
+	if (holding)
+		return;
+	plugins_lock_take();
+	unsigned int n = atomic_load(&nr_loaded);
+	if (n && dispatch_rebuild(loaded, n))
+		vaccel_log(VACCEL_LOG_ERROR, "plugin",
+			   "no memory to serve the ops just registered");
+	plugins_lock_drop();
+}
 
 struct plugin *const *plugins_snapshot(unsigned int *n)
 {
@@ -242,9 +269,9 @@ int vaccel_plugin_load(const char *name_or_path)
 	if (!name_or_path || !*name_or_path)
 		return VACCEL_EINVAL;
 	core_ensure();
-	pthread_mutex_lock(&plugins_lock);
+	plugins_lock_take();
 	int ret = load_locked(name_or_path);
-	pthread_mutex_unlock(&plugins_lock);
+	plugins_lock_drop();
 	return ret;
 }
 
@@ -258,14 +285,14 @@ int plugins_load_list(const char *list)
 		return VACCEL_ENOMEM;
 	int first = VACCEL_OK;
 	char *save = NULL;
-	pthread_mutex_lock(&plugins_lock);
+	plugins_lock_take();
 	for (char *s = strtok_r(copy, ":", &save); s;
 	     s = strtok_r(NULL, ":", &save)) {
 		int ret = load_locked(s);
 		if (ret && !first)
 			first = ret;
 	}
-	pthread_mutex_unlock(&plugins_lock);
+	plugins_lock_drop();
 	free(copy);
 	return first;
 }
@@ -280,7 +307,7 @@ int vaccel_plugin_parse_and_load(const char *list)
 
 void plugins_unload_all(void)
 {
-	pthread_mutex_lock(&plugins_lock);
+	plugins_lock_take();
 	unsigned int n = atomic_load(&nr_loaded);
 	atomic_store(&nr_loaded, 0);
 	dispatch_reset();
@@ -294,5 +321,5 @@ void plugins_unload_all(void)
 		free(p->path);
 		free(p);
 	}
-	pthread_mutex_unlock(&plugins_lock);
+	plugins_lock_drop();
 }

@@ -44,6 +44,9 @@ static int noop_init(void *priv)
 		ramp[i] = (uint8_t)(0xA5u ^ (uint8_t)(3u * i));
 	const struct vaccel_op_desc *op;
 	for (unsigned int i = 0; (op = vaccel_op_desc_at(i)); i++) {
+		/* users' ops (registered ones) are looked at per call */
+		if (op->id >= VACCEL_OPID_LIMIT)
+			continue;
 		for (uint32_t a = 0; a < op->nr_args; a++) {
 			if (!is_output(op->args[a].kind))
 				continue;
@@ -146,8 +149,24 @@ static int noop_any(void *priv, struct vaccel_session *sess,
 	(void)priv;
 	if (vaccel_log_enabled(VACCEL_LOG_DEBUG))
 		log_call(sess, op, args);
-	for (unsigned int o = 0; o < nr_outs[op->id]; o++) {
-		uint32_t i = outs[op->id][o];
+	const uint8_t *list;
+	unsigned int nr;
+	uint8_t scan[MAX_OUTS];
+	if (op->id < VACCEL_OPID_LIMIT) {
+		list = outs[op->id];
+		nr = nr_outs[op->id];
+	} else {
+		nr = 0;
+		for (uint32_t a = 0; a < op->nr_args; a++)
+			if (is_output(op->args[a].kind)) {
+				if (nr == MAX_OUTS)
+					return VACCEL_ENOTSUP;
+				scan[nr++] = (uint8_t)a;
+			}
+		list = scan;
+	}
+	for (unsigned int o = 0; o < nr; o++) {
+		uint32_t i = list[o];
 		struct vaccel_oparg *a = &args[i];
 		uint64_t pos = 0;
 		switch (op->args[i].kind) {

@@ -1020,8 +1020,9 @@ static int handle_hello(struct conn *k, const struct wire_hdr *h, size_t len)
 	mp_put_str(&k->rb.out, "", 0);
 	mp_put_uint(&k->rb.out, instance_id);
 	mp_put_bool(&k->rb.out, known);
-	mp_put_array(&k->rb.out, VACCEL_OPS_COUNT);
-	for (unsigned int i = 0; vaccel_op_desc_at(i); i++) {
+	unsigned int nr_ops = vaccel_op_count();
+	mp_put_array(&k->rb.out, nr_ops);
+	for (unsigned int i = 0; i < nr_ops; i++) {
 		mp_put_array(&k->rb.out, 2);
 		mp_put_uint(&k->rb.out, vaccel_op_desc_at(i)->id);
 		mp_put_uint(&k->rb.out, vaccel_op_desc_at(i)->sig_hash);

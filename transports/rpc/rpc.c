@@ -123,6 +123,16 @@ struct reg {
 	struct vaccel_session *sess;
 };
 
+/* The users' ops an agent has: (id, signature hash), sorted by id. */
+struct agent_user_ops {
+	uint32_t n;
+	struct agent_user_ops *old;
+	struct {
+		uint32_t id;
+		uint64_t hash;
+	} op[];
+};
+
 static struct {
 	struct url url;
 	char address[512];
@@ -144,6 +154,11 @@ static struct {
 	bool have_ops;
 	uint64_t agent_hash[VACCEL_OPID_LIMIT];
 	bool agent_has[VACCEL_OPID_LIMIT];
+	/* the agent's users' ops (ids from VACCEL_OPID_USER): replaced
+	 * whole by a handshake, the old ones kept (calls read them without
+	 * the lock) */
+	_Atomic(struct agent_user_ops *) agent_user;
+	struct agent_user_ops *agent_user_old;
 	/* mirrored objects */
 	struct vaccel_session **sessions;
 	size_t nr_sessions, cap_sessions;
@@ -350,6 +365,12 @@ static void rpc_fini(void *priv)
 	free(g.sessions);
 	free(g.resources);
 	free(g.regs);
+	free(atomic_load(&g.agent_user));
+	while (g.agent_user_old) {
+		struct agent_user_ops *old = g.agent_user_old->old;
+		free(g.agent_user_old);
+		g.agent_user_old = old;
+	}
 	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	memset(&g, 0, sizeof(g));
 	g.lock = lock;
@@ -517,8 +538,9 @@ static int hello(struct conn *c, bool *known)
 		mp_put_str(&c->meta, g.token, strlen(g.token));
 	else
 		mp_put_nil(&c->meta);
-	mp_put_array(&c->meta, VACCEL_OPS_COUNT);
-	for (unsigned int i = 0; vaccel_op_desc_at(i); i++) {
+	unsigned int nr_ops = vaccel_op_count();
+	mp_put_array(&c->meta, nr_ops);
+	for (unsigned int i = 0; i < nr_ops; i++) {
 		mp_put_array(&c->meta, 2);
 		mp_put_uint(&c->meta, vaccel_op_desc_at(i)->id);
 		mp_put_uint(&c->meta, vaccel_op_desc_at(i)->sig_hash);
@@ -559,14 +581,29 @@ static int hello(struct conn *c, bool *known)
 	 * while this thread reconnects to the same agent. */
 	bool has[VACCEL_OPID_LIMIT] = {false};
 	uint64_t hashes[VACCEL_OPID_LIMIT] = {0};
+	struct agent_user_ops *user = NULL;
 	for (uint32_t i = 0; i < nops; i++) {
 		uint64_t id, hash;
 		if (mp_get_array(&rd, &n) || n != 2 || mp_get_uint(&rd, &id) ||
 		    mp_get_uint(&rd, &hash))
-			return -EPROTO;
+			goto malformed;
 		if (id < VACCEL_OPID_LIMIT) {
 			has[id] = true;
 			hashes[id] = hash;
+		} else if (id >= VACCEL_OPID_USER && id <= UINT32_MAX) {
+			/* the agent's order is its table's: sorted by id */
+			if (!user) {
+				user = malloc(sizeof(*user) +
+					      (nops - i) * sizeof(user->op[0]));
+				if (!user)
+					return -ENOMEM;
+				user->n = 0;
+				user->old = NULL;
+			}
+			if (user->n && user->op[user->n - 1].id >= id)
+				goto malformed;
+			user->op[user->n].id = (uint32_t)id;
+			user->op[user->n++].hash = hash;
 		}
 	}
 	for (unsigned int i = 0; i < VACCEL_OPID_LIMIT; i++) {
@@ -575,8 +612,38 @@ static int hello(struct conn *c, bool *known)
 		if (g.agent_has[i] != has[i])
 			g.agent_has[i] = has[i];
 	}
+	struct agent_user_ops *was = atomic_exchange(&g.agent_user, user);
+	if (was) {
+		was->old = g.agent_user_old;
+		g.agent_user_old = was;
+	}
 	g.have_ops = true;
 	return 0;
+malformed:
+	free(user);
+	return -EPROTO;
+}
+
+/* Whether the agent has op and, if so, its signature hash. */
+static bool agent_op(const struct vaccel_op_desc *op, uint64_t *hash)
+{
+	if (op->id < VACCEL_OPID_LIMIT) {
+		*hash = g.agent_hash[op->id];
+		return g.agent_has[op->id];
+	}
+	const struct agent_user_ops *u = atomic_load(&g.agent_user);
+	uint32_t lo = 0, hi = u ? u->n : 0;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (u->op[mid].id < op->id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!u || lo == u->n || u->op[lo].id != op->id)
+		return false;
+	*hash = u->op[lo].hash;
+	return true;
 }
 
 /* One control request on c; *id receives the returned id if any. */
@@ -1539,12 +1606,13 @@ again:;
 		reopened = true;
 		goto again;
 	}
-	if (!g.agent_has[op->id]) {
+	uint64_t agent_hash = 0;
+	if (!agent_op(op, &agent_hash)) {
 		vaccel_log(VACCEL_LOG_ERROR, TAG,
 			   "the agent does not know op '%s'", op->name);
 		return VACCEL_ENOTSUP;
 	}
-	if (g.agent_hash[op->id] != op->sig_hash) {
+	if (agent_hash != op->sig_hash) {
 		vaccel_log(VACCEL_LOG_ERROR, TAG,
 			   "op '%s' has a different signature on the agent; "
 			   "refusing to call it",

@@ -164,6 +164,36 @@ struct vaccel_op_desc {
 	uint64_t sig_hash;
 };
 
+/*
+ * Ops of a user's interposer spec (vaccel-codegen, docs/codegen.md) are
+ * not in the project's table: a guest's shim and a host's plugin register
+ * them at load. Their names are "NAMESPACE.function" and their ids lie in
+ * the namespace's block, above every project op:
+ *
+ *   VACCEL_OPID_USER | (FNV-1a-32(NAMESPACE) & 0x7fff) << 16 | n
+ *
+ * with n from 1 to 65535 (the spec's id), so an id stays the same across
+ * regenerations. Two namespaces whose blocks meet cannot both register
+ * (the second is refused, naming the first).
+ */
+#define VACCEL_OPID_USER 0x80000000u
+/* The id of op n of namespace ns (ns_len bytes); 0 for an empty
+ * namespace or an n out of range. */
+uint32_t vaccel_user_opid(const char *ns, size_t ns_len, uint32_t n);
+/*
+ * Add descs[0..n) to the ops this process knows. Each must be a user op as
+ * above, its descriptor valid for as long as the process runs (a plugin
+ * that registers stays loaded: link it -z nodelete). An op already known
+ * with the same name and signature is taken as is. VACCEL_EINVAL for a
+ * malformed descriptor or an id outside its namespace's block,
+ * VACCEL_EEXIST for an id or block taken otherwise; nothing is added then,
+ * and a line says which op.
+ */
+int vaccel_ops_register(const struct vaccel_op_desc *descs, unsigned int n);
+/* How many ops vaccel_op_desc_at() walks now: the project's and the
+ * registered ones. */
+unsigned int vaccel_op_count(void);
+
 /* NULL for ids no op has. */
 const struct vaccel_op_desc *vaccel_op_desc_by_id(uint32_t id);
 const struct vaccel_op_desc *vaccel_op_desc_by_name(const char *name);
