@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Interposer specs (codegen/specs/<api>.spec): the part of the generator
-every api family shares. A spec's header lines (api, family, soname,
-host) are read here; its other lines belong to its family, whose module
+every api family shares. A spec's header lines (api, family, namespace,
+soname, host) are read here; its other lines belong to its family, whose module
 (family_<name>.py) parses them and lowers each function into the ops it
 travels as, the shim's C wrapper and the host executor's call entry.
 This module assembles those into the shim source and the call table.
@@ -49,6 +49,7 @@ class SpecError(Exception):
 # line here (and its runtime piece, shim/<family>/<family>.c).
 FAMILIES = {
     "blas": "family_blas",
+    "c": "family_c",
     "opencv": "family_opencv",
 }
 
@@ -60,6 +61,8 @@ def family(name):
 class Api:
     def __init__(self):
         self.name, self.sonames, self.hosts = None, [], []
+        # a user's spec: its ops' namespace (family c)
+        self.namespace = None
         self.where, self.family, self.family_where = None, None, None
         self.fam = None
         self.routines = []
@@ -81,7 +84,8 @@ def parse_api(paths):
             indented = text[0] in " \t"
             words = text.split()
             header = not indented and (
-                (words[0] in ("api", "family") and len(words) == 2)
+                (words[0] in ("api", "family", "namespace")
+                 and len(words) == 2)
                 or words[0] in ("soname", "host"))
             if header and parser is not None:
                 parser.boundary()
@@ -100,6 +104,13 @@ def parse_api(paths):
                                     % (where, words[1], api.family))
                 api.family, api.family_where = words[1], where
                 api.fam = family(words[1])
+            elif not indented and words[0] == "namespace" and \
+                    len(words) == 2:
+                ns = words[1]
+                if not ns.isidentifier() or api.namespace:
+                    raise SpecError("%s: expected one 'namespace NAME' (an "
+                                    "identifier)" % where)
+                api.namespace = ns
             elif not indented and words[0] == "soname":
                 api.sonames += words[1:]
             elif not indented and words[0] == "host":

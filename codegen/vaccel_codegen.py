@@ -444,10 +444,15 @@ def gen_internal_header(spec, ops, nr_public, public_name):
     return "".join(out)
 
 
-def gen_source(spec, consts, ops):
-    out = [banner(spec), "/* SPDX-License-Identifier: Apache-2.0 */\n",
-           '#include "op_desc.h"\n#include "vsz.h"\n#include <stdbool.h>\n\n',
-           LAYOUT_HELPERS]
+def cid(op):
+    """The op's name as a C identifier (a user op's is NAMESPACE.fn)."""
+    return op.name.replace(".", "_")
+
+
+def op_tables(consts, ops):
+    """The per-op C of the descriptors: size, layout and unread functions
+    and each op's argument list (args_<op>)."""
+    out = [LAYOUT_HELPERS]
     layouts = set()
     for op in ops:
         for i, a in enumerate(op.args):
@@ -455,7 +460,7 @@ def gen_source(spec, consts, ops):
                 expr = SizeCompiler(op, a, consts).compile(a.size)
                 out.append("static int64_t size_%s_%s(const struct "
                            "vaccel_oparg *a)\n{\n\t(void)a;\n\treturn %s;\n}\n\n"
-                           % (op.name, a.name, expr))
+                           % (cid(op), a.name, expr))
             # Only what the op writes needs a layout: it is what a client
             # writes back. An input's rule may give a span and no more
             # (gbmv's A: the rows of its last column, not of every one).
@@ -465,41 +470,55 @@ def gen_source(spec, consts, ops):
                     body = layout_body(SizeCompiler(op, a, consts), tree)
                     out.append("static int layout_%s_%s(const struct "
                                "vaccel_oparg *a,\n\t\tstruct vaccel_layout "
-                               "*l)\n{\n%s}\n\n" % (op.name, a.name, body))
+                               "*l)\n{\n%s}\n\n" % (cid(op), a.name, body))
                     layouts.add((op.name, a.name))
             if a.unread:
                 expr = SizeCompiler(op, a, consts).compile(a.unread)
                 out.append("static int unread_%s_%s(const struct "
                            "vaccel_oparg *a)\n{\n\treturn %s != 0;\n}\n\n"
-                           % (op.name, a.name, expr))
+                           % (cid(op), a.name, expr))
         if op.args:
             out.append("static const struct vaccel_op_argdesc args_%s[] = {\n"
-                       % op.name)
+                       % cid(op))
             for a in op.args:
                 fn = "NULL"
                 if a.kind in BUFFER_KINDS and size_text(a.size) != "*":
-                    fn = "size_%s_%s" % (op.name, a.name)
-                unread = ", .unread = unread_%s_%s" % (op.name, a.name) \
+                    fn = "size_%s_%s" % (cid(op), a.name)
+                unread = ", .unread = unread_%s_%s" % (cid(op), a.name) \
                     if a.unread else ""
                 if (op.name, a.name) in layouts:
-                    unread += ",\n\t  .layout = layout_%s_%s" % (op.name,
+                    unread += ",\n\t  .layout = layout_%s_%s" % (cid(op),
                                                                  a.name)
                 out.append('\t{ .name = "%s", .kind = %s, .type = %s, '
                            '.nelems = %s%s },\n'
                            % (a.name, KINDS[a.kind], TYPES[a.type], fn,
                               unread))
             out.append("};\n\n")
-    out.append("const struct vaccel_op_desc vaccel_op_descs[] = {\n")
+    return "".join(out)
+
+
+def op_descs(ops):
+    """The descriptor initializers, one line each."""
+    out = []
     for op in ops:
         flags = " | ".join(FLAGS[f] for f in op.flags) or "0"
         prec = next((i for i, a in enumerate(op.args)
                      if a.name == "prec" and a.kind == "scalar"), -1)
-        out.append('\t{ .id = %d, .name = "%s", .nr_args = %d, .args = %s, '
-                   '.flags = %s, .prec_arg = %d,\n'
+        out.append('\t{ .id = UINT32_C(%d), .name = "%s", .nr_args = %d, '
+                   '.args = %s, .flags = %s, .prec_arg = %d,\n'
                    '\t  .sig_hash = UINT64_C(0x%016x) },\n'
                    % (op.id, op.name, len(op.args),
-                      ("args_%s" % op.name) if op.args else "NULL", flags,
+                      ("args_%s" % cid(op)) if op.args else "NULL", flags,
                       prec, fnv1a64(signature(op))))
+    return out
+
+
+def gen_source(spec, consts, ops):
+    out = [banner(spec), "/* SPDX-License-Identifier: Apache-2.0 */\n",
+           '#include "op_desc.h"\n#include "vsz.h"\n#include <stdbool.h>\n\n',
+           op_tables(consts, ops)]
+    out.append("const struct vaccel_op_desc vaccel_op_descs[] = {\n")
+    out += op_descs(ops)
     out.append("};\n\nconst unsigned int vaccel_op_descs_count = %d;\n\n"
                % len(ops))
     out.append("const struct vaccel_op_desc *const "
@@ -515,6 +534,124 @@ def gen_source(spec, consts, ops):
                        % (op.vaccel, op.id))
     out.append("\tdefault:\n\t\treturn UINT32_MAX;\n\t}\n}\n")
     return "".join(out)
+
+
+# ---- a user's spec, out of the tree -----------------------------------------
+
+PROJECT_HELP = """\
+Generates, in DIR, what a user's interposer spec (family c) needs out of
+this tree, built against the installed libvaccel through pkg-config:
+
+  API_ops.h, API_ops.c  the spec's ops: ids, argument positions,
+                        descriptors, API_ops_register()
+  API_shim.c            the guest's interposer: libvaccel-shim-API.so
+  API_host.c            the host's plugin: libvaccel-API-host.so, which
+                        `vaccel-agent --plugins PATH` loads
+  meson.build           builds both (meson setup B DIR && ninja -C B)
+
+The spec (docs/codegen.md, "The C family"):
+
+  api NAME                    the shim's name: libvaccel-shim-NAME.so
+  family c
+  namespace NS                the ops' namespace: their ids and names NS.fn
+  soname LIB...               the guest's library, where RTLD_NEXT fails
+  host LIB...                 the host's library (the first that loads)
+
+  fn NAME id=N ret=TYPE flops=EXPR [idempotent]
+    ARG KIND TYPE [SIZE]      the function's arguments, in order
+    check VALUE EXPR          the library's own check: VALUE is what it
+                              returns for a call where EXPR holds
+
+  N: 1 to 65535, never reused. KIND: scalar (by value), in, out, inout
+  (pointers to SIZE elements), ref (a pointer to one value the function
+  reads and writes), string (const char *, type char). TYPE: i32 u32 i64
+  u64 f32 f64, and u8 for buffers; ret also void. SIZE and EXPR: Python
+  syntax over the integer scalars and refs (+ - * // comparisons and or
+  not, x if c else y, max, min, vec(n, inc)); flops also over floats.
+"""
+
+
+def load_user(api_specs):
+    """One user api (family c): its ops and the check compiler."""
+    apis = interposer.parse_apis(api_specs)
+    if len(apis) != 1:
+        raise SpecError("project takes the spec files of one api")
+    api = apis[0]
+    if api.family != "c":
+        raise SpecError("%s: project generates family c specs (this one "
+                        "is family %s)" % (api.family_where, api.family))
+    if not api.name.isidentifier():
+        raise SpecError("%s: api '%s' is not an identifier"
+                        % (api.where, api.name))
+    ops = interposer.ffi_ops(api, Op, Arg)
+    if not ops:
+        raise SpecError("%s: no fn declared" % api.where)
+    return api, ops, interposer.CExpr(SizeCompiler, Op, Arg, {})
+
+
+def gen_user_header(api, ops, b):
+    up = api.name.upper()
+    out = [b, "/* SPDX-License-Identifier: Apache-2.0 */\n#pragma once\n\n"
+           "#include <stdint.h>\n#include <vaccel/remote/op.h>\n\n"
+           "/* The ops of namespace %s. */\n" % api.namespace]
+    for f, op in zip(interposer.api_funcs(api), ops):
+        out.append("#define %s_OPID_%s UINT32_C(0x%08x)\n"
+                   % (up, f.name.upper(), op.id))
+    out.append("\n/* Argument positions, %s_<FN>_<ARG>. */\n" % up)
+    for f, op in zip(interposer.api_funcs(api), ops):
+        out.append("enum {\n")
+        for i, a in enumerate(op.args):
+            out.append("\t%s_%s_%s = %d,\n" % (up, f.name.upper(),
+                                               a.name.upper(), i))
+        out.append("\t%s_%s_NR_ARGS = %d,\n};\n" % (up, f.name.upper(),
+                                                     len(op.args)))
+    out.append("\n/* Make the ops known to libvaccel (vaccel_ops_register). "
+               "*/\n__attribute__((visibility(\"hidden\"))) int "
+               "%s_ops_register(void);\n" % api.name)
+    return "".join(out)
+
+
+def gen_user_source(api, ops, b, header):
+    out = [b, "/* SPDX-License-Identifier: Apache-2.0 */\n",
+           '#include "%s"\n#include "vsz.h"\n#include <stdbool.h>\n\n'
+           % header, op_tables({}, ops)]
+    out.append("static const struct vaccel_op_desc ops[] = {\n")
+    out += op_descs(ops)
+    out.append("};\n\nint %s_ops_register(void)\n{\n\treturn "
+               "vaccel_ops_register(ops, sizeof(ops) / sizeof(ops[0]));"
+               "\n}\n" % api.name)
+    return "".join(out)
+
+
+def gen_user_meson(api):
+    n = api.name
+    return """\
+# Generated by vaccel-codegen from the %(n)s spec: the guest's shim and the
+# host's plugin, against the installed libvaccel (pkg-config vaccel,
+# vaccel-shim).
+project('vaccel-%(n)s', 'c', default_options : ['c_std=gnu11'])
+vaccel = dependency('vaccel')
+shim_runtime = dependency('vaccel-shim')
+cc = meson.get_compiler('c')
+dl = cc.find_library('dl', required : false)
+m = cc.find_library('m', required : false)
+threads = dependency('threads')
+ops = files('%(n)s_ops.c')
+
+shared_library('vaccel-shim-%(n)s', '%(n)s_shim.c', ops,
+  c_args : ['-fvisibility=hidden', '-ftls-model=initial-exec'],
+  dependencies : [shim_runtime, vaccel, dl, m, threads],
+  install : true)
+
+# its descriptors stay registered while the agent runs: never unloaded
+shared_module('vaccel-%(n)s-host', '%(n)s_host.c', ops,
+  dependencies : [shim_runtime.partial_dependency(compile_args : true),
+                  vaccel, dl],
+  link_args : ['-Wl,-z,nodelete'],
+  name_prefix : 'lib',
+  install : true,
+  install_dir : get_option('libdir') / 'vaccel')
+""" % {"n": n}
 
 
 def write_if_changed(path, text):
@@ -585,6 +722,12 @@ def main(argv):
     o = sub.add_parser("sonames", help="print the libraries of one api's "
                        "spec files (its soname lines), one per line")
     o.add_argument("apis", nargs="+")
+    o = sub.add_parser("project", help="a user's spec (family c): the "
+                       "shim, the host plugin and a build file, in DIR",
+                       description=PROJECT_HELP,
+                       formatter_class=argparse.RawTextHelpFormatter)
+    o.add_argument("apis", nargs="+", metavar="SPEC")
+    o.add_argument("--out", required=True, metavar="DIR")
     o = sub.add_parser("lint", help="check specs, write nothing")
     o.add_argument("spec")
     o.add_argument("apis", nargs="*")
@@ -597,7 +740,25 @@ def main(argv):
         if args.cmd == "sonames":
             print("\n".join(interposer.parse_api(args.apis).sonames))
             return 0
-        if args.cmd in ("ops", "lint"):
+        if args.cmd == "project":
+            api, ops, cx = load_user(args.apis)
+            b = ("/* DO NOT EDIT: generated by vaccel-codegen from %s */\n"
+                 % " ".join(os.path.basename(p) for p in args.apis))
+            header = "%s_ops.h" % api.name
+            shim = interposer.gen_shim(api, ops, cx, b) + \
+                api.fam.gen_shim_extra(api, header)
+            outputs = [
+                (header, gen_user_header(api, ops, b)),
+                ("%s_ops.c" % api.name,
+                 gen_user_source(api, ops, b, header)),
+                ("%s_shim.c" % api.name, shim),
+                ("%s_host.c" % api.name,
+                 api.fam.gen_host(api, cx, b, header)),
+                ("meson.build", gen_user_meson(api)),
+            ]
+            os.makedirs(args.out, exist_ok=True)
+            outputs = [(os.path.join(args.out, p), t) for p, t in outputs]
+        elif args.cmd in ("ops", "lint"):
             consts, ops, apis, cx = load(args.spec, args.apis)
             nr_public = len(parse_spec(args.spec)[1])
             allspecs = [args.spec] + args.apis

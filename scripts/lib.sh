@@ -38,6 +38,8 @@ VACCEL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 #   libonnx-testdata                  ONNX's backend test models, through
 #                                     the onnx plugin (tests/onnx)
 #   libtorch-dev                      the torch plugin (plugins/torch)
+#   zlib1g-dev                        the codegen example's library
+#                                     (examples/codegen/zlib)
 #   nodejs                            npm for what only npm has
 #                                     (vaccel_npm_ensure)
 VACCEL_APT_PACKAGES=(
@@ -71,6 +73,7 @@ VACCEL_APT_PACKAGES=(
 	libonnx-testdata
 	nodejs
 	libtorch-dev
+	zlib1g-dev
 )
 
 # Options every configuration of the project gets: a missing dependency

@@ -79,6 +79,33 @@ BROKEN = [
 ]
 
 
+# The C family (a user's spec, `project --out DIR`): (name, text after
+# C_HEADER, line, words[, header]); DIR must stay empty.
+C_HEADER = "api t\nfamily c\nnamespace t\nsoname libt.so\nhost libt.so\n"
+C_BROKEN = [
+    ("c-no-namespace", "fn f id=1 ret=i32 flops=n\n  n scalar i64\n", 1,
+     ["namespace NAME"], "api t\nfamily c\nsoname libt.so\n"),
+    ("c-bad-kind", "fn f id=1 ret=i32 flops=n\n  n sideways i64\n", 7,
+     ["unknown kind 'sideways'", "ref"]),
+    ("c-bad-type", "fn f id=1 ret=i32 flops=n\n  n scalar i64\n"
+     "  x in f16 n\n", 8, ["unknown type 'f16'"]),
+    ("c-unknown-name", "fn f id=1 ret=i32 flops=n\n  n scalar i64\n"
+     "  x in u8 m\n", 8, ["'m'", "neither"]),
+    ("c-no-size", "fn f id=1 ret=i32 flops=n\n  n scalar i64\n"
+     "  x out u8\n", 8, ["'x'", "size rule"]),
+    ("c-id-range", "fn f id=70000 ret=i32 flops=n\n  n scalar i64\n", 6,
+     ["1 to 65535"]),
+    ("c-id-twice", "fn f id=1 ret=i32 flops=n\n  n scalar i64\n"
+     "fn g id=1 ret=i32 flops=n\n  n scalar i64\n", 8, ["id 1", "f's"]),
+    ("c-check-void", "fn f id=1 ret=void flops=n\n  n scalar i64\n"
+     "  check -1 n < 0\n", 8, ["returns nothing"]),
+    ("c-flops-name", "fn f id=1 ret=i32 flops=2*q\n  n scalar i64\n", 6,
+     ["flops", "'q'"]),
+    ("c-bad-key", "fn f id=1 ret=i32 flops=n colour=red\n"
+     "  n scalar i64\n", 6, ["colour=red"]),
+]
+
+
 def main():
     codegen, specdir = sys.argv[1], sys.argv[2]
     py = sys.executable
@@ -116,7 +143,21 @@ def main():
                   and all(w in msg for w in words) and not left)
             print("%-4s %-20s %s" % ("ok" if ok else "FAIL", name, msg))
             bad += not ok
-    print("%d of %d failed" % (bad, len(BROKEN) + 1))
+        for name, text, line, words, *header in C_BROKEN:
+            path = os.path.join(tmp, name + ".spec")
+            with open(path, "w") as f:
+                f.write((header[0] if header else C_HEADER) + text)
+            out = os.path.join(tmp, name + "-out")
+            r = subprocess.run([py, codegen, "project", path, "--out", out],
+                               capture_output=True, text=True)
+            msg = r.stderr.strip()
+            where = "%s.spec:%d:" % (name, line)
+            ok = (r.returncode == 1 and where in msg
+                  and all(w in msg for w in words)
+                  and not (os.path.isdir(out) and os.listdir(out)))
+            print("%-4s %-20s %s" % ("ok" if ok else "FAIL", name, msg))
+            bad += not ok
+    print("%d of %d failed" % (bad, len(BROKEN) + len(C_BROKEN) + 1))
     return 1 if bad else 0
 
 
