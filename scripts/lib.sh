@@ -223,6 +223,33 @@ vaccel_compile_example() {
 		"$src" $flags
 }
 
+# vaccel_install_staged BUILD ROOT: `meson install --destdir ROOT` of the
+# configured BUILD, as a user's machine would have it; sets
+# VACCEL_STAGED_PREFIX (the prefix, under ROOT) and VACCEL_STAGED_LIBDIR
+# (libdir, under ROOT: multiarch on Debian) and points pkg-config there
+# (the sysroot prefixes the .pc files' paths with ROOT, as when
+# cross-compiling).
+vaccel_install_staged() {
+	local build="$1" root="$2" prefix libdir
+	{
+		read -r prefix
+		read -r libdir
+	} < <(meson introspect --buildoptions "$build" | /usr/bin/python3 -c '
+import json, os, sys
+o = {x["name"]: x["value"] for x in json.load(sys.stdin)}
+print(o["prefix"])
+print(os.path.join(o["prefix"], o["libdir"]))')
+	[ -n "$libdir" ] || { vaccel_log "cannot read prefix/libdir from $build"; return 1; }
+	vaccel_log "installing $build into $root (prefix $prefix)"
+	meson install -C "$build" --destdir "$root" --quiet ||
+		{ vaccel_log "meson install -C $build failed"; return 1; }
+	VACCEL_STAGED_PREFIX="$root$prefix"
+	VACCEL_STAGED_LIBDIR="$root$libdir"
+	export PKG_CONFIG_PATH="$VACCEL_STAGED_LIBDIR/pkgconfig"
+	export PKG_CONFIG_LIBDIR="$VACCEL_STAGED_LIBDIR/pkgconfig"
+	export PKG_CONFIG_SYSROOT_DIR="$root"
+}
+
 # vaccel_build_file BUILD RELPATH...: print the first of BUILD/RELPATH that
 # exists (a part may move within the build tree); fail when none does.
 vaccel_build_file() {
