@@ -373,8 +373,10 @@ Test(conformance, big_inout_buffer)
  *
  * A reply is one frame, written whole: the noop comes first only if it
  * reaches the agent before the scal's answer has begun. Locally it always
- * does (it follows the scal's last byte within microseconds); through an
- * emulated VM's port (an external agent) it may trickle in later, so
+ * does (it follows the scal's last byte within microseconds), unless a
+ * loaded machine keeps the agent's reader from it meanwhile: then the
+ * test tries again, up to five times in all; through an emulated VM's
+ * port (an external agent) it may trickle in later, so
  * there either order is right, and the replies are still matched by id.
  */
 Test(conformance, shared_stream_answers_as_calls_finish)
@@ -389,6 +391,9 @@ Test(conformance, shared_stream_answers_as_calls_finish)
 	    vaccel_op_desc_by_id(VACCEL_OPID_SCAL);
 	const struct vaccel_op_desc *noop =
 	    vaccel_op_desc_by_id(VACCEL_OPID_NOOP);
+	/* a loaded machine may keep the agent's reader from the noop until
+	 * the scal's answer has begun: tried again, a few times */
+	int tries = 0;
 	for (int shared = 1; shared >= 0; shared--) {
 		pattern_fill(x, bytes, VACCEL_OPID_SCAL, VACCEL_SCAL_X, 0,
 			     true);
@@ -417,8 +422,10 @@ Test(conformance, shared_stream_answers_as_calls_finish)
 		cr_assert_eq(raw_reply(&r, &second), 0);
 		uint64_t want = shared ? small : big;
 		bool either = shared && itest_agent.external;
+		bool retry = shared && !either && first.h.req_id == big &&
+			     tries < 4;
 		cr_assert(first.h.req_id == want ||
-			      (either && first.h.req_id == big),
+			      ((either || retry) && first.h.req_id == big),
 			  "%s stream: the %s came back first",
 			  shared ? "on a shared" : "on an unshared",
 			  first.h.req_id == big ? "scal" : "noop");
@@ -448,6 +455,12 @@ Test(conformance, shared_stream_answers_as_calls_finish)
 		reply_free(&first);
 		reply_free(&second);
 		raw_close(&r);
+		if (retry) {
+			cr_log_info("shared stream: the scal came back first "
+				    "(try %d); again",
+				    ++tries);
+			shared++;
+		}
 	}
 	free(x);
 	itest_end();
