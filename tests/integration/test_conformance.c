@@ -422,8 +422,8 @@ Test(conformance, shared_stream_answers_as_calls_finish)
 		cr_assert_eq(raw_reply(&r, &second), 0);
 		uint64_t want = shared ? small : big;
 		bool either = shared && itest_agent.external;
-		bool retry = shared && !either && first.h.req_id == big &&
-			     tries < 4;
+		bool retry =
+		    shared && !either && first.h.req_id == big && tries < 4;
 		cr_assert(first.h.req_id == want ||
 			      ((either || retry) && first.h.req_id == big),
 			  "%s stream: the %s came back first",
