@@ -13,7 +13,7 @@ family".
 
 import ast
 
-from interposer import SpecError
+from interposer import SpecError, fnv1a, spec_int
 
 # spec type -> (C type, wire type, oparg member)
 TYPES = {
@@ -102,11 +102,7 @@ class Parser:
         if words[0] == "check":
             if len(words) < 3:
                 raise SpecError("%s: expected 'check VALUE EXPR'" % where)
-            try:
-                value = int(words[1], 0)
-            except ValueError:
-                raise SpecError("%s: check value '%s' is not an integer"
-                                % (where, words[1])) from None
+            value = spec_int(words[1], where, "check value")
             f.checks.append((value, " ".join(words[2:]), where))
             return
         if len(words) < 3:
@@ -163,17 +159,9 @@ def check_fn(f):
                         "against VACCEL_SHIM_MIN_FLOPS)" % (f.where, f.name))
 
 
-def fnv1a32(text):
-    h = 0x811c9dc5
-    for b in text.encode():
-        h ^= b
-        h = (h * 0x01000193) & 0xFFFFFFFF
-    return h
-
-
 def user_opid(ns, n):
     """vaccel_user_opid(): the id of op n of namespace ns."""
-    return 0x80000000 | (fnv1a32(ns) & 0x7FFF) << 16 | n
+    return 0x80000000 | (fnv1a(ns, 32) & 0x7FFF) << 16 | n
 
 
 def funcs(api):

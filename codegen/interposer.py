@@ -45,6 +45,30 @@ class SpecError(Exception):
     pass
 
 
+# FNV-1a's offset basis and prime by width
+FNV = {32: (0x811c9dc5, 0x01000193),
+       64: (0xcbf29ce484222325, 0x100000001b3)}
+
+
+def fnv1a(text, bits):
+    """FNV-1a of text's UTF-8 bytes, 32 or 64 bits."""
+    h, prime = FNV[bits]
+    for b in text.encode():
+        h ^= b
+        h = (h * prime) & ((1 << bits) - 1)
+    return h
+
+
+def spec_int(text, where, what):
+    """An integer of a spec line (any base Python reads), or a SpecError
+    naming `what`."""
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise SpecError("%s: %s '%s' is not an integer"
+                        % (where, what, text)) from None
+
+
 # The api families: name -> module. A new family is one module and one
 # line here (and its runtime piece, shim/<family>/<family>.c).
 FAMILIES = {

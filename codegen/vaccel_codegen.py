@@ -101,11 +101,7 @@ def parse_spec(path):
         elif not indented and words[0] == "op":
             if len(words) < 3 or not words[1].isidentifier():
                 raise SpecError("%s: expected 'op NAME ID [flag...]'" % where)
-            try:
-                opid = int(words[2], 0)
-            except ValueError:
-                raise SpecError("%s: op id '%s' is not an integer"
-                                % (where, words[2])) from None
+            opid = interposer.spec_int(words[2], where, "op id")
             if not 0 <= opid < 65536:
                 raise SpecError("%s: op id %d out of range 0..65535"
                                 % (where, opid))
@@ -358,14 +354,6 @@ def size_tree(size):
     return ast.parse(size, mode="eval").body
 
 
-def fnv1a64(text):
-    h = 0xcbf29ce484222325
-    for b in text.encode():
-        h ^= b
-        h = (h * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
 def size_text(size):
     if isinstance(size, ast.AST):
         return ast.unparse(size)
@@ -509,7 +497,7 @@ def op_descs(ops):
                    '\t  .sig_hash = UINT64_C(0x%016x) },\n'
                    % (op.id, op.name, len(op.args),
                       ("args_%s" % cid(op)) if op.args else "NULL", flags,
-                      prec, fnv1a64(signature(op))))
+                      prec, interposer.fnv1a(signature(op), 64)))
     return out
 
 

@@ -627,29 +627,30 @@ static OrtStatus *shim_bind_output_device(OrtIoBinding *b, const char *name,
 	return st;
 }
 
-static void shim_clear_inputs(OrtIoBinding *b)
+/* What binding b holds of its outputs (else its inputs) forgotten. */
+static void binding_forget(OrtIoBinding *b, bool outputs)
 {
 	pthread_mutex_lock(&bindings_lock);
 	struct binding *k = binding_of(b);
 	if (k) {
-		bound_clear(k->in, k->nr_in);
-		k->in = NULL;
-		k->nr_in = 0;
+		struct bound **v = outputs ? &k->out : &k->in;
+		size_t *n = outputs ? &k->nr_out : &k->nr_in;
+		bound_clear(*v, *n);
+		*v = NULL;
+		*n = 0;
 	}
 	pthread_mutex_unlock(&bindings_lock);
+}
+
+static void shim_clear_inputs(OrtIoBinding *b)
+{
+	binding_forget(b, false);
 	real.ClearBoundInputs(b);
 }
 
 static void shim_clear_outputs(OrtIoBinding *b)
 {
-	pthread_mutex_lock(&bindings_lock);
-	struct binding *k = binding_of(b);
-	if (k) {
-		bound_clear(k->out, k->nr_out);
-		k->out = NULL;
-		k->nr_out = 0;
-	}
-	pthread_mutex_unlock(&bindings_lock);
+	binding_forget(b, true);
 	real.ClearBoundOutputs(b);
 }
 

@@ -19,15 +19,7 @@ import shutil
 import subprocess
 import sys
 
-
-def skip(why):
-    print("SKIP: " + why)
-    sys.exit(77)
-
-
-def fail(why):
-    print("FAIL: " + why)
-    sys.exit(1)
+from inference_test import fail, skip
 
 
 class ApiBase(ctypes.Structure):
