@@ -421,8 +421,9 @@ def host_fn(f):
 
 def gen_host(api, cx, banner, ops_header):
     """The host side: a plugin that registers the api's ops, opens the
-    library (the spec's host lines, the first that loads) and calls each
-    function with the arguments the agent has checked against the
+    libraries of the spec's host lines (each function from the first that
+    has it; it declines at load without any, or a function in none) and
+    calls each function with the arguments the agent has checked against the
     generated descriptors, after the spec's own checks."""
     fs = funcs(api)
     name = api.name
@@ -436,26 +437,37 @@ def gen_host(api, cx, banner, ops_header):
     if not libs:
         raise SpecError("%s: no 'host' or 'soname' line: the host plugin "
                         "has no library to open" % api.where)
-    out.append("static const char *const libs[] = {\n")
+    nl = len(libs)
+    out.append("static const char *const libs[%d] = {\n" % nl)
     out += ['\t"%s",\n' % lib for lib in libs]
-    out.append("\tNULL,\n};\nstatic void *lib;\n\n")
-    out.append("static int host_init(void *priv)\n{\n\t(void)priv;\n"
-               "\tint ret = %s_ops_register();\n\tif (ret)\n\t\treturn ret;\n"
-               "\tfor (unsigned int i = 0; !lib && libs[i]; i++)\n"
-               "\t\tlib = dlopen(libs[i], RTLD_NOW | RTLD_LOCAL);\n"
-               "\tif (!lib) {\n\t\tvaccel_log(VACCEL_LOG_ERROR, \"%s\",\n"
-               "\t\t\t   \"cannot open %%s: %%s\", libs[0], dlerror());\n"
-               "\t\treturn VACCEL_ENOENT;\n\t}\n" % (name, name))
-    for f in fs:
-        out.append("\t*(void **)&fp_%s = dlsym(lib, \"%s\");\n"
-                   "\tif (!fp_%s) {\n\t\tvaccel_log(VACCEL_LOG_ERROR, \"%s\","
-                   "\n\t\t\t   \"%%s has no %s\", libs[0]);\n"
-                   "\t\tdlclose(lib);\n\t\tlib = NULL;\n"
-                   "\t\treturn VACCEL_ENOENT;\n\t}\n"
-                   % (f.name, f.symbol, f.name, name, f.symbol))
-    out.append("\treturn VACCEL_OK;\n}\n\n")
+    out.append("};\n/* those that loaded */\nstatic void *handles[%d];\n\n"
+               % nl)
     out.append("static void host_fini(void *priv)\n{\n\t(void)priv;\n"
-               "\tif (lib)\n\t\tdlclose(lib);\n\tlib = NULL;\n}\n\n")
+               "\tfor (unsigned int i = 0; i < %d; i++) {\n"
+               "\t\tif (handles[i])\n\t\t\tdlclose(handles[i]);\n"
+               "\t\thandles[i] = NULL;\n\t}\n}\n\n" % nl)
+    out.append("/* name from the first of the libraries that has it */\n"
+               "static void *find(const char *name)\n{\n"
+               "\tvoid *p = NULL;\n"
+               "\tfor (unsigned int i = 0; !p && i < %d; i++)\n"
+               "\t\tp = handles[i] ? dlsym(handles[i], name) : NULL;\n"
+               "\tif (!p)\n\t\tvaccel_log(VACCEL_LOG_ERROR, \"%s\",\n"
+               "\t\t\t   \"no library of the spec's has %%s\", name);\n"
+               "\treturn p;\n}\n\n" % (nl, name))
+    out.append("static int host_init(void *priv)\n{\n"
+               "\tint ret = %s_ops_register();\n\tif (ret)\n\t\treturn ret;\n"
+               "\tbool any = false;\n"
+               "\tfor (unsigned int i = 0; i < %d; i++) {\n"
+               "\t\thandles[i] = dlopen(libs[i], RTLD_NOW | RTLD_LOCAL);\n"
+               "\t\tany = any || handles[i];\n\t}\n"
+               "\tif (!any) {\n\t\tvaccel_log(VACCEL_LOG_ERROR, \"%s\",\n"
+               "\t\t\t   \"cannot open %%s: %%s\", libs[0], dlerror());\n"
+               "\t\treturn VACCEL_ENOENT;\n\t}\n" % (name, nl, name))
+    for f in fs:
+        out.append("\t*(void **)&fp_%s = find(\"%s\");\n" % (f.name, f.symbol))
+    out.append("\tif (%s) {\n\t\thost_fini(priv);\n"
+               "\t\treturn VACCEL_ENOENT;\n\t}\n\treturn VACCEL_OK;\n}\n\n"
+               % " || ".join("!fp_%s" % f.name for f in fs))
     out.append("static const struct vaccel_plugin_op host_ops[] = {\n")
     out += ["\t{UINT32_C(0x%08x), op_%s},\n" % (f.op_id, f.name) for f in fs]
     out.append("};\n\n")

@@ -543,7 +543,8 @@ The spec (docs/codegen.md, "The C family"):
   family c
   namespace NS                the ops' namespace: their ids and names NS.fn
   soname LIB...               the guest's library, where RTLD_NEXT fails
-  host LIB...                 the host's library (the first that loads)
+  host LIB...                 the host's libraries (each function from the
+                              first that has it)
 
   fn NAME id=N ret=TYPE flops=EXPR [idempotent]
     ARG KIND TYPE [SIZE]      the function's arguments, in order
