@@ -13,6 +13,7 @@
  * argument, so OpenBLAS's own xerbla (which prints to stdout and carries
  * on; the reference BLAS's stops the program) is never reached.
  */
+#include "coretype.h"
 #include "symv_f77.h"
 #include <cblas.h>
 #include <inttypes.h>
@@ -21,6 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <vaccel/remote.h>
 
@@ -1212,6 +1214,23 @@ static int openblas_init(void *priv)
 	vaccel_log(VACCEL_LOG_INFO, TAG, "%s, core %s, %d thread(s)",
 		   config ? config : "OpenBLAS (no config string)",
 		   core ? core : "unknown", openblas_get_num_threads());
+	const char *asked = getenv("OPENBLAS_CORETYPE");
+	if (asked && *asked && core && strcasecmp(asked, core))
+		vaccel_log(VACCEL_LOG_WARN, TAG,
+			   "OPENBLAS_CORETYPE asks for the %s kernels; "
+			   "OpenBLAS runs its %s ones (its build may lack "
+			   "those)",
+			   asked, core);
+	const char *better = openblas_core_better(core, openblas_cpu_isa());
+	if (better)
+		vaccel_log(VACCEL_LOG_WARN, TAG,
+			   "OpenBLAS runs its %s kernels on a CPU with %s: "
+			   "calls run several times slower than it allows; "
+			   "start the agent with --blas-coretype %s "
+			   "(docs/plugins.md)",
+			   core,
+			   strcmp(better, "SkylakeX") ? "AVX2" : "AVX-512",
+			   better);
 	return VACCEL_OK;
 }
 

@@ -14,7 +14,9 @@
  * presents.
  */
 #include "client.h"
+#include "coretype.h"
 #include "memfd.h"
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -2599,6 +2601,13 @@ static void usage(FILE *f)
 	    "                         connection past its HELLO waits for "
 	    "ever.\n"
 	    "                         Neither applies to a VM's virtio port\n"
+	    "      --blas-coretype NAME\n"
+	    "                         run OpenBLAS's NAME kernels (sets\n"
+	    "                         OPENBLAS_CORETYPE for the plugins): "
+	    "Haswell,\n"
+	    "                         SkylakeX, Zen, ...; the openblas plugin"
+	    " warns\n"
+	    "                         when OpenBLAS fell back to old ones\n"
 	    "  -v, --verbose          more logging (repeat for debug)\n"
 	    "  -h, --help             this text\n"
 	    "      --version          this project's version, the vAccel API "
@@ -2678,6 +2687,7 @@ static int parse_opts(int argc, char **argv)
 	    {"threads", required_argument, NULL, 14},
 	    {"max-peer-calls", required_argument, NULL, 15},
 	    {"no-shared-uploads", no_argument, NULL, 16},
+	    {"blas-coretype", required_argument, NULL, 17},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -2805,6 +2815,22 @@ static int parse_opts(int argc, char **argv)
 			break;
 		case 16:
 			blobs.off = true;
+			break;
+		case 17:
+#if defined(__x86_64__)
+			if (openblas_core_isa(optarg) < 0) {
+				fprintf(stderr,
+					"vaccel-agent: --blas-coretype: '%s' "
+					"is not one of OpenBLAS's kernel sets "
+					"(Haswell, Zen, SkylakeX, Cooperlake, "
+					"Sandybridge, Prescott, ...: "
+					"docs/plugins.md)\n",
+					optarg);
+				return -1;
+			}
+#endif
+			/* read by OpenBLAS when the plugin loads it */
+			setenv("OPENBLAS_CORETYPE", optarg, 1);
 			break;
 		case 9:
 		case 10: {
@@ -2948,8 +2974,20 @@ int main(int argc, char **argv)
 		vaccel_cleanup();
 		return 1;
 	}
-	fprintf(stderr, "vaccel-agent: ready (%d address(es), plugins: %s)\n",
-		opt.nr_addrs, opt.plugins ? opt.plugins : "none");
+	/* the kernel set the host's BLAS runs, where a plugin loaded
+	 * OpenBLAS */
+	char blas[96] = "";
+	void *ob = dlopen("libopenblas.so.0", RTLD_LAZY | RTLD_NOLOAD);
+	const char *(*corename)(void) =
+	    ob ? (const char *(*)(void))dlsym(ob, "openblas_get_corename")
+	       : NULL;
+	if (corename && corename())
+		snprintf(blas, sizeof(blas), ", OpenBLAS kernels: %s",
+			 corename());
+	if (ob)
+		dlclose(ob);
+	fprintf(stderr, "vaccel-agent: ready (%d address(es), plugins: %s%s)\n",
+		opt.nr_addrs, opt.plugins ? opt.plugins : "none", blas);
 
 	struct pollfd pfd[MAX_LISTEN + 1];
 	/* ms to wait before accepting again: out of descriptors (or memory
