@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * The hot path: op id -> implementation. The table is rebuilt whole when a
- * plugin loads and published with one atomic store, so a call reads it
+ * plugin loads or ops are registered and published with one atomic store, so a call reads it
  * without a lock. Old tables are kept until the next reset, because a
  * concurrent call may still be reading one.
  */
@@ -11,25 +11,31 @@
 #define MAX_IMPLS 16
 
 /* A registered user op's implementations (ids above the dense part). */
-struct user_impls {
+struct user_slot {
 	uint32_t id;
-	uint8_t count;
-	struct op_impl impls[MAX_IMPLS];
+	uint32_t count;
+	const struct op_impl *impls;
 };
 
+/*
+ * Sized by what is loaded: every implementation in one pool, op after op,
+ * in precedence order (the first serves sessions without a hint); the
+ * project's ops found through a dense index of pointers into it, the
+ * users' through a sorted list.
+ */
 struct dispatch_table {
-	/* precedence order: impls[op][0] serves sessions without a hint */
-	struct op_impl impls[VACCEL_OPID_LIMIT][MAX_IMPLS];
+	const struct op_impl *first[VACCEL_OPID_LIMIT];
 	uint8_t count[VACCEL_OPID_LIMIT];
-	/* the users' ops, sorted by id */
-	struct user_impls *user;
+	struct user_slot *user;
 	unsigned int nr_user;
+	struct op_impl *pool;
 	struct dispatch_table *retired;
 };
 
 static void table_free(struct dispatch_table *t)
 {
 	free(t->user);
+	free(t->pool);
 	free(t);
 }
 
@@ -46,6 +52,27 @@ static vaccel_op_fn plugin_fn(const struct plugin *p, uint32_t op)
 	return fn;
 }
 
+/* op's implementations by the n plugins into out (NULL: only counted),
+ * at most MAX_IMPLS; how many. */
+static unsigned int impls_put(struct plugin *const *plugins, unsigned int n,
+			      uint32_t op, struct op_impl *out)
+{
+	unsigned int k = 0;
+	for (unsigned int p = 0; p < n && k < MAX_IMPLS; p++) {
+		vaccel_op_fn fn = plugin_fn(plugins[p], op);
+		if (!fn)
+			continue;
+		if (out)
+			out[k] = (struct op_impl){
+			    .fn = fn,
+			    .priv = plugins[p]->priv,
+			    .owner = plugins[p],
+			};
+		k++;
+	}
+	return k;
+}
+
 static const struct dispatch_table empty_table;
 static _Atomic(const struct dispatch_table *) table = &empty_table;
 /* Tables no longer current, freed by dispatch_reset(). */
@@ -56,45 +83,36 @@ int dispatch_rebuild(struct plugin *const *plugins, unsigned int n)
 	struct dispatch_table *t = calloc(1, sizeof(*t));
 	if (!t)
 		return VACCEL_ENOMEM;
-	for (unsigned int p = 0; p < n; p++) {
-		for (uint32_t op = 0; op < VACCEL_OPID_LIMIT; op++) {
-			if (!vaccel_op_desc_by_id(op) ||
-			    t->count[op] == MAX_IMPLS)
-				continue;
-			vaccel_op_fn fn = plugin_fn(plugins[p], op);
-			if (!fn)
-				continue;
-			t->impls[op][t->count[op]++] = (struct op_impl){
-			    .fn = fn,
-			    .priv = plugins[p]->priv,
-			    .owner = plugins[p],
-			};
-		}
-	}
-	/* the users' ops: registered, sorted by id */
 	unsigned int nr = vaccel_op_count(), first = VACCEL_OPS_COUNT;
-	if (nr > first) {
-		t->user = calloc(nr - first, sizeof(*t->user));
-		if (!t->user) {
-			free(t);
-			return VACCEL_ENOMEM;
-		}
-	}
-	for (unsigned int i = first; i < nr; i++) {
+	/* how much: every op's implementations, the users' slots */
+	size_t total = 0, users = 0;
+	for (unsigned int i = 0; i < nr; i++) {
 		const struct vaccel_op_desc *op = vaccel_op_desc_at(i);
-		struct user_impls *u = &t->user[t->nr_user];
-		u->id = op->id;
-		for (unsigned int p = 0; p < n && u->count < MAX_IMPLS; p++) {
-			vaccel_op_fn fn = plugin_fn(plugins[p], op->id);
-			if (fn)
-				u->impls[u->count++] = (struct op_impl){
-				    .fn = fn,
-				    .priv = plugins[p]->priv,
-				    .owner = plugins[p],
-				};
+		unsigned int k = impls_put(plugins, n, op->id, NULL);
+		total += k;
+		users += i >= first && k;
+	}
+	t->pool = calloc(total ? total : 1, sizeof(*t->pool));
+	t->user = calloc(users ? users : 1, sizeof(*t->user));
+	if (!t->pool || !t->user) {
+		table_free(t);
+		return VACCEL_ENOMEM;
+	}
+	struct op_impl *at = t->pool;
+	for (unsigned int i = 0; i < nr; i++) {
+		const struct vaccel_op_desc *op = vaccel_op_desc_at(i);
+		unsigned int k = impls_put(plugins, n, op->id, at);
+		if (!k)
+			continue;
+		if (op->id < VACCEL_OPID_LIMIT) {
+			t->first[op->id] = at;
+			t->count[op->id] = (uint8_t)k;
+		} else {
+			/* vaccel_op_desc_at walks them sorted by id */
+			t->user[t->nr_user++] = (struct user_slot){
+			    .id = op->id, .count = k, .impls = at};
 		}
-		if (u->count)
-			t->nr_user++;
+		at += k;
 	}
 	const struct dispatch_table *old = atomic_exchange(&table, t);
 	if (old != &empty_table) {
@@ -124,7 +142,7 @@ static const struct op_impl *impls_of(const struct dispatch_table *t,
 {
 	if (op < VACCEL_OPID_LIMIT) {
 		*count = t->count[op];
-		return t->impls[op];
+		return t->first[op];
 	}
 	unsigned int lo = 0, hi = t->nr_user;
 	while (lo < hi) {
@@ -172,7 +190,7 @@ int op_call_trusted(struct vaccel_session *sess,
 	    atomic_load_explicit(&table, memory_order_acquire);
 	const struct op_impl *impl;
 	if (likely(!sess->hint && op->id < VACCEL_OPID_LIMIT))
-		impl = t->count[op->id] ? &t->impls[op->id][0] : NULL;
+		impl = t->first[op->id];
 	else
 		impl = pick(t, op->id, sess->hint);
 	if (unlikely(!impl)) {
