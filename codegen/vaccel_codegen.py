@@ -501,14 +501,58 @@ def op_descs(ops):
     return out
 
 
+# bytes per element of each wire type (PREC: chosen by the `prec` scalar)
+TYPE_SIZES = {"u8": 1, "i32": 4, "u32": 4, "i64": 8, "u64": 8, "f32": 4,
+              "f64": 8, "c64": 8, "c128": 16, "raw": 1}
+
+
+def fill_fns(ops):
+    """Per op with sized buffers, fill_<op>(a): every such buffer's byte
+    length from its rule, in one direct call (the size functions inline
+    into it); VACCEL_EINVAL when a rule fails, overflows or a buffer of
+    bytes is NULL. The table vaccel_op_fills_by_id points at them."""
+    out, have = [], []
+    for op in ops:
+        sized = [(i, a) for i, a in enumerate(op.args)
+                 if a.kind in BUFFER_KINDS and size_text(a.size) != "*"]
+        if not sized:
+            continue
+        have.append(op)
+        out.append("static int fill_%s(struct vaccel_oparg *a)\n{\n"
+                   "\tint64_t n, bytes;\n" % cid(op))
+        prec = next((i for i, a in enumerate(op.args)
+                     if a.name == "prec" and a.kind == "scalar"), None)
+        if any(a.type == "prec" for _, a in sized):
+            out.append("\tstatic const uint8_t prec_size[4] = {4, 8, 8, 16};"
+                       "\n\tint64_t ps = %s;\n"
+                       % ("(uint64_t)a[%d].v.i < 4 ? prec_size[a[%d].v.i] : 0"
+                          % (prec, prec) if prec is not None else "0"))
+        for i, a in sized:
+            es = "ps" if a.type == "prec" else str(TYPE_SIZES[a.type])
+            out.append("\tn = size_%s_%s(a);\n"
+                       "\tif (n < 0 || !%s || __builtin_mul_overflow(n, "
+                       "(int64_t)%s, &bytes) ||\n\t    (bytes && !a[%d].buf))"
+                       "\n\t\treturn VACCEL_EINVAL;\n"
+                       "\ta[%d].len = (uint64_t)bytes;\n"
+                       % (cid(op), a.name, es, es, i, i))
+        out.append("\treturn VACCEL_OK;\n}\n\n")
+    out.append("const vaccel_fill_fn vaccel_op_fills_by_id[%d] = {\n"
+               % (max(o.id for o in ops) + 1))
+    out += ["\t[%d] = fill_%s,\n" % (op.id, cid(op)) for op in have]
+    out.append("};\n\n")
+    return "".join(out)
+
+
 def gen_source(spec, consts, ops):
     out = [banner(spec), "/* SPDX-License-Identifier: Apache-2.0 */\n",
-           '#include "op_desc.h"\n#include "vsz.h"\n#include <stdbool.h>\n\n',
+           '#include "op_desc.h"\n#include "vsz.h"\n#include <stdbool.h>\n'
+           '#include <vaccel/error.h>\n\n',
            op_tables(consts, ops)]
     out.append("const struct vaccel_op_desc vaccel_op_descs[] = {\n")
     out += op_descs(ops)
     out.append("};\n\nconst unsigned int vaccel_op_descs_count = %d;\n\n"
                % len(ops))
+    out.append(fill_fns(ops))
     out.append("const struct vaccel_op_desc *const "
                "vaccel_op_descs_by_id[%d] = {\n" % (max(o.id for o in ops) + 1))
     for i, op in enumerate(ops):

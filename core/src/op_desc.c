@@ -334,64 +334,10 @@ static inline int64_t buffer_bytes(const struct vaccel_op_desc *op,
 	return bytes;
 }
 
-/*
- * The buffers with a size rule, per op, with what filling their lengths
- * needs, so that the native API's hot path visits those and not every
- * argument. Built once, on first use; an op with more than SIZED_MAX of
- * them is marked SIZED_SCAN and takes the general path.
- */
-#define SIZED_MAX 4
-#define SIZED_SCAN UINT32_MAX
-struct sized_arg {
-	int64_t (*nelems)(const struct vaccel_oparg *args);
-	uint32_t idx;
-	/* bytes per element (0: invalid type), unless prec */
-	uint16_t es;
-	/* element type chosen by the op's `prec` scalar */
-	bool prec;
-};
-struct sized_args {
-	uint32_t n;
-	struct sized_arg a[SIZED_MAX];
-};
-static struct sized_args sized[VACCEL_OPID_LIMIT];
-static atomic_bool sized_ready;
-static pthread_mutex_t sized_lock = PTHREAD_MUTEX_INITIALIZER;
-
 static bool is_sized(const struct vaccel_op_argdesc *d)
 {
 	return d->kind >= VACCEL_ARGK_IN && d->kind <= VACCEL_ARGK_INOUT &&
 	       d->nelems;
-}
-
-static void sized_build(void)
-{
-	pthread_mutex_lock(&sized_lock);
-	if (!atomic_load_explicit(&sized_ready, memory_order_relaxed)) {
-		for (unsigned int o = 0; o < vaccel_op_descs_count; o++) {
-			const struct vaccel_op_desc *op = &vaccel_op_descs[o];
-			struct sized_args *s = &sized[op->id];
-			s->n = 0;
-			for (uint32_t i = 0; i < op->nr_args; i++) {
-				const struct vaccel_op_argdesc *d =
-				    &op->args[i];
-				if (!is_sized(d))
-					continue;
-				if (s->n == SIZED_MAX) {
-					s->n = SIZED_SCAN;
-					break;
-				}
-				s->a[s->n++] = (struct sized_arg){
-				    .nelems = d->nelems,
-				    .idx = i,
-				    .es = (uint16_t)type_size(d->type),
-				    .prec = d->type == VACCEL_ARGT_PREC,
-				};
-			}
-		}
-		atomic_store_explicit(&sized_ready, true, memory_order_release);
-	}
-	pthread_mutex_unlock(&sized_lock);
 }
 
 /* The general path: every argument looked at. */
@@ -410,32 +356,13 @@ static int fill_scan(const struct vaccel_op_desc *op, struct vaccel_oparg *args)
 
 int op_fill_lengths(const struct vaccel_op_desc *op, struct vaccel_oparg *args)
 {
-	/* a user's op: the general path */
-	if (unlikely(op->id >= VACCEL_OPID_LIMIT))
-		return fill_scan(op, args);
-	if (unlikely(!atomic_load_explicit(&sized_ready, memory_order_acquire)))
-		sized_build();
-	const struct sized_args *s = &sized[op->id];
-	if (unlikely(s->n == SIZED_SCAN))
-		return fill_scan(op, args);
-	for (uint32_t k = 0; k < s->n; k++) {
-		const struct sized_arg *a = &s->a[k];
-		int64_t es = a->es, n, bytes;
-		if (a->prec) {
-			static const uint8_t prec_size[4] = {4, 8, 8, 16};
-			uint64_t p = op->prec_arg < 0
-					 ? 4
-					 : (uint64_t)args[op->prec_arg].v.i;
-			es = p < 4 ? prec_size[p] : 0;
-		}
-		n = a->nelems(args);
-		if (unlikely(!es || n < 0 ||
-			     __builtin_mul_overflow(n, es, &bytes) ||
-			     (bytes && !args[a->idx].buf)))
-			return VACCEL_EINVAL;
-		args[a->idx].len = (uint64_t)bytes;
+	/* the project's ops: their generated fill, one direct call with the
+	 * size rules inlined (ops_gen.c); a user's: the general path */
+	if (likely(op->id < VACCEL_OPID_LIMIT)) {
+		vaccel_fill_fn fill = vaccel_op_fills_by_id[op->id];
+		return fill ? fill(args) : VACCEL_OK;
 	}
-	return VACCEL_OK;
+	return fill_scan(op, args);
 }
 
 bool vaccel_tensor_strided(const struct vaccel_tensor *t)

@@ -11,3 +11,7 @@ extern const unsigned int vaccel_op_descs_count;
 uint32_t vaccel_op_of_type(uint32_t type);
 extern const struct vaccel_op_desc
     *const vaccel_op_descs_by_id[VACCEL_OPID_LIMIT];
+/* Per op id, the function that fills its sized buffers' lengths from
+ * their rules (NULL: the op has none); VACCEL_OK or VACCEL_EINVAL. */
+typedef int (*vaccel_fill_fn)(struct vaccel_oparg *args);
+extern const vaccel_fill_fn vaccel_op_fills_by_id[VACCEL_OPID_LIMIT];
