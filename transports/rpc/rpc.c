@@ -300,10 +300,32 @@ static uint64_t env_size(const char *name, uint64_t def)
 	return n;
 }
 
+/*
+ * This process's id, for the fork checks on every call: getpid() is a
+ * system call each time, so it is read once and again in a child of
+ * fork() (pthread_atfork; a dlclose'd plugin's handler goes with it). A
+ * child made by a raw clone() that calls us without exec is not seen.
+ */
+static _Atomic pid_t self_pid;
+
+static void self_pid_update(void)
+{
+	atomic_store_explicit(&self_pid, getpid(), memory_order_relaxed);
+}
+
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void atfork_register(void)
+{
+	pthread_atfork(NULL, NULL, self_pid_update);
+}
+
 static int rpc_init(void *priv)
 {
 	(void)priv;
 	char err[256];
+	self_pid_update();
+	pthread_once(&atfork_once, atfork_register);
 	const char *addr = getenv("VACCEL_RPC_ADDRESS");
 	if (!addr || !*addr)
 		addr = DEFAULT_ADDRESS;
@@ -810,7 +832,7 @@ static int rebuild(struct conn *c)
 static struct conn *get_conn(int *err)
 {
 	struct conn *c = pthread_getspecific(g.conn_key);
-	pid_t pid = getpid();
+	pid_t pid = atomic_load_explicit(&self_pid, memory_order_relaxed);
 	if (c && c->pid == pid &&
 	    (mux.on ? atomic_load(&mux.ready) && mux.pid == pid
 		    : tconn_is_open(&c->own)))
