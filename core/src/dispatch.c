@@ -81,14 +81,19 @@ static struct dispatch_table *retired;
 int dispatch_rebuild(struct plugin *const *plugins, unsigned int n)
 {
 	struct dispatch_table *t = calloc(1, sizeof(*t));
-	if (!t)
+	/* the ops as they are now, walked twice: ops registered meanwhile
+	 * come with the rebuild their registration asks for */
+	const struct vaccel_op_desc **ops = NULL;
+	unsigned int nr = ops_snapshot(&ops), first = VACCEL_OPS_COUNT;
+	if (!t || !ops) {
+		free(t);
+		free(ops);
 		return VACCEL_ENOMEM;
-	unsigned int nr = vaccel_op_count(), first = VACCEL_OPS_COUNT;
+	}
 	/* how much: every op's implementations, the users' slots */
 	size_t total = 0, users = 0;
 	for (unsigned int i = 0; i < nr; i++) {
-		const struct vaccel_op_desc *op = vaccel_op_desc_at(i);
-		unsigned int k = impls_put(plugins, n, op->id, NULL);
+		unsigned int k = impls_put(plugins, n, ops[i]->id, NULL);
 		total += k;
 		users += i >= first && k;
 	}
@@ -96,11 +101,12 @@ int dispatch_rebuild(struct plugin *const *plugins, unsigned int n)
 	t->user = calloc(users ? users : 1, sizeof(*t->user));
 	if (!t->pool || !t->user) {
 		table_free(t);
+		free(ops);
 		return VACCEL_ENOMEM;
 	}
 	struct op_impl *at = t->pool;
 	for (unsigned int i = 0; i < nr; i++) {
-		const struct vaccel_op_desc *op = vaccel_op_desc_at(i);
+		const struct vaccel_op_desc *op = ops[i];
 		unsigned int k = impls_put(plugins, n, op->id, at);
 		if (!k)
 			continue;
@@ -114,6 +120,7 @@ int dispatch_rebuild(struct plugin *const *plugins, unsigned int n)
 		}
 		at += k;
 	}
+	free(ops);
 	const struct dispatch_table *old = atomic_exchange(&table, t);
 	if (old != &empty_table) {
 		struct dispatch_table *o = (struct dispatch_table *)old;

@@ -77,6 +77,10 @@ void dispatch_reset(void);
 /* Ops were registered (vaccel_ops_register): serve them with the loaded
  * plugins. */
 void plugins_ops_added(void);
+/* Every op known now, the project's then the users' sorted by id, in a
+ * new array (*out, to free); how many, 0 with *out NULL when out of
+ * memory. */
+unsigned int ops_snapshot(const struct vaccel_op_desc ***out);
 /* Run without validating args: for wrappers that computed them. */
 /* Set every sized buffer's len from its rule; VACCEL_EINVAL if a rule
  * fails or a non-empty buffer is NULL. */

@@ -189,6 +189,20 @@ int vaccel_ops_register(const struct vaccel_op_desc *descs, unsigned int n)
 	return ret;
 }
 
+unsigned int ops_snapshot(const struct vaccel_op_desc ***out)
+{
+	const struct user_ops *u = atomic_load(&user_ops);
+	unsigned int n = vaccel_op_descs_count + u->n;
+	*out = malloc(n * sizeof(**out));
+	if (!*out)
+		return 0;
+	for (unsigned int i = 0; i < vaccel_op_descs_count; i++)
+		(*out)[i] = &vaccel_op_descs[i];
+	for (unsigned int i = 0; i < u->n; i++)
+		(*out)[vaccel_op_descs_count + i] = u->d[i];
+	return n;
+}
+
 unsigned int vaccel_op_count(void)
 {
 	return vaccel_op_descs_count + atomic_load(&user_ops)->n;
