@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * The hot path: op id -> implementation. The table is rebuilt whole when a
- * plugin loads or ops are registered and published with one atomic store, so a call reads it
- * without a lock. Old tables are kept until the next reset, because a
- * concurrent call may still be reading one.
+ * plugin loads or ops are registered, and published with one atomic
+ * store, so a call reads it without a lock. Old tables are kept until the
+ * next reset, because a concurrent call may still be reading one.
  */
 #include "internal.h"
 #include <stdlib.h>
