@@ -452,6 +452,15 @@ static int output_shape(struct onnx_priv *st, const char *what, size_t i,
 }
 
 /* Output value v into the caller's tensor t (its size the capacity). */
+/* A run's values, each released (those made), then the array. */
+static void values_free(struct onnx_priv *st, OrtValue **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		if (v[i])
+			st->api.ReleaseValue(v[i]);
+	free(v);
+}
+
 static int output_into(struct onnx_priv *st, size_t i, OrtValue *v,
 		       struct vaccel_tensor *t)
 {
@@ -535,14 +544,8 @@ static int op_run(void *priv, struct vaccel_session *sess,
 		    "model_run");
 	for (size_t i = 0; !ret && i < nr_out; i++)
 		ret = output_into(st, i, ov[i], &out[i]);
-	for (size_t i = 0; iv && i < nr_in; i++)
-		if (iv[i])
-			st->api.ReleaseValue(iv[i]);
-	for (size_t i = 0; ov && i < nr_out; i++)
-		if (ov[i])
-			st->api.ReleaseValue(ov[i]);
-	free(iv);
-	free(ov);
+	values_free(st, iv, nr_in);
+	values_free(st, ov, nr_out);
 
 	model_release(st, m);
 	return ret;
@@ -699,14 +702,8 @@ static int op_run_named(void *priv, struct vaccel_session *sess,
 		else
 			put_status(status, 0, "");
 	}
-	for (size_t i = 0; iv && i < nr_in; i++)
-		if (iv[i])
-			st->api.ReleaseValue(iv[i]);
-	for (size_t i = 0; ov && i < nr_out; i++)
-		if (ov[i])
-			st->api.ReleaseValue(ov[i]);
-	free(iv);
-	free(ov);
+	values_free(st, iv, nr_in);
+	values_free(st, ov, nr_out);
 	free(iname);
 	free(oname);
 	model_release(st, m);
