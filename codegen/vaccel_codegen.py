@@ -5,6 +5,7 @@ interposer specs (codegen/specs/<api>.spec) into C.
 
   vaccel_codegen.py ops OPS.spec [API.spec...] --header OUT.h
                     --internal-header OUT_INTERNAL.h --source OUT.c
+                    --fill-header OUT_FILL.h
   vaccel_codegen.py shim --ops OPS.spec API.spec... --source OUT.c
   vaccel_codegen.py ffi --ops OPS.spec API.spec... --source OUT.c
   vaccel_codegen.py lint OPS.spec API.spec...
@@ -437,18 +438,29 @@ def cid(op):
     return op.name.replace(".", "_")
 
 
-def op_tables(consts, ops):
-    """The per-op C of the descriptors: size, layout and unread functions
-    and each op's argument list (args_<op>)."""
-    out = [LAYOUT_HELPERS]
+def size_fns(consts, ops, storage="static"):
+    """size_<op>_<arg>(a): each sized buffer's element count from its
+    rule (static inline where the fill header holds them, so that a
+    caller with constant arguments folds them)."""
+    out = []
+    for op in ops:
+        for a in op.args:
+            if a.kind in BUFFER_KINDS and size_text(a.size) != "*":
+                expr = SizeCompiler(op, a, consts).compile(a.size)
+                out.append("%s int64_t size_%s_%s(const struct "
+                           "vaccel_oparg *a)\n{\n\t(void)a;\n\treturn %s;\n}\n\n"
+                           % (storage, cid(op), a.name, expr))
+    return "".join(out)
+
+
+def op_tables(consts, ops, sizes=True):
+    """The per-op C of the descriptors: size (unless the fill header has
+    them), layout and unread functions and each op's argument list
+    (args_<op>)."""
+    out = [LAYOUT_HELPERS, size_fns(consts, ops) if sizes else ""]
     layouts = set()
     for op in ops:
         for i, a in enumerate(op.args):
-            if a.kind in BUFFER_KINDS and size_text(a.size) != "*":
-                expr = SizeCompiler(op, a, consts).compile(a.size)
-                out.append("static int64_t size_%s_%s(const struct "
-                           "vaccel_oparg *a)\n{\n\t(void)a;\n\treturn %s;\n}\n\n"
-                           % (cid(op), a.name, expr))
             # Only what the op writes needs a layout: it is what a client
             # writes back. An input's rule may give a span and no more
             # (gbmv's A: the rows of its last column, not of every one).
@@ -506,19 +518,26 @@ TYPE_SIZES = {"u8": 1, "i32": 4, "u32": 4, "i64": 8, "u64": 8, "f32": 4,
               "f64": 8, "c64": 8, "c128": 16, "raw": 1}
 
 
+def sized_ops(ops):
+    """The ops with a buffer whose length a rule gives."""
+    return [op for op in ops
+            if any(a.kind in BUFFER_KINDS and size_text(a.size) != "*"
+                   for a in op.args)]
+
+
 def fill_fns(ops):
     """Per op with sized buffers, fill_<op>(a): every such buffer's byte
-    length from its rule, in one direct call (the size functions inline
-    into it); VACCEL_EINVAL when a rule fails, overflows or a buffer of
-    bytes is NULL. The table vaccel_op_fills_by_id points at them."""
-    out, have = [], []
-    for op in ops:
+    length from its rule, in one call (the size functions inline into
+    it); VACCEL_EINVAL when a rule fails, overflows or a buffer of bytes
+    is NULL. Static inline: the native API's wrappers call them directly
+    with their constant arguments, the table in ops_gen.c through a
+    pointer."""
+    out = []
+    for op in sized_ops(ops):
         sized = [(i, a) for i, a in enumerate(op.args)
                  if a.kind in BUFFER_KINDS and size_text(a.size) != "*"]
-        if not sized:
-            continue
-        have.append(op)
-        out.append("static int fill_%s(struct vaccel_oparg *a)\n{\n"
+        out.append("static inline __attribute__((always_inline)) int\n"
+                   "fill_%s(struct vaccel_oparg *a)\n{\n"
                    "\tint64_t n, bytes;\n" % cid(op))
         prec = next((i for i, a in enumerate(op.args)
                      if a.name == "prec" and a.kind == "scalar"), None)
@@ -536,23 +555,95 @@ def fill_fns(ops):
                        "\ta[%d].len = (uint64_t)bytes;\n"
                        % (cid(op), a.name, es, es, i, i))
         out.append("\treturn VACCEL_OK;\n}\n\n")
-    out.append("const vaccel_fill_fn vaccel_op_fills_by_id[%d] = {\n"
-               % (max(o.id for o in ops) + 1))
-    out += ["\t[%d] = fill_%s,\n" % (op.id, cid(op)) for op in have]
+    out.append("/* The fill of op id, VACCEL_OK for an op without one: a\n"
+               " * constant id folds to its fill. */\n"
+               "static inline __attribute__((always_inline)) int\n"
+               "fill_op(uint32_t id, struct vaccel_oparg *a)"
+               "\n{\n\tswitch (id) {\n")
+    out += ["\tcase %d:\n\t\treturn fill_%s(a);\n" % (op.id, cid(op))
+            for op in sized_ops(ops)]
+    out.append("\tdefault:\n\t\t(void)a;\n\t\treturn VACCEL_OK;\n\t}\n}\n\n")
+    return "".join(out)
+
+
+def fill_table(ops):
+    """vaccel_op_fills_by_id: the fill of each op id that has one."""
+    out = ["const vaccel_fill_fn vaccel_op_fills_by_id[%d] = {\n"
+           % (max(o.id for o in ops) + 1)]
+    out += ["\t[%d] = fill_%s,\n" % (op.id, cid(op)) for op in sized_ops(ops)]
     out.append("};\n\n")
     return "".join(out)
 
 
+PACK_PARAMS = {"f32": "double", "f64": "double", "c64": "const float *",
+               "c128": "const double *"}
+
+
+def pack_fns(ops):
+    """Per op whose arguments are scalars and sized buffers only,
+    pack_<op>(vec, <its arguments in spec order>): each argument into the
+    member its kind uses (op.h), nothing else: a scalar's buf and len and
+    a buffer's v stay unset, and the buffers' lengths are the fill's to
+    set. A complex scalar comes as a pointer to its two parts, NULL for
+    zero. The native API's wrappers build their vectors with them: half
+    the stores of a vector zeroed whole."""
+    out = []
+    for op in ops:
+        if not op.args or any(
+                a.kind not in ("scalar",) + BUFFER_KINDS or
+                (a.kind != "scalar" and size_text(a.size) == "*")
+                for a in op.args):
+            continue
+        if any(a.name == "vec" for a in op.args):
+            raise SpecError("op %s: an argument named 'vec' clashes with "
+                            "pack_%s's vector" % (op.name, cid(op)))
+        params, body = [], []
+        for i, a in enumerate(op.args):
+            if a.kind != "scalar":
+                params.append("const void *%s" % a.name)
+                body.append("\tvec[%d].buf = (void *)%s;\n" % (i, a.name))
+            elif a.type in ("c64", "c128"):
+                params.append("%s%s" % (PACK_PARAMS[a.type], a.name))
+                m = "v.%s" % a.type
+                body.append("\tvec[%d].%s[0] = %s ? %s[0] : 0;\n"
+                            "\tvec[%d].%s[1] = %s ? %s[1] : 0;\n"
+                            % (i, m, a.name, a.name, i, m, a.name, a.name))
+            elif a.type in ("f32", "f64"):
+                params.append("double %s" % a.name)
+                body.append("\tvec[%d].v.%s = %s%s;\n"
+                            % (i, a.type, "(float)" if a.type == "f32"
+                               else "", a.name))
+            else:
+                params.append("int64_t %s" % a.name)
+                body.append("\tvec[%d].v.i = %s;\n" % (i, a.name))
+        out.append("static inline __attribute__((always_inline)) void\n"
+                   "pack_%s(struct vaccel_oparg *vec, %s)\n{\n%s}\n\n"
+                   % (cid(op), ", ".join(params), "".join(body)))
+    return "".join(out)
+
+
+def gen_fill_header(spec, consts, ops, nr_public):
+    """The in-tree header of the size rules, the fill functions and the
+    public ops' pack functions, for ops_gen.c and the native API's
+    wrappers."""
+    return "".join([banner(spec), "/* SPDX-License-Identifier: Apache-2.0 */\n",
+                    '#pragma once\n\n#include "vsz.h"\n#include <stdint.h>\n'
+                    '#include <vaccel/error.h>\n#include <vaccel/remote/op.h>'
+                    '\n\n', size_fns(consts, ops, "static inline"),
+                    fill_fns(ops), pack_fns(ops[:nr_public])])
+
+
 def gen_source(spec, consts, ops):
     out = [banner(spec), "/* SPDX-License-Identifier: Apache-2.0 */\n",
-           '#include "op_desc.h"\n#include "vsz.h"\n#include <stdbool.h>\n'
+           '#include "op_desc.h"\n#include "ops_fill_gen.h"\n'
+           '#include "vsz.h"\n#include <stdbool.h>\n'
            '#include <vaccel/error.h>\n\n',
-           op_tables(consts, ops)]
+           op_tables(consts, ops, sizes=False)]
     out.append("const struct vaccel_op_desc vaccel_op_descs[] = {\n")
     out += op_descs(ops)
     out.append("};\n\nconst unsigned int vaccel_op_descs_count = %d;\n\n"
                % len(ops))
-    out.append(fill_fns(ops))
+    out.append(fill_table(ops))
     out.append("const struct vaccel_op_desc *const "
                "vaccel_op_descs_by_id[%d] = {\n" % (max(o.id for o in ops) + 1))
     for i, op in enumerate(ops):
@@ -733,6 +824,7 @@ def main(argv):
     o.add_argument("--header", required=True)
     o.add_argument("--internal-header", required=True)
     o.add_argument("--source", required=True)
+    o.add_argument("--fill-header", required=True)
     for name, hlp in (("shim", "an api's interposer source"),
                       ("ffi", "the host executor's call table")):
         o = sub.add_parser(name, help=hlp)
@@ -796,13 +888,15 @@ def main(argv):
             nr_public = len(parse_spec(args.spec)[1])
             allspecs = [args.spec] + args.apis
             source = gen_source(allspecs, consts, ops)
+            fill = gen_fill_header(allspecs, consts, ops, nr_public)
             if args.cmd == "ops":
                 header = gen_header(allspecs, consts, ops, nr_public)
                 internal = gen_internal_header(
                     allspecs, ops, nr_public, os.path.basename(args.header))
                 outputs = [(args.header, header),
                            (args.internal_header, internal),
-                           (args.source, source)]
+                           (args.source, source),
+                           (args.fill_header, fill)]
             else:
                 for api in apis:
                     interposer.gen_shim(api, ops, cx, "")

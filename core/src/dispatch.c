@@ -10,28 +10,6 @@
 
 #define MAX_IMPLS 16
 
-/* A registered user op's implementations (ids above the dense part). */
-struct user_slot {
-	uint32_t id;
-	uint32_t count;
-	const struct op_impl *impls;
-};
-
-/*
- * Sized by what is loaded: every implementation in one pool, op after op,
- * in precedence order (the first serves sessions without a hint); the
- * project's ops found through a dense index of pointers into it, the
- * users' through a sorted list.
- */
-struct dispatch_table {
-	const struct op_impl *first[VACCEL_OPID_LIMIT];
-	uint8_t count[VACCEL_OPID_LIMIT];
-	struct user_slot *user;
-	unsigned int nr_user;
-	struct op_impl *pool;
-	struct dispatch_table *retired;
-};
-
 static void table_free(struct dispatch_table *t)
 {
 	free(t->user);
@@ -74,7 +52,7 @@ static unsigned int impls_put(struct plugin *const *plugins, unsigned int n,
 }
 
 static const struct dispatch_table empty_table;
-static _Atomic(const struct dispatch_table *) table = &empty_table;
+_Atomic(const struct dispatch_table *) dispatch_now = &empty_table;
 /* Tables no longer current, freed by dispatch_reset(). */
 static struct dispatch_table *retired;
 
@@ -121,7 +99,7 @@ int dispatch_rebuild(struct plugin *const *plugins, unsigned int n)
 		at += k;
 	}
 	free(ops);
-	const struct dispatch_table *old = atomic_exchange(&table, t);
+	const struct dispatch_table *old = atomic_exchange(&dispatch_now, t);
 	if (old != &empty_table) {
 		struct dispatch_table *o = (struct dispatch_table *)old;
 		o->retired = retired;
@@ -133,7 +111,7 @@ int dispatch_rebuild(struct plugin *const *plugins, unsigned int n)
 void dispatch_reset(void)
 {
 	const struct dispatch_table *cur =
-	    atomic_exchange(&table, &empty_table);
+	    atomic_exchange(&dispatch_now, &empty_table);
 	if (cur != &empty_table)
 		table_free((struct dispatch_table *)cur);
 	while (retired) {
@@ -186,20 +164,16 @@ const char *vaccel_plugin_for_op(uint32_t op_id, unsigned int hint)
 	core_ensure();
 	if (!vaccel_op_desc_by_id(op_id))
 		return NULL;
-	const struct op_impl *impl = pick(atomic_load(&table), op_id, hint);
+	const struct op_impl *impl = pick(atomic_load(&dispatch_now), op_id, hint);
 	return impl ? impl->owner->desc->name : NULL;
 }
 
-int op_call_trusted(struct vaccel_session *sess,
-		    const struct vaccel_op_desc *op, struct vaccel_oparg *args)
+int op_call_picked(struct vaccel_session *sess, const struct vaccel_op_desc *op,
+		   struct vaccel_oparg *args)
 {
-	const struct dispatch_table *t =
-	    atomic_load_explicit(&table, memory_order_acquire);
-	const struct op_impl *impl;
-	if (likely(!sess->hint && op->id < VACCEL_OPID_LIMIT))
-		impl = t->first[op->id];
-	else
-		impl = pick(t, op->id, sess->hint);
+	const struct op_impl *impl = pick(
+	    atomic_load_explicit(&dispatch_now, memory_order_acquire), op->id,
+	    sess->hint);
 	if (unlikely(!impl)) {
 		vaccel_log(VACCEL_LOG_ERROR, "dispatch",
 			   "no loaded plugin implements op '%s' (id %u); "
@@ -210,8 +184,8 @@ int op_call_trusted(struct vaccel_session *sess,
 	return impl->fn(impl->priv, sess, op, args);
 }
 
-int vaccel_op_call(struct vaccel_session *sess, uint32_t op_id,
-		   struct vaccel_oparg *args, uint32_t nr_args)
+static int op_call(struct vaccel_session *sess, uint32_t op_id,
+		   struct vaccel_oparg *args, uint32_t nr_args, bool sizes)
 {
 	core_ensure();
 	if (!session_live(sess))
@@ -229,7 +203,7 @@ int vaccel_op_call(struct vaccel_session *sess, uint32_t op_id,
 		return VACCEL_EINVAL;
 	}
 	uint32_t bad = 0;
-	if (vaccel_op_validate(op, args, &bad) != VACCEL_OK) {
+	if (op_validate(op, args, &bad, sizes) != VACCEL_OK) {
 		vaccel_log(VACCEL_LOG_ERROR, "dispatch",
 			   "op '%s': argument '%s' does not match its "
 			   "signature",
@@ -243,4 +217,16 @@ int vaccel_op_call(struct vaccel_session *sess, uint32_t op_id,
 				      args[VACCEL_GENOP_WRITE].buf,
 				      args[VACCEL_GENOP_WRITE].len, true);
 	return op_call_trusted(sess, op, args);
+}
+
+int vaccel_op_call(struct vaccel_session *sess, uint32_t op_id,
+		   struct vaccel_oparg *args, uint32_t nr_args)
+{
+	return op_call(sess, op_id, args, nr_args, true);
+}
+
+int vaccel_op_call_sized(struct vaccel_session *sess, uint32_t op_id,
+			 struct vaccel_oparg *args, uint32_t nr_args)
+{
+	return op_call(sess, op_id, args, nr_args, false);
 }

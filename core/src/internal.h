@@ -81,12 +81,62 @@ void plugins_ops_added(void);
  * new array (*out, to free); how many, 0 with *out NULL when out of
  * memory. */
 unsigned int ops_snapshot(const struct vaccel_op_desc ***out);
-/* Run without validating args: for wrappers that computed them. */
+/* vaccel_op_validate, without the size rules when !sizes (the caller
+ * set the lengths from them). */
+int op_validate(const struct vaccel_op_desc *op,
+		const struct vaccel_oparg *args, uint32_t *bad_arg, bool sizes);
 /* Set every sized buffer's len from its rule; VACCEL_EINVAL if a rule
  * fails or a non-empty buffer is NULL. */
 int op_fill_lengths(const struct vaccel_op_desc *op, struct vaccel_oparg *args);
-int op_call_trusted(struct vaccel_session *sess,
-		    const struct vaccel_op_desc *op, struct vaccel_oparg *args);
+
+/* A registered user op's implementations (ids above the dense part). */
+struct user_slot {
+	uint32_t id;
+	uint32_t count;
+	const struct op_impl *impls;
+};
+
+/*
+ * Sized by what is loaded: every implementation in one pool, op after op,
+ * in precedence order (the first serves sessions without a hint); the
+ * project's ops found through a dense index of pointers into it, the
+ * users' through a sorted list. Rebuilt whole when a plugin loads or ops
+ * are registered and published in dispatch_now with one atomic store, so
+ * a call reads it without a lock.
+ */
+struct dispatch_table {
+	const struct op_impl *first[VACCEL_OPID_LIMIT];
+	uint8_t count[VACCEL_OPID_LIMIT];
+	struct user_slot *user;
+	unsigned int nr_user;
+	struct op_impl *pool;
+	struct dispatch_table *retired;
+};
+extern __attribute__((visibility("hidden")))
+_Atomic(const struct dispatch_table *) dispatch_now;
+
+/* op_call_trusted's way for a session with a hint, a user's op or an op
+ * no plugin implements (logged, VACCEL_ENOTSUP). */
+__attribute__((visibility("hidden"))) int
+op_call_picked(struct vaccel_session *sess, const struct vaccel_op_desc *op,
+	       struct vaccel_oparg *args);
+
+/* Run without validating args: for wrappers that computed them. Inline:
+ * the native API's hot path is one load of the index and the plugin's
+ * call. */
+static inline int op_call_trusted(struct vaccel_session *sess,
+				  const struct vaccel_op_desc *op,
+				  struct vaccel_oparg *args)
+{
+	const struct dispatch_table *t =
+	    atomic_load_explicit(&dispatch_now, memory_order_acquire);
+	if (likely(!sess->hint && op->id < VACCEL_OPID_LIMIT)) {
+		const struct op_impl *impl = t->first[op->id];
+		if (likely(impl))
+			return impl->fn(impl->priv, sess, op, args);
+	}
+	return op_call_picked(sess, op, args);
+}
 
 /* ---- genop.c ---------------------------------------------------------- */
 /* Unpack vAccel's generic op and run the op it names. bounded: the args

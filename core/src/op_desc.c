@@ -469,6 +469,12 @@ static bool tensor_ok(const struct vaccel_tensor *t, bool input, bool raw)
 int vaccel_op_validate(const struct vaccel_op_desc *op,
 		       const struct vaccel_oparg *args, uint32_t *bad_arg)
 {
+	return op_validate(op, args, bad_arg, true);
+}
+
+int op_validate(const struct vaccel_op_desc *op,
+		const struct vaccel_oparg *args, uint32_t *bad_arg, bool sizes)
+{
 	if (!op || (!args && op->nr_args))
 		return VACCEL_EINVAL;
 	for (uint32_t i = 0; i < op->nr_args; i++) {
@@ -481,7 +487,7 @@ int vaccel_op_validate(const struct vaccel_op_desc *op,
 		case VACCEL_ARGK_IN:
 		case VACCEL_ARGK_OUT:
 		case VACCEL_ARGK_INOUT:
-			if (d->nelems) {
+			if (sizes && d->nelems) {
 				int64_t bytes = buffer_bytes(op, args, i);
 				ok = bytes >= 0 && (uint64_t)bytes == a->len;
 			}

@@ -3,6 +3,7 @@
  * typed vector and dispatches. */
 #include "internal.h"
 #include "op_desc.h"
+#include "ops_fill_gen.h"
 #include <string.h>
 
 static inline struct vaccel_oparg S(int64_t i) {
@@ -35,16 +36,26 @@ STR(const char *s) {
 				     .len = s ? strlen(s) : 0};
 }
 
+/* First in each wrapper that uses call(), before it builds its vector:
+ * the core up and the session live. Nothing between the vector's stores
+ * and its fill may be a call (the compiler must assume one changes the
+ * vector): with the checks first, the fill folds the wrapper's constant
+ * arguments. */
+#define ENTER(sess)                                                            \
+	do {                                                                   \
+		core_ensure();                                                 \
+		if (unlikely(!session_live(sess)))                             \
+			return VACCEL_EINVAL;                                  \
+	} while (0)
+
 /* Fill the sized buffers' lengths from the op's rules and dispatch.
- * Inlined into each wrapper: it is most of the in-process hot path. */
+ * Inlined into each wrapper with its constant id, so that the op's fill
+ * inlines too: it is most of the in-process hot path. */
 static inline __attribute__((always_inline)) int
 call(struct vaccel_session *sess, uint32_t id, struct vaccel_oparg *args)
 {
-	core_ensure();
-	if (unlikely(!session_live(sess)))
-		return VACCEL_EINVAL;
 	const struct vaccel_op_desc *op = vaccel_op_descs_by_id[id];
-	int ret = op_fill_lengths(op, args);
+	int ret = fill_op(id, args);
 	if (unlikely(ret)) {
 		vaccel_log(VACCEL_LOG_ERROR, "op",
 			   "%s: invalid dimensions or NULL buffer", op->name);
@@ -64,6 +75,7 @@ static int call_checked(struct vaccel_session *sess, uint32_t id,
 
 int vaccel_noop(struct vaccel_session *sess)
 {
+	ENTER(sess);
 	return call(sess, VACCEL_OPID_NOOP, NULL);
 }
 
@@ -72,25 +84,11 @@ int vaccel_sgemm(struct vaccel_session *sess, long long int m, long long int n,
 		 float *b, long long int ldb, float beta, float *c,
 		 long long int ldc)
 {
-	struct vaccel_oparg args[VACCEL_GEMM_NR_ARGS] = {
-	    S(VACCEL_BLAS_S),
-	    S(VACCEL_BLAS_ROW),
-	    S(VACCEL_BLAS_NOTRANS),
-	    S(VACCEL_BLAS_NOTRANS),
-	    S(m),
-	    S(n),
-	    S(k),
-	    F(alpha),
-	    B(a, 0),
-	    S(lda),
-	    B(b, 0),
-	    S(ldb),
-	    F(beta),
-	    B(c, 0),
-	    S(ldc),
-	};
-	args[VACCEL_GEMM_ALPHA].v.c128[1] = 0;
-	args[VACCEL_GEMM_BETA].v.c128[1] = 0;
+	ENTER(sess);
+	struct vaccel_oparg args[VACCEL_GEMM_NR_ARGS];
+	pack_gemm(args, VACCEL_BLAS_S, VACCEL_BLAS_ROW, VACCEL_BLAS_NOTRANS,
+		  VACCEL_BLAS_NOTRANS, m, n, k, (const double[2]){alpha, 0}, a,
+		  lda, b, ldb, (const double[2]){beta, 0}, c, ldc);
 	return call(sess, VACCEL_OPID_GEMM, args);
 }
 
@@ -100,39 +98,38 @@ int vaccel_blas_gemm(struct vaccel_session *sess, int prec, int layout,
 		     const void *b, int64_t ldb, const double beta[2], void *c,
 		     int64_t ldc)
 {
-	struct vaccel_oparg args[VACCEL_GEMM_NR_ARGS] = {
-	    S(prec), S(layout), S(transa), S(transb), S(m),
-	    S(n),    S(k),	Z(alpha),  B(a, 0),   S(lda),
-	    B(b, 0), S(ldb),	Z(beta),   B(c, 0),   S(ldc),
-	};
+	ENTER(sess);
+	struct vaccel_oparg args[VACCEL_GEMM_NR_ARGS];
+	pack_gemm(args, prec, layout, transa, transb, m, n, k, alpha, a, lda, b,
+		  ldb, beta, c, ldc);
 	return call(sess, VACCEL_OPID_GEMM, args);
 }
 
-#define SYMM_LIKE(fn, OPID, NR)                                                \
-	int fn(struct vaccel_session *sess, int prec, int layout, int side,    \
-	       int uplo, int64_t m, int64_t n, const double alpha[2],          \
-	       const void *a, int64_t lda, const void *b, int64_t ldb,         \
-	       const double beta[2], void *c, int64_t ldc)                     \
+#define SYMM_LIKE(op, OP)                                                      \
+	int vaccel_blas_##op(struct vaccel_session *sess, int prec,            \
+			     int layout, int side, int uplo, int64_t m,        \
+			     int64_t n, const double alpha[2], const void *a,  \
+			     int64_t lda, const void *b, int64_t ldb,          \
+			     const double beta[2], void *c, int64_t ldc)       \
 	{                                                                      \
-		struct vaccel_oparg args[NR] = {                               \
-		    S(prec), S(layout), S(side), S(uplo), S(m),                \
-		    S(n),    Z(alpha),	B(a, 0), S(lda),  B(b, 0),             \
-		    S(ldb),  Z(beta),	B(c, 0), S(ldc),                       \
-		};                                                             \
-		return call(sess, OPID, args);                                 \
+		ENTER(sess);                                                   \
+		struct vaccel_oparg args[VACCEL_##OP##_NR_ARGS];               \
+		pack_##op(args, prec, layout, side, uplo, m, n, alpha, a, lda, \
+			  b, ldb, beta, c, ldc);                               \
+		return call(sess, VACCEL_OPID_##OP, args);                     \
 	}
-SYMM_LIKE(vaccel_blas_symm, VACCEL_OPID_SYMM, VACCEL_SYMM_NR_ARGS)
-SYMM_LIKE(vaccel_blas_hemm, VACCEL_OPID_HEMM, VACCEL_HEMM_NR_ARGS)
+SYMM_LIKE(symm, SYMM)
+SYMM_LIKE(hemm, HEMM)
 
 int vaccel_blas_syrk(struct vaccel_session *sess, int prec, int layout,
 		     int uplo, int trans, int64_t n, int64_t k,
 		     const double alpha[2], const void *a, int64_t lda,
 		     const double beta[2], void *c, int64_t ldc)
 {
-	struct vaccel_oparg args[VACCEL_SYRK_NR_ARGS] = {
-	    S(prec),  S(layout), S(uplo), S(trans), S(n),    S(k),
-	    Z(alpha), B(a, 0),	 S(lda),  Z(beta),  B(c, 0), S(ldc),
-	};
+	ENTER(sess);
+	struct vaccel_oparg args[VACCEL_SYRK_NR_ARGS];
+	pack_syrk(args, prec, layout, uplo, trans, n, k, alpha, a, lda, beta, c,
+		  ldc);
 	return call(sess, VACCEL_OPID_SYRK, args);
 }
 
@@ -141,10 +138,10 @@ int vaccel_blas_herk(struct vaccel_session *sess, int prec, int layout,
 		     const void *a, int64_t lda, double beta, void *c,
 		     int64_t ldc)
 {
-	struct vaccel_oparg args[VACCEL_HERK_NR_ARGS] = {
-	    S(prec),  S(layout), S(uplo), S(trans), S(n),    S(k),
-	    F(alpha), B(a, 0),	 S(lda),  F(beta),  B(c, 0), S(ldc),
-	};
+	ENTER(sess);
+	struct vaccel_oparg args[VACCEL_HERK_NR_ARGS];
+	pack_herk(args, prec, layout, uplo, trans, n, k, alpha, a, lda, beta, c,
+		  ldc);
 	return call(sess, VACCEL_OPID_HERK, args);
 }
 
@@ -154,10 +151,10 @@ int vaccel_blas_syr2k(struct vaccel_session *sess, int prec, int layout,
 		      const void *b, int64_t ldb, const double beta[2], void *c,
 		      int64_t ldc)
 {
-	struct vaccel_oparg args[VACCEL_SYR2K_NR_ARGS] = {
-	    S(prec), S(layout), S(uplo), S(trans), S(n),    S(k),    Z(alpha),
-	    B(a, 0), S(lda),	B(b, 0), S(ldb),   Z(beta), B(c, 0), S(ldc),
-	};
+	ENTER(sess);
+	struct vaccel_oparg args[VACCEL_SYR2K_NR_ARGS];
+	pack_syr2k(args, prec, layout, uplo, trans, n, k, alpha, a, lda, b,
+		   ldb, beta, c, ldc);
 	return call(sess, VACCEL_OPID_SYR2K, args);
 }
 
@@ -167,28 +164,28 @@ int vaccel_blas_her2k(struct vaccel_session *sess, int prec, int layout,
 		      const void *b, int64_t ldb, double beta, void *c,
 		      int64_t ldc)
 {
-	struct vaccel_oparg args[VACCEL_HER2K_NR_ARGS] = {
-	    S(prec), S(layout), S(uplo), S(trans), S(n),    S(k),    Z(alpha),
-	    B(a, 0), S(lda),	B(b, 0), S(ldb),   F(beta), B(c, 0), S(ldc),
-	};
+	ENTER(sess);
+	struct vaccel_oparg args[VACCEL_HER2K_NR_ARGS];
+	pack_her2k(args, prec, layout, uplo, trans, n, k, alpha, a, lda, b,
+		   ldb, beta, c, ldc);
 	return call(sess, VACCEL_OPID_HER2K, args);
 }
 
-#define TRXM(fn, OPID, NR)                                                     \
-	int fn(struct vaccel_session *sess, int prec, int layout, int side,    \
-	       int uplo, int transa, int diag, int64_t m, int64_t n,           \
-	       const double alpha[2], const void *a, int64_t lda, void *b,     \
-	       int64_t ldb)                                                    \
+#define TRXM(op, OP)                                                           \
+	int vaccel_blas_##op(struct vaccel_session *sess, int prec,            \
+			     int layout, int side, int uplo, int transa,       \
+			     int diag, int64_t m, int64_t n,                   \
+			     const double alpha[2], const void *a,             \
+			     int64_t lda, void *b, int64_t ldb)                \
 	{                                                                      \
-		struct vaccel_oparg args[NR] = {                               \
-		    S(prec), S(layout), S(side), S(uplo),  S(transa),          \
-		    S(diag), S(m),	S(n),	 Z(alpha), B(a, 0),            \
-		    S(lda),  B(b, 0),	S(ldb),                                \
-		};                                                             \
-		return call(sess, OPID, args);                                 \
+		ENTER(sess);                                                   \
+		struct vaccel_oparg args[VACCEL_##OP##_NR_ARGS];               \
+		pack_##op(args, prec, layout, side, uplo, transa, diag, m, n,  \
+			  alpha, a, lda, b, ldb);                              \
+		return call(sess, VACCEL_OPID_##OP, args);                     \
 	}
-TRXM(vaccel_blas_trmm, VACCEL_OPID_TRMM, VACCEL_TRMM_NR_ARGS)
-TRXM(vaccel_blas_trsm, VACCEL_OPID_TRSM, VACCEL_TRSM_NR_ARGS)
+TRXM(trmm, TRMM)
+TRXM(trsm, TRSM)
 
 int vaccel_exec(struct vaccel_session *sess, const char *library,
 		const char *fn_symbol, struct vaccel_arg *read, size_t nr_read,
@@ -287,43 +284,46 @@ int vaccel_minmax(struct vaccel_session *sess, const double *indata, int ndata,
 		  int low_threshold, int high_threshold, double *outdata,
 		  double *min, double *max)
 {
-	struct vaccel_oparg args[VACCEL_MINMAX_NR_ARGS] = {
-	    B(indata, 0),	S(ndata),     S(low_threshold), S(high_threshold),
-	    B(outdata, 0), B(min, 0), B(max, 0),
-	};
+	ENTER(sess);
+	struct vaccel_oparg args[VACCEL_MINMAX_NR_ARGS];
+	pack_minmax(args, indata, ndata, low_threshold, high_threshold, outdata,
+		    min, max);
 	return call(sess, VACCEL_OPID_MINMAX, args);
 }
 
 int vaccel_fpga_arraycopy(struct vaccel_session *sess, int a[], int out_a[],
 			  size_t len_a)
 {
-	struct vaccel_oparg args[VACCEL_FPGA_ARRAYCOPY_NR_ARGS] = {
-	    B(a, 0), B(out_a, 0), S((int64_t)len_a)};
+	ENTER(sess);
+	struct vaccel_oparg args[VACCEL_FPGA_ARRAYCOPY_NR_ARGS];
+	pack_fpga_arraycopy(args, a, out_a, (int64_t)len_a);
 	return call(sess, VACCEL_OPID_FPGA_ARRAYCOPY, args);
 }
 
 int vaccel_fpga_mmult(struct vaccel_session *sess, float a[], float b[],
 		      float c[], size_t len_a)
 {
-	struct vaccel_oparg args[VACCEL_FPGA_MMULT_NR_ARGS] = {
-	    B(a, 0), B(b, 0), B(c, 0), S((int64_t)len_a)};
+	ENTER(sess);
+	struct vaccel_oparg args[VACCEL_FPGA_MMULT_NR_ARGS];
+	pack_fpga_mmult(args, a, b, c, (int64_t)len_a);
 	return call(sess, VACCEL_OPID_FPGA_MMULT, args);
 }
 
 int vaccel_fpga_parallel(struct vaccel_session *sess, float a[], float b[],
 			 float add_output[], float mult_output[], size_t len_a)
 {
-	struct vaccel_oparg args[VACCEL_FPGA_PARALLEL_NR_ARGS] = {
-	    B(a, 0), B(b, 0), B(add_output, 0), B(mult_output, 0),
-	    S((int64_t)len_a)};
+	ENTER(sess);
+	struct vaccel_oparg args[VACCEL_FPGA_PARALLEL_NR_ARGS];
+	pack_fpga_parallel(args, a, b, add_output, mult_output, (int64_t)len_a);
 	return call(sess, VACCEL_OPID_FPGA_PARALLEL, args);
 }
 
 int vaccel_fpga_vadd(struct vaccel_session *sess, float a[], float b[],
 		     float c[], size_t len_a, size_t len_b)
 {
-	struct vaccel_oparg args[VACCEL_FPGA_VADD_NR_ARGS] = {
-	    B(a, 0), B(b, 0), B(c, 0), S((int64_t)len_a), S((int64_t)len_b)};
+	ENTER(sess);
+	struct vaccel_oparg args[VACCEL_FPGA_VADD_NR_ARGS];
+	pack_fpga_vadd(args, a, b, c, (int64_t)len_a, (int64_t)len_b);
 	return call(sess, VACCEL_OPID_FPGA_VADD, args);
 }
 

@@ -37,9 +37,15 @@ static bool is_output(enum vaccel_arg_kind k)
 	       k == VACCEL_ARGK_ARGS_OUT || k == VACCEL_ARGK_TENSORS_OUT;
 }
 
+/* Whether each call is logged: the core sets its level at bootstrap,
+ * before it loads plugins, so it is read once, at init (a call then costs
+ * no call into the core). */
+static bool log_calls;
+
 static int noop_init(void *priv)
 {
 	(void)priv;
+	log_calls = vaccel_log_enabled(VACCEL_LOG_DEBUG);
 	for (unsigned int i = 0; i < sizeof(ramp); i++)
 		ramp[i] = (uint8_t)(0xA5u ^ (uint8_t)(3u * i));
 	const struct vaccel_op_desc *op;
@@ -108,11 +114,15 @@ static void log_call(struct vaccel_session *sess,
 					     d->type == VACCEL_ARGT_F32
 						 ? (double)a->v.f32
 						 : a->v.f64);
-			else if (d->type == VACCEL_ARGT_C128 ||
-				 d->type == VACCEL_ARGT_C64)
+			else if (d->type == VACCEL_ARGT_C128)
 				n = snprintf(line + off, sizeof(line) - off,
 					     "%s%s=(%g,%g)", sep, d->name,
 					     a->v.c128[0], a->v.c128[1]);
+			else if (d->type == VACCEL_ARGT_C64)
+				n = snprintf(line + off, sizeof(line) - off,
+					     "%s%s=(%g,%g)", sep, d->name,
+					     (double)a->v.c64[0],
+					     (double)a->v.c64[1]);
 			else
 				n = snprintf(line + off, sizeof(line) - off,
 					     "%s%s=%" PRId64, sep, d->name,
@@ -147,7 +157,7 @@ static int noop_any(void *priv, struct vaccel_session *sess,
 		    const struct vaccel_op_desc *op, struct vaccel_oparg *args)
 {
 	(void)priv;
-	if (vaccel_log_enabled(VACCEL_LOG_DEBUG))
+	if (log_calls)
 		log_call(sess, op, args);
 	const uint8_t *list;
 	unsigned int nr;
@@ -222,7 +232,7 @@ static int noop_gemm(void *priv, struct vaccel_session *sess,
 	    args[VACCEL_GEMM_LAYOUT].v.i == VACCEL_BLAS_ROW &&
 	    args[VACCEL_GEMM_TRANSA].v.i == VACCEL_BLAS_NOTRANS &&
 	    args[VACCEL_GEMM_TRANSB].v.i == VACCEL_BLAS_NOTRANS) {
-		if (vaccel_log_enabled(VACCEL_LOG_DEBUG))
+		if (log_calls)
 			log_call(sess, op, args);
 		return VACCEL_OK;
 	}
@@ -235,7 +245,7 @@ static int noop_quiet(void *priv, struct vaccel_session *sess,
 		      struct vaccel_oparg *args)
 {
 	(void)priv;
-	if (vaccel_log_enabled(VACCEL_LOG_DEBUG))
+	if (log_calls)
 		log_call(sess, op, args);
 	return VACCEL_OK;
 }

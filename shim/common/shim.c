@@ -727,7 +727,8 @@ int shim_call(struct shim_fn *f, uint32_t op_id, struct vaccel_oparg *a,
 			save_inout(d, a, keep, false);
 		}
 		shim_depth++;
-		ret = vaccel_op_call(&g.session, op_id, a, nr_args);
+		/* the lengths are the rules' (above) */
+		ret = vaccel_op_call_sized(&g.session, op_id, a, nr_args);
 		shim_depth--;
 		if (ret == VACCEL_EIO) {
 			if (inout > SHIM_KEEP_MAX) {

@@ -506,6 +506,46 @@ Test(dispatch, buffer_length_mismatch)
 	assert_ok(vaccel_session_delete(s));
 }
 
+/* vaccel_op_call_sized takes the lengths as given (its caller set them
+ * from the rules) and checks everything else as vaccel_op_call does. */
+Test(dispatch, sized_call_checks_all_but_the_rules)
+{
+	struct vaccel_session *s = sess_new();
+	struct call c;
+	valid_gemm(&c, s);
+	assert_ok(vaccel_op_call_sized(s, VACCEL_OPID_GEMM, c.args,
+				       VACCEL_GEMM_NR_ARGS));
+	uint8_t *cbuf = c.args[VACCEL_GEMM_C].buf;
+	cr_expect_eq(cbuf[0],
+		     vaccel_noop_byte(VACCEL_OPID_GEMM, VACCEL_GEMM_C, 0));
+	/* a length the rule does not give: refused by the checked call, the
+	 * sized call's caller vouched for it */
+	c.args[VACCEL_GEMM_C].len -= 1;
+	assert_ret(vaccel_op_call(s, VACCEL_OPID_GEMM, c.args,
+				  VACCEL_GEMM_NR_ARGS),
+		   VACCEL_EINVAL);
+	assert_ok(vaccel_op_call_sized(s, VACCEL_OPID_GEMM, c.args,
+				       VACCEL_GEMM_NR_ARGS));
+	c.args[VACCEL_GEMM_C].len += 1;
+	/* the rest is still checked */
+	void *b = c.args[VACCEL_GEMM_B].buf;
+	c.args[VACCEL_GEMM_B].buf = NULL;
+	assert_ret(vaccel_op_call_sized(s, VACCEL_OPID_GEMM, c.args,
+					VACCEL_GEMM_NR_ARGS),
+		   VACCEL_EINVAL);
+	c.args[VACCEL_GEMM_B].buf = b;
+	assert_ret(vaccel_op_call_sized(s, VACCEL_OPID_GEMM, c.args,
+					VACCEL_GEMM_NR_ARGS - 1),
+		   VACCEL_EINVAL);
+	assert_ret(vaccel_op_call_sized(NULL, VACCEL_OPID_GEMM, c.args,
+					VACCEL_GEMM_NR_ARGS),
+		   VACCEL_EINVAL);
+	assert_ret(vaccel_op_call_sized(s, UINT32_MAX - 1, NULL, 0),
+		   VACCEL_ENOTSUP);
+	free_call(&c);
+	assert_ok(vaccel_session_delete(s));
+}
+
 Test(dispatch, null_buffer)
 {
 	struct vaccel_session *s = sess_new();

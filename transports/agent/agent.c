@@ -1605,8 +1605,9 @@ static int call_run(struct conn *k, struct req *q, struct reply_bufs *rb)
 					       .may_log = caller_log_allowed},
 					 .p = c->peer};
 		vaccel_caller_enter(&q->caller.c);
-		ret = vaccel_op_call(s, call->op_id, call->args,
-				     call->op->nr_args);
+		/* the decoder checked every length against its rule */
+		ret = vaccel_op_call_sized(s, call->op_id, call->args,
+					   call->op->nr_args);
 		vaccel_caller_leave();
 		/* a failed op leaves nothing allocated: its charges end
 		 * now, before the reply lets the guest send its next call */

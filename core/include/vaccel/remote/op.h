@@ -103,6 +103,8 @@ bool vaccel_tensor_strings_ok(const struct vaccel_tensor *t);
  *   RESOURCE    buf = struct vaccel_resource *
  *   ARGS_*      buf = struct vaccel_arg[len]
  *   TENSORS_*   buf = struct vaccel_tensor[len]
+ * The other members are unspecified: the native API's wrappers leave them
+ * unset, so a plugin or transport reads only the ones its kind names.
  */
 struct vaccel_oparg {
 	union {
@@ -229,6 +231,14 @@ struct vaccel_session;
  */
 int vaccel_op_call(struct vaccel_session *sess, uint32_t op_id,
 		   struct vaccel_oparg *args, uint32_t nr_args);
+/*
+ * As vaccel_op_call, for a caller that has set every sized buffer's len
+ * from its size rule itself and checked it (the shims, the agent's wire
+ * decoder): the size rules are not computed again, every other check is
+ * made. A call's lengths are then computed once on each side.
+ */
+int vaccel_op_call_sized(struct vaccel_session *sess, uint32_t op_id,
+			 struct vaccel_oparg *args, uint32_t nr_args);
 
 #ifdef __cplusplus
 }
