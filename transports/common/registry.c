@@ -103,8 +103,10 @@ static int tconn_open(struct tconn *c, const struct url *u, int fd, bool server,
 void tconn_set_recv_ms(struct tconn *c, int recv_ms)
 {
 	c->recv_ms = recv_ms;
-	if (c->fd >= 0)
+	if (c->fd >= 0) {
 		sock_set_timeouts(c->fd, recv_ms, c->send_ms);
+		c->rcv_set_ms = recv_ms;
+	}
 }
 
 int tconn_connect(struct tconn *c, const struct url *u, int connect_ms,

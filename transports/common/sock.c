@@ -251,6 +251,23 @@ static ssize_t read_some(int fd, struct rbuf *rb, void *dst, size_t n)
 	}
 }
 
+bool rbuf_holds(const struct rbuf *rb, uint64_t n)
+{
+	return rb->len - rb->off >= n;
+}
+
+ssize_t rbuf_fill(int fd, struct rbuf *rb)
+{
+	if (rb->off == rb->len)
+		rb->off = rb->len = 0;
+	if (rb->len == rb->cap)
+		return 0;
+	ssize_t r = read_some(fd, rb, rb->buf + rb->len, rb->cap - rb->len);
+	if (r > 0)
+		rb->len += (size_t)r;
+	return r;
+}
+
 int rbuf_read(int fd, struct rbuf *rb, void *dst, uint64_t n)
 {
 	uint8_t *d = dst;

@@ -72,8 +72,13 @@ void rbuf_clear(struct rbuf *rb);
 /* Read exactly n bytes into dst (NULL to discard). 0, -ETIMEDOUT,
  * -ECONNRESET on EOF, or -errno. */
 int rbuf_read(int fd, struct rbuf *rb, void *dst, uint64_t n);
-/* Wait until a byte is available (buffered or on the fd). */
+/* Whether a byte is buffered. */
 bool rbuf_has_data(const struct rbuf *rb);
+/* Whether n bytes are buffered: rbuf_read of them makes no read. */
+bool rbuf_holds(const struct rbuf *rb, uint64_t n);
+/* One read into the buffer's free space (the buffer empty: from its
+ * start): the bytes read, or what rbuf_read returns on failure. */
+ssize_t rbuf_fill(int fd, struct rbuf *rb);
 /* The oldest descriptor received so far (the caller owns it), or -1. */
 int rbuf_take_fd(struct rbuf *rb);
 /* Close every descriptor received and not taken. */

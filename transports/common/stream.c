@@ -4,6 +4,8 @@
 #include "transport.h"
 #include <errno.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 /* Bytes a connection reads ahead: a small frame costs one read. */
@@ -20,7 +22,17 @@ int stream_open(struct tconn *c, const struct url *u, bool server)
 	}
 	c->rb.want_fds = c->t->pass_fds;
 	sock_set_timeouts(c->fd, c->recv_ms, c->send_ms);
+	c->rcv_set_ms = c->recv_ms;
 	return 0;
+}
+
+static void set_rcv_ms(struct tconn *c, int ms)
+{
+	if (c->rcv_set_ms == ms)
+		return;
+	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	c->rcv_set_ms = ms;
 }
 
 int stream_sendv(struct tconn *c, struct iovec *iov, int n, uint64_t *sent,
@@ -31,6 +43,9 @@ int stream_sendv(struct tconn *c, struct iovec *iov, int n, uint64_t *sent,
 
 int stream_recv(struct tconn *c, void *dst, uint64_t n)
 {
+	/* a read that blocks waits as long as a frame's reads may */
+	if (!rbuf_holds(&c->rb, n))
+		set_rcv_ms(c, c->recv_ms);
 	return rbuf_read(c->fd, &c->rb, dst, n);
 }
 
@@ -39,7 +54,23 @@ bool stream_ready(struct tconn *c)
 	return rbuf_has_data(&c->rb);
 }
 
+/* The wait is the read itself, bounded by the wait's time: a request
+ * that comes costs one read, as a server blocked in read(2) pays, not a
+ * poll(2) and a read. Its bytes stay buffered for stream_recv. */
 int stream_wait(struct tconn *c, int timeout_ms)
+{
+	if (rbuf_has_data(&c->rb))
+		return 1;
+	if (timeout_ms == 0)
+		return sock_wait_readable(c->fd, 0);
+	/* SO_RCVTIMEO 0 is no limit, as a wait of -1 */
+	set_rcv_ms(c, timeout_ms < 0 ? 0 : timeout_ms);
+	ssize_t r = rbuf_fill(c->fd, &c->rb);
+	/* end of stream, an error: readable, the next read says which */
+	return r == -ETIMEDOUT ? 0 : 1;
+}
+
+int stream_poll(struct tconn *c, int timeout_ms)
 {
 	if (rbuf_has_data(&c->rb))
 		return 1;

@@ -66,6 +66,10 @@ struct tconn {
 	struct rbuf rb;
 	/* receive and send timeouts in ms (0: none) */
 	int recv_ms, send_ms;
+	/* the receive timeout set on fd now: a stream wait sets its own
+	 * (it waits in a read), the next read a buffer cannot serve sets
+	 * recv_ms back */
+	int rcv_set_ms;
 	/* the transport's own state (shm: the mapped region); owned */
 	void *priv;
 };
@@ -259,6 +263,9 @@ int stream_sendv(struct tconn *c, struct iovec *iov, int n, uint64_t *sent,
 int stream_recv(struct tconn *c, void *dst, uint64_t n);
 bool stream_ready(struct tconn *c);
 int stream_wait(struct tconn *c, int timeout_ms);
+/* stream_wait's way for a descriptor without SO_RCVTIMEO (virtio's
+ * port): poll(2). */
+int stream_poll(struct tconn *c, int timeout_ms);
 int stream_take_fd(struct tconn *c);
 void stream_drop_fds(struct tconn *c);
 void stream_discard(struct tconn *c);
