@@ -16,12 +16,9 @@ from interposer import SpecError
 PRECS = "sdcz"
 T_OF = {"s": "f32", "d": "f64", "c": "c64", "z": "c128"}
 R_OF = {"s": "f32", "d": "f64", "c": "f32", "z": "f64"}
-ENUMS = {  # CBLAS enum values and the Fortran letter each stands for
-    "trans": {111: "N", 112: "T", 113: "C"},
-    "uplo": {121: "U", 122: "L"},
-    "diag": {131: "N", 132: "U"},
-    "side": {141: "L", 142: "R"},
-}
+# CBLAS enum values and the Fortran letter each stands for, by letter
+# type, and the layouts: the op spec's constants (bind_consts)
+ENUMS = {}
 FLIPS = {
     "flip": {"trans": {"N": "T", "T": "N", "C": "N"},
              "uplo": {"U": "L", "L": "U"},
@@ -34,10 +31,9 @@ VALUE_TYPES = ("f32", "f64", "c64", "c128", "i32")
 ARG_TYPES = ("T", "R", "int") + LETTER_TYPES + VALUE_TYPES
 ARG_KINDS = ("scalar", "in", "out", "inout", "work")
 LEVELS = {"1": 1, "2": 2, "3": 3, "lapack": 4}
-ROUTINE_KEYS = ("names", "precs", "id", "op", "level", "cblas",
-                "cblas_names", "ret", "flops", "info", "xname")
-ROW = 101
-COL = 102
+ROUTINE_KEYS = ("names", "precs", "id", "op", "opid", "vaccel", "level",
+                "cblas", "cblas_names", "ret", "flops", "info", "xname")
+ROW = COL = None
 C_SCALAR = {"f32": "float", "f64": "double", "c64": "float _Complex",
             "c128": "double _Complex", "i32": "int", "u64": "size_t"}
 CS_CTYPE = {"i32": "VACCEL_CS_I32", "f32": "VACCEL_CS_F32",
@@ -46,9 +42,11 @@ CS_CTYPE = {"i32": "VACCEL_CS_I32", "f32": "VACCEL_CS_F32",
 
 
 class FArg:
-    def __init__(self, name, kind, typ, size, where):
+    def __init__(self, name, kind, typ, size, where, unread=None):
         self.name, self.kind, self.type, self.size, self.where = (
             name, kind, typ, size, where)
+        # the op's unread_if (over the op's arguments), typed ops only
+        self.unread = unread
 
 
 class Routine:
@@ -125,6 +123,13 @@ class Parser:
                                 % where)
             name, kind, typ = words[0], words[1], words[2]
             size = " ".join(words[3:]) or None
+            unread = None
+            if size and " unread_if " in " %s " % size:
+                size, _, unread = (" %s " % size).partition(" unread_if ")
+                size, unread = size.strip() or None, unread.strip()
+                if kind != "inout" or not unread:
+                    raise SpecError("%s: unread_if takes a condition and "
+                                    "is for inout arrays" % where)
             if not name.isidentifier():
                 raise SpecError("%s: bad argument name '%s'"
                                 % (where, name))
@@ -142,7 +147,7 @@ class Parser:
             if any(a.name == name for a in cur.args):
                 raise SpecError("%s: duplicate argument '%s'"
                                 % (where, name))
-            cur.args.append(FArg(name, kind, typ, size, where))
+            cur.args.append(FArg(name, kind, typ, size, where, unread))
 
     def end(self):
         for r in self.api.routines:
@@ -524,6 +529,196 @@ def ffi_ops(api, op_cls, arg_cls):
                                    fa.where if fa else f.r.where))
         ops.append(op)
     return ops
+
+
+# The op spec's constant for each CBLAS value a letter argument takes:
+# their values are the op spec's (const lines), read by bind_consts().
+ENUM_CONSTS = {
+    "trans": {"N": "NOTRANS", "T": "TRANS", "C": "CONJTRANS"},
+    "uplo": {"U": "UPPER", "L": "LOWER"},
+    "diag": {"N": "NONUNIT", "U": "UNIT"},
+    "side": {"L": "LEFT", "R": "RIGHT"},
+}
+
+
+def bind_consts(consts):
+    """Take the CBLAS values (ENUMS, ROW, COL) from the op spec's
+    constants, where they are declared."""
+    global ROW, COL
+    need = ["ROW", "COL"] + [c for m in ENUM_CONSTS.values()
+                             for c in m.values()]
+    missing = [c for c in need if c not in consts]
+    if missing:
+        raise SpecError("the op spec lacks the CBLAS constant(s) %s, "
+                        "which the blas family's letters stand for"
+                        % ", ".join(missing))
+    ROW, COL = consts["ROW"], consts["COL"]
+    for typ, m in ENUM_CONSTS.items():
+        ENUMS[typ] = {consts[c]: letter for letter, c in m.items()}
+
+
+class ToOp(ast.NodeTransformer):
+    """A routine's size rule (column-major, letters) as its typed op's:
+    mat() gets the op's layout, a letter compared with an argument its
+    constant."""
+
+    def __init__(self, r):
+        self.r = r
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and node.func.id == "mat":
+            node.args.insert(0, ast.Name(id="layout", ctx=ast.Load()))
+        return node
+
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        left = node.left
+        if (isinstance(left, ast.Name) and len(node.comparators) == 1
+                and isinstance(node.comparators[0], ast.Constant)
+                and isinstance(node.comparators[0].value, str)):
+            typ = next((a.type for a in self.r.args if a.name == left.id),
+                       None)
+            letter = node.comparators[0].value
+            if typ not in ENUM_CONSTS or letter not in ENUM_CONSTS[typ]:
+                raise SpecError("%s: '%s' is no %s value" % (
+                    self.r.where, letter, typ or "letter argument"))
+            node.comparators[0] = ast.Name(id=ENUM_CONSTS[typ][letter],
+                                           ctx=ast.Load())
+        return node
+
+
+def typed_ops(api, op_cls, arg_cls):
+    """The ops the routines with opid= declare: one per routine, every
+    precision (prec) and both layouts (layout), its letter arguments as
+    CBLAS values, its scalars widened (T: c128, R: f64, int: i64), its
+    arrays in the precision's type, sized by its rules in the op's
+    terms. The op spec declares no such op: this is its declaration."""
+    ops = []
+    for r in api.routines:
+        if "opid" not in r.keys:
+            continue
+        if "op" not in r.keys or "id" in r.keys:
+            raise SpecError("%s: opid= goes with op= (and no id=)"
+                            % r.where)
+        try:
+            opid = int(r.keys["opid"], 0)
+        except ValueError:
+            raise SpecError("%s: opid=%s is not an integer"
+                            % (r.where, r.keys["opid"])) from None
+        op = op_cls(r.keys["op"], opid, ["idempotent"], r.where)
+        op.vaccel = r.keys.get("vaccel")
+        op.args.append(arg_cls("prec", "scalar", "u32", None, r.where))
+        op.args.append(arg_cls("layout", "scalar", "u32", None, r.where))
+        for a in r.args:
+            if a.kind == "scalar":
+                typ = {"T": "c128", "R": "f64", "int": "i64"}.get(
+                    a.type, "u32" if a.type in ENUM_CONSTS else None)
+                if typ is None:
+                    raise SpecError("%s: a typed op takes no %s scalar"
+                                    % (a.where, a.type))
+                op.args.append(arg_cls(a.name, "scalar", typ, None,
+                                       a.where))
+                continue
+            if a.kind not in ("in", "out", "inout") or a.type != "T":
+                raise SpecError("%s: a typed op's arrays are in, out or "
+                                "inout of type T" % a.where)
+            tree = ToOp(r).visit(ast.parse(a.size, mode="eval").body)
+            op.args.append(arg_cls(a.name, a.kind, "prec", ast.unparse(tree),
+                                   a.where, unread=a.unread))
+        ops.append(op)
+    return ops
+
+
+def op_checks(api, cx):
+    """C of the reference argument checks of the typed ops, for the core
+    (static inline, in the fill header): per op, check_<op>(a), the index
+    of the first argument a reference BLAS call with these values would
+    refuse (0: the precision, for one the routine lacks), -1 when it
+    takes them. The checks are the CBLAS spelling's (the layout and the
+    letters as CBLAS values), over the op's vector past its prec."""
+    out = []
+    for r in api.routines:
+        if "opid" not in r.keys:
+            continue
+        fs = [f for f in routine_funcs(r) if f.spelling == "cblas"]
+        if not fs or not all(f.layout for f in fs):
+            raise SpecError("%s: a typed op needs the CBLAS spelling of "
+                            "each precision" % r.where)
+        cases = []
+        for f in fs:
+            out.append(check_fn(f, cx).replace(
+                "static int ", "static inline __attribute__((always_inline)) "
+                "int\n", 1))
+            out.append(why_fn(f))
+            cases.append("\tcase %d: {\n\t\tint raw, r = chk_%s(a + 1, &raw);"
+                         "\n\t\tif (!r)\n\t\t\treturn -1;\n"
+                         "\t\t*why = why_%s(raw, a + 1);\n\t\treturn r;\n\t}\n"
+                         % (PRECS.index(f.prec), f.symbol, f.symbol))
+        out.append("static inline __attribute__((always_inline)) int\n"
+                   "check_%s(const struct vaccel_oparg *a, const char **why)"
+                   "\n{\n\tswitch (a[0].v.i) {\n%s"
+                   "\tdefault:\n\t\t*why = \"%s is not one of the "
+                   "routine's precisions (%s)\";\n\t\treturn 0;\n\t}\n}\n\n"
+                   % (r.keys["op"], "".join(cases), "prec",
+                      ", ".join("%d %s" % (PRECS.index(f.prec), f.prec)
+                                for f in fs)))
+    return "".join(out)
+
+
+def c_string(text):
+    return '"%s"' % text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def why_fn(f):
+    """why_<symbol>(raw, a): what the check that chk_<symbol> reported as
+    raw over the view a says (raw: 1 + the Fortran position, or 1 + the
+    view index for the layout and the letters, which share it)."""
+    enum_at = {i + 1: (vname, a) for i, (vname, a) in enumerate(view_args(f))
+               if a is not None and a.kind == "scalar" and a.type in ENUMS}
+    real = f.prec in "sd"
+    texts = {}
+    for pos, text, where in f.r.checks:
+        t = text
+        for tag, ok in (("REAL and ", real), ("COMPLEX and ", not real)):
+            if t is not None and t.startswith(tag):
+                t = t[len(tag):] if ok else None
+        if t is not None:
+            texts.setdefault(pos + 1, []).append(t)
+    name = f.symbol[len("cblas_"):]
+    cases = ["\tcase 1:\n\t\treturn \"layout is not CBLAS's RowMajor (%d) or "
+             "ColMajor (%d)\";\n" % (ROW, COL)]
+    for raw in sorted(set(enum_at) | set(texts)):
+        if raw == 1:
+            continue
+        body = []
+        if raw in enum_at:
+            vname, a = enum_at[raw]
+            vals = sorted(ENUMS[a.type])
+            body.append("\t\tif (%s)\n\t\t\treturn %s;\n" % (
+                " && ".join("a[%d].v.i != %d" % (raw - 1, v) for v in vals),
+                c_string("%s is not a CBLAS %s value (%s)" % (
+                    vname, a.type, ", ".join("%d" % v for v in vals)))))
+        if raw in texts:
+            text = "reference %s argument %d: %s" % (
+                name, raw - 1, " or ".join(texts[raw]))
+            body.append("\t\treturn a[0].v.i == %d\n\t\t\t   ? %s\n"
+                        "\t\t\t   : %s;\n" % (ROW, c_string(
+                            text + " (row-major: in the transposed "
+                            "column-major call)"), c_string(text)))
+        else:
+            body.append("\t\tbreak;\n")
+        cases.append("\tcase %d:\n%s" % (raw, "".join(body)))
+    return ("static inline const char *why_%s(int raw,\n\t\tconst struct "
+            "vaccel_oparg *a)\n{\n\t(void)a;\n\tswitch (raw) {\n%s\t}\n"
+            "\treturn \"a reference BLAS check\";\n}\n\n"
+            % (f.symbol, "".join(cases)))
+
+
+def op_checked(api):
+    """The typed ops op_checks() checks: [(op name, opid)]."""
+    return [(r.keys["op"], int(r.keys["opid"], 0)) for r in api.routines
+            if "opid" in r.keys]
 
 
 # ---- C emission ------------------------------------------------------------

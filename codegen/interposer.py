@@ -181,6 +181,33 @@ def ffi_ops(api, op_cls, arg_cls):
     return api.fam.ffi_ops(api, op_cls, arg_cls)
 
 
+def bind_consts(api, consts):
+    """Give the api's family the op spec's constants (the values its
+    letters stand for), where it takes them."""
+    fn = getattr(api.fam, "bind_consts", None)
+    if fn:
+        fn(consts)
+
+
+def op_checks(apis, cx):
+    """The C of the typed ops' argument checks (check_<op>) and the list
+    of (op, id) they cover, from every api whose family has them."""
+    text, ops = [], []
+    for api in apis:
+        fn = getattr(api.fam, "op_checks", None)
+        if fn:
+            text.append(fn(api, cx))
+            ops += api.fam.op_checked(api)
+    return "".join(text), ops
+
+
+def typed_ops(api, op_cls, arg_cls):
+    """The public ops an api's spec declares (a family's typed ops), to
+    sit in the op table beside the op spec's."""
+    fn = getattr(api.fam, "typed_ops", None)
+    return fn(api, op_cls, arg_cls) if fn else []
+
+
 class CExpr:
     """Compiles check expressions with the op compiler, over an op whose
     arguments the family chooses."""

@@ -304,14 +304,14 @@ static inline int vly_vec(struct vaccel_layout *l, int64_t n, int64_t inc)
 }
 
 /* A rows x cols matrix with leading dimension ld in CBLAS `layout`: a
- * block per column (102) or per row (101), ld apart. */
+ * block per column (COL) or per row (ROW), ld apart. */
 static inline int vly_mat(struct vaccel_layout *l, int64_t layout,
 			  int64_t ld, int64_t rows, int64_t cols)
 {
 	if (rows <= 0 || cols <= 0 || ld < 0 ||
-	    (layout != 101 && layout != 102))
+	    (layout != VACCEL_SPEC_ROW && layout != VACCEL_SPEC_COL))
 		return VLY_WHOLE;
-	bool col = layout == 102;
+	bool col = layout == VACCEL_SPEC_COL;
 	*l = (struct vaccel_layout){.count = (uint64_t)(col ? cols : rows),
 				    .block = (uint64_t)(col ? rows : cols),
 				    .stride = (uint64_t)ld};
@@ -622,18 +622,44 @@ def pack_fns(ops):
     return "".join(out)
 
 
-def gen_fill_header(spec, consts, ops, nr_public):
-    """The in-tree header of the size rules, the fill functions and the
-    public ops' pack functions, for ops_gen.c and the native API's
-    wrappers."""
+def check_switch(checked):
+    """check_op(id, a, why): the op's argument check (-1: none, or
+    passed; else the argument refused, *why what the check says)."""
+    out = ["/* The argument check of op id: the index of the argument a\n"
+           " * reference call would refuse, -1 when none (or the op has no\n"
+           " * check). A constant id folds to its check. */\n"
+           "static inline __attribute__((always_inline)) int\n"
+           "check_op(uint32_t id, const struct vaccel_oparg *a, const char "
+           "**why)\n{\n\tswitch (id) {\n"]
+    out += ["\tcase %d:\n\t\treturn check_%s(a, why);\n" % (i, n)
+            for n, i in checked]
+    out.append("\tdefault:\n\t\t(void)a;\n\t\t(void)why;\n\t\treturn -1;"
+               "\n\t}\n}\n\n")
+    return "".join(out)
+
+
+def gen_fill_header(spec, consts, ops, nr_public, checks):
+    """The in-tree header of the size rules, the fill functions, the
+    public ops' pack functions and the typed ops' argument checks, for
+    ops_gen.c and the native API's wrappers. checks: (C, [(op, id)])."""
     return "".join([banner(spec), "/* SPDX-License-Identifier: Apache-2.0 */\n",
                     '#pragma once\n\n#include "vsz.h"\n#include <stdint.h>\n'
                     '#include <vaccel/error.h>\n#include <vaccel/remote/op.h>'
                     '\n\n', size_fns(consts, ops, "static inline"),
-                    fill_fns(ops), pack_fns(ops[:nr_public])])
+                    fill_fns(ops), pack_fns(ops[:nr_public]), checks[0],
+                    check_switch(checks[1])])
 
 
-def gen_source(spec, consts, ops):
+def check_table(ops, checked):
+    """vaccel_op_checks_by_id: the argument check of each op id with one."""
+    out = ["const vaccel_check_fn vaccel_op_checks_by_id[%d] = {\n"
+           % (max(o.id for o in ops) + 1)]
+    out += ["\t[%d] = check_%s,\n" % (i, n) for n, i in checked]
+    out.append("};\n\n")
+    return "".join(out)
+
+
+def gen_source(spec, consts, ops, checked):
     out = [banner(spec), "/* SPDX-License-Identifier: Apache-2.0 */\n",
            '#include "op_desc.h"\n#include "ops_fill_gen.h"\n'
            '#include "vsz.h"\n#include <stdbool.h>\n'
@@ -644,6 +670,7 @@ def gen_source(spec, consts, ops):
     out.append("};\n\nconst unsigned int vaccel_op_descs_count = %d;\n\n"
                % len(ops))
     out.append(fill_table(ops))
+    out.append(check_table(ops, checked))
     out.append("const struct vaccel_op_desc *const "
                "vaccel_op_descs_by_id[%d] = {\n" % (max(o.id for o in ops) + 1))
     for i, op in enumerate(ops):
@@ -803,15 +830,23 @@ def check_ops(ops):
 
 
 def load(ops_spec, api_specs):
+    """The constants, the ops (the public ones first, in id order: the op
+    spec's and those the api specs declare; then the apis' ffi ops), the
+    apis, the C expression compiler and how many ops are public."""
     consts, ops = parse_spec(ops_spec)
     if not ops:
         raise SpecError("%s: no op declared" % ops_spec)
     apis = interposer.parse_apis(api_specs) if api_specs else []
     for api in apis:
+        interposer.bind_consts(api, consts)
+        ops += interposer.typed_ops(api, Op, Arg)
+    ops.sort(key=lambda o: o.id)
+    nr_public = len(ops)
+    for api in apis:
         ops += interposer.ffi_ops(api, Op, Arg)
     check_ops(ops)
     cx = interposer.CExpr(SizeCompiler, Op, Arg, consts)
-    return consts, ops, apis, cx
+    return consts, ops, apis, cx, nr_public
 
 
 def main(argv):
@@ -884,11 +919,11 @@ def main(argv):
             os.makedirs(args.out, exist_ok=True)
             outputs = [(os.path.join(args.out, p), t) for p, t in outputs]
         elif args.cmd in ("ops", "lint"):
-            consts, ops, apis, cx = load(args.spec, args.apis)
-            nr_public = len(parse_spec(args.spec)[1])
+            consts, ops, apis, cx, nr_public = load(args.spec, args.apis)
             allspecs = [args.spec] + args.apis
-            source = gen_source(allspecs, consts, ops)
-            fill = gen_fill_header(allspecs, consts, ops, nr_public)
+            checks = interposer.op_checks(apis, cx)
+            source = gen_source(allspecs, consts, ops, checks[1])
+            fill = gen_fill_header(allspecs, consts, ops, nr_public, checks)
             if args.cmd == "ops":
                 header = gen_header(allspecs, consts, ops, nr_public)
                 internal = gen_internal_header(
@@ -909,7 +944,7 @@ def main(argv):
                 print("vaccel-codegen: %d ops, %d apis, %d functions: ok"
                       % (len(ops), len(apis), nf))
         else:
-            consts, ops, apis, cx = load(args.ops, args.apis)
+            consts, ops, apis, cx, _ = load(args.ops, args.apis)
             b = banner(args.apis)
             if args.cmd in ("gen", "symbols") and len(apis) != 1:
                 raise SpecError("%s takes the spec files of one api"

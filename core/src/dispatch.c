@@ -164,16 +164,17 @@ const char *vaccel_plugin_for_op(uint32_t op_id, unsigned int hint)
 	core_ensure();
 	if (!vaccel_op_desc_by_id(op_id))
 		return NULL;
-	const struct op_impl *impl = pick(atomic_load(&dispatch_now), op_id, hint);
+	const struct op_impl *impl =
+	    pick(atomic_load(&dispatch_now), op_id, hint);
 	return impl ? impl->owner->desc->name : NULL;
 }
 
 int op_call_picked(struct vaccel_session *sess, const struct vaccel_op_desc *op,
 		   struct vaccel_oparg *args)
 {
-	const struct op_impl *impl = pick(
-	    atomic_load_explicit(&dispatch_now, memory_order_acquire), op->id,
-	    sess->hint);
+	const struct op_impl *impl =
+	    pick(atomic_load_explicit(&dispatch_now, memory_order_acquire),
+		 op->id, sess->hint);
 	if (unlikely(!impl)) {
 		vaccel_log(VACCEL_LOG_ERROR, "dispatch",
 			   "no loaded plugin implements op '%s' (id %u); "
@@ -204,10 +205,14 @@ static int op_call(struct vaccel_session *sess, uint32_t op_id,
 	}
 	uint32_t bad = 0;
 	if (op_validate(op, args, &bad, sizes) != VACCEL_OK) {
-		vaccel_log(VACCEL_LOG_ERROR, "dispatch",
-			   "op '%s': argument '%s' does not match its "
-			   "signature",
-			   op->name, op->args[bad].name);
+		const char *why;
+		if (args && op_check(op, args, &why) == (int)bad)
+			op_log_refused(op, args, (int)bad, why);
+		else
+			vaccel_log(VACCEL_LOG_ERROR, "dispatch",
+				   "op '%s': argument '%s' does not match its "
+				   "signature",
+				   op->name, op->args[bad].name);
 		return VACCEL_EINVAL;
 	}
 	/* genop is never a plugin's: it becomes the op it names */

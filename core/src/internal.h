@@ -81,6 +81,14 @@ void plugins_ops_added(void);
  * new array (*out, to free); how many, 0 with *out NULL when out of
  * memory. */
 unsigned int ops_snapshot(const struct vaccel_op_desc ***out);
+/* The op's own argument check (the typed BLAS ops: the reference BLAS's
+ * checks, generated): the index of the argument it refuses and in *why
+ * what the check says, -1 when it takes the call. */
+int op_check(const struct vaccel_op_desc *op, const struct vaccel_oparg *args,
+	     const char **why);
+/* Log that op_check refused argument bad, saying why. */
+void op_log_refused(const struct vaccel_op_desc *op,
+		    const struct vaccel_oparg *args, int bad, const char *why);
 /* vaccel_op_validate, without the size rules when !sizes (the caller
  * set the lengths from them). */
 int op_validate(const struct vaccel_op_desc *op,
@@ -112,8 +120,8 @@ struct dispatch_table {
 	struct op_impl *pool;
 	struct dispatch_table *retired;
 };
-extern __attribute__((visibility("hidden")))
-_Atomic(const struct dispatch_table *) dispatch_now;
+extern __attribute__((
+    visibility("hidden"))) _Atomic(const struct dispatch_table *) dispatch_now;
 
 /* op_call_trusted's way for a session with a hint, a user's op or an op
  * no plugin implements (logged, VACCEL_ENOTSUP). */

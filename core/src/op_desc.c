@@ -472,6 +472,21 @@ int vaccel_op_validate(const struct vaccel_op_desc *op,
 	return op_validate(op, args, bad_arg, true);
 }
 
+int op_check(const struct vaccel_op_desc *op, const struct vaccel_oparg *args,
+	     const char **why)
+{
+	vaccel_check_fn check =
+	    op->id < VACCEL_OPID_LIMIT ? vaccel_op_checks_by_id[op->id] : NULL;
+	return check ? check(args, why) : -1;
+}
+
+void op_log_refused(const struct vaccel_op_desc *op,
+		    const struct vaccel_oparg *args, int bad, const char *why)
+{
+	vaccel_log(VACCEL_LOG_ERROR, "op", "%s: %s = %lld is refused: %s",
+		   op->name, op->args[bad].name, (long long)args[bad].v.i, why);
+}
+
 int op_validate(const struct vaccel_op_desc *op,
 		const struct vaccel_oparg *args, uint32_t *bad_arg, bool sizes)
 {
@@ -526,6 +541,15 @@ int op_validate(const struct vaccel_op_desc *op,
 				*bad_arg = i;
 			return VACCEL_EINVAL;
 		}
+	}
+	/* the values a well-formed vector may still hold that the op
+	 * refuses (checked once the vector is known to be well formed) */
+	const char *why;
+	int bad = op_check(op, args, &why);
+	if (bad >= 0) {
+		if (bad_arg)
+			*bad_arg = (uint32_t)bad;
+		return VACCEL_EINVAL;
 	}
 	return VACCEL_OK;
 }

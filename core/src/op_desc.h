@@ -15,3 +15,9 @@ extern const struct vaccel_op_desc
  * their rules (NULL: the op has none); VACCEL_OK or VACCEL_EINVAL. */
 typedef int (*vaccel_fill_fn)(struct vaccel_oparg *args);
 extern const vaccel_fill_fn vaccel_op_fills_by_id[VACCEL_OPID_LIMIT];
+/* An op's argument check beyond its size rules (the typed BLAS ops': the
+ * reference BLAS checks): the index of the first argument refused and in
+ * *why what the check says, -1 when the call is fine. */
+typedef int (*vaccel_check_fn)(const struct vaccel_oparg *args,
+			       const char **why);
+extern const vaccel_check_fn vaccel_op_checks_by_id[VACCEL_OPID_LIMIT];

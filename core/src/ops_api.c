@@ -61,6 +61,12 @@ call(struct vaccel_session *sess, uint32_t id, struct vaccel_oparg *args)
 			   "%s: invalid dimensions or NULL buffer", op->name);
 		return ret;
 	}
+	const char *why;
+	int bad = check_op(id, args, &why);
+	if (unlikely(bad >= 0)) {
+		op_log_refused(op, args, bad, why);
+		return VACCEL_EINVAL;
+	}
 	return op_call_trusted(sess, op, args);
 }
 
@@ -153,8 +159,8 @@ int vaccel_blas_syr2k(struct vaccel_session *sess, int prec, int layout,
 {
 	ENTER(sess);
 	struct vaccel_oparg args[VACCEL_SYR2K_NR_ARGS];
-	pack_syr2k(args, prec, layout, uplo, trans, n, k, alpha, a, lda, b,
-		   ldb, beta, c, ldc);
+	pack_syr2k(args, prec, layout, uplo, trans, n, k, alpha, a, lda, b, ldb,
+		   beta, c, ldc);
 	return call(sess, VACCEL_OPID_SYR2K, args);
 }
 
@@ -166,8 +172,8 @@ int vaccel_blas_her2k(struct vaccel_session *sess, int prec, int layout,
 {
 	ENTER(sess);
 	struct vaccel_oparg args[VACCEL_HER2K_NR_ARGS];
-	pack_her2k(args, prec, layout, uplo, trans, n, k, alpha, a, lda, b,
-		   ldb, beta, c, ldc);
+	pack_her2k(args, prec, layout, uplo, trans, n, k, alpha, a, lda, b, ldb,
+		   beta, c, ldc);
 	return call(sess, VACCEL_OPID_HER2K, args);
 }
 

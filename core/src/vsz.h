@@ -60,7 +60,7 @@ static inline int64_t vsz_min(int64_t a, int64_t b)
 }
 
 /* Elements spanned by a rows x cols matrix with leading dimension ld in
- * `layout` (CBLAS 101 row-major, 102 column-major). */
+ * `layout` (the op spec's CBLAS ROW or COL). */
 static inline int64_t vsz_mat(int64_t layout, int64_t ld, int64_t rows,
 			      int64_t cols)
 {
@@ -68,9 +68,9 @@ static inline int64_t vsz_mat(int64_t layout, int64_t ld, int64_t rows,
 		return -1;
 	if (rows == 0 || cols == 0)
 		return 0;
-	if (layout == 102)
+	if (layout == VACCEL_SPEC_COL)
 		return vsz_add(vsz_mul(ld, cols - 1), rows);
-	if (layout == 101)
+	if (layout == VACCEL_SPEC_ROW)
 		return vsz_add(vsz_mul(ld, rows - 1), cols);
 	return -1;
 }

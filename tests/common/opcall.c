@@ -3,6 +3,7 @@
 #include "noop_pattern.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 /*
@@ -72,7 +73,8 @@ static void *own(struct opcall *c, void *p)
 /* A scalar's value for variant v; every size rule of the spec stays
  * satisfiable with small buffers. */
 static void set_scalar(struct vaccel_oparg *a,
-		       const struct vaccel_op_argdesc *d, unsigned int v)
+		       const struct vaccel_op_argdesc *d, unsigned int v,
+		       const struct vaccel_op_desc *op, int64_t prec)
 {
 	static const struct {
 		const char *name;
@@ -104,12 +106,19 @@ static void set_scalar(struct vaccel_oparg *a,
 	default:
 		break;
 	}
+	/* what the BLAS argument checks take: the Hermitian routines
+	 * (he*) exist in the complex precisions only, and the complex
+	 * symmetric rank-k updates (syrk, syr2k) take no ConjTrans */
+	bool herm = strncmp(op->name, "he", 2) == 0;
+	bool csy = prec >= VACCEL_BLAS_C && strncmp(op->name, "syr", 3) == 0;
 	if (strcmp(n, "prec") == 0)
-		a->v.i = v % 4;
+		a->v.i = herm ? VACCEL_BLAS_C + v % 2 : v % 4;
 	else if (strcmp(n, "layout") == 0)
 		a->v.i = (v / 4) % 2 ? VACCEL_BLAS_ROW : VACCEL_BLAS_COL;
 	else if (strncmp(n, "trans", 5) == 0)
-		a->v.i = v % 2 ? VACCEL_BLAS_CONJTRANS : VACCEL_BLAS_NOTRANS;
+		a->v.i = v % 2
+			     ? (csy ? VACCEL_BLAS_TRANS : VACCEL_BLAS_CONJTRANS)
+			     : VACCEL_BLAS_NOTRANS;
 	else if (strcmp(n, "side") == 0)
 		a->v.i = (v / 2) % 2 ? VACCEL_BLAS_RIGHT : VACCEL_BLAS_LEFT;
 	else if (strcmp(n, "conj") == 0)
@@ -130,9 +139,17 @@ void opcall_build(struct opcall *c, const struct vaccel_op_desc *op,
 	memset(c, 0, sizeof(*c));
 	c->op = op;
 	cr_assert_leq(op->nr_args, OPCALL_MAX_ARGS);
+	/* the precision first: what the others may be depends on it */
+	int64_t prec = -1;
+	for (uint32_t i = 0; i < op->nr_args; i++)
+		if (op->args[i].kind == VACCEL_ARGK_SCALAR &&
+		    strcmp(op->args[i].name, "prec") == 0) {
+			set_scalar(&c->args[i], &op->args[i], v, op, prec);
+			prec = c->args[i].v.i;
+		}
 	for (uint32_t i = 0; i < op->nr_args; i++)
 		if (op->args[i].kind == VACCEL_ARGK_SCALAR)
-			set_scalar(&c->args[i], &op->args[i], v);
+			set_scalar(&c->args[i], &op->args[i], v, op, prec);
 
 	for (uint32_t i = 0; i < op->nr_args; i++) {
 		const struct vaccel_op_argdesc *d = &op->args[i];

@@ -672,6 +672,25 @@ static void bad_call_scalar_range(struct bb *b)
 	wbuf_free(&m);
 }
 
+/* gemm 2x2x2, column-major, lda = 1: A spans ld * (k - 1) + m = 3
+ * elements, which the size rule takes (and the frame sends); the
+ * reference BLAS refuses lda < max(1, m), and so must the agent, whatever
+ * its backend. */
+static void bad_call_blas_lda(struct bb *b)
+{
+	struct wbuf m = {0};
+	gemm_head(&m, sig(VACCEL_OPID_GEMM));
+	mp_put_uint(&m, 12);
+	mp_put_int(&m, 1);
+	mp_put_uint(&m, 16);
+	mp_put_int(&m, 2);
+	complex(&m, 0.5, 0.0);
+	mp_put_uint(&m, 16);
+	mp_put_int(&m, 2);
+	emit(b, WIRE_CALL, &m, NULL, 12 + 16 + 16);
+	wbuf_free(&m);
+}
+
 static void bad_call_float_for_int(struct bb *b)
 {
 	struct wbuf m = {0};
@@ -845,6 +864,8 @@ static const struct {
      true, "op id 2^40"},
     {"itest-bad-call-wrong-sig.bin", bad_call_wrong_sig, true, E(EBACKEND),
      true, "gemm with another signature hash"},
+    {"itest-bad-call-blas-lda.bin", bad_call_blas_lda, true, E(EINVAL), true,
+     "gemm whose lda the size rule takes and BLAS refuses"},
     {"itest-bad-call-scalar-range.bin", bad_call_scalar_range, true, E(EINVAL),
      true, "a u32 scalar of 2^33"},
     {"itest-bad-call-float-for-int.bin", bad_call_float_for_int, true,

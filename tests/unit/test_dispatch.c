@@ -209,7 +209,8 @@ Test(dispatch, wrapper_blas_level3_family)
 {
 	struct vaccel_session *s = sess_new();
 	const double one[2] = {1, 0};
-	/* column-major, n x n everywhere, double precision */
+	/* column-major, n x n everywhere, 8-byte elements: double precision,
+	 * single complex for the Hermitian ops (complex only) */
 	enum { N = 3, LD = 4, BYTES = (LD * (N - 1) + N) * 8 };
 	double a[LD * N], b[LD * N];
 	memset(a, 0, sizeof(a));
@@ -226,7 +227,7 @@ Test(dispatch, wrapper_blas_level3_family)
 			     VACCEL_BLAS_LEFT, VACCEL_BLAS_UPPER, N, N, one, a,
 			     LD, b, LD, one, c, LD),
 	    VACCEL_OPID_SYMM, VACCEL_SYMM_C, "symm");
-	RUN(vaccel_blas_hemm(s, VACCEL_BLAS_D, VACCEL_BLAS_COL,
+	RUN(vaccel_blas_hemm(s, VACCEL_BLAS_C, VACCEL_BLAS_COL,
 			     VACCEL_BLAS_RIGHT, VACCEL_BLAS_LOWER, N, N, one, a,
 			     LD, b, LD, one, c, LD),
 	    VACCEL_OPID_HEMM, VACCEL_HEMM_C, "hemm");
@@ -234,7 +235,7 @@ Test(dispatch, wrapper_blas_level3_family)
 			     VACCEL_BLAS_UPPER, VACCEL_BLAS_NOTRANS, N, N, one,
 			     a, LD, one, c, LD),
 	    VACCEL_OPID_SYRK, VACCEL_SYRK_C, "syrk");
-	RUN(vaccel_blas_herk(s, VACCEL_BLAS_D, VACCEL_BLAS_COL,
+	RUN(vaccel_blas_herk(s, VACCEL_BLAS_C, VACCEL_BLAS_COL,
 			     VACCEL_BLAS_UPPER, VACCEL_BLAS_NOTRANS, N, N, 1.0,
 			     a, LD, 1.0, c, LD),
 	    VACCEL_OPID_HERK, VACCEL_HERK_C, "herk");
@@ -242,7 +243,7 @@ Test(dispatch, wrapper_blas_level3_family)
 			      VACCEL_BLAS_UPPER, VACCEL_BLAS_NOTRANS, N, N, one,
 			      a, LD, b, LD, one, c, LD),
 	    VACCEL_OPID_SYR2K, VACCEL_SYR2K_C, "syr2k");
-	RUN(vaccel_blas_her2k(s, VACCEL_BLAS_D, VACCEL_BLAS_COL,
+	RUN(vaccel_blas_her2k(s, VACCEL_BLAS_C, VACCEL_BLAS_COL,
 			      VACCEL_BLAS_UPPER, VACCEL_BLAS_NOTRANS, N, N, one,
 			      a, LD, b, LD, 1.0, c, LD),
 	    VACCEL_OPID_HER2K, VACCEL_HER2K_C, "her2k");
@@ -506,6 +507,53 @@ Test(dispatch, buffer_length_mismatch)
 	assert_ok(vaccel_session_delete(s));
 }
 
+/* The reference BLAS checks run in the core, before any plugin: noop,
+ * which checks nothing itself, never sees a call they refuse. */
+Test(dispatch, blas_checks_come_before_the_plugin)
+{
+	struct vaccel_session *s = sess_new();
+	const double one[2] = {1, 0};
+	float a[8], b[8], c[8];
+	memset(c, 0x5a, sizeof(c));
+	/* column-major 3 x 2 A with lda 2: the size rule takes it (2 * 1 +
+	 * 3 elements), the reference check wants lda >= max(1, m) = 3 */
+	assert_ret(vaccel_blas_gemm(s, VACCEL_BLAS_S, VACCEL_BLAS_COL,
+				    VACCEL_BLAS_NOTRANS, VACCEL_BLAS_NOTRANS, 3,
+				    2, 2, one, a, 2, b, 2, one, c, 3),
+		   VACCEL_EINVAL);
+	for (size_t i = 0; i < sizeof(c); i++)
+		cr_assert_eq(((uint8_t *)c)[i], 0x5a, "C byte %zu written", i);
+	/* the same through vaccel_op_call and vaccel_op_validate, which
+	 * blames lda; a Hermitian op in a real precision blames prec */
+	struct call g;
+	valid_gemm(&g, s);
+	/* variant 0: single precision, column-major, A m x k = 2 x 4; lda 1,
+	 * and A's length as its rule now gives (shorter: the buffer holds
+	 * it) */
+	g.args[VACCEL_GEMM_LDA].v.i = 1;
+	g.args[VACCEL_GEMM_A].len =
+	    (uint64_t)g.op->args[VACCEL_GEMM_A].nelems(g.args) * 4;
+	uint32_t bad = UINT32_MAX;
+	assert_ret(vaccel_op_validate(g.op, g.args, &bad), VACCEL_EINVAL);
+	cr_expect_eq(bad, VACCEL_GEMM_LDA, "blamed %u", bad);
+	assert_ret(
+	    vaccel_op_call(s, VACCEL_OPID_GEMM, g.args, VACCEL_GEMM_NR_ARGS),
+	    VACCEL_EINVAL);
+	assert_ret(vaccel_op_call_sized(s, VACCEL_OPID_GEMM, g.args,
+					VACCEL_GEMM_NR_ARGS),
+		   VACCEL_EINVAL);
+	free_call(&g);
+	assert_ret(vaccel_blas_herk(s, VACCEL_BLAS_D, VACCEL_BLAS_COL,
+				    VACCEL_BLAS_UPPER, VACCEL_BLAS_NOTRANS, 2,
+				    2, 1.0, a, 2, 1.0, c, 2),
+		   VACCEL_EINVAL);
+	/* and what they take passes: the same gemm with lda 3 */
+	assert_ok(vaccel_blas_gemm(s, VACCEL_BLAS_S, VACCEL_BLAS_COL,
+				   VACCEL_BLAS_NOTRANS, VACCEL_BLAS_NOTRANS, 3,
+				   2, 2, one, a, 3, b, 2, one, c, 3));
+	assert_ok(vaccel_session_delete(s));
+}
+
 /* vaccel_op_call_sized takes the lengths as given (its caller set them
  * from the rules) and checks everything else as vaccel_op_call does. */
 Test(dispatch, sized_call_checks_all_but_the_rules)
@@ -521,9 +569,9 @@ Test(dispatch, sized_call_checks_all_but_the_rules)
 	/* a length the rule does not give: refused by the checked call, the
 	 * sized call's caller vouched for it */
 	c.args[VACCEL_GEMM_C].len -= 1;
-	assert_ret(vaccel_op_call(s, VACCEL_OPID_GEMM, c.args,
-				  VACCEL_GEMM_NR_ARGS),
-		   VACCEL_EINVAL);
+	assert_ret(
+	    vaccel_op_call(s, VACCEL_OPID_GEMM, c.args, VACCEL_GEMM_NR_ARGS),
+	    VACCEL_EINVAL);
 	assert_ok(vaccel_op_call_sized(s, VACCEL_OPID_GEMM, c.args,
 				       VACCEL_GEMM_NR_ARGS));
 	c.args[VACCEL_GEMM_C].len += 1;

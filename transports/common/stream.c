@@ -30,7 +30,8 @@ static void set_rcv_ms(struct tconn *c, int ms)
 {
 	if (c->rcv_set_ms == ms)
 		return;
-	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+	struct timeval tv = {.tv_sec = ms / 1000,
+			     .tv_usec = (ms % 1000) * 1000};
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	c->rcv_set_ms = ms;
 }

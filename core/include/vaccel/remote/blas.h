@@ -9,29 +9,42 @@
  */
 
 #include "../ops/blas.h"
+#include "ops_gen.h"
 #include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
+/* The precisions and CBLAS's enum values, as the op spec declares them
+ * (its const lines, VACCEL_SPEC_*). */
 enum vaccel_blas_prec {
-	VACCEL_BLAS_S = 0,
-	VACCEL_BLAS_D = 1,
-	VACCEL_BLAS_C = 2,
-	VACCEL_BLAS_Z = 3,
+	VACCEL_BLAS_S = VACCEL_SPEC_S,
+	VACCEL_BLAS_D = VACCEL_SPEC_D,
+	VACCEL_BLAS_C = VACCEL_SPEC_C,
+	VACCEL_BLAS_Z = VACCEL_SPEC_Z,
 };
-
-/* CBLAS's enum values. */
-enum vaccel_blas_layout { VACCEL_BLAS_ROW = 101, VACCEL_BLAS_COL = 102 };
+enum vaccel_blas_layout {
+	VACCEL_BLAS_ROW = VACCEL_SPEC_ROW,
+	VACCEL_BLAS_COL = VACCEL_SPEC_COL,
+};
 enum vaccel_blas_trans {
-	VACCEL_BLAS_NOTRANS = 111,
-	VACCEL_BLAS_TRANS = 112,
-	VACCEL_BLAS_CONJTRANS = 113,
+	VACCEL_BLAS_NOTRANS = VACCEL_SPEC_NOTRANS,
+	VACCEL_BLAS_TRANS = VACCEL_SPEC_TRANS,
+	VACCEL_BLAS_CONJTRANS = VACCEL_SPEC_CONJTRANS,
 };
-enum vaccel_blas_uplo { VACCEL_BLAS_UPPER = 121, VACCEL_BLAS_LOWER = 122 };
-enum vaccel_blas_diag { VACCEL_BLAS_NONUNIT = 131, VACCEL_BLAS_UNIT = 132 };
-enum vaccel_blas_side { VACCEL_BLAS_LEFT = 141, VACCEL_BLAS_RIGHT = 142 };
+enum vaccel_blas_uplo {
+	VACCEL_BLAS_UPPER = VACCEL_SPEC_UPPER,
+	VACCEL_BLAS_LOWER = VACCEL_SPEC_LOWER,
+};
+enum vaccel_blas_diag {
+	VACCEL_BLAS_NONUNIT = VACCEL_SPEC_NONUNIT,
+	VACCEL_BLAS_UNIT = VACCEL_SPEC_UNIT,
+};
+enum vaccel_blas_side {
+	VACCEL_BLAS_LEFT = VACCEL_SPEC_LEFT,
+	VACCEL_BLAS_RIGHT = VACCEL_SPEC_RIGHT,
+};
 
 int vaccel_blas_gemm(struct vaccel_session *sess, int prec, int layout,
 		     int transa, int transb, int64_t m, int64_t n, int64_t k,
