@@ -79,6 +79,15 @@ VACCEL_APT_PACKAGES=(
 # Options every configuration of the project gets: a missing dependency
 # fails the build instead of silently dropping a part.
 VACCEL_MESON_OPTIONS=(-Dauto_features=enabled)
+# But for the CUDA toolkit, which is no Debian package: the cuda plugin is
+# built where the toolkit is (VACCEL_CUDA, /usr/local/cuda by default) and
+# left out, said so in the summary, where it is not.
+VACCEL_CUDA="${VACCEL_CUDA:-/usr/local/cuda}"
+if [ -e "$VACCEL_CUDA/include/cublas_v2.h" ]; then
+	VACCEL_MESON_OPTIONS+=(-Dplugin-cuda=enabled "-Dcuda-path=$VACCEL_CUDA")
+else
+	VACCEL_MESON_OPTIONS+=(-Dplugin-cuda=disabled)
+fi
 
 # The sanitizer build's extra options. b_lundef=false: a sanitized shared
 # object leaves the runtime's symbols to the executable.

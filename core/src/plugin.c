@@ -211,9 +211,15 @@ static int load_locked(const char *spec)
 	}
 	if (desc->init) {
 		ret = desc->init(p->priv);
+		/* VACCEL_ENODEV: the plugin declines (its device is not
+		 * there) and has said why; the next plugin serves its ops */
 		if (ret) {
-			vaccel_log(VACCEL_LOG_ERROR, "plugin",
-				   "'%s' failed to initialize: %s", desc->name,
+			vaccel_log(ret == VACCEL_ENODEV ? VACCEL_LOG_DEBUG
+							: VACCEL_LOG_ERROR,
+				   "plugin", "'%s' %s: %s", desc->name,
+				   ret == VACCEL_ENODEV
+				       ? "declined"
+				       : "failed to initialize",
 				   vaccel_strerror(ret));
 			goto fail_plugin;
 		}
@@ -289,7 +295,9 @@ int plugins_load_list(const char *list)
 	for (char *s = strtok_r(copy, ":", &save); s;
 	     s = strtok_r(NULL, ":", &save)) {
 		int ret = load_locked(s);
-		if (ret && !first)
+		/* a plugin that declines (VACCEL_ENODEV: its device is not
+		 * here) leaves its ops to the others: the list loaded */
+		if (ret && ret != VACCEL_ENODEV && !first)
 			first = ret;
 	}
 	plugins_lock_drop();

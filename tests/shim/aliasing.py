@@ -75,7 +75,7 @@ def main(argv):
     specs = [os.path.join(specdir, s) for s in (
         "blas.spec", "blas-level1.spec", "blas-level2.spec",
         "blas-level3.spec")]
-    consts, _, apis, _ = vaccel_codegen.load(
+    consts, _, apis, _, _ = vaccel_codegen.load(
         os.path.join(specdir, "ops.spec"), specs)
     lib = ctypes.CDLL("libblas.so.3")
     page = mmap.PAGESIZE

@@ -144,7 +144,10 @@ class Config:
                            r.stderr.decode(errors="replace")[-2000:]))
 
     def agent_plugins(self):
-        plugins = [self.openblas]
+        # VACCEL_TEST_AGENT_PLUGINS: plugins the agent loads first, ahead
+        # of openblas (scripts/gpu-check: the cuda plugin)
+        first = os.environ.get("VACCEL_TEST_AGENT_PLUGINS", "")
+        plugins = ([first] if first else []) + [self.openblas]
         if self.ffi and os.path.exists(self.ffi):
             plugins.append(self.ffi)
         return ":".join(plugins)

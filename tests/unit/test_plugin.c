@@ -206,6 +206,15 @@ Test(plugin, list_keeps_going_and_returns_first_error)
 	cr_expect_str_eq(vaccel_plugin_for_op(VACCEL_OPID_DOT, 0), "test-a");
 }
 
+/* A plugin that declines at init (VACCEL_ENODEV: its device is not here)
+ * is no failure of the list: the next plugin serves its ops. */
+Test(plugin, list_goes_past_a_plugin_that_declines)
+{
+	assert_ok(load_list("initfail:a"));
+	cr_expect_eq(vaccel_plugin_count(), 1);
+	cr_expect_str_eq(vaccel_plugin_for_op(VACCEL_OPID_DOT, 0), "test-a");
+}
+
 Test(plugin, first_listed_serves)
 {
 	assert_ok(load_list("a:b"));

@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The agent with the cuda plugin where no CUDA device is.
+
+    agent_cuda.py AGENT LIBVACCEL RPC_PLUGIN CUDA_PLUGIN OPENBLAS_PLUGIN
+
+The agent serving cuda then openblas: the cuda plugin declines at load
+with one log line that says why, the agent starts and says it is ready,
+and a guest's gemm (the native API through the rpc plugin) comes back
+right, served by openblas. Where a device is, the plugin serves instead:
+this skips, saying so (tests/plugins' cuda suite covers that case).
+"""
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def fail(why):
+    print("FAIL: " + why)
+    sys.exit(1)
+
+
+def main(agent, libvaccel, rpc, cuda, openblas):
+    tmp = tempfile.mkdtemp(prefix="vaccel-agent-cuda-")
+    sock = os.path.join(tmp, "agent.sock")
+    log = os.path.join(tmp, "agent.log")
+    with open(log, "w") as out:
+        p = subprocess.Popen([agent, "-v", "-a", "unix://" + sock,
+                              "--plugins", cuda + ":" + openblas],
+                             stdout=out, stderr=subprocess.STDOUT,
+                             env=dict(os.environ, VACCEL_LOG_LEVEL="warn",
+                                      OPENBLAS_NUM_THREADS="1"))
+    deadline = time.monotonic() + 30
+    text = ""
+    while "ready" not in text:
+        if p.poll() is not None or time.monotonic() > deadline:
+            fail("the agent did not start:\n" + text)
+        time.sleep(0.05)
+        text = open(log).read()
+    try:
+        if "cuda: serving gemm on" in text:
+            print("SKIP: a CUDA device is here: the plugin serves gemm, it "
+                  "does not decline")
+            sys.exit(77)
+        lines = [line for line in text.splitlines() if "cuda:" in line]
+        if len(lines) != 1 or "no CUDA device here" not in lines[0]:
+            fail("want one line of the plugin declining, got:\n" + text)
+        if "ERROR" in text:
+            fail("the agent logged an error:\n" + text)
+        print(lines[0])
+        os.environ["VACCEL_PLUGINS"] = rpc
+        os.environ["VACCEL_RPC_ADDRESS"] = "unix://" + sock
+        v = ctypes.CDLL(libvaccel)
+        sess = ctypes.create_string_buffer(256)
+        if v.vaccel_session_init(sess, 0) != 0:
+            fail("no session on the agent")
+        fl = ctypes.c_float * 4
+        a, b, c = fl(1, 2, 3, 4), fl(5, 6, 7, 8), fl(0, 0, 0, 0)
+        ll, f = ctypes.c_longlong, ctypes.c_float
+        ret = v.vaccel_sgemm(sess, ll(2), ll(2), ll(2), f(1), a, ll(2), b,
+                             ll(2), f(0), c, ll(2))
+        if ret != 0 or list(c) != [19.0, 22.0, 43.0, 50.0]:
+            fail("gemm through the agent: %d, C = %s" % (ret, list(c)))
+        v.vaccel_session_release(sess)
+        print("gemm through the agent, served by openblas: C = %s"
+              % list(c))
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(60)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:6])
