@@ -51,26 +51,45 @@ def main(agent, libvaccel, rpc, cuda, openblas):
         if "ERROR" in text:
             fail("the agent logged an error:\n" + text)
         print(lines[0])
-        os.environ["VACCEL_PLUGINS"] = rpc
-        os.environ["VACCEL_RPC_ADDRESS"] = "unix://" + sock
-        v = ctypes.CDLL(libvaccel)
-        sess = ctypes.create_string_buffer(256)
-        if v.vaccel_session_init(sess, 0) != 0:
-            fail("no session on the agent")
-        fl = ctypes.c_float * 4
-        a, b, c = fl(1, 2, 3, 4), fl(5, 6, 7, 8), fl(0, 0, 0, 0)
-        ll, f = ctypes.c_longlong, ctypes.c_float
-        ret = v.vaccel_sgemm(sess, ll(2), ll(2), ll(2), f(1), a, ll(2), b,
-                             ll(2), f(0), c, ll(2))
-        if ret != 0 or list(c) != [19.0, 22.0, 43.0, 50.0]:
-            fail("gemm through the agent: %d, C = %s" % (ret, list(c)))
-        v.vaccel_session_release(sess)
-        print("gemm through the agent, served by openblas: C = %s"
-              % list(c))
+        # the guest, in a process of its own: a sanitized libvaccel needs
+        # the sanitizer's runtime preloaded into Python
+        env = dict(os.environ, VACCEL_PLUGINS=rpc,
+                   VACCEL_RPC_ADDRESS="unix://" + sock)
+        san = os.environ.get("ITEST_SANITIZER_PRELOAD", "")
+        if san:
+            env.update(LD_PRELOAD=san, ASAN_OPTIONS="detect_leaks=0")
+        r = subprocess.run([sys.executable, __file__, "--guest", libvaccel],
+                           env=env, capture_output=True, text=True,
+                           timeout=60)
+        if r.returncode != 0:
+            fail("the guest: exit %d\n%s%s" % (r.returncode, r.stdout,
+                                                r.stderr))
+        print(r.stdout.strip())
     finally:
         p.send_signal(signal.SIGTERM)
         p.wait(60)
 
 
+def guest(libvaccel):
+    """A gemm through the native API to the agent (VACCEL_PLUGINS and
+    VACCEL_RPC_ADDRESS name the rpc plugin and the agent)."""
+    v = ctypes.CDLL(libvaccel)
+    sess = ctypes.create_string_buffer(256)
+    if v.vaccel_session_init(sess, 0) != 0:
+        fail("no session on the agent")
+    fl = ctypes.c_float * 4
+    a, b, c = fl(1, 2, 3, 4), fl(5, 6, 7, 8), fl(0, 0, 0, 0)
+    ll, f = ctypes.c_longlong, ctypes.c_float
+    ret = v.vaccel_sgemm(sess, ll(2), ll(2), ll(2), f(1), a, ll(2), b,
+                         ll(2), f(0), c, ll(2))
+    if ret != 0 or list(c) != [19.0, 22.0, 43.0, 50.0]:
+        fail("gemm through the agent: %d, C = %s" % (ret, list(c)))
+    v.vaccel_session_release(sess)
+    print("gemm through the agent, served by openblas: C = %s" % list(c))
+
+
 if __name__ == "__main__":
-    main(*sys.argv[1:6])
+    if sys.argv[1] == "--guest":
+        guest(sys.argv[2])
+    else:
+        main(*sys.argv[1:6])
