@@ -11,7 +11,7 @@ runtime piece is shim/blas/. Format: docs/codegen.md, "Interposer specs".
 import ast
 import copy
 
-from interposer import SpecError
+from interposer import SpecError, spec_int, split_unread
 
 PRECS = "sdcz"
 T_OF = {"s": "f32", "d": "f64", "c": "c64", "z": "c128"}
@@ -122,14 +122,8 @@ class Parser:
                 raise SpecError("%s: expected 'ARG KIND TYPE [SIZE]'"
                                 % where)
             name, kind, typ = words[0], words[1], words[2]
-            size = " ".join(words[3:]) or None
-            unread = None
-            if size and " unread_if " in " %s " % size:
-                size, _, unread = (" %s " % size).partition(" unread_if ")
-                size, unread = size.strip() or None, unread.strip()
-                if kind != "inout" or not unread:
-                    raise SpecError("%s: unread_if takes a condition and "
-                                    "is for inout arrays" % where)
+            size, unread = split_unread(" ".join(words[3:]) or None, kind,
+                                        where)
             if not name.isidentifier():
                 raise SpecError("%s: bad argument name '%s'"
                                 % (where, name))
@@ -601,11 +595,7 @@ def typed_ops(api, op_cls, arg_cls):
         if "op" not in r.keys or "id" in r.keys:
             raise SpecError("%s: opid= goes with op= (and no id=)"
                             % r.where)
-        try:
-            opid = int(r.keys["opid"], 0)
-        except ValueError:
-            raise SpecError("%s: opid=%s is not an integer"
-                            % (r.where, r.keys["opid"])) from None
+        opid = spec_int(r.keys["opid"], r.where, "opid=")
         op = op_cls(r.keys["op"], opid, ["idempotent"], r.where)
         op.vaccel = r.keys.get("vaccel")
         op.args.append(arg_cls("prec", "scalar", "u32", None, r.where))

@@ -78,6 +78,19 @@ FAMILIES = {
 }
 
 
+def split_unread(size, kind, where):
+    """An array line's SIZE text as (size rule, unread_if condition or
+    None): `RULE unread_if COND`, for inout arrays only."""
+    if not size or " unread_if " not in " %s " % size:
+        return size, None
+    size, _, unread = (" %s " % size).partition(" unread_if ")
+    size, unread = size.strip() or None, unread.strip()
+    if kind != "inout" or not unread:
+        raise SpecError("%s: unread_if takes a condition and applies to "
+                        "inout buffers" % where)
+    return size, unread
+
+
 def family(name):
     return importlib.import_module(FAMILIES[name])
 

@@ -127,14 +127,8 @@ def parse_spec(path):
             if len(words) < 3:
                 raise SpecError("%s: expected 'ARG KIND TYPE [SIZE]'" % where)
             name, kind, typ = words[0], words[1], words[2]
-            size = " ".join(words[3:]) or None
-            unread = None
-            if size and " unread_if " in " %s " % size:
-                size, _, unread = (" %s " % size).partition(" unread_if ")
-                size, unread = size.strip() or None, unread.strip()
-                if kind != "inout" or not unread:
-                    raise SpecError("%s: unread_if takes a condition and "
-                                    "applies to inout buffers" % where)
+            size, unread = interposer.split_unread(
+                " ".join(words[3:]) or None, kind, where)
             if not name.isidentifier():
                 raise SpecError("%s: bad argument name '%s'" % (where, name))
             if kind not in KINDS:

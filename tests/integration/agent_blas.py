@@ -15,7 +15,8 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
+
+import agent_proc
 
 
 def fail(why):
@@ -38,17 +39,8 @@ def main(agent, plugin):
                                                       r.stderr))
     print("a bad --blas-coretype: exit 2, %s" % r.stderr.strip())
     log = os.path.join(tmp, "agent.log")
-    with open(log, "w") as out:
-        p = subprocess.Popen([agent, "-v", "-a", "unix://" + sock,
-                              "--plugins", plugin], stdout=out,
-                             stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    text = ""
-    while "ready" not in text:
-        if p.poll() is not None or time.monotonic() > deadline:
-            fail("the agent did not start:\n" + text)
-        time.sleep(0.05)
-        text = open(log).read()
+    p, text = agent_proc.start([agent, "-v", "-a", "unix://" + sock,
+                                "--plugins", plugin], log)
     p.send_signal(signal.SIGTERM)
     if p.wait(60) != 0:
         fail("the agent did not stop cleanly:\n" + open(log).read())

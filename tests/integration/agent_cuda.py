@@ -15,7 +15,8 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
+
+import agent_proc
 
 
 def fail(why):
@@ -27,19 +28,11 @@ def main(agent, libvaccel, rpc, cuda, openblas):
     tmp = tempfile.mkdtemp(prefix="vaccel-agent-cuda-")
     sock = os.path.join(tmp, "agent.sock")
     log = os.path.join(tmp, "agent.log")
-    with open(log, "w") as out:
-        p = subprocess.Popen([agent, "-v", "-a", "unix://" + sock,
-                              "--plugins", cuda + ":" + openblas],
-                             stdout=out, stderr=subprocess.STDOUT,
-                             env=dict(os.environ, VACCEL_LOG_LEVEL="warn",
-                                      OPENBLAS_NUM_THREADS="1"))
-    deadline = time.monotonic() + 30
-    text = ""
-    while "ready" not in text:
-        if p.poll() is not None or time.monotonic() > deadline:
-            fail("the agent did not start:\n" + text)
-        time.sleep(0.05)
-        text = open(log).read()
+    p, text = agent_proc.start(
+        [agent, "-v", "-a", "unix://" + sock, "--plugins",
+         cuda + ":" + openblas], log,
+        env=dict(os.environ, VACCEL_LOG_LEVEL="warn",
+                 OPENBLAS_NUM_THREADS="1"))
     try:
         if "cuda: serving gemm on" in text:
             print("SKIP: a CUDA device is here: the plugin serves gemm, it "
