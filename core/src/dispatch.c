@@ -204,9 +204,9 @@ static int op_call(struct vaccel_session *sess, uint32_t op_id,
 		return VACCEL_EINVAL;
 	}
 	uint32_t bad = 0;
-	if (op_validate(op, args, &bad, sizes) != VACCEL_OK) {
-		const char *why;
-		if (args && op_check(op, args, &why) == (int)bad)
+	const char *why;
+	if (op_validate(op, args, &bad, sizes, &why) != VACCEL_OK) {
+		if (why)
 			op_log_refused(op, args, (int)bad, why);
 		else
 			vaccel_log(VACCEL_LOG_ERROR, "dispatch",

@@ -90,9 +90,11 @@ int op_check(const struct vaccel_op_desc *op, const struct vaccel_oparg *args,
 void op_log_refused(const struct vaccel_op_desc *op,
 		    const struct vaccel_oparg *args, int bad, const char *why);
 /* vaccel_op_validate, without the size rules when !sizes (the caller
- * set the lengths from them). */
+ * set the lengths from them); *why (when why is not NULL) says what the
+ * op's own check refused, NULL when another check did. */
 int op_validate(const struct vaccel_op_desc *op,
-		const struct vaccel_oparg *args, uint32_t *bad_arg, bool sizes);
+		const struct vaccel_oparg *args, uint32_t *bad_arg, bool sizes,
+		const char **why);
 /* Set every sized buffer's len from its rule; VACCEL_EINVAL if a rule
  * fails or a non-empty buffer is NULL. */
 int op_fill_lengths(const struct vaccel_op_desc *op, struct vaccel_oparg *args);

@@ -469,7 +469,7 @@ static bool tensor_ok(const struct vaccel_tensor *t, bool input, bool raw)
 int vaccel_op_validate(const struct vaccel_op_desc *op,
 		       const struct vaccel_oparg *args, uint32_t *bad_arg)
 {
-	return op_validate(op, args, bad_arg, true);
+	return op_validate(op, args, bad_arg, true, NULL);
 }
 
 int op_check(const struct vaccel_op_desc *op, const struct vaccel_oparg *args,
@@ -488,8 +488,11 @@ void op_log_refused(const struct vaccel_op_desc *op,
 }
 
 int op_validate(const struct vaccel_op_desc *op,
-		const struct vaccel_oparg *args, uint32_t *bad_arg, bool sizes)
+		const struct vaccel_oparg *args, uint32_t *bad_arg, bool sizes,
+		const char **why)
 {
+	if (why)
+		*why = NULL;
 	if (!op || (!args && op->nr_args))
 		return VACCEL_EINVAL;
 	for (uint32_t i = 0; i < op->nr_args; i++) {
@@ -544,11 +547,13 @@ int op_validate(const struct vaccel_op_desc *op,
 	}
 	/* the values a well-formed vector may still hold that the op
 	 * refuses (checked once the vector is known to be well formed) */
-	const char *why;
-	int bad = op_check(op, args, &why);
+	const char *said;
+	int bad = op_check(op, args, &said);
 	if (bad >= 0) {
 		if (bad_arg)
 			*bad_arg = (uint32_t)bad;
+		if (why)
+			*why = said;
 		return VACCEL_EINVAL;
 	}
 	return VACCEL_OK;

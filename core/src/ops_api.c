@@ -11,21 +11,6 @@ static inline struct vaccel_oparg S(int64_t i) {
 }
 
 static inline struct vaccel_oparg
-F(double f) {
-	return (struct vaccel_oparg){.v.f64 = f};
-}
-
-static inline struct vaccel_oparg
-Z(const double *c) {
-	struct vaccel_oparg a = {0};
-	if (c) {
-		a.v.c128[0] = c[0];
-		a.v.c128[1] = c[1];
-	}
-	return a;
-}
-
-static inline struct vaccel_oparg
 B(const void *buf, uint64_t len) {
 	return (struct vaccel_oparg){.buf = (void *)buf, .len = len};
 }
