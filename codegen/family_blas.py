@@ -598,6 +598,9 @@ def typed_ops(api, op_cls, arg_cls):
         opid = spec_int(r.keys["opid"], r.where, "opid=")
         op = op_cls(r.keys["op"], opid, ["idempotent"], r.where)
         op.vaccel = r.keys.get("vaccel")
+        if "flops" in r.keys:
+            op.cost = ToOp(r).visit(ast.parse(r.keys["flops"],
+                                              mode="eval").body)
         op.args.append(arg_cls("prec", "scalar", "u32", None, r.where))
         op.args.append(arg_cls("layout", "scalar", "u32", None, r.where))
         for a in r.args:

@@ -76,6 +76,10 @@ class Op:
         self.args = []
         # the vAccel op type (VACCEL_OP_<vaccel>) this op is, if any
         self.vaccel = None
+        # what a call costs (real flops; a typed op's, from its routine's
+        # flops=), an expression over the op's arguments; None: the
+        # core weighs the call by its buffers' bytes
+        self.cost = None
 
 
 def parse_spec(path):
@@ -560,6 +564,34 @@ def fill_fns(ops):
     return "".join(out)
 
 
+def cost_fns(consts, ops):
+    """Per op with a cost, cost_<op>(a): its flops (int64, saturated to
+    INT64_MAX where the rule overflows or goes negative), complex
+    precisions four times a real's; cost_op(id, a): the op's, -1 for an
+    op that declares none."""
+    out = []
+    costed = [op for op in ops if op.cost is not None]
+    for op in costed:
+        cc = SizeCompiler(op, Arg("cost", "scalar", "i64", None, op.line),
+                          consts)
+        prec = next((i for i, a in enumerate(op.args)
+                     if a.name == "prec" and a.kind == "scalar"), None)
+        scale = ("\tif (c >= 0 && a[%d].v.i >= 2)\n\t\tc = vsz_mul(c, "
+                 "INT64_C(4));\n" % prec) if prec is not None else ""
+        out.append("static inline int64_t cost_%s(const struct vaccel_oparg "
+                   "*a)\n{\n\tint64_t c = %s;\n%s"
+                   "\treturn c < 0 ? INT64_MAX : c;\n}\n\n"
+                   % (cid(op), cc.compile(op.cost), scale))
+    out.append("/* The cost of a call of op id, -1 when the op declares "
+               "none. */\nstatic inline int64_t\n"
+               "cost_op(uint32_t id, const struct vaccel_oparg *a)\n{\n"
+               "\tswitch (id) {\n")
+    out += ["\tcase %d:\n\t\treturn cost_%s(a);\n" % (op.id, cid(op))
+            for op in costed]
+    out.append("\tdefault:\n\t\t(void)a;\n\t\treturn -1;\n\t}\n}\n\n")
+    return "".join(out)
+
+
 def fill_table(ops):
     """vaccel_op_fills_by_id: the fill of each op id that has one."""
     out = ["const vaccel_fill_fn vaccel_op_fills_by_id[%d] = {\n"
@@ -640,7 +672,8 @@ def gen_fill_header(spec, consts, ops, nr_public, checks):
                     '#pragma once\n\n#include "vsz.h"\n#include <stdint.h>\n'
                     '#include <vaccel/error.h>\n#include <vaccel/remote/op.h>'
                     '\n\n', size_fns(consts, ops, "static inline"),
-                    fill_fns(ops), pack_fns(ops[:nr_public]), checks[0],
+                    fill_fns(ops), cost_fns(consts, ops),
+                    pack_fns(ops[:nr_public]), checks[0],
                     check_switch(checks[1])])
 
 

@@ -6,6 +6,7 @@
  * next reset, because a concurrent call may still be reading one.
  */
 #include "internal.h"
+#include "ops_fill_gen.h"
 #include <stdlib.h>
 
 #define MAX_IMPLS 16
@@ -45,10 +46,39 @@ static unsigned int impls_put(struct plugin *const *plugins, unsigned int n,
 			    .fn = fn,
 			    .priv = plugins[p]->priv,
 			    .owner = plugins[p],
+			    .min_cost = plugin_min_cost(plugins[p], op),
 			};
 		k++;
 	}
 	return k;
+}
+
+static const struct op_impl *impls_of(const struct dispatch_table *t,
+				      uint32_t op, unsigned int *count);
+
+/* Every count made, newest first; read by vaccel_served_get while
+ * rebuilds (under the plugins' lock) push onto it. */
+static struct served_count *_Atomic served_all;
+static atomic_bool counting;
+
+/* The count of impl's calls of op: the one the table before had for the
+ * same plugin, else a new one. */
+static struct served_count *served_of(const struct dispatch_table *old,
+				      uint32_t op, const struct op_impl *impl)
+{
+	unsigned int count;
+	const struct op_impl *was = impls_of(old, op, &count);
+	for (unsigned int i = 0; i < count; i++)
+		if (was[i].owner == impl->owner)
+			return was[i].served;
+	struct served_count *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->op = op;
+	c->owner = impl->owner;
+	c->next = atomic_load(&served_all);
+	atomic_store_explicit(&served_all, c, memory_order_release);
+	return c;
 }
 
 static const struct dispatch_table empty_table;
@@ -82,14 +112,27 @@ int dispatch_rebuild(struct plugin *const *plugins, unsigned int n)
 		free(ops);
 		return VACCEL_ENOMEM;
 	}
+	const struct dispatch_table *old = atomic_load(&dispatch_now);
+	bool counted = atomic_load(&counting);
 	struct op_impl *at = t->pool;
 	for (unsigned int i = 0; i < nr; i++) {
 		const struct vaccel_op_desc *op = ops[i];
 		unsigned int k = impls_put(plugins, n, op->id, at);
 		if (!k)
 			continue;
+		for (unsigned int j = 0; j < k; j++) {
+			at[j].served = served_of(old, op->id, &at[j]);
+			if (!at[j].served) {
+				table_free(t);
+				free(ops);
+				return VACCEL_ENOMEM;
+			}
+		}
 		if (op->id < VACCEL_OPID_LIMIT) {
-			t->first[op->id] = at;
+			/* the first serves every call without a hint */
+			bool always = !counted && (k == 1 || !at[0].min_cost);
+			t->first[op->id] = always ? at : NULL;
+			t->impls[op->id] = at;
 			t->count[op->id] = (uint8_t)k;
 		} else {
 			/* vaccel_op_desc_at walks them sorted by id */
@@ -99,7 +142,7 @@ int dispatch_rebuild(struct plugin *const *plugins, unsigned int n)
 		at += k;
 	}
 	free(ops);
-	const struct dispatch_table *old = atomic_exchange(&dispatch_now, t);
+	old = atomic_exchange(&dispatch_now, t);
 	if (old != &empty_table) {
 		struct dispatch_table *o = (struct dispatch_table *)old;
 		o->retired = retired;
@@ -119,6 +162,12 @@ void dispatch_reset(void)
 		table_free(retired);
 		retired = next;
 	}
+	struct served_count *c = atomic_exchange(&served_all, NULL);
+	while (c) {
+		struct served_count *next = c->next;
+		free(c);
+		c = next;
+	}
 }
 
 /* The implementations of op: *count of them, or NULL. */
@@ -127,7 +176,7 @@ static const struct op_impl *impls_of(const struct dispatch_table *t,
 {
 	if (op < VACCEL_OPID_LIMIT) {
 		*count = t->count[op];
-		return t->first[op];
+		return t->impls[op];
 	}
 	unsigned int lo = 0, hi = t->nr_user;
 	while (lo < hi) {
@@ -145,27 +194,74 @@ static const struct op_impl *impls_of(const struct dispatch_table *t,
 	return t->user[lo].impls;
 }
 
-static const struct op_impl *pick(const struct dispatch_table *t, uint32_t op,
+/* What a call of op with these args costs: the op's declared cost, else
+ * the bytes of its in, out and inout buffers (their lengths are set by
+ * now). */
+static uint64_t call_cost(const struct vaccel_op_desc *op,
+			  const struct vaccel_oparg *args)
+{
+	int64_t c = cost_op(op->id, args);
+	if (c >= 0)
+		return (uint64_t)c;
+	uint64_t bytes = 0;
+	for (uint32_t i = 0; i < op->nr_args; i++)
+		if ((op->args[i].kind == VACCEL_ARGK_IN ||
+		     op->args[i].kind == VACCEL_ARGK_OUT ||
+		     op->args[i].kind == VACCEL_ARGK_INOUT) &&
+		    __builtin_add_overflow(bytes, args[i].len, &bytes))
+			return UINT64_MAX;
+	return bytes;
+}
+
+/*
+ * Which implementation serves a call: among those of the hinted type, if
+ * the session has a hint and some are, else among all, in precedence
+ * order, the first whose minimum cost the call reaches; if none does,
+ * the one with the lowest minimum (the earliest of equals). args NULL:
+ * the cheapest call's.
+ */
+static const struct op_impl *pick(const struct dispatch_table *t,
+				  const struct vaccel_op_desc *op,
+				  const struct vaccel_oparg *args,
 				  unsigned int hint)
 {
 	unsigned int count;
-	const struct op_impl *impls = impls_of(t, op, &count);
+	const struct op_impl *impls = impls_of(t, op->id, &count);
 	if (!count)
 		return NULL;
+	bool hinted = false;
 	if (hint)
-		for (unsigned int i = 0; i < count; i++)
-			if (impls[i].owner->desc->type & hint)
-				return &impls[i];
-	return &impls[0];
+		for (unsigned int i = 0; i < count && !hinted; i++)
+			hinted = impls[i].owner->desc->type & hint;
+	uint64_t cost = 0;
+	bool costed = false;
+	const struct op_impl *low = NULL;
+	for (unsigned int i = 0; i < count; i++) {
+		const struct op_impl *m = &impls[i];
+		if (hinted && !(m->owner->desc->type & hint))
+			continue;
+		if (!m->min_cost || count == 1)
+			return m;
+		if (args && !costed) {
+			cost = call_cost(op, args);
+			costed = true;
+		}
+		if (cost >= m->min_cost)
+			return m;
+		if (!low || m->min_cost < low->min_cost)
+			low = m;
+	}
+	return low;
 }
 
 const char *vaccel_plugin_for_op(uint32_t op_id, unsigned int hint)
 {
 	core_ensure();
-	if (!vaccel_op_desc_by_id(op_id))
+	const struct vaccel_op_desc *op = vaccel_op_desc_by_id(op_id);
+	if (!op)
 		return NULL;
 	const struct op_impl *impl =
-	    pick(atomic_load(&dispatch_now), op_id, hint);
+	    pick(atomic_load(&dispatch_now), op, NULL, hint);
 	return impl ? impl->owner->desc->name : NULL;
 }
 
@@ -173,8 +269,8 @@ int op_call_picked(struct vaccel_session *sess, const struct vaccel_op_desc *op,
 		   struct vaccel_oparg *args)
 {
 	const struct op_impl *impl =
-	    pick(atomic_load_explicit(&dispatch_now, memory_order_acquire),
-		 op->id, sess->hint);
+	    pick(atomic_load_explicit(&dispatch_now, memory_order_acquire), op,
+		 args, sess->hint);
 	if (unlikely(!impl)) {
 		vaccel_log(VACCEL_LOG_ERROR, "dispatch",
 			   "no loaded plugin implements op '%s' (id %u); "
@@ -182,7 +278,55 @@ int op_call_picked(struct vaccel_session *sess, const struct vaccel_op_desc *op,
 			   op->name, op->id);
 		return VACCEL_ENOTSUP;
 	}
+	if (atomic_load_explicit(&counting, memory_order_relaxed))
+		atomic_fetch_add_explicit(&impl->served->calls, 1,
+					  memory_order_relaxed);
 	return impl->fn(impl->priv, sess, op, args);
+}
+
+void vaccel_served_counting(bool on)
+{
+	core_ensure();
+	if (atomic_exchange(&counting, on) != on)
+		plugins_dispatch_refresh();
+}
+
+size_t vaccel_served_get(struct vaccel_served *out, size_t cap)
+{
+	core_ensure();
+	unsigned int nr_plugins;
+	struct plugin *const *plugins = plugins_snapshot(&nr_plugins);
+	size_t n = 0;
+	/* by plugin in load order, then op id: a pass per plugin over
+	 * counts kept newest first, each put in its place by id */
+	for (unsigned int p = 0; p < nr_plugins; p++) {
+		size_t from = n;
+		for (const struct served_count *c = atomic_load_explicit(
+			 &served_all, memory_order_acquire);
+		     c; c = c->next) {
+			uint64_t calls = atomic_load_explicit(
+			    &c->calls, memory_order_relaxed);
+			if (c->owner != plugins[p] || !calls)
+				continue;
+			if (n < cap) {
+				size_t at = n;
+				while (at > from && out[at - 1].op_id > c->op) {
+					out[at] = out[at - 1];
+					at--;
+				}
+				const struct vaccel_op_desc *op =
+				    vaccel_op_desc_by_id(c->op);
+				out[at] = (struct vaccel_served){
+				    .op_id = c->op,
+				    .op = op ? op->name : "?",
+				    .plugin = plugins[p]->desc->name,
+				    .calls = calls,
+				};
+			}
+			n++;
+		}
+	}
+	return n;
 }
 
 static int op_call(struct vaccel_session *sess, uint32_t op_id,

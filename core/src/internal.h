@@ -39,6 +39,12 @@ void log_reset(void);
 void prof_set_enabled(bool enabled);
 
 /* ---- plugin.c --------------------------------------------------------- */
+/* A plugin's minimum cost for one op (VACCEL_MIN_COST's PLUGIN/OP=N). */
+struct op_min_cost {
+	uint32_t op;
+	uint64_t min;
+};
+
 struct plugin {
 	const struct vaccel_plugin_desc *desc;
 	/* bytes of desc the plugin provided */
@@ -46,7 +52,15 @@ struct plugin {
 	void *dl;
 	void *priv;
 	char *path;
+	/* the smallest call worth serving where another plugin implements
+	 * the op: the descriptor's min_cost or VACCEL_MIN_COST's PLUGIN=N,
+	 * and per op PLUGIN/OP=N */
+	uint64_t min_cost;
+	struct op_min_cost *op_min;
+	unsigned int nr_op_min;
 };
+/* p's minimum cost for op. */
+uint64_t plugin_min_cost(const struct plugin *p, uint32_t op);
 
 /* Does the plugin's descriptor cover member `m` (append-only ABI)? */
 #define PLUGIN_HAS(p, m)                                                       \
@@ -65,18 +79,30 @@ int plugin_vaccel_wrap(void *dl, const char *path, struct plugin *p);
 int plugins_load_list(const char *list);
 
 /* ---- dispatch.c ------------------------------------------------------- */
+/* The calls one plugin served of one op (vaccel_served_get); kept across
+ * the table's rebuilds, freed by dispatch_reset(). */
+struct served_count {
+	_Atomic uint64_t calls;
+	uint32_t op;
+	const struct plugin *owner;
+	struct served_count *next;
+};
+
 struct op_impl {
 	vaccel_op_fn fn;
 	void *priv;
 	const struct plugin *owner;
+	/* the owner's minimum cost for the op (plugin_min_cost) */
+	uint64_t min_cost;
+	struct served_count *served;
 };
 /* Rebuild the per-op table from the loaded plugins. Call with plugins
  * locked. */
 int dispatch_rebuild(struct plugin *const *plugins, unsigned int n);
 void dispatch_reset(void);
-/* Ops were registered (vaccel_ops_register): serve them with the loaded
- * plugins. */
-void plugins_ops_added(void);
+/* Rebuild the table with the loaded plugins, as ops were registered
+ * (vaccel_ops_register) or counting turned on or off. */
+void plugins_dispatch_refresh(void);
 /* Every op known now, the project's then the users' sorted by id, in a
  * new array (*out, to free); how many, 0 with *out NULL when out of
  * memory. */
@@ -108,14 +134,16 @@ struct user_slot {
 
 /*
  * Sized by what is loaded: every implementation in one pool, op after op,
- * in precedence order (the first serves sessions without a hint); the
- * project's ops found through a dense index of pointers into it, the
- * users' through a sorted list. Rebuilt whole when a plugin loads or ops
- * are registered and published in dispatch_now with one atomic store, so
- * a call reads it without a lock.
+ * in precedence order; the project's ops found through a dense index of
+ * pointers into it (NULL where the first does not serve every call
+ * without a hint: there is a choice by cost to make, or calls are
+ * counted), their counts beside it; the users' through a sorted list. Rebuilt
+ * whole when a plugin loads or ops are registered and published in dispatch_now
+ * with one atomic store, so a call reads it without a lock.
  */
 struct dispatch_table {
 	const struct op_impl *first[VACCEL_OPID_LIMIT];
+	const struct op_impl *impls[VACCEL_OPID_LIMIT];
 	uint8_t count[VACCEL_OPID_LIMIT];
 	struct user_slot *user;
 	unsigned int nr_user;
@@ -125,8 +153,9 @@ struct dispatch_table {
 extern __attribute__((
     visibility("hidden"))) _Atomic(const struct dispatch_table *) dispatch_now;
 
-/* op_call_trusted's way for a session with a hint, a user's op or an op
- * no plugin implements (logged, VACCEL_ENOTSUP). */
+/* op_call_trusted's way for a session with a hint, a user's op, an op
+ * served by cost or counted, or one no plugin implements (logged,
+ * VACCEL_ENOTSUP). */
 __attribute__((visibility("hidden"))) int
 op_call_picked(struct vaccel_session *sess, const struct vaccel_op_desc *op,
 	       struct vaccel_oparg *args);

@@ -185,7 +185,7 @@ int vaccel_ops_register(const struct vaccel_op_desc *descs, unsigned int n)
 	free(next);
 	pthread_mutex_unlock(&user_lock);
 	if (added)
-		plugins_ops_added();
+		plugins_dispatch_refresh();
 	return ret;
 }
 

@@ -33,7 +33,7 @@ static void plugins_lock_drop(void)
 	pthread_mutex_unlock(&plugins_lock);
 }
 
-void plugins_ops_added(void)
+void plugins_dispatch_refresh(void)
 {
 	/* a plugin's init: the load under way rebuilds the table */
 	if (holding)
@@ -109,6 +109,91 @@ static char *find_plugin(const char *file)
 		return path;
 	free(path);
 	return NULL;
+}
+
+uint64_t plugin_min_cost(const struct plugin *p, uint32_t op)
+{
+	for (unsigned int i = 0; i < p->nr_op_min; i++)
+		if (p->op_min[i].op == op)
+			return p->op_min[i].min;
+	return p->min_cost;
+}
+
+static const struct vaccel_op_desc *op_by_name(const char *name, size_t len)
+{
+	for (unsigned int i = 0, n = vaccel_op_count(); i < n; i++) {
+		const struct vaccel_op_desc *op = vaccel_op_desc_at(i);
+		if (op && strlen(op->name) == len &&
+		    strncmp(op->name, name, len) == 0)
+			return op;
+	}
+	return NULL;
+}
+
+/* One VACCEL_MIN_COST entry, NAME=N or NAME/OP=N, applied to p when it
+ * names p; VACCEL_EINVAL (said when report) when it is malformed. */
+static int min_cost_entry(struct plugin *p, const char *e, size_t len,
+			  bool report)
+{
+	const char *eq = memchr(e, '=', len);
+	const char *slash = eq ? memchr(e, '/', (size_t)(eq - e)) : NULL;
+	size_t name_len = (size_t)((slash ? slash : eq ? eq : e) - e);
+	char num[32];
+	size_t num_len = eq ? len - (size_t)(eq + 1 - e) : 0;
+	uint64_t v;
+	if (!eq || !name_len || num_len == 0 || num_len >= sizeof(num))
+		goto bad;
+	memcpy(num, eq + 1, num_len);
+	num[num_len] = '\0';
+	if (vaccel_config_parse_size(num, &v))
+		goto bad;
+	if (strlen(p->desc->name) != name_len ||
+	    strncmp(p->desc->name, e, name_len) != 0)
+		return VACCEL_OK;
+	if (!slash) {
+		p->min_cost = v;
+		return VACCEL_OK;
+	}
+	const struct vaccel_op_desc *op =
+	    op_by_name(slash + 1, (size_t)(eq - slash - 1));
+	if (!op) {
+		vaccel_log(VACCEL_LOG_ERROR, "plugin",
+			   "VACCEL_MIN_COST: '%.*s': no op is named '%.*s'",
+			   (int)len, e, (int)(eq - slash - 1), slash + 1);
+		return VACCEL_EINVAL;
+	}
+	struct op_min_cost *m =
+	    realloc(p->op_min, (p->nr_op_min + 1) * sizeof(*m));
+	if (!m)
+		return VACCEL_ENOMEM;
+	p->op_min = m;
+	m[p->nr_op_min++] = (struct op_min_cost){.op = op->id, .min = v};
+	return VACCEL_OK;
+bad:
+	if (report)
+		vaccel_log(VACCEL_LOG_ERROR, "plugin",
+			   "VACCEL_MIN_COST: '%.*s' is not PLUGIN=N or "
+			   "PLUGIN/OP=N (N a count, K, M or G suffixed): "
+			   "ignored",
+			   (int)len, e);
+	return VACCEL_EINVAL;
+}
+
+/* p's minimum costs: its descriptor's, then VACCEL_MIN_COST's entries
+ * naming it (','-separated; a malformed one is said, when report, and
+ * ignored). */
+static void min_cost_set(struct plugin *p, bool report)
+{
+	if (p->desc_size >= offsetof(struct vaccel_plugin_desc, min_cost) +
+				sizeof(p->desc->min_cost))
+		p->min_cost = p->desc->min_cost;
+	const char *env = getenv("VACCEL_MIN_COST");
+	for (const char *e = env; e && *e;) {
+		size_t len = strcspn(e, ",");
+		if (len)
+			(void)min_cost_entry(p, e, len, report);
+		e += len + (e[len] == ',');
+	}
 }
 
 static size_t min_desc_size(void)
@@ -246,6 +331,7 @@ loaded:;
 			vaccel_log(VACCEL_LOG_WARN, "plugin",
 				   "'%s' implements unknown op id %u: ignored",
 				   desc->name, desc->ops[i].op_id);
+	min_cost_set(p, n == 0);
 	loaded[n] = p;
 	ret = dispatch_rebuild(loaded, n + 1);
 	if (ret) {
@@ -262,6 +348,7 @@ fail_init:
 	if (desc->fini)
 		desc->fini(p->priv);
 fail_plugin:
+	free(p->op_min);
 	free(p->priv);
 	free(p);
 fail_dl:
@@ -325,6 +412,7 @@ void plugins_unload_all(void)
 		if (p->desc->fini)
 			p->desc->fini(p->priv);
 		dlclose(p->dl);
+		free(p->op_min);
 		free(p->priv);
 		free(p->path);
 		free(p);

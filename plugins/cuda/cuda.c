@@ -264,4 +264,8 @@ VACCEL_PLUGIN_DEFINE(.name = "cuda", .version = "0.1",
 		     .type = VACCEL_PLUGIN_GPU,
 		     .priv_size = sizeof(struct cuda), .init = cuda_init,
 		     .fini = cuda_fini, .ops = cuda_ops,
-		     .nr_ops = sizeof(cuda_ops) / sizeof(cuda_ops[0]));
+		     .nr_ops = sizeof(cuda_ops) / sizeof(cuda_ops[0]),
+		     /* beside a CPU BLAS, calls from 2 * 512^3 flops (a
+		      * 512 x 512 x 512 real gemm): below it the matrices'
+		      * trips over PCIe cost more than the CPU's work */
+		     .min_cost = UINT64_C(1) << 28);

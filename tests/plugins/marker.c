@@ -4,7 +4,8 @@
  * different -D settings. It implements `dot` by writing MARKER_VALUE into
  * the result, so a test can tell which plugin served a call, and keeps a
  * word of private state to check that the core allocates, zeroes and
- * passes it. The descriptor is written out by hand rather than through
+ * passes it (and `gemm` where MARKER_GEMM is set, the same way). The
+ * descriptor is written out by hand rather than through
  * VACCEL_PLUGIN_DEFINE so that the ABI fields can be set wrong on purpose.
  */
 #include <stddef.h>
@@ -32,6 +33,10 @@
 /* an older descriptor is shorter: what it lacks the core must not read */
 #ifndef MARKER_DESC_SIZE
 #define MARKER_DESC_SIZE sizeof(struct vaccel_plugin_desc)
+#endif
+/* the descriptor's min_cost (ABI 2.1) */
+#ifndef MARKER_MIN_COST
+#define MARKER_MIN_COST 0
 #endif
 #ifndef MARKER_INIT_RET
 #define MARKER_INIT_RET VACCEL_OK
@@ -73,8 +78,33 @@ static int marker_dot(void *priv, struct vaccel_session *sess,
 	return VACCEL_OK;
 }
 
+#ifdef MARKER_GEMM
+/* gemm too (MARKER_GEMM): MARKER_VALUE into c[0] (its real part). */
+static int marker_gemm(void *priv, struct vaccel_session *sess,
+		       const struct vaccel_op_desc *op,
+		       struct vaccel_oparg *args)
+{
+	const struct marker_state *s = priv;
+	if (!s || s->magic != STATE_MAGIC || !sess ||
+	    op->id != VACCEL_OPID_GEMM)
+		return VACCEL_EFAULT;
+	void *c = args[VACCEL_GEMM_C].buf;
+	if (!args[VACCEL_GEMM_C].len)
+		return VACCEL_OK;
+	int64_t prec = args[VACCEL_GEMM_PREC].v.i;
+	if (prec == VACCEL_BLAS_S || prec == VACCEL_BLAS_C)
+		*(float *)c = (float)MARKER_VALUE;
+	else
+		*(double *)c = MARKER_VALUE;
+	return VACCEL_OK;
+}
+#endif
+
 static const struct vaccel_plugin_op marker_ops[] = {
     {.op_id = VACCEL_OPID_DOT, .fn = marker_dot},
+#ifdef MARKER_GEMM
+    {.op_id = VACCEL_OPID_GEMM, .fn = marker_gemm},
+#endif
     /* an id the core does not know: must be ignored, not fatal */
     {.op_id = 999, .fn = marker_dot},
 };
@@ -93,4 +123,5 @@ const struct vaccel_plugin_desc vaccel_plugin_descriptor = {
     .ops = marker_ops,
     .nr_ops = sizeof(marker_ops) / sizeof(marker_ops[0]),
     .read_slack = MARKER_READ_SLACK,
+    .min_cost = MARKER_MIN_COST,
 };

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The plugin loader: failures by kind, ABI checks, precedence and hints. */
+#include "capture.h"
 #include "common.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -366,4 +367,214 @@ Test(plugin, resource_hook_refusal)
 	assert_ok(vaccel_session_release(&sess));
 	assert_ok(vaccel_resource_release(&model));
 	assert_ok(vaccel_resource_release(&lib));
+}
+
+/* ---- the choice by cost, and who served what ------------------------- */
+
+/* Call `dot` over n doubles (its cost: 16 n + 16 bytes) and return what
+ * the serving plugin wrote. */
+static double call_dot_n(struct vaccel_session *sess, int64_t n, int *ret)
+{
+	double *x = calloc((size_t)n + 1, sizeof(double));
+	double *y = calloc((size_t)n + 1, sizeof(double));
+	double result[2] = {-1.0, -1.0};
+	cr_assert(x && y);
+	struct vaccel_oparg args[VACCEL_DOT_NR_ARGS] = {0};
+	args[VACCEL_DOT_PREC].v.i = VACCEL_BLAS_D;
+	args[VACCEL_DOT_N].v.i = n;
+	args[VACCEL_DOT_INCX].v.i = 1;
+	args[VACCEL_DOT_INCY].v.i = 1;
+	args[VACCEL_DOT_X].buf = x;
+	args[VACCEL_DOT_X].len = (uint64_t)n * sizeof(double);
+	args[VACCEL_DOT_Y].buf = y;
+	args[VACCEL_DOT_Y].len = (uint64_t)n * sizeof(double);
+	args[VACCEL_DOT_RESULT].buf = result;
+	args[VACCEL_DOT_RESULT].len = sizeof(result);
+	*ret = vaccel_op_call(sess, VACCEL_OPID_DOT, args, VACCEL_DOT_NR_ARGS);
+	free(x);
+	free(y);
+	return result[0];
+}
+
+/* How many calls of op plugin served, by vaccel_served_get. */
+static uint64_t served(const char *plugin, uint32_t op)
+{
+	struct vaccel_served s[32];
+	size_t n = vaccel_served_get(s, 32);
+	cr_assert_leq(n, 32);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(s[i].plugin, plugin) == 0 && s[i].op_id == op)
+			return s[i].calls;
+	return 0;
+}
+
+Test(plugin, min_cost_sends_small_calls_to_the_next)
+{
+	/* test-big (GPU) serves calls of 1 MiB and more, test-a the rest */
+	assert_ok(load_list("big:a"));
+	struct vaccel_session sess, gpu;
+	int ret;
+	assert_ok(vaccel_session_init(&sess, 0));
+	cr_expect_eq(call_dot_n(&sess, 16, &ret), 1.0);
+	assert_ok(ret);
+	cr_expect_eq(call_dot_n(&sess, 65534, &ret), 1.0, "1 MiB - 16 bytes");
+	assert_ok(ret);
+	cr_expect_eq(call_dot_n(&sess, 65535, &ret), 5.0, "1 MiB");
+	assert_ok(ret);
+	/* what serves the cheapest call */
+	cr_expect_str_eq(vaccel_plugin_for_op(VACCEL_OPID_DOT, 0), "test-a");
+	/* a session asking for a GPU gets it, whatever the call's size */
+	assert_ok(vaccel_session_init(&gpu, VACCEL_PLUGIN_GPU));
+	cr_expect_eq(call_dot_n(&gpu, 16, &ret), 5.0);
+	assert_ok(ret);
+	cr_expect_str_eq(
+	    vaccel_plugin_for_op(VACCEL_OPID_DOT, VACCEL_PLUGIN_GPU),
+	    "test-big");
+	assert_ok(vaccel_session_release(&gpu));
+	assert_ok(vaccel_session_release(&sess));
+}
+
+Test(plugin, min_cost_of_a_later_plugin_does_not_matter)
+{
+	/* the first listed takes any call: the order says so */
+	assert_ok(load_list("a:big"));
+	struct vaccel_session sess;
+	int ret;
+	assert_ok(vaccel_session_init(&sess, 0));
+	cr_expect_eq(call_dot_n(&sess, 1 << 17, &ret), 1.0);
+	assert_ok(ret);
+	assert_ok(vaccel_session_release(&sess));
+}
+
+Test(plugin, min_cost_alone_serves_every_call)
+{
+	assert_ok(load_list("big"));
+	struct vaccel_session sess;
+	int ret;
+	assert_ok(vaccel_session_init(&sess, 0));
+	cr_expect_eq(call_dot_n(&sess, 1, &ret), 5.0);
+	assert_ok(ret);
+	assert_ok(vaccel_session_release(&sess));
+}
+
+Test(plugin, gemm_cost_is_its_flops)
+{
+	/* 2mnk real flops, four times that in complex: 2 * 64^3 = 0.5 Mi
+	 * stays on noop, 2 * 128^3 = 4 Mi and complex 64^3 go to test-big */
+	assert_ok(load_list("big:noop"));
+	vaccel_served_counting(true);
+	struct vaccel_session sess;
+	assert_ok(vaccel_session_init(&sess, 0));
+	size_t n = 128;
+	float *a = calloc(n * n, sizeof(float)), *b = calloc(n * n, 8);
+	double *c = calloc(n * n * 2, sizeof(double));
+	cr_assert(a && b && c);
+	const double one[2] = {1, 0}, zero[2] = {0, 0};
+	assert_ok(vaccel_sgemm(&sess, 64, 64, 64, 1.0f, a, 64, b, 64, 0.0f,
+			       (float *)c, 64));
+	cr_expect_neq(((float *)c)[0], 5.0f);
+	cr_expect_eq(served("noop", VACCEL_OPID_GEMM), 1);
+	assert_ok(vaccel_sgemm(&sess, 128, 128, 128, 1.0f, a, 128, b, 128, 0.0f,
+			       (float *)c, 128));
+	cr_expect_eq(((float *)c)[0], 5.0f);
+	cr_expect_eq(served("test-big", VACCEL_OPID_GEMM), 1);
+	assert_ok(vaccel_blas_gemm(&sess, VACCEL_BLAS_D, VACCEL_BLAS_COL,
+				   VACCEL_BLAS_NOTRANS, VACCEL_BLAS_NOTRANS, 64,
+				   64, 64, one, a, 64, b, 64, zero, c, 64));
+	cr_expect_eq(served("noop", VACCEL_OPID_GEMM), 2);
+	c[0] = 0;
+	assert_ok(vaccel_blas_gemm(&sess, VACCEL_BLAS_Z, VACCEL_BLAS_COL,
+				   VACCEL_BLAS_NOTRANS, VACCEL_BLAS_NOTRANS, 64,
+				   64, 64, one, c, 64, c, 64, zero, c, 64));
+	cr_expect_eq(c[0], 5.0);
+	cr_expect_eq(served("test-big", VACCEL_OPID_GEMM), 2);
+	free(a);
+	free(b);
+	free(c);
+	assert_ok(vaccel_session_release(&sess));
+}
+
+Test(plugin, min_cost_from_the_environment)
+{
+	/* per plugin, per op, and what is malformed said and ignored */
+	setenv("VACCEL_MIN_COST",
+	       "test-big/dot=4M,junk,test-a=x,nobody=5,test-big/nosuchop=1", 1);
+	struct capture cap;
+	capture_begin(&cap);
+	int ret = load_list("big:a");
+	char *log = capture_end(&cap);
+	unsetenv("VACCEL_MIN_COST");
+	assert_ok(ret);
+	cr_expect(strstr(log, "VACCEL_MIN_COST: 'junk' is not PLUGIN=N"), "%s",
+		  log);
+	cr_expect(strstr(log, "'test-a=x' is not PLUGIN=N"), "%s", log);
+	cr_expect(strstr(log, "no op is named 'nosuchop'"), "%s", log);
+	free(log);
+	struct vaccel_session sess;
+	assert_ok(vaccel_session_init(&sess, 0));
+	cr_expect_eq(call_dot_n(&sess, 1 << 17, &ret), 1.0, "2 MiB < 4 MiB");
+	assert_ok(ret);
+	cr_expect_eq(call_dot_n(&sess, 1 << 18, &ret), 5.0, "4 MiB + 16");
+	assert_ok(ret);
+	assert_ok(vaccel_session_release(&sess));
+}
+
+Test(plugin, min_cost_zero_from_the_environment)
+{
+	setenv("VACCEL_MIN_COST", "test-big=0", 1);
+	int ret = load_list("big:a");
+	unsetenv("VACCEL_MIN_COST");
+	assert_ok(ret);
+	struct vaccel_session sess;
+	assert_ok(vaccel_session_init(&sess, 0));
+	cr_expect_eq(call_dot_n(&sess, 16, &ret), 5.0);
+	assert_ok(ret);
+	assert_ok(vaccel_session_release(&sess));
+}
+
+Test(plugin, min_cost_past_an_old_descriptor_is_not_read)
+{
+	/* an ABI 2.0 plugin ends before min_cost: it serves every call */
+	assert_ok(load_list("oldcost:a"));
+	struct vaccel_session sess;
+	int ret;
+	assert_ok(vaccel_session_init(&sess, 0));
+	cr_expect_eq(call_dot_n(&sess, 16, &ret), 6.0);
+	assert_ok(ret);
+	assert_ok(vaccel_session_release(&sess));
+}
+
+Test(plugin, served_counts_who_served_what)
+{
+	assert_ok(load_list("big:a"));
+	struct vaccel_session sess;
+	int ret;
+	assert_ok(vaccel_session_init(&sess, 0));
+	/* off by default */
+	call_dot_n(&sess, 16, &ret);
+	assert_ok(ret);
+	cr_expect_eq(vaccel_served_get(NULL, 0), 0);
+	vaccel_served_counting(true);
+	call_dot_n(&sess, 16, &ret);
+	call_dot_n(&sess, 16, &ret);
+	call_dot_n(&sess, 1 << 17, &ret);
+	struct vaccel_served s[4];
+	cr_assert_eq(vaccel_served_get(s, 4), 2);
+	/* plugins in load order */
+	cr_expect_str_eq(s[0].plugin, "test-big");
+	cr_expect_str_eq(s[0].op, "dot");
+	cr_expect_eq(s[0].calls, 1);
+	cr_expect_str_eq(s[1].plugin, "test-a");
+	cr_expect_eq(s[1].op_id, VACCEL_OPID_DOT);
+	cr_expect_eq(s[1].calls, 2);
+	/* a plugin loaded meanwhile keeps the counts made */
+	assert_ok(load_list("noop"));
+	call_dot_n(&sess, 16, &ret);
+	cr_expect_eq(served("test-a", VACCEL_OPID_DOT), 3);
+	/* turned off: the counts stay, no more are made */
+	vaccel_served_counting(false);
+	call_dot_n(&sess, 16, &ret);
+	cr_expect_eq(served("test-a", VACCEL_OPID_DOT), 3);
+	cr_expect_eq(vaccel_served_get(s, 1), 2, "how many there are");
+	assert_ok(vaccel_session_release(&sess));
 }

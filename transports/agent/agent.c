@@ -158,6 +158,8 @@ static pthread_cond_t conns_cond = PTHREAD_COND_INITIALIZER;
 static int live_fds[65536];
 static unsigned int nr_conns;
 static volatile sig_atomic_t stopping;
+/* SIGUSR1 asked for the served counts */
+static volatile sig_atomic_t report_asked;
 static int stop_pipe[2] = {-1, -1};
 
 /* Monotonic milliseconds. */
@@ -2508,8 +2510,10 @@ static double now_ms(void)
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stopping = 1;
+	if (sig == SIGUSR1)
+		report_asked = 1;
+	else
+		stopping = 1;
 	if (stop_pipe[1] >= 0) {
 		ssize_t w = write(stop_pipe[1], "x", 1);
 		(void)w;
@@ -2609,6 +2613,15 @@ static void usage(FILE *f)
 	    "                         SkylakeX, Zen, ...; the openblas plugin"
 	    " warns\n"
 	    "                         when OpenBLAS fell back to old ones\n"
+	    "      --min-cost PLUGIN=N, --min-cost PLUGIN/OP=N\n"
+	    "                         where another plugin implements the "
+	    "op, PLUGIN\n"
+	    "                         serves only calls costing N and more "
+	    "(a BLAS\n"
+	    "                         op's flops, else its buffers' bytes); "
+	    "repeatable;\n"
+	    "                         adds to VACCEL_MIN_COST "
+	    "(docs/plugins.md)\n"
 	    "  -v, --verbose          more logging (repeat for debug)\n"
 	    "  -h, --help             this text\n"
 	    "      --version          this project's version, the vAccel API "
@@ -2617,7 +2630,49 @@ static void usage(FILE *f)
 	    "\n"
 	    "Sizes take K, M or G suffixes. SIGTERM or SIGINT stops the "
 	    "agent after\nin-flight calls finish; unix socket files are "
-	    "removed.\n");
+	    "removed. SIGUSR1, and the stop,\nprint which plugin served "
+	    "how many calls of each op.\n");
+}
+
+/* Who served what since the start, one line per plugin and op. */
+static void report_served(void)
+{
+	size_t n = vaccel_served_get(NULL, 0);
+	struct vaccel_served *s = n ? calloc(n, sizeof(*s)) : NULL;
+	if (n && !s)
+		return;
+	n = vaccel_served_get(s, n);
+	if (!n)
+		fprintf(stderr, "vaccel-agent: no call served yet\n");
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "vaccel-agent: %s served %llu %s call(s)\n",
+			s[i].plugin, (unsigned long long)s[i].calls, s[i].op);
+	free(s);
+}
+
+/* --min-cost entries so far, ','-joined onto VACCEL_MIN_COST's. */
+static int add_min_cost(const char *entry)
+{
+	const char *eq = strchr(entry, '=');
+	uint64_t v;
+	if (!eq || eq == entry || eq[1] == '/' || strchr(entry, ',') ||
+	    vaccel_config_parse_size(eq + 1, &v)) {
+		fprintf(stderr,
+			"vaccel-agent: --min-cost: '%s' is not PLUGIN=N or "
+			"PLUGIN/OP=N (N a count, K, M or G suffixed)\n",
+			entry);
+		return -1;
+	}
+	const char *was = getenv("VACCEL_MIN_COST");
+	char *joined = NULL;
+	if (asprintf(&joined, "%s%s%s", was ? was : "", was && *was ? "," : "",
+		     entry) < 0) {
+		fprintf(stderr, "vaccel-agent: out of memory\n");
+		return -1;
+	}
+	setenv("VACCEL_MIN_COST", joined, 1);
+	free(joined);
+	return 0;
 }
 
 static char *read_token(const char *path)
@@ -2689,6 +2744,7 @@ static int parse_opts(int argc, char **argv)
 	    {"max-peer-calls", required_argument, NULL, 15},
 	    {"no-shared-uploads", no_argument, NULL, 16},
 	    {"blas-coretype", required_argument, NULL, 17},
+	    {"min-cost", required_argument, NULL, 18},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -2817,6 +2873,10 @@ static int parse_opts(int argc, char **argv)
 		case 16:
 			blobs.off = true;
 			break;
+		case 18:
+			if (add_min_cost(optarg))
+				return -1;
+			break;
 		case 17:
 #if defined(__x86_64__)
 			if (openblas_core_isa(optarg) < 0) {
@@ -2934,6 +2994,8 @@ int main(int argc, char **argv)
 		vaccel_cleanup();
 		return 1;
 	}
+	/* the stats: who served what (SIGUSR1, the stop) */
+	vaccel_served_counting(true);
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	read_slack = (vaccel_plugins_read_slack() + page - 1) & ~(page - 1);
 	if (read_slack)
@@ -2950,6 +3012,7 @@ int main(int argc, char **argv)
 		return 1;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	for (int i = 0; i < opt.nr_addrs; i++) {
@@ -3012,6 +3075,15 @@ int main(int argc, char **argv)
 			if (errno == EINTR)
 				continue;
 			break;
+		}
+		if (pfd[opt.nr_addrs].revents & POLLIN) {
+			char drain[64];
+			ssize_t r = read(stop_pipe[0], drain, sizeof(drain));
+			(void)r;
+		}
+		if (report_asked) {
+			report_asked = 0;
+			report_served();
 		}
 		bool waited = backoff_ms && n == 0, starved = false;
 		for (int i = 0; i < opt.nr_addrs && !stopping; i++) {
@@ -3109,6 +3181,7 @@ int main(int argc, char **argv)
 		   (unsigned long long)blobs.sent_bytes,
 		   (unsigned long long)blobs.shared,
 		   (unsigned long long)blobs.shared_bytes);
+	report_served();
 	vaccel_cleanup();
 	free(opt.token);
 	fprintf(stderr, "vaccel-agent: stopped\n");

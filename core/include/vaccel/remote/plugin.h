@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 #define VACCEL_PLUGIN_ABI_MAJOR 2
-#define VACCEL_PLUGIN_ABI_MINOR 0
+#define VACCEL_PLUGIN_ABI_MINOR 1
 #define VACCEL_PLUGIN_ABI_STR_(major, minor) #major "." #minor
 #define VACCEL_PLUGIN_ABI_STR_X(major, minor)                                  \
 	VACCEL_PLUGIN_ABI_STR_(major, minor)
@@ -91,6 +91,13 @@ struct vaccel_plugin_desc {
 	 * optimised kernels do; a host serving such calls (the agent) keeps
 	 * that much readable memory on both sides. 0 for none */
 	size_t read_slack;
+	/* ABI 2.1: where another loaded plugin implements the same op, the
+	 * smallest call this one is worth serving, in the op's cost (a
+	 * typed BLAS op's real flops, e.g. 2mnk for gemm; else the bytes of
+	 * its buffers): smaller calls go to the other (docs/plugins.md,
+	 * "Which plugin serves a call"). VACCEL_MIN_COST overrides it. 0
+	 * for any call */
+	uint64_t min_cost;
 };
 
 #ifdef __cplusplus
@@ -113,8 +120,27 @@ size_t vaccel_plugins_read_slack(void);
 /* Number of loaded plugins (either ABI). */
 unsigned int vaccel_plugin_count(void);
 /* Name of the plugin serving op_id for a session with this hint; NULL if
- * none. */
+ * none. Where the choice depends on the call's cost, the plugin that
+ * serves the cheapest calls. */
 const char *vaccel_plugin_for_op(uint32_t op_id, unsigned int hint);
+
+/*
+ * Who served what: per op and plugin, the calls a plugin served since
+ * counting started. Counting is off unless vaccel_served_counting(true)
+ * (the agent turns it on); while on, every call takes the dispatch's
+ * slower path (an atomic add, a few ns). Turning it off keeps the counts.
+ */
+struct vaccel_served {
+	uint32_t op_id;
+	/* the op's and the plugin's names, valid until the plugins unload */
+	const char *op;
+	const char *plugin;
+	uint64_t calls;
+};
+void vaccel_served_counting(bool on);
+/* The counts that are not zero into out (at most cap of them, in load
+ * order of the plugins, then op id); how many there are. */
+size_t vaccel_served_get(struct vaccel_served *out, size_t cap);
 
 /*
  * Memory a plugin allocates on a call's behalf (workspaces, outputs it
