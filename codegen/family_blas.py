@@ -1315,3 +1315,106 @@ def ffi_vectors(apis, consts):
     out.append("};\n\nconst unsigned int vaccel_cs_vectors_count = %d;\n"
                % len(rows))
     return "".join(out)
+
+
+# ---- a CBLAS backend's calls of the typed ops ------------------------------
+
+CBLAS_HELPERS = """\
+/* Whether the op's integer arguments at idx fit the library's blasint
+ * (the core has checked them against the reference BLAS already);
+ * logs the first that does not. */
+static bool cblas_ints_fit(const struct vaccel_op_desc *op,
+			   const struct vaccel_oparg *a, const uint8_t *idx,
+			   unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		int64_t v = a[idx[i]].v.i;
+		if (v > BLASINT_MAX || v < -BLASINT_MAX) {
+			vaccel_log(VACCEL_LOG_ERROR, TAG,
+				   "%s: %s = %" PRId64 " does not fit "
+				   "OpenBLAS's %zu-bit integer arguments",
+				   op->name, op->args[idx[i]].name, v,
+				   sizeof(blasint) * CHAR_BIT);
+			return false;
+		}
+	}
+	return true;
+}
+
+"""
+
+
+def cblas_arg(f, i, a):
+    """C of typed op argument i (routine argument a) as f's parameter,
+    and a local it needs first (a complex scalar's parts) or None."""
+    v = "a[%d]" % i
+    if a.kind != "scalar":
+        return "%s.buf" % v, None
+    if a.type in ENUM_CONSTS:
+        return "(int)%s.v.i" % v, None
+    if a.type == "int":
+        return "(blasint)%s.v.i" % v, None
+    ft = "float" if f.prec in "sc" else "double"
+    if a.type == "R":
+        return "(%s)%s.v.f64" % (ft, v), None
+    if a.type != "T":
+        raise SpecError("%s: a typed op takes no %s scalar"
+                        % (a.where, a.type))
+    if f.prec in "sd":
+        return "(%s)%s.v.c128[0]" % (ft, v), None
+    local = "%s_%s" % (a.name, f.prec)
+    return local, ("\t\tconst %s %s[2] = {(%s)%s.v.c128[0], "
+                   "(%s)%s.v.c128[1]};\n" % (ft, local, ft, v, ft, v))
+
+
+def gen_cblas(api, ops, b):
+    """A CBLAS backend's implementations of the typed ops, for a plugin
+    that includes it after defining TAG, blasint and BLASINT_MAX (and
+    CBLAS_LIMITS(op, a), if its library refuses more than the reference:
+    an error code or 0) and including cblas.h: per op, cblas_<op>() (the
+    op's integers checked to fit blasint, the limits, then the
+    precision's cblas_ routine called with the op's arguments in the
+    CBLAS order, which is the op's past its prec), and
+    CBLAS_TYPED_OPS, their entries of the plugin's op table. The core has
+    run the reference checks first."""
+    out = [b, "/* SPDX-License-Identifier: Apache-2.0 */\n", CBLAS_HELPERS]
+    table = []
+    for r in api.routines:
+        if "opid" not in r.keys:
+            continue
+        fs = [f for f in routine_funcs(r) if f.spelling == "cblas"]
+        opname = r.keys["op"]
+        ints = [2 + j for j, a in enumerate(r.args)
+                if a.kind == "scalar" and a.type == "int"]
+        cases = []
+        for f in fs:
+            params, locals_ = ["(int)a[1].v.i"], []
+            for j, a in enumerate(r.args):
+                p, loc = cblas_arg(f, 2 + j, a)
+                params.append(p)
+                if loc:
+                    locals_.append(loc)
+            cases.append("\tcase %d: {\n%s\t\t%s(%s);\n\t\treturn VACCEL_OK;"
+                         "\n\t}\n" % (PRECS.index(f.prec), "".join(locals_),
+                                      f.symbol, ", ".join(params)))
+        out.append(
+            "static int cblas_%s(void *priv, struct vaccel_session *sess,\n"
+            "\t\tconst struct vaccel_op_desc *op, struct vaccel_oparg *a)"
+            "\n{\n\tstatic const uint8_t ints[] = {%s};\n"
+            "\t(void)priv;\n\t(void)sess;\n"
+            "\tif (!cblas_ints_fit(op, a, ints, sizeof(ints)))\n"
+            "\t\treturn VACCEL_ENOTSUP;\n"
+            "#ifdef CBLAS_LIMITS\n\tint limit = CBLAS_LIMITS(op, a);\n"
+            "\tif (limit)\n\t\treturn limit;\n#endif\n"
+            "\tswitch (a[0].v.i) {\n%s\tdefault:\n"
+            "\t\treturn VACCEL_ENOTSUP;\n\t}\n}\n\n"
+            % (opname, ", ".join(str(i) for i in ints), "".join(cases)))
+        table.append("\t{.op_id = %s, .fn = cblas_%s},"
+                     % (r.keys["opid"], opname))
+    out.append("/* The plugin's op table entries of these ops. */\n"
+               "#define CBLAS_TYPED_OPS \\\n%s\n"
+               % " \\\n".join(table))
+    return "".join(out)
+
+
+OUTPUTS = {"cblas": gen_cblas}

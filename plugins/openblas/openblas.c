@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * openblas: the BLAS ops of codegen/specs/ops.spec (gemm symm hemm syrk herk
- * syr2k her2k trmm trsm, gemv ger trsv trmv symv, axpy scal dot nrm2) on
- * OpenBLAS's CBLAS, in all four precisions and both layouts.
+ * openblas: the BLAS ops on OpenBLAS's CBLAS, in all four precisions and
+ * both layouts. Level 3 (gemm symm hemm syrk herk syr2k her2k trmm trsm)
+ * is the typed ops' generated CBLAS calls (openblas_typed_gen.h, from
+ * blas-level3.spec): the core has run the reference BLAS checks, and only
+ * OpenBLAS's int width is checked here.
  *
- * The core has already checked every buffer's length against the op's size
- * rule, but those rules accept calls that the routines do not: a flag that
- * is no CBLAS value, a leading dimension too small for the layout, a zero
- * increment, herk in a real precision, 64-bit values that OpenBLAS's
- * 32-bit int cannot hold. Each op checks its scalars first, as the
- * reference BLAS does, and refuses with one log line naming the op and the
- * argument, so OpenBLAS's own xerbla (which prints to stdout and carries
- * on; the reference BLAS's stops the program) is never reached.
+ * Levels 2 and 1 of ops.spec (gemv ger trsv trmv symv, axpy scal dot
+ * nrm2): the core has checked every buffer's length against the op's
+ * size rule, but those rules accept calls that the routines do not: a
+ * flag that is no CBLAS value, a leading dimension too small for the
+ * layout, a zero increment, 64-bit values that OpenBLAS's 32-bit int
+ * cannot hold. Each op checks its scalars first, as the reference BLAS
+ * does, and refuses with one log line naming the op and the argument, so
+ * OpenBLAS's own xerbla (which prints to stdout and carries on; the
+ * reference BLAS's stops the program) is never reached.
  */
 #include "coretype.h"
 #include "symv_f77.h"
@@ -137,11 +140,6 @@ static bool uplo_ok(struct check *c, uint32_t i)
 static bool diag_ok(struct check *c, uint32_t i)
 {
 	return flag_ok(c, i, CblasNonUnit, "NonUnit", CblasUnit, "Unit");
-}
-
-static bool side_ok(struct check *c, uint32_t i)
-{
-	return flag_ok(c, i, CblasLeft, "Left", CblasRight, "Right");
 }
 
 /* conj of ger and dot: 0 or 1 (no effect in the real precisions) */
@@ -308,463 +306,34 @@ static union scalar scalar_of(int prec, const double v[2])
 	return r;
 }
 
-/* ---- level 3 ----------------------------------------------------------- */
-
-static int op_gemm(void *priv, struct vaccel_session *sess,
-		   const struct vaccel_op_desc *op, struct vaccel_oparg *args)
-{
-	struct check c = check_of(op, args);
-	(void)priv;
-	(void)sess;
-
-	if (!(prec_ok(&c, VACCEL_GEMM_PREC, false) &&
-	      layout_ok(&c, VACCEL_GEMM_LAYOUT) &&
-	      trans_ok(&c, VACCEL_GEMM_TRANSA, T_ALL) &&
-	      trans_ok(&c, VACCEL_GEMM_TRANSB, T_ALL) &&
-	      dim_ok(&c, VACCEL_GEMM_M) && dim_ok(&c, VACCEL_GEMM_N) &&
-	      dim_ok(&c, VACCEL_GEMM_K)))
-		return c.err;
-
-	const int prec = (int)args[VACCEL_GEMM_PREC].v.i;
-	const enum CBLAS_ORDER lay = args[VACCEL_GEMM_LAYOUT].v.i;
-	const enum CBLAS_TRANSPOSE ta = args[VACCEL_GEMM_TRANSA].v.i;
-	const enum CBLAS_TRANSPOSE tb = args[VACCEL_GEMM_TRANSB].v.i;
-	const blasint m = args[VACCEL_GEMM_M].v.i;
-	const blasint n = args[VACCEL_GEMM_N].v.i;
-	const blasint k = args[VACCEL_GEMM_K].v.i;
-
-	if (!(ld_ok(&c, VACCEL_GEMM_LDA, lay, ta == CblasNoTrans ? m : k,
-		    ta == CblasNoTrans ? k : m) &&
-	      ld_ok(&c, VACCEL_GEMM_LDB, lay, tb == CblasNoTrans ? k : n,
-		    tb == CblasNoTrans ? n : k) &&
-	      ld_ok(&c, VACCEL_GEMM_LDC, lay, m, n)))
-		return c.err;
-
-	const blasint lda = args[VACCEL_GEMM_LDA].v.i;
-	const blasint ldb = args[VACCEL_GEMM_LDB].v.i;
-	const blasint ldc = args[VACCEL_GEMM_LDC].v.i;
-	const void *a = args[VACCEL_GEMM_A].buf;
-	const void *b = args[VACCEL_GEMM_B].buf;
-	void *cm = args[VACCEL_GEMM_C].buf;
-	union scalar al = scalar_of(prec, args[VACCEL_GEMM_ALPHA].v.c128);
-	union scalar be = scalar_of(prec, args[VACCEL_GEMM_BETA].v.c128);
-
-	switch (prec) {
-	case VACCEL_BLAS_S:
-		cblas_sgemm(lay, ta, tb, m, n, k, al.s, a, lda, b, ldb, be.s,
-			    cm, ldc);
-		break;
-	case VACCEL_BLAS_D:
-		cblas_dgemm(lay, ta, tb, m, n, k, al.d, a, lda, b, ldb, be.d,
-			    cm, ldc);
-		break;
-	case VACCEL_BLAS_C:
-		cblas_cgemm(lay, ta, tb, m, n, k, al.c, a, lda, b, ldb, be.c,
-			    cm, ldc);
-		break;
-	default:
-		cblas_zgemm(lay, ta, tb, m, n, k, al.z, a, lda, b, ldb, be.z,
-			    cm, ldc);
-	}
-	return VACCEL_OK;
-}
-
-/* symm and hemm share their arguments. */
-static int symm_like(const struct vaccel_op_desc *op, struct vaccel_oparg *args,
-		     bool herm)
-{
-	struct check c = check_of(op, args);
-
-	if (!(prec_ok(&c, VACCEL_SYMM_PREC, herm) &&
-	      layout_ok(&c, VACCEL_SYMM_LAYOUT) &&
-	      side_ok(&c, VACCEL_SYMM_SIDE) && uplo_ok(&c, VACCEL_SYMM_UPLO) &&
-	      dim_ok(&c, VACCEL_SYMM_M) && dim_ok(&c, VACCEL_SYMM_N)))
-		return c.err;
-
-	const int prec = (int)args[VACCEL_SYMM_PREC].v.i;
-	const enum CBLAS_ORDER lay = args[VACCEL_SYMM_LAYOUT].v.i;
-	const enum CBLAS_SIDE side = args[VACCEL_SYMM_SIDE].v.i;
-	const enum CBLAS_UPLO uplo = args[VACCEL_SYMM_UPLO].v.i;
-	const blasint m = args[VACCEL_SYMM_M].v.i;
-	const blasint n = args[VACCEL_SYMM_N].v.i;
-	const blasint ka = side == CblasLeft ? m : n;
-
-	if (!(ld_ok(&c, VACCEL_SYMM_LDA, lay, ka, ka) &&
-	      ld_ok(&c, VACCEL_SYMM_LDB, lay, m, n) &&
-	      ld_ok(&c, VACCEL_SYMM_LDC, lay, m, n)))
-		return c.err;
-
-	const blasint lda = args[VACCEL_SYMM_LDA].v.i;
-	const blasint ldb = args[VACCEL_SYMM_LDB].v.i;
-	const blasint ldc = args[VACCEL_SYMM_LDC].v.i;
-	const void *a = args[VACCEL_SYMM_A].buf;
-	const void *b = args[VACCEL_SYMM_B].buf;
-	void *cm = args[VACCEL_SYMM_C].buf;
-	union scalar al = scalar_of(prec, args[VACCEL_SYMM_ALPHA].v.c128);
-	union scalar be = scalar_of(prec, args[VACCEL_SYMM_BETA].v.c128);
-
-	switch (prec) {
-	case VACCEL_BLAS_S:
-		cblas_ssymm(lay, side, uplo, m, n, al.s, a, lda, b, ldb, be.s,
-			    cm, ldc);
-		break;
-	case VACCEL_BLAS_D:
-		cblas_dsymm(lay, side, uplo, m, n, al.d, a, lda, b, ldb, be.d,
-			    cm, ldc);
-		break;
-	case VACCEL_BLAS_C:
-		if (herm)
-			cblas_chemm(lay, side, uplo, m, n, al.c, a, lda, b, ldb,
-				    be.c, cm, ldc);
-		else
-			cblas_csymm(lay, side, uplo, m, n, al.c, a, lda, b, ldb,
-				    be.c, cm, ldc);
-		break;
-	default:
-		if (herm)
-			cblas_zhemm(lay, side, uplo, m, n, al.z, a, lda, b, ldb,
-				    be.z, cm, ldc);
-		else
-			cblas_zsymm(lay, side, uplo, m, n, al.z, a, lda, b, ldb,
-				    be.z, cm, ldc);
-	}
-	return VACCEL_OK;
-}
-
-SAME_ARG(SYMM, HEMM, NR_ARGS);
-SAME_ARG(SYMM, HEMM, PREC);
-SAME_ARG(SYMM, HEMM, LAYOUT);
-SAME_ARG(SYMM, HEMM, SIDE);
-SAME_ARG(SYMM, HEMM, UPLO);
-SAME_ARG(SYMM, HEMM, M);
-SAME_ARG(SYMM, HEMM, N);
-SAME_ARG(SYMM, HEMM, ALPHA);
-SAME_ARG(SYMM, HEMM, A);
-SAME_ARG(SYMM, HEMM, LDA);
-SAME_ARG(SYMM, HEMM, B);
-SAME_ARG(SYMM, HEMM, LDB);
-SAME_ARG(SYMM, HEMM, BETA);
-SAME_ARG(SYMM, HEMM, C);
-SAME_ARG(SYMM, HEMM, LDC);
-
-static int op_symm(void *priv, struct vaccel_session *sess,
-		   const struct vaccel_op_desc *op, struct vaccel_oparg *args)
-{
-	(void)priv;
-	(void)sess;
-	return symm_like(op, args, false);
-}
-
-static int op_hemm(void *priv, struct vaccel_session *sess,
-		   const struct vaccel_op_desc *op, struct vaccel_oparg *args)
-{
-	(void)priv;
-	(void)sess;
-	return symm_like(op, args, true);
-}
+/* ---- level 3: generated from blas-level3.spec (cblas_<op>, after the
+ * core's reference checks) ------------------------------------------- */
 
 /*
- * The transposes a rank-k update takes: real syrk/syr2k any of the three
- * (ConjTrans means Trans), complex syrk/syr2k NoTrans or Trans, herk/her2k
- * NoTrans or ConjTrans.
+ * What OpenBLAS's CBLAS refuses beyond the reference: row-major, the
+ * reference CBLAS maps every transpose of a rank-k update to one the
+ * routine takes; OpenBLAS's takes the column-major ones only: complex
+ * syrk/syr2k NoTrans or Trans, herk/her2k NoTrans or ConjTrans.
  */
-static unsigned int rank_k_trans(int prec, bool herm)
+static int openblas_limits(const struct vaccel_op_desc *op,
+			   const struct vaccel_oparg *a)
 {
-	if (herm)
-		return T_N | T_C;
-	return is_complex(prec) ? T_N | T_T : T_ALL;
+	bool herm = op->id == VACCEL_OPID_HERK || op->id == VACCEL_OPID_HER2K;
+	if (!herm && op->id != VACCEL_OPID_SYRK && op->id != VACCEL_OPID_SYR2K)
+		return VACCEL_OK;
+	SAME_ARG(SYRK, SYR2K, TRANS);
+	SAME_ARG(SYRK, HERK, TRANS);
+	SAME_ARG(SYRK, HER2K, TRANS);
+	struct check c = check_of(op, a);
+	int prec = (int)a[VACCEL_SYRK_PREC].v.i;
+	if (a[VACCEL_SYRK_LAYOUT].v.i != CblasRowMajor || !is_complex(prec))
+		return VACCEL_OK;
+	return trans_ok(&c, VACCEL_SYRK_TRANS, herm ? T_N | T_C : T_N | T_T)
+		   ? VACCEL_OK
+		   : c.err;
 }
-
-static int op_syrk(void *priv, struct vaccel_session *sess,
-		   const struct vaccel_op_desc *op, struct vaccel_oparg *args)
-{
-	struct check c = check_of(op, args);
-	(void)priv;
-	(void)sess;
-
-	if (!(prec_ok(&c, VACCEL_SYRK_PREC, false) &&
-	      layout_ok(&c, VACCEL_SYRK_LAYOUT) &&
-	      uplo_ok(&c, VACCEL_SYRK_UPLO) &&
-	      trans_ok(&c, VACCEL_SYRK_TRANS,
-		       rank_k_trans((int)args[VACCEL_SYRK_PREC].v.i, false)) &&
-	      dim_ok(&c, VACCEL_SYRK_N) && dim_ok(&c, VACCEL_SYRK_K)))
-		return c.err;
-
-	const int prec = (int)args[VACCEL_SYRK_PREC].v.i;
-	const enum CBLAS_ORDER lay = args[VACCEL_SYRK_LAYOUT].v.i;
-	const enum CBLAS_UPLO uplo = args[VACCEL_SYRK_UPLO].v.i;
-	const enum CBLAS_TRANSPOSE tr = args[VACCEL_SYRK_TRANS].v.i;
-	const blasint n = args[VACCEL_SYRK_N].v.i;
-	const blasint k = args[VACCEL_SYRK_K].v.i;
-
-	if (!(ld_ok(&c, VACCEL_SYRK_LDA, lay, tr == CblasNoTrans ? n : k,
-		    tr == CblasNoTrans ? k : n) &&
-	      ld_ok(&c, VACCEL_SYRK_LDC, lay, n, n)))
-		return c.err;
-
-	const blasint lda = args[VACCEL_SYRK_LDA].v.i;
-	const blasint ldc = args[VACCEL_SYRK_LDC].v.i;
-	const void *a = args[VACCEL_SYRK_A].buf;
-	void *cm = args[VACCEL_SYRK_C].buf;
-	union scalar al = scalar_of(prec, args[VACCEL_SYRK_ALPHA].v.c128);
-	union scalar be = scalar_of(prec, args[VACCEL_SYRK_BETA].v.c128);
-
-	switch (prec) {
-	case VACCEL_BLAS_S:
-		cblas_ssyrk(lay, uplo, tr, n, k, al.s, a, lda, be.s, cm, ldc);
-		break;
-	case VACCEL_BLAS_D:
-		cblas_dsyrk(lay, uplo, tr, n, k, al.d, a, lda, be.d, cm, ldc);
-		break;
-	case VACCEL_BLAS_C:
-		cblas_csyrk(lay, uplo, tr, n, k, al.c, a, lda, be.c, cm, ldc);
-		break;
-	default:
-		cblas_zsyrk(lay, uplo, tr, n, k, al.z, a, lda, be.z, cm, ldc);
-	}
-	return VACCEL_OK;
-}
-
-/* herk's alpha and beta are real (f64 scalars in the spec). */
-static int op_herk(void *priv, struct vaccel_session *sess,
-		   const struct vaccel_op_desc *op, struct vaccel_oparg *args)
-{
-	struct check c = check_of(op, args);
-	(void)priv;
-	(void)sess;
-
-	if (!(prec_ok(&c, VACCEL_HERK_PREC, true) &&
-	      layout_ok(&c, VACCEL_HERK_LAYOUT) &&
-	      uplo_ok(&c, VACCEL_HERK_UPLO) &&
-	      trans_ok(&c, VACCEL_HERK_TRANS, rank_k_trans(0, true)) &&
-	      dim_ok(&c, VACCEL_HERK_N) && dim_ok(&c, VACCEL_HERK_K)))
-		return c.err;
-
-	const int prec = (int)args[VACCEL_HERK_PREC].v.i;
-	const enum CBLAS_ORDER lay = args[VACCEL_HERK_LAYOUT].v.i;
-	const enum CBLAS_UPLO uplo = args[VACCEL_HERK_UPLO].v.i;
-	const enum CBLAS_TRANSPOSE tr = args[VACCEL_HERK_TRANS].v.i;
-	const blasint n = args[VACCEL_HERK_N].v.i;
-	const blasint k = args[VACCEL_HERK_K].v.i;
-
-	if (!(ld_ok(&c, VACCEL_HERK_LDA, lay, tr == CblasNoTrans ? n : k,
-		    tr == CblasNoTrans ? k : n) &&
-	      ld_ok(&c, VACCEL_HERK_LDC, lay, n, n)))
-		return c.err;
-
-	const blasint lda = args[VACCEL_HERK_LDA].v.i;
-	const blasint ldc = args[VACCEL_HERK_LDC].v.i;
-	const void *a = args[VACCEL_HERK_A].buf;
-	void *cm = args[VACCEL_HERK_C].buf;
-	const double al = args[VACCEL_HERK_ALPHA].v.f64;
-	const double be = args[VACCEL_HERK_BETA].v.f64;
-
-	if (prec == VACCEL_BLAS_C)
-		cblas_cherk(lay, uplo, tr, n, k, (float)al, a, lda, (float)be,
-			    cm, ldc);
-	else
-		cblas_zherk(lay, uplo, tr, n, k, al, a, lda, be, cm, ldc);
-	return VACCEL_OK;
-}
-
-/* syr2k and her2k share their argument positions; her2k's beta is real. */
-static int syr2k_like(const struct vaccel_op_desc *op,
-		      struct vaccel_oparg *args, bool herm)
-{
-	struct check c = check_of(op, args);
-
-	if (!(prec_ok(&c, VACCEL_SYR2K_PREC, herm) &&
-	      layout_ok(&c, VACCEL_SYR2K_LAYOUT) &&
-	      uplo_ok(&c, VACCEL_SYR2K_UPLO) &&
-	      trans_ok(&c, VACCEL_SYR2K_TRANS,
-		       rank_k_trans((int)args[VACCEL_SYR2K_PREC].v.i, herm)) &&
-	      dim_ok(&c, VACCEL_SYR2K_N) && dim_ok(&c, VACCEL_SYR2K_K)))
-		return c.err;
-
-	const int prec = (int)args[VACCEL_SYR2K_PREC].v.i;
-	const enum CBLAS_ORDER lay = args[VACCEL_SYR2K_LAYOUT].v.i;
-	const enum CBLAS_UPLO uplo = args[VACCEL_SYR2K_UPLO].v.i;
-	const enum CBLAS_TRANSPOSE tr = args[VACCEL_SYR2K_TRANS].v.i;
-	const blasint n = args[VACCEL_SYR2K_N].v.i;
-	const blasint k = args[VACCEL_SYR2K_K].v.i;
-	const blasint rows = tr == CblasNoTrans ? n : k;
-	const blasint cols = tr == CblasNoTrans ? k : n;
-
-	if (!(ld_ok(&c, VACCEL_SYR2K_LDA, lay, rows, cols) &&
-	      ld_ok(&c, VACCEL_SYR2K_LDB, lay, rows, cols) &&
-	      ld_ok(&c, VACCEL_SYR2K_LDC, lay, n, n)))
-		return c.err;
-
-	const blasint lda = args[VACCEL_SYR2K_LDA].v.i;
-	const blasint ldb = args[VACCEL_SYR2K_LDB].v.i;
-	const blasint ldc = args[VACCEL_SYR2K_LDC].v.i;
-	const void *a = args[VACCEL_SYR2K_A].buf;
-	const void *b = args[VACCEL_SYR2K_B].buf;
-	void *cm = args[VACCEL_SYR2K_C].buf;
-	union scalar al = scalar_of(prec, args[VACCEL_SYR2K_ALPHA].v.c128);
-	union scalar be = scalar_of(prec, args[VACCEL_SYR2K_BETA].v.c128);
-	const double rbe = args[VACCEL_HER2K_BETA].v.f64;
-
-	switch (prec) {
-	case VACCEL_BLAS_S:
-		cblas_ssyr2k(lay, uplo, tr, n, k, al.s, a, lda, b, ldb, be.s,
-			     cm, ldc);
-		break;
-	case VACCEL_BLAS_D:
-		cblas_dsyr2k(lay, uplo, tr, n, k, al.d, a, lda, b, ldb, be.d,
-			     cm, ldc);
-		break;
-	case VACCEL_BLAS_C:
-		if (herm)
-			cblas_cher2k(lay, uplo, tr, n, k, al.c, a, lda, b, ldb,
-				     (float)rbe, cm, ldc);
-		else
-			cblas_csyr2k(lay, uplo, tr, n, k, al.c, a, lda, b, ldb,
-				     be.c, cm, ldc);
-		break;
-	default:
-		if (herm)
-			cblas_zher2k(lay, uplo, tr, n, k, al.z, a, lda, b, ldb,
-				     rbe, cm, ldc);
-		else
-			cblas_zsyr2k(lay, uplo, tr, n, k, al.z, a, lda, b, ldb,
-				     be.z, cm, ldc);
-	}
-	return VACCEL_OK;
-}
-
-SAME_ARG(SYR2K, HER2K, NR_ARGS);
-SAME_ARG(SYR2K, HER2K, PREC);
-SAME_ARG(SYR2K, HER2K, LAYOUT);
-SAME_ARG(SYR2K, HER2K, UPLO);
-SAME_ARG(SYR2K, HER2K, TRANS);
-SAME_ARG(SYR2K, HER2K, N);
-SAME_ARG(SYR2K, HER2K, K);
-SAME_ARG(SYR2K, HER2K, ALPHA);
-SAME_ARG(SYR2K, HER2K, A);
-SAME_ARG(SYR2K, HER2K, LDA);
-SAME_ARG(SYR2K, HER2K, B);
-SAME_ARG(SYR2K, HER2K, LDB);
-SAME_ARG(SYR2K, HER2K, BETA);
-SAME_ARG(SYR2K, HER2K, C);
-SAME_ARG(SYR2K, HER2K, LDC);
-
-static int op_syr2k(void *priv, struct vaccel_session *sess,
-		    const struct vaccel_op_desc *op, struct vaccel_oparg *args)
-{
-	(void)priv;
-	(void)sess;
-	return syr2k_like(op, args, false);
-}
-
-static int op_her2k(void *priv, struct vaccel_session *sess,
-		    const struct vaccel_op_desc *op, struct vaccel_oparg *args)
-{
-	(void)priv;
-	(void)sess;
-	return syr2k_like(op, args, true);
-}
-
-/* trmm and trsm share their arguments. */
-static int trxm(const struct vaccel_op_desc *op, struct vaccel_oparg *args,
-		bool solve)
-{
-	struct check c = check_of(op, args);
-
-	if (!(prec_ok(&c, VACCEL_TRMM_PREC, false) &&
-	      layout_ok(&c, VACCEL_TRMM_LAYOUT) &&
-	      side_ok(&c, VACCEL_TRMM_SIDE) && uplo_ok(&c, VACCEL_TRMM_UPLO) &&
-	      trans_ok(&c, VACCEL_TRMM_TRANSA, T_ALL) &&
-	      diag_ok(&c, VACCEL_TRMM_DIAG) && dim_ok(&c, VACCEL_TRMM_M) &&
-	      dim_ok(&c, VACCEL_TRMM_N)))
-		return c.err;
-
-	const int prec = (int)args[VACCEL_TRMM_PREC].v.i;
-	const enum CBLAS_ORDER lay = args[VACCEL_TRMM_LAYOUT].v.i;
-	const enum CBLAS_SIDE side = args[VACCEL_TRMM_SIDE].v.i;
-	const enum CBLAS_UPLO uplo = args[VACCEL_TRMM_UPLO].v.i;
-	const enum CBLAS_TRANSPOSE ta = args[VACCEL_TRMM_TRANSA].v.i;
-	const enum CBLAS_DIAG diag = args[VACCEL_TRMM_DIAG].v.i;
-	const blasint m = args[VACCEL_TRMM_M].v.i;
-	const blasint n = args[VACCEL_TRMM_N].v.i;
-	const blasint ka = side == CblasLeft ? m : n;
-
-	if (!(ld_ok(&c, VACCEL_TRMM_LDA, lay, ka, ka) &&
-	      ld_ok(&c, VACCEL_TRMM_LDB, lay, m, n)))
-		return c.err;
-
-	const blasint lda = args[VACCEL_TRMM_LDA].v.i;
-	const blasint ldb = args[VACCEL_TRMM_LDB].v.i;
-	const void *a = args[VACCEL_TRMM_A].buf;
-	void *b = args[VACCEL_TRMM_B].buf;
-	union scalar al = scalar_of(prec, args[VACCEL_TRMM_ALPHA].v.c128);
-
-	switch (prec) {
-	case VACCEL_BLAS_S:
-		if (solve)
-			cblas_strsm(lay, side, uplo, ta, diag, m, n, al.s, a,
-				    lda, b, ldb);
-		else
-			cblas_strmm(lay, side, uplo, ta, diag, m, n, al.s, a,
-				    lda, b, ldb);
-		break;
-	case VACCEL_BLAS_D:
-		if (solve)
-			cblas_dtrsm(lay, side, uplo, ta, diag, m, n, al.d, a,
-				    lda, b, ldb);
-		else
-			cblas_dtrmm(lay, side, uplo, ta, diag, m, n, al.d, a,
-				    lda, b, ldb);
-		break;
-	case VACCEL_BLAS_C:
-		if (solve)
-			cblas_ctrsm(lay, side, uplo, ta, diag, m, n, al.c, a,
-				    lda, b, ldb);
-		else
-			cblas_ctrmm(lay, side, uplo, ta, diag, m, n, al.c, a,
-				    lda, b, ldb);
-		break;
-	default:
-		if (solve)
-			cblas_ztrsm(lay, side, uplo, ta, diag, m, n, al.z, a,
-				    lda, b, ldb);
-		else
-			cblas_ztrmm(lay, side, uplo, ta, diag, m, n, al.z, a,
-				    lda, b, ldb);
-	}
-	return VACCEL_OK;
-}
-
-SAME_ARG(TRMM, TRSM, NR_ARGS);
-SAME_ARG(TRMM, TRSM, PREC);
-SAME_ARG(TRMM, TRSM, LAYOUT);
-SAME_ARG(TRMM, TRSM, SIDE);
-SAME_ARG(TRMM, TRSM, UPLO);
-SAME_ARG(TRMM, TRSM, TRANSA);
-SAME_ARG(TRMM, TRSM, DIAG);
-SAME_ARG(TRMM, TRSM, M);
-SAME_ARG(TRMM, TRSM, N);
-SAME_ARG(TRMM, TRSM, ALPHA);
-SAME_ARG(TRMM, TRSM, A);
-SAME_ARG(TRMM, TRSM, LDA);
-SAME_ARG(TRMM, TRSM, B);
-SAME_ARG(TRMM, TRSM, LDB);
-
-static int op_trmm(void *priv, struct vaccel_session *sess,
-		   const struct vaccel_op_desc *op, struct vaccel_oparg *args)
-{
-	(void)priv;
-	(void)sess;
-	return trxm(op, args, false);
-}
-
-static int op_trsm(void *priv, struct vaccel_session *sess,
-		   const struct vaccel_op_desc *op, struct vaccel_oparg *args)
-{
-	(void)priv;
-	(void)sess;
-	return trxm(op, args, true);
-}
+#define CBLAS_LIMITS openblas_limits
+#include "openblas_typed_gen.h"
 
 /* ---- level 2 ----------------------------------------------------------- */
 
@@ -1235,16 +804,7 @@ static int openblas_init(void *priv)
 }
 
 static const struct vaccel_plugin_op openblas_ops[] = {
-    {.op_id = VACCEL_OPID_GEMM, .fn = op_gemm},
-    {.op_id = VACCEL_OPID_SYMM, .fn = op_symm},
-    {.op_id = VACCEL_OPID_HEMM, .fn = op_hemm},
-    {.op_id = VACCEL_OPID_SYRK, .fn = op_syrk},
-    {.op_id = VACCEL_OPID_HERK, .fn = op_herk},
-    {.op_id = VACCEL_OPID_SYR2K, .fn = op_syr2k},
-    {.op_id = VACCEL_OPID_HER2K, .fn = op_her2k},
-    {.op_id = VACCEL_OPID_TRMM, .fn = op_trmm},
-    {.op_id = VACCEL_OPID_TRSM, .fn = op_trsm},
-    {.op_id = VACCEL_OPID_GEMV, .fn = op_gemv},
+    CBLAS_TYPED_OPS{.op_id = VACCEL_OPID_GEMV, .fn = op_gemv},
     {.op_id = VACCEL_OPID_GER, .fn = op_ger},
     {.op_id = VACCEL_OPID_TRSV, .fn = op_trsv},
     {.op_id = VACCEL_OPID_TRMV, .fn = op_trmv},
