@@ -1341,6 +1341,28 @@ static bool cblas_ints_fit(const struct vaccel_op_desc *op,
 	return true;
 }
 
+/* Whether an n-element vector with increment a[inc] (which fits blasint)
+ * keeps its span in blasint: for a negative increment the library moves
+ * the pointer by (n - 1) * |inc| elements (twice that in complex). */
+static bool cblas_span_fits(const struct vaccel_op_desc *op,
+			    const struct vaccel_oparg *a, unsigned int inc,
+			    int64_t n)
+{
+	int64_t v = a[inc].v.i, span;
+	bool cplx = a[0].v.i == 2 || a[0].v.i == 3;
+	if (v >= 0 || n <= 1)
+		return true;
+	if (!__builtin_mul_overflow(n - 1, -v, &span) &&
+	    !__builtin_mul_overflow(span, cplx ? 2 : 1, &span) &&
+	    span <= BLASINT_MAX)
+		return true;
+	vaccel_log(VACCEL_LOG_ERROR, TAG,
+		   "%s: %s = %" PRId64 " over %" PRId64 " elements spans "
+		   "more than OpenBLAS's integer arguments hold",
+		   op->name, op->args[inc].name, v, n);
+	return false;
+}
+
 """
 
 
@@ -1367,7 +1389,26 @@ def cblas_arg(f, i, a):
                    "(%s)%s.v.c128[1]};\n" % (ft, local, ft, v, ft, v))
 
 
-def gen_cblas(api, ops, b):
+def vec_spans(op, cx):
+    """The vectors of typed op `op` with an increment: [(C of the length,
+    index of the increment)] from the vec(n, inc) of its size rules."""
+    idx = {a.name: i for i, a in enumerate(op.args)}
+    out = []
+    for a in op.args:
+        if a.kind == "scalar" or a.size is None:
+            continue
+        for node in ast.walk(ast.parse(a.size, mode="eval").body):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id == "vec"
+                    and isinstance(node.args[1], ast.Name)):
+                span = (cx.compile(op, node.args[0], a.line),
+                        idx[node.args[1].id])
+                if span not in out:
+                    out.append(span)
+    return out
+
+
+def gen_cblas(api, ops, b, cx):
     """A CBLAS backend's implementations of the typed ops, for a plugin
     that includes it after defining TAG, blasint and BLASINT_MAX (and
     CBLAS_LIMITS(op, a), if its library refuses more than the reference:
@@ -1377,7 +1418,9 @@ def gen_cblas(api, ops, b):
     CBLAS order, which is the op's past its prec), and
     CBLAS_TYPED_OPS, their entries of the plugin's op table. The core has
     run the reference checks first."""
-    out = [b, "/* SPDX-License-Identifier: Apache-2.0 */\n", CBLAS_HELPERS]
+    out = [b, "/* SPDX-License-Identifier: Apache-2.0 */\n",
+           '#include "vsz.h"\n\n', CBLAS_HELPERS]
+    opmap = {o.name: o for o in ops}
     table = []
     for r in api.routines:
         if "opid" not in r.keys:
@@ -1386,6 +1429,10 @@ def gen_cblas(api, ops, b):
         opname = r.keys["op"]
         ints = [2 + j for j, a in enumerate(r.args)
                 if a.kind == "scalar" and a.type == "int"]
+        spans = "".join(
+            "\tif (!cblas_span_fits(op, a, %d, %s))\n"
+            "\t\treturn VACCEL_ENOTSUP;\n" % (inc, n)
+            for n, inc in vec_spans(opmap[opname], cx))
         cases = []
         for f in fs:
             params, locals_ = ["(int)a[1].v.i"], []
@@ -1403,12 +1450,13 @@ def gen_cblas(api, ops, b):
             "\n{\n\tstatic const uint8_t ints[] = {%s};\n"
             "\t(void)priv;\n\t(void)sess;\n"
             "\tif (!cblas_ints_fit(op, a, ints, sizeof(ints)))\n"
-            "\t\treturn VACCEL_ENOTSUP;\n"
+            "\t\treturn VACCEL_ENOTSUP;\n%s"
             "#ifdef CBLAS_LIMITS\n\tint limit = CBLAS_LIMITS(op, a);\n"
             "\tif (limit)\n\t\treturn limit;\n#endif\n"
             "\tswitch (a[0].v.i) {\n%s\tdefault:\n"
             "\t\treturn VACCEL_ENOTSUP;\n\t}\n}\n\n"
-            % (opname, ", ".join(str(i) for i in ints), "".join(cases)))
+            % (opname, ", ".join(str(i) for i in ints), spans,
+               "".join(cases)))
         table.append("\t{.op_id = %s, .fn = cblas_%s},"
                      % (r.keys["opid"], opname))
     out.append("/* The plugin's op table entries of these ops. */\n"

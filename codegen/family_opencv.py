@@ -418,7 +418,7 @@ def life_wrapper(k, f):
     return "".join(out)
 
 
-def gen_cxx_shim(api, ops, banner):
+def gen_cxx_shim(api, ops, banner, cx=None):
     fs = funcs(api)
     out = [banner, "// SPDX-License-Identifier: Apache-2.0\n",
            BANNER_INCLUDES, '#include "cvshim.hpp"\n\n',
@@ -491,7 +491,7 @@ def host_value(a, i):
                                     i3=i + 3)
 
 
-def gen_host(api, ops, banner):
+def gen_host(api, ops, banner, cx=None):
     out = [banner, "// SPDX-License-Identifier: Apache-2.0\n",
            BANNER_INCLUDES, '#include "cvhost.hpp"\n\n']
     entries = []
@@ -567,7 +567,7 @@ def gen_host(api, ops, banner):
 
 # ---- the build-time symbol check -------------------------------------------
 
-def gen_symcheck(api, ops, banner):
+def gen_symcheck(api, ops, banner, cx=None):
     """A translation unit that takes every function's address as the
     spec declares it: it compiles only if the declared parameters name an
     overload of the header, and its object's undefined symbols are the

@@ -104,6 +104,9 @@ class Api:
         self.fam = None
         self.routines = []
         self.files = []
+        # op ids that served once and are never taken again:
+        # [(first, last, where)]
+        self.retired = []
 
 
 def parse_api(paths):
@@ -123,7 +126,7 @@ def parse_api(paths):
             header = not indented and (
                 (words[0] in ("api", "family", "namespace")
                  and len(words) == 2)
-                or words[0] in ("soname", "host"))
+                or words[0] in ("soname", "host", "retired"))
             if header and parser is not None:
                 parser.boundary()
             if not indented and words[0] == "api" and len(words) == 2:
@@ -152,6 +155,15 @@ def parse_api(paths):
                 api.sonames += words[1:]
             elif not indented and words[0] == "host":
                 api.hosts += words[1:]
+            elif not indented and words[0] == "retired":
+                for w in words[1:]:
+                    lo, _, hi = w.partition("-")
+                    lo = spec_int(lo, where, "retired id")
+                    hi = spec_int(hi, where, "retired id") if hi else lo
+                    if hi < lo:
+                        raise SpecError("%s: retired range %s ends before "
+                                        "it starts" % (where, w))
+                    api.retired.append((lo, hi, where))
             else:
                 if parser is None:
                     if api.fam is None:

@@ -872,6 +872,13 @@ def load(ops_spec, api_specs):
     for api in apis:
         ops += interposer.ffi_ops(api, Op, Arg)
     check_ops(ops)
+    for api in apis:
+        for lo, hi, where in api.retired:
+            for op in ops:
+                if lo <= op.id <= hi:
+                    raise SpecError("%s: op '%s' takes id %d, retired at %s:"
+                                    " an id once served is never reused"
+                                    % (op.line, op.name, op.id, where))
     cx = interposer.CExpr(SizeCompiler, Op, Arg, consts)
     return consts, ops, apis, cx, nr_public
 
@@ -963,7 +970,7 @@ def main(argv):
                 for api in apis:
                     interposer.gen_shim(api, ops, cx, "")
                     for gen in getattr(api.fam, "OUTPUTS", {}).values():
-                        gen(api, ops, "")
+                        gen(api, ops, "", cx)
                 interposer.gen_ffi([a for a in apis
                                     if hasattr(a.fam, "ffi_entry")], cx,
                                    SizeCompiler, consts, Op, Arg, "")
@@ -989,7 +996,7 @@ def main(argv):
                     raise SpecError("family '%s' generates no '%s' (has %s)"
                                     % (apis[0].family, args.what,
                                        ", ".join(sorted(gens)) or "none"))
-                text = gens[args.what](apis[0], ops, b)
+                text = gens[args.what](apis[0], ops, b, cx)
             elif args.cmd == "shim":
                 if len(apis) != 1:
                     raise SpecError("shim takes the spec files of one api")

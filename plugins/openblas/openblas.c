@@ -137,11 +137,6 @@ static bool uplo_ok(struct check *c, uint32_t i)
 	return flag_ok(c, i, CblasUpper, "Upper", CblasLower, "Lower");
 }
 
-static bool diag_ok(struct check *c, uint32_t i)
-{
-	return flag_ok(c, i, CblasNonUnit, "NonUnit", CblasUnit, "Unit");
-}
-
 /* conj of ger and dot: 0 or 1 (no effect in the real precisions) */
 static bool bool_ok(struct check *c, uint32_t i)
 {
@@ -306,26 +301,45 @@ static union scalar scalar_of(int prec, const double v[2])
 	return r;
 }
 
-/* ---- level 3: generated from blas-level3.spec (cblas_<op>, after the
- * core's reference checks) ------------------------------------------- */
+/* ---- the typed ops, generated from their routines (cblas_<op>, after
+ * the core's reference checks): level 3, gemv, trmv, trsv ------------- */
 
 /*
- * What OpenBLAS's CBLAS refuses beyond the reference: row-major, the
+ * What OpenBLAS refuses beyond the reference (the typed ops' ints and
+ * vector spans are checked in the generated code): row-major, the
  * reference CBLAS maps every transpose of a rank-k update to one the
- * routine takes; OpenBLAS's takes the column-major ones only: complex
- * syrk/syr2k NoTrans or Trans, herk/her2k NoTrans or ConjTrans.
+ * routine takes, OpenBLAS's takes the column-major ones only (complex
+ * syrk/syr2k NoTrans or Trans, herk/her2k NoTrans or ConjTrans); gemv
+ * sizes its work buffer as m + n elements (twice that for complex) plus
+ * a few, in int.
  */
 static int openblas_limits(const struct vaccel_op_desc *op,
 			   const struct vaccel_oparg *a)
 {
+	struct check c = check_of(op, a);
+	int prec = (int)a[0].v.i;
+	if (op->id == VACCEL_OPID_GEMV) {
+		int64_t m = a[VACCEL_GEMV_M].v.i, n = a[VACCEL_GEMV_N].v.i,
+			work;
+		if (m && n &&
+		    (__builtin_add_overflow(m, n, &work) ||
+		     __builtin_mul_overflow(work, is_complex(prec) ? 2 : 1,
+					    &work) ||
+		     work > BLASINT_MAX - 64)) {
+			fail(&c, VACCEL_ENOTSUP,
+			     "m + n = %" PRId64 " + %" PRId64 " is too large "
+			     "for OpenBLAS's gemv work buffer",
+			     m, n);
+			return c.err;
+		}
+		return VACCEL_OK;
+	}
 	bool herm = op->id == VACCEL_OPID_HERK || op->id == VACCEL_OPID_HER2K;
 	if (!herm && op->id != VACCEL_OPID_SYRK && op->id != VACCEL_OPID_SYR2K)
 		return VACCEL_OK;
 	SAME_ARG(SYRK, SYR2K, TRANS);
 	SAME_ARG(SYRK, HERK, TRANS);
 	SAME_ARG(SYRK, HER2K, TRANS);
-	struct check c = check_of(op, a);
-	int prec = (int)a[VACCEL_SYRK_PREC].v.i;
 	if (a[VACCEL_SYRK_LAYOUT].v.i != CblasRowMajor || !is_complex(prec))
 		return VACCEL_OK;
 	return trans_ok(&c, VACCEL_SYRK_TRANS, herm ? T_N | T_C : T_N | T_T)
@@ -336,72 +350,6 @@ static int openblas_limits(const struct vaccel_op_desc *op,
 #include "openblas_typed_gen.h"
 
 /* ---- level 2 ----------------------------------------------------------- */
-
-static int op_gemv(void *priv, struct vaccel_session *sess,
-		   const struct vaccel_op_desc *op, struct vaccel_oparg *args)
-{
-	struct check c = check_of(op, args);
-	(void)priv;
-	(void)sess;
-
-	if (!(prec_ok(&c, VACCEL_GEMV_PREC, false) &&
-	      layout_ok(&c, VACCEL_GEMV_LAYOUT) &&
-	      trans_ok(&c, VACCEL_GEMV_TRANS, T_ALL) &&
-	      dim_ok(&c, VACCEL_GEMV_M) && dim_ok(&c, VACCEL_GEMV_N)))
-		return c.err;
-
-	const int prec = (int)args[VACCEL_GEMV_PREC].v.i;
-	const enum CBLAS_ORDER lay = args[VACCEL_GEMV_LAYOUT].v.i;
-	const enum CBLAS_TRANSPOSE tr = args[VACCEL_GEMV_TRANS].v.i;
-	const blasint m = args[VACCEL_GEMV_M].v.i;
-	const blasint n = args[VACCEL_GEMV_N].v.i;
-
-	if (!(ld_ok(&c, VACCEL_GEMV_LDA, lay, m, n) &&
-	      inc_ok(&c, VACCEL_GEMV_INCX, tr == CblasNoTrans ? n : m, prec) &&
-	      inc_ok(&c, VACCEL_GEMV_INCY, tr == CblasNoTrans ? m : n, prec)))
-		return c.err;
-	/* OpenBLAS sizes gemv's work buffer as m + n elements (twice that
-	 * for complex) plus a few, in int: keep that from wrapping. */
-	int64_t work;
-	if (m && n &&
-	    (__builtin_add_overflow((int64_t)m, (int64_t)n, &work) ||
-	     __builtin_mul_overflow(work, is_complex(prec) ? 2 : 1, &work) ||
-	     work > BLASINT_MAX - 64)) {
-		fail(&c, VACCEL_ENOTSUP,
-		     "m + n = %" PRId64 " + %" PRId64 " is too large for "
-		     "OpenBLAS's gemv work buffer",
-		     (int64_t)m, (int64_t)n);
-		return c.err;
-	}
-
-	const blasint lda = args[VACCEL_GEMV_LDA].v.i;
-	const blasint incx = args[VACCEL_GEMV_INCX].v.i;
-	const blasint incy = args[VACCEL_GEMV_INCY].v.i;
-	const void *a = args[VACCEL_GEMV_A].buf;
-	const void *x = args[VACCEL_GEMV_X].buf;
-	void *y = args[VACCEL_GEMV_Y].buf;
-	union scalar al = scalar_of(prec, args[VACCEL_GEMV_ALPHA].v.c128);
-	union scalar be = scalar_of(prec, args[VACCEL_GEMV_BETA].v.c128);
-
-	switch (prec) {
-	case VACCEL_BLAS_S:
-		cblas_sgemv(lay, tr, m, n, al.s, a, lda, x, incx, be.s, y,
-			    incy);
-		break;
-	case VACCEL_BLAS_D:
-		cblas_dgemv(lay, tr, m, n, al.d, a, lda, x, incx, be.d, y,
-			    incy);
-		break;
-	case VACCEL_BLAS_C:
-		cblas_cgemv(lay, tr, m, n, al.c, a, lda, x, incx, be.c, y,
-			    incy);
-		break;
-	default:
-		cblas_zgemv(lay, tr, m, n, al.z, a, lda, x, incx, be.z, y,
-			    incy);
-	}
-	return VACCEL_OK;
-}
 
 /* conj selects gerc over geru in the complex precisions. */
 static int op_ger(void *priv, struct vaccel_session *sess,
@@ -459,91 +407,6 @@ static int op_ger(void *priv, struct vaccel_session *sess,
 }
 
 /* trsv and trmv share their arguments. */
-static int trxv(const struct vaccel_op_desc *op, struct vaccel_oparg *args,
-		bool solve)
-{
-	struct check c = check_of(op, args);
-
-	if (!(prec_ok(&c, VACCEL_TRMV_PREC, false) &&
-	      layout_ok(&c, VACCEL_TRMV_LAYOUT) &&
-	      uplo_ok(&c, VACCEL_TRMV_UPLO) &&
-	      trans_ok(&c, VACCEL_TRMV_TRANS, T_ALL) &&
-	      diag_ok(&c, VACCEL_TRMV_DIAG) && dim_ok(&c, VACCEL_TRMV_N)))
-		return c.err;
-
-	const int prec = (int)args[VACCEL_TRMV_PREC].v.i;
-	const enum CBLAS_ORDER lay = args[VACCEL_TRMV_LAYOUT].v.i;
-	const enum CBLAS_UPLO uplo = args[VACCEL_TRMV_UPLO].v.i;
-	const enum CBLAS_TRANSPOSE tr = args[VACCEL_TRMV_TRANS].v.i;
-	const enum CBLAS_DIAG diag = args[VACCEL_TRMV_DIAG].v.i;
-	const blasint n = args[VACCEL_TRMV_N].v.i;
-
-	if (!(ld_ok(&c, VACCEL_TRMV_LDA, lay, n, n) &&
-	      inc_ok(&c, VACCEL_TRMV_INCX, n, prec)))
-		return c.err;
-
-	const blasint lda = args[VACCEL_TRMV_LDA].v.i;
-	const blasint incx = args[VACCEL_TRMV_INCX].v.i;
-	const void *a = args[VACCEL_TRMV_A].buf;
-	void *x = args[VACCEL_TRMV_X].buf;
-
-	switch (prec) {
-	case VACCEL_BLAS_S:
-		if (solve)
-			cblas_strsv(lay, uplo, tr, diag, n, a, lda, x, incx);
-		else
-			cblas_strmv(lay, uplo, tr, diag, n, a, lda, x, incx);
-		break;
-	case VACCEL_BLAS_D:
-		if (solve)
-			cblas_dtrsv(lay, uplo, tr, diag, n, a, lda, x, incx);
-		else
-			cblas_dtrmv(lay, uplo, tr, diag, n, a, lda, x, incx);
-		break;
-	case VACCEL_BLAS_C:
-		if (solve)
-			cblas_ctrsv(lay, uplo, tr, diag, n, a, lda, x, incx);
-		else
-			cblas_ctrmv(lay, uplo, tr, diag, n, a, lda, x, incx);
-		break;
-	default:
-		if (solve)
-			cblas_ztrsv(lay, uplo, tr, diag, n, a, lda, x, incx);
-		else
-			cblas_ztrmv(lay, uplo, tr, diag, n, a, lda, x, incx);
-	}
-	return VACCEL_OK;
-}
-
-SAME_ARG(TRMV, TRSV, NR_ARGS);
-SAME_ARG(TRMV, TRSV, PREC);
-SAME_ARG(TRMV, TRSV, LAYOUT);
-SAME_ARG(TRMV, TRSV, UPLO);
-SAME_ARG(TRMV, TRSV, TRANS);
-SAME_ARG(TRMV, TRSV, DIAG);
-SAME_ARG(TRMV, TRSV, N);
-SAME_ARG(TRMV, TRSV, A);
-SAME_ARG(TRMV, TRSV, LDA);
-SAME_ARG(TRMV, TRSV, X);
-SAME_ARG(TRMV, TRSV, INCX);
-
-static int op_trmv(void *priv, struct vaccel_session *sess,
-		   const struct vaccel_op_desc *op, struct vaccel_oparg *args)
-{
-	(void)priv;
-	(void)sess;
-	return trxv(op, args, false);
-}
-
-static int op_trsv(void *priv, struct vaccel_session *sess,
-		   const struct vaccel_op_desc *op, struct vaccel_oparg *args)
-{
-	(void)priv;
-	(void)sess;
-	return trxv(op, args, true);
-}
-
-/* Complex symv has no CBLAS entry point: the Fortran one, column-major. */
 static int op_symv(void *priv, struct vaccel_session *sess,
 		   const struct vaccel_op_desc *op, struct vaccel_oparg *args)
 {
@@ -803,17 +666,16 @@ static int openblas_init(void *priv)
 	return VACCEL_OK;
 }
 
+// clang-format off: a macro of entries, then entries
 static const struct vaccel_plugin_op openblas_ops[] = {
-    CBLAS_TYPED_OPS{.op_id = VACCEL_OPID_GEMV, .fn = op_gemv},
-    {.op_id = VACCEL_OPID_GER, .fn = op_ger},
-    {.op_id = VACCEL_OPID_TRSV, .fn = op_trsv},
-    {.op_id = VACCEL_OPID_TRMV, .fn = op_trmv},
+    CBLAS_TYPED_OPS{.op_id = VACCEL_OPID_GER, .fn = op_ger},
     {.op_id = VACCEL_OPID_SYMV, .fn = op_symv},
     {.op_id = VACCEL_OPID_AXPY, .fn = op_axpy},
     {.op_id = VACCEL_OPID_SCAL, .fn = op_scal},
     {.op_id = VACCEL_OPID_DOT, .fn = op_dot},
     {.op_id = VACCEL_OPID_NRM2, .fn = op_nrm2},
 };
+// clang-format on
 
 /*
  * OpenBLAS's optimised kernels read (never write) a little outside their

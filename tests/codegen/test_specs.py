@@ -26,8 +26,10 @@ BROKEN = [
      "  n scalar int\n  check 1 n not in 'NT'\n", 7, ["'n'"]),
     ("bad-key", "routine r id=3000 level=2 flops=n colour=red\n"
      "  n scalar int\n", 5, ["colour=red"]),
-    ("id-taken", "routine r id=1400 level=2 flops=n\n  n scalar int\n",
-     5, ["1400", "sgemv_"]),
+    ("id-taken", "routine r id=1408 level=2 flops=n\n  n scalar int\n",
+     5, ["1408", "sgbmv_"]),
+    ("id-retired", "routine r id=1400 level=2 flops=n\n  n scalar int\n",
+     5, ["takes id 1400, retired at", "never reused"]),
     ("no-size", "routine r id=3000 level=1 flops=n\n  n scalar int\n"
      "  x in T\n", 7, ["size rule"]),
     ("bad-kind", "routine r id=3000 level=1 flops=n\n  n sideways int\n",
@@ -64,8 +66,8 @@ BROKEN = [
      ["'resize'", "mangled"], CV_HEADER),
     ("cv-no-output", "fn f 3100 _ZN2cv1fE\n  src InputArray\n", 5,
      ["no OutputArray"], CV_HEADER),
-    ("cv-id-taken", "fn f 1400 _ZN2cv1fE\n  src InputArray\n"
-     "  dst OutputArray\n", 5, ["1400", "sgemv_"], CV_HEADER),
+    ("cv-id-taken", "fn f 1408 _ZN2cv1fE\n  src InputArray\n"
+     "  dst OutputArray\n", 5, ["1408", "sgbmv_"], CV_HEADER),
     ("cv-bad-key", "fn f 3100 _ZN2cv1fE colour=red\n", 5,
      ["colour=red"], CV_HEADER),
     ("cv-bad-cost", "fn f 3100 _ZN2cv1fE cost=-3\n", 5,

@@ -417,11 +417,11 @@ Test(ops, no_layout_where_the_rule_is_no_matrix_or_vector)
 	const struct vaccel_op_desc *spr =
 	    vaccel_op_desc_by_id(VACCEL_OPID_DSPR_);
 	const struct vaccel_op_desc *gemv =
-	    vaccel_op_desc_by_id(VACCEL_OPID_DGEMV_);
+	    vaccel_op_desc_by_id(VACCEL_OPID_GEMV);
 	cr_expect_null(spr->args[VACCEL_DSPR__AP].layout,
 		       "packed storage is written back whole");
 	/* an input is never written back */
-	cr_expect_null(gemv->args[VACCEL_DGEMV__A].layout);
+	cr_expect_null(gemv->args[VACCEL_GEMV_A].layout);
 }
 
 /*

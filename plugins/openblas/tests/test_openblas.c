@@ -1602,7 +1602,7 @@ Test(openblas, refuses_zero_increments)
 	    [VACCEL_TRSV_X] = a_buf(fc),    [VACCEL_TRSV_INCX] = a_int(0),
 	};
 	expect_refused(call_op(VACCEL_OPID_TRSV, trsv), VACCEL_EINVAL,
-		       "trsv: incx must not be 0");
+		       "trsv: incx = 0 is refused: reference strsv argument 8");
 
 	struct vaccel_oparg symv[VACCEL_SYMV_NR_ARGS] = {
 	    [VACCEL_SYMV_PREC] = a_int(C),
