@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "opcall.h"
+#include "ops_fill_gen.h"
 #include "noop_pattern.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,7 +75,7 @@ static void *own(struct opcall *c, void *p)
  * satisfiable with small buffers. */
 static void set_scalar(struct vaccel_oparg *a,
 		       const struct vaccel_op_argdesc *d, unsigned int v,
-		       const struct vaccel_op_desc *op, int64_t prec)
+		       unsigned int alt)
 {
 	static const struct {
 		const char *name;
@@ -106,19 +107,17 @@ static void set_scalar(struct vaccel_oparg *a,
 	default:
 		break;
 	}
-	/* what the BLAS argument checks take: the Hermitian routines
-	 * (he*) exist in the complex precisions only, and the complex
-	 * symmetric rank-k updates (syrk, syr2k) take no ConjTrans */
-	bool herm = strncmp(op->name, "he", 2) == 0;
-	bool csy = prec >= VACCEL_BLAS_C && strncmp(op->name, "syr", 3) == 0;
+	/* alt: the how-manieth try of opcall_build at values the op's
+	 * argument check takes (the precisions a routine has, the
+	 * transposes complex rank-k updates take) */
 	if (strcmp(n, "prec") == 0)
-		a->v.i = herm ? VACCEL_BLAS_C + v % 2 : v % 4;
+		a->v.i = (v + alt) % 4;
 	else if (strcmp(n, "layout") == 0)
 		a->v.i = (v / 4) % 2 ? VACCEL_BLAS_ROW : VACCEL_BLAS_COL;
 	else if (strncmp(n, "trans", 5) == 0)
-		a->v.i = v % 2
-			     ? (csy ? VACCEL_BLAS_TRANS : VACCEL_BLAS_CONJTRANS)
-			     : VACCEL_BLAS_NOTRANS;
+		a->v.i = v % 2 ? ((alt / 4) % 2 ? VACCEL_BLAS_TRANS
+						: VACCEL_BLAS_CONJTRANS)
+			       : VACCEL_BLAS_NOTRANS;
 	else if (strcmp(n, "side") == 0)
 		a->v.i = (v / 2) % 2 ? VACCEL_BLAS_RIGHT : VACCEL_BLAS_LEFT;
 	else if (strcmp(n, "conj") == 0)
@@ -139,17 +138,17 @@ void opcall_build(struct opcall *c, const struct vaccel_op_desc *op,
 	memset(c, 0, sizeof(*c));
 	c->op = op;
 	cr_assert_leq(op->nr_args, OPCALL_MAX_ARGS);
-	/* the precision first: what the others may be depends on it */
-	int64_t prec = -1;
-	for (uint32_t i = 0; i < op->nr_args; i++)
-		if (op->args[i].kind == VACCEL_ARGK_SCALAR &&
-		    strcmp(op->args[i].name, "prec") == 0) {
-			set_scalar(&c->args[i], &op->args[i], v, op, prec);
-			prec = c->args[i].v.i;
-		}
-	for (uint32_t i = 0; i < op->nr_args; i++)
-		if (op->args[i].kind == VACCEL_ARGK_SCALAR)
-			set_scalar(&c->args[i], &op->args[i], v, op, prec);
+	/* the scalars: the first of eight tries that the op's own check
+	 * (a typed BLAS op's reference checks, generated) takes */
+	for (unsigned int alt = 0; alt < 8; alt++) {
+		for (uint32_t i = 0; i < op->nr_args; i++)
+			if (op->args[i].kind == VACCEL_ARGK_SCALAR)
+				set_scalar(&c->args[i], &op->args[i], v, alt);
+		const char *why;
+		if (op->id >= VACCEL_OPID_LIMIT ||
+		    check_op(op->id, c->args, &why) < 0)
+			break;
+	}
 
 	for (uint32_t i = 0; i < op->nr_args; i++) {
 		const struct vaccel_op_argdesc *d = &op->args[i];

@@ -415,10 +415,10 @@ Test(ops, layouts_follow_conditional_rules)
 Test(ops, no_layout_where_the_rule_is_no_matrix_or_vector)
 {
 	const struct vaccel_op_desc *spr =
-	    vaccel_op_desc_by_id(VACCEL_OPID_DSPR_);
+	    vaccel_op_desc_by_id(VACCEL_OPID_SPR);
 	const struct vaccel_op_desc *gemv =
 	    vaccel_op_desc_by_id(VACCEL_OPID_GEMV);
-	cr_expect_null(spr->args[VACCEL_DSPR__AP].layout,
+	cr_expect_null(spr->args[VACCEL_SPR_AP].layout,
 		       "packed storage is written back whole");
 	/* an input is never written back */
 	cr_expect_null(gemv->args[VACCEL_GEMV_A].layout);
