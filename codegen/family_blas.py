@@ -32,7 +32,8 @@ ARG_TYPES = ("T", "R", "int") + LETTER_TYPES + VALUE_TYPES
 ARG_KINDS = ("scalar", "in", "out", "inout", "work")
 LEVELS = {"1": 1, "2": 2, "3": 3, "lapack": 4}
 ROUTINE_KEYS = ("names", "precs", "id", "op", "opid", "vaccel", "level",
-                "cblas", "cblas_names", "ret", "flops", "info", "xname")
+                "cblas", "cblas_names", "ret", "flops", "info", "xname",
+                "storage")
 ROW = COL = None
 C_SCALAR = {"f32": "float", "f64": "double", "c64": "float _Complex",
             "c128": "double _Complex", "i32": "int", "u64": "size_t"}
@@ -582,6 +583,21 @@ class ToOp(ast.NodeTransformer):
         return node
 
 
+def typed_size(r, a):
+    """Array a's size rule in its typed op's terms: the routine's rule
+    with the layout (mat(layout, ...)), except where the rule is band
+    storage (storage=band): row-major, the band is stored as the
+    reference's column-major call on the `row` line's arguments sees it,
+    so the rule is taken twice, picked by the layout."""
+    storage = r.keys.get("storage")
+    if storage not in (None, "band"):
+        raise SpecError("%s: storage= is band (or absent)" % r.where)
+    if storage is None:
+        return ToOp(r).visit(ast.parse(a.size, mode="eval").body)
+    f = next(f for f in routine_funcs(r) if f.spelling == "cblas")
+    return size_ast(f, a)
+
+
 def typed_ops(api, op_cls, arg_cls):
     """The ops the routines with opid= declare: one per routine, every
     precision (prec) and both layouts (layout), its letter arguments as
@@ -616,9 +632,9 @@ def typed_ops(api, op_cls, arg_cls):
             if a.kind not in ("in", "out", "inout") or a.type != "T":
                 raise SpecError("%s: a typed op's arrays are in, out or "
                                 "inout of type T" % a.where)
-            tree = ToOp(r).visit(ast.parse(a.size, mode="eval").body)
-            op.args.append(arg_cls(a.name, a.kind, "prec", ast.unparse(tree),
-                                   a.where, unread=a.unread))
+            op.args.append(arg_cls(a.name, a.kind, "prec",
+                                   ast.unparse(typed_size(r, a)), a.where,
+                                   unread=a.unread))
         ops.append(op)
     return ops
 

@@ -26,8 +26,8 @@ BROKEN = [
      "  n scalar int\n  check 1 n not in 'NT'\n", 7, ["'n'"]),
     ("bad-key", "routine r id=3000 level=2 flops=n colour=red\n"
      "  n scalar int\n", 5, ["colour=red"]),
-    ("id-taken", "routine r id=1408 level=2 flops=n\n  n scalar int\n",
-     5, ["1408", "sgbmv_"]),
+    ("id-taken", "routine r id=1416 level=2 flops=n\n  n scalar int\n",
+     5, ["1416", "ssymv_"]),
     ("id-retired", "routine r id=1400 level=2 flops=n\n  n scalar int\n",
      5, ["takes id 1400, retired at", "never reused"]),
     ("no-size", "routine r id=3000 level=1 flops=n\n  n scalar int\n"
@@ -66,8 +66,8 @@ BROKEN = [
      ["'resize'", "mangled"], CV_HEADER),
     ("cv-no-output", "fn f 3100 _ZN2cv1fE\n  src InputArray\n", 5,
      ["no OutputArray"], CV_HEADER),
-    ("cv-id-taken", "fn f 1408 _ZN2cv1fE\n  src InputArray\n"
-     "  dst OutputArray\n", 5, ["1408", "sgbmv_"], CV_HEADER),
+    ("cv-id-taken", "fn f 1416 _ZN2cv1fE\n  src InputArray\n"
+     "  dst OutputArray\n", 5, ["1416", "ssymv_"], CV_HEADER),
     ("cv-bad-key", "fn f 3100 _ZN2cv1fE colour=red\n", 5,
      ["colour=red"], CV_HEADER),
     ("cv-bad-cost", "fn f 3100 _ZN2cv1fE cost=-3\n", 5,

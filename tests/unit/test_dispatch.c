@@ -697,7 +697,7 @@ Test(dispatch, invalid_precision_and_layout)
 Test(dispatch, unknown_op)
 {
 	struct vaccel_session *s = sess_new();
-	static const uint32_t ids[] = {10,    19,	 59, VACCEL_OPID_LIMIT,
+	static const uint32_t ids[] = {18,    19,	 59, VACCEL_OPID_LIMIT,
 				       99999, UINT32_MAX};
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		cr_assert_null(vaccel_op_desc_by_id(ids[i]));

@@ -315,7 +315,7 @@ Test(plugin, no_plugin_loaded)
 Test(plugin, for_op_unknown_op)
 {
 	assert_ok(load_list("noop"));
-	cr_expect_null(vaccel_plugin_for_op(10, 0));
+	cr_expect_null(vaccel_plugin_for_op(18, 0));
 	cr_expect_null(vaccel_plugin_for_op(VACCEL_OPID_LIMIT, 0));
 	cr_expect_null(vaccel_plugin_for_op(UINT32_MAX, 0));
 }

@@ -201,7 +201,7 @@ Test(ffi, every_test_vector_runs_and_twins_agree)
 	/* every Fortran routine that has a CBLAS spelling was compared */
 	cr_expect_eq(twins, with_twin, "%u of %u twins compared", twins,
 		     with_twin);
-	/* levels 1 and 2 but for the routines that travel as typed ops:
-	 * some 70 pairs (a floor against an empty table) */
-	cr_expect_gt(twins, 60, "only %u Fortran/CBLAS pairs compared", twins);
+	/* level 1, ger and symv: the routines that do not travel as typed
+	 * ops, some 54 pairs (a floor against an empty table) */
+	cr_expect_gt(twins, 40, "only %u Fortran/CBLAS pairs compared", twins);
 }

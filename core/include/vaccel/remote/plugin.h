@@ -128,7 +128,7 @@ const char *vaccel_plugin_for_op(uint32_t op_id, unsigned int hint);
  * Who served what: per op and plugin, the calls a plugin served since
  * counting started. Counting is off unless vaccel_served_counting(true)
  * (the agent turns it on); while on, every call takes the dispatch's
- * slower path (an atomic add, a few ns). Turning it off keeps the counts.
+ * slower path and an atomic add. Turning it off keeps the counts.
  */
 struct vaccel_served {
 	uint32_t op_id;
