@@ -63,10 +63,11 @@ struct plugin {
 uint64_t plugin_min_cost(const struct plugin *p, uint32_t op);
 
 /* Does the plugin's descriptor cover member `m` (append-only ABI)? */
-#define PLUGIN_HAS(p, m)                                                       \
+#define PLUGIN_COVERS(p, m)                                                    \
 	((p)->desc_size >=                                                     \
-	     offsetof(struct vaccel_plugin_desc, m) + sizeof((p)->desc->m) &&  \
-	 (p)->desc->m != NULL)
+	 offsetof(struct vaccel_plugin_desc, m) + sizeof((p)->desc->m))
+/* ... and is that pointer member set? */
+#define PLUGIN_HAS(p, m) (PLUGIN_COVERS(p, m) && (p)->desc->m != NULL)
 
 /* Snapshot of loaded plugins in precedence order; *n set. The array stays
  * valid until plugins_unload_all(). Callers must not free it. */

@@ -59,10 +59,7 @@ size_t vaccel_plugins_read_slack(void)
 	size_t slack = 0;
 	for (unsigned int i = 0; i < n; i++) {
 		const struct plugin *p = ps[i];
-		if (p->desc_size >=
-			offsetof(struct vaccel_plugin_desc, read_slack) +
-			    sizeof(p->desc->read_slack) &&
-		    p->desc->read_slack > slack)
+		if (PLUGIN_COVERS(p, read_slack) && p->desc->read_slack > slack)
 			slack = p->desc->read_slack;
 	}
 	return slack;
@@ -184,8 +181,7 @@ bad:
  * ignored). */
 static void min_cost_set(struct plugin *p, bool report)
 {
-	if (p->desc_size >= offsetof(struct vaccel_plugin_desc, min_cost) +
-				sizeof(p->desc->min_cost))
+	if (PLUGIN_COVERS(p, min_cost))
 		p->min_cost = p->desc->min_cost;
 	const char *env = getenv("VACCEL_MIN_COST");
 	for (const char *e = env; e && *e;) {

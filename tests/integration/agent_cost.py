@@ -38,13 +38,15 @@ def wait_for(log, what, timeout=30):
 
 
 def main(agent, libvaccel, rpc, plugin_dir, openblas):
-    r = subprocess.run([agent, "-a", "unix:///nonexistent/x", "--min-cost",
-                        "test-big/gemm"], capture_output=True, text=True,
-                       timeout=30)
-    if r.returncode == 0 or "--min-cost: 'test-big/gemm' is not" \
-            not in r.stderr:
-        fail("a malformed --min-cost: exit %d, %s" % (r.returncode,
-                                                      r.stderr))
+    for bad in ("test-big/gemm", "=5", "/gemm=5", "test-big/=5",
+                "test-big=x", "a=1,b=2"):
+        r = subprocess.run([agent, "-a", "unix:///nonexistent/x",
+                            "--min-cost", bad], capture_output=True,
+                           text=True, timeout=30)
+        if r.returncode == 0 or "--min-cost: '%s' is not" % bad \
+                not in r.stderr:
+            fail("a malformed --min-cost %s: exit %d, %s"
+                 % (bad, r.returncode, r.stderr))
     tmp = tempfile.mkdtemp(prefix="vaccel-agent-cost-")
     sock = os.path.join(tmp, "agent.sock")
     log = os.path.join(tmp, "agent.log")

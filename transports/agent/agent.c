@@ -2654,8 +2654,11 @@ static void report_served(void)
 static int add_min_cost(const char *entry)
 {
 	const char *eq = strchr(entry, '=');
+	const char *slash =
+	    eq ? memchr(entry, '/', (size_t)(eq - entry)) : NULL;
 	uint64_t v;
-	if (!eq || eq == entry || eq[1] == '/' || strchr(entry, ',') ||
+	if (!eq || eq == entry || slash == entry ||
+	    (slash && slash + 1 == eq) || strchr(entry, ',') ||
 	    vaccel_config_parse_size(eq + 1, &v)) {
 		fprintf(stderr,
 			"vaccel-agent: --min-cost: '%s' is not PLUGIN=N or "
